@@ -1,0 +1,70 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Everything the project needs is installed by these targets themselves.
+
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+VENV := .venv
+PY := $(VENV)/bin/python
+LOCALES := admin_app/locales
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-unit test-pg test-e2e lint translations extract-messages env browser node-packages migration clean
+
+$(UV):
+	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+
+env: $(UV)
+	$(UV) sync --frozen --quiet
+	$(MAKE) --no-print-directory translations
+
+translations:
+	$(VENV)/bin/pybabel compile -d $(LOCALES) -D messages --statistics
+
+## Start the app on the embedded SQLite default (./data) and print where to open it.
+run: env
+	$(VENV)/bin/socialservices serve
+
+## Install everything a fresh machine lacks and run every test.
+test: env browser node-packages
+	$(MAKE) --no-print-directory test-unit test-pg test-e2e
+
+test-unit:
+	$(PY) -m pytest tests/unit -q
+
+test-pg:
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== model and migration tests again, on PostgreSQL ($(PG_URL)) =="; \
+	  SOCIALSERVICES_TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest tests/unit/models -q; \
+	else \
+	  echo "== PostgreSQL at $(PG_URL) does not answer: model and migration tests ran on SQLite only =="; \
+	fi
+
+test-e2e:
+	$(PY) -m pytest tests/e2e -q
+
+browser:
+	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+node-packages:
+	@cd tests/e2e/idp && npm ci --silent --no-audit --no-fund
+
+lint: env
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+## Maintainers: refresh the message catalogues after changing user-facing strings.
+extract-messages: env
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
+	  -o $(LOCALES)/messages.pot admin_app models providers main.py
+	$(VENV)/bin/pybabel update --no-fuzzy-matching -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
+
+## Maintainers: a new migration from the changed tables, e.g. make migration m="add sessions".
+migration: env
+	rm -f /tmp/socialservices-migration.db
+	$(VENV)/bin/alembic -x url=sqlite:////tmp/socialservices-migration.db upgrade head
+	$(VENV)/bin/alembic -x url=sqlite:////tmp/socialservices-migration.db revision --autogenerate -m "$(m)"
+
+clean:
+	rm -rf $(VENV) tests/e2e/idp/node_modules

@@ -1,0 +1,148 @@
+"""The ``socialservices`` command line.
+
+Every failure an operator can cause ends in one line on stderr: exit code 2 for a bad
+argument, 1 for anything else (a setting that cannot be used, a login already taken).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from admin_app import startup, user_directory
+from admin_app.i18n import translate, terminal_language
+from admin_app.messages import user_data_error_text
+from admin_app.settings import Settings, SettingsError, load_settings
+from models.users import UserDataError
+
+
+def _(message: str) -> str:
+    return translate(message, terminal_language())
+
+
+def _print_error(message: str) -> None:
+    typer.echo(_("error: {message}").format(message=message), err=True)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    _print_error(message)
+    raise typer.Exit(code)
+
+
+def _prepared_settings() -> Settings:
+    settings = load_settings()
+    startup.prepare(settings)
+    return settings
+
+
+def _read_password() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise typer.BadParameter(_("standard input gave no password"), param_hint="--password-stdin")
+    return password
+
+
+def build_cli() -> typer.Typer:
+    cli = typer.Typer(
+        name="socialservices",
+        help=_("Sign-in with external services for your sites: server and administration."),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    db_cli = typer.Typer(help=_("Database schema."), no_args_is_help=True)
+    user_cli = typer.Typer(help=_("User accounts."), no_args_is_help=True)
+    cli.add_typer(db_cli, name="db")
+    cli.add_typer(user_cli, name="user")
+
+    @cli.command(help=_("Start the web server (the database is upgraded first)."))
+    def serve(
+        host: Annotated[str | None, typer.Option(help=_("Address to listen on."))] = None,
+        port: Annotated[
+            int | None, typer.Option(min=1, max=65535, help=_("Port to listen on."))
+        ] = None,
+    ) -> None:
+        from admin_app.server import serve as run_server  # the web stack only when serving
+
+        settings = load_settings()
+        overrides = {key: value for key, value in (("host", host), ("port", port)) if value}
+        settings = settings.model_copy(update=overrides)
+        startup.check_port_free(settings)
+        startup.check_redis(settings)
+        startup.prepare(settings)
+        run_server(settings)
+
+    @db_cli.command("upgrade", help=_("Bring the database schema up to date, and nothing else."))
+    def db_upgrade() -> None:
+        settings = _prepared_settings()
+        typer.echo(_("The database is up to date: {url}").format(url=_safe_url(settings)))
+
+    @user_cli.command("create", help=_("Create a user; with --admin, an administrator."))
+    def user_create(
+        login: Annotated[str, typer.Option(help=_("Login (3 to 100 characters)."))],
+        email: Annotated[str, typer.Option(help=_("E-mail address."))],
+        admin: Annotated[bool, typer.Option(help=_("Make the user an administrator."))] = False,
+        password_stdin: Annotated[
+            bool, typer.Option(help=_("Read the password from the first line of stdin."))
+        ] = False,
+    ) -> None:
+        if admin and not password_stdin:
+            raise typer.BadParameter(
+                _("an administrator signs in with a password: add --password-stdin"),
+                param_hint="--admin",
+            )
+        password = _read_password() if password_stdin else None
+        _prepared_settings()
+        try:
+            user_id = user_directory.create_account(
+                login=login, email=email, password=password, admin=admin
+            )
+        except UserDataError as error:
+            code = 1 if error.code.endswith("_taken") else 2
+            _fail(user_data_error_text(error, _), code)
+        typer.echo(_("Created user {login} (id {id}).").format(login=login.strip(), id=user_id))
+
+    @user_cli.command("list", help=_("List users."))
+    def user_list(
+        as_json: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
+    ) -> None:
+        _prepared_settings()
+        users = user_directory.account_summaries()
+        if as_json:
+            typer.echo(json.dumps(list(users), ensure_ascii=False, indent=2))
+            return
+        for user in users:
+            groups = ", ".join(user["groups"])
+            state = "" if user["active"] else " " + _("(blocked)")
+            typer.echo(f"{user['id']}\t{user['login']}\t{user['email'] or '-'}\t{groups}{state}")
+
+    return cli
+
+
+def _safe_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code instead of raising."""
+    command = typer.main.get_command(build_cli())
+    try:
+        result = command.main(args=argv, prog_name="socialservices", standalone_mode=False)
+    except typer.TyperException as error:  # click's UsageError (exit code 2) and kin
+        message = " ".join(error.format_message().split())
+        context = getattr(error, "ctx", None)
+        if error.exit_code == 2 and context is not None:
+            message += " " + _("(see {command} --help)").format(command=context.command_path)
+        _print_error(message)
+        return error.exit_code
+    except typer.Abort:
+        return 1
+    except SettingsError as error:
+        _print_error(str(error))
+        return 1
+    return result if isinstance(result, int) else 0

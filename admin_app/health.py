@@ -1,0 +1,14 @@
+"""Whether this process can serve: what ``/healthz`` reports."""
+
+from __future__ import annotations
+
+from models.db import DatabaseUnavailableError, check_connection, get_engine
+
+
+def database_problem() -> str | None:
+    """None when the database answers, else the driver's one-line reason."""
+    try:
+        check_connection(get_engine())
+    except DatabaseUnavailableError as error:
+        return str(error)
+    return None

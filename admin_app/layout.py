@@ -1,0 +1,69 @@
+"""The one frame every page is drawn in: header, navigation, language, signed-in user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from nicegui import context, ui
+
+from admin_app.accounts import Viewer, sign_out
+from admin_app.i18n import LANGUAGES, _, current_language, set_language
+from admin_app.sites import site_name_for_host
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    path: str
+    label: str  # an untranslated message, translated when drawn
+    admin_only: bool = False
+
+
+_navigation: dict[str, NavEntry] = {}
+
+
+def add_navigation(entry: NavEntry) -> None:
+    """Called by each area's ``register()``; keyed by path so re-registering is harmless."""
+    _navigation[entry.path] = entry
+
+
+def _sign_out() -> None:
+    sign_out()
+    ui.navigate.to("/login")
+
+
+def _header(viewer: Viewer | None) -> None:
+    site_name = site_name_for_host(context.client.request.headers.get("host"))
+    with ui.header().classes("items-center gap-4 flex-wrap px-4 py-2 bg-slate-800"):
+        ui.link(site_name, "/").classes("text-lg font-bold text-white no-underline")
+        navigation_label = _("Main navigation")
+        with ui.element("nav").props(f'aria-label="{navigation_label}"').classes(
+            "flex gap-3 flex-wrap"
+        ):
+            for entry in _navigation.values():
+                if viewer is None or (entry.admin_only and not viewer.is_admin):
+                    continue
+                ui.link(_(entry.label), entry.path).classes("text-white")
+        ui.space()
+        language_label = _("Language")
+        ui.select(
+            LANGUAGES,
+            value=current_language(),
+            on_change=lambda event: (set_language(event.value), ui.navigate.reload()),
+        ).props(f'dense dark borderless aria-label="{language_label}"').classes("w-28")
+        if viewer is None:
+            ui.link(_("Sign in"), "/login").classes("text-white")
+        else:
+            ui.label(viewer.display_name).classes("text-white").mark("signed-in-user")
+            ui.button(_("Sign out"), on_click=_sign_out).props("flat color=white")
+
+
+@contextmanager
+def frame(title: str, viewer: Viewer | None) -> Iterator[None]:
+    """Draw the shared frame; the page's own content goes inside the ``with`` block."""
+    ui.page_title(_("{title} · Social services").format(title=title))
+    _header(viewer)
+    with ui.column().classes("w-full max-w-4xl mx-auto p-4 gap-4"):
+        ui.label(title).classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+        yield

@@ -1,0 +1,64 @@
+"""The sign-in page (local form; external services' buttons join it later) and ``/``."""
+
+from __future__ import annotations
+
+from fastapi.responses import RedirectResponse
+from nicegui import run, ui
+
+from admin_app.accounts import current_viewer, sign_in_locally
+from admin_app.i18n import _
+from admin_app.layout import frame
+from admin_app.urls import safe_next
+
+
+def _error_text(error: str | None, wait_seconds: int) -> str:
+    if error == "throttled":
+        return _("Too many failed attempts for this login. Try again in {seconds} s.").format(
+            seconds=wait_seconds
+        )
+    return _("Wrong login or password.")
+
+
+def register() -> None:
+    @ui.page("/")
+    def home() -> RedirectResponse:
+        return RedirectResponse("/profile" if current_viewer() else "/login", status_code=303)
+
+    @ui.page("/login")
+    def login(next: str = "") -> RedirectResponse | None:  # noqa: A002 (the query parameter)
+        target = safe_next(next, default="/profile")
+        viewer = current_viewer()
+        if viewer is not None:
+            return RedirectResponse(target, status_code=303)
+
+        async def submit() -> None:
+            if not identifier.value or not password.value:
+                message.set_text(_("Enter your login (or e-mail) and password."))
+                message.set_visibility(True)
+                return
+            button.disable()
+            try:
+                result = await run.io_bound(sign_in_locally, identifier.value, password.value)
+            finally:
+                button.enable()
+            if result.viewer is None:
+                message.set_text(_error_text(result.error, result.wait_seconds))
+                message.set_visibility(True)
+                password.set_value("")
+                return
+            ui.navigate.to(target)
+
+        with frame(_("Sign in"), None), ui.card().classes("w-full max-w-sm"):
+            with ui.element("form").classes("w-full flex flex-col gap-2").on(
+                "submit.prevent", submit
+            ):
+                identifier = ui.input(_("Login or e-mail")).props(
+                    'autocomplete=username autofocus name=login'
+                ).classes("w-full")
+                password = ui.input(_("Password"), password=True).props(
+                    "autocomplete=current-password name=password"
+                ).classes("w-full")
+                message = ui.label().classes("text-negative").props('role="alert"')
+                message.set_visibility(False)
+                button = ui.button(_("Sign in")).props('type=submit color=primary')
+        return None

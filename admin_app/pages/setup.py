@@ -1,0 +1,75 @@
+"""``/setup``: the first administrator, created from the one-time link printed at start."""
+
+from __future__ import annotations
+
+from nicegui import run, ui
+
+from admin_app.first_run import SetupClosedError, create_first_administrator, setup_is_open
+from admin_app.i18n import _
+from admin_app.layout import frame
+from admin_app.messages import user_data_error_text
+from models.users import UserDataError
+
+
+def register() -> None:
+    @ui.page("/setup")
+    def setup(token: str = "") -> None:
+        if not setup_is_open(token):
+            with frame(_("Set-up"), None):
+                ui.label(
+                    _("This set-up link is not valid: it was used already or never issued.")
+                ).props('role="alert"')
+                ui.label(
+                    _("Sign in as an administrator, or restart the server to get a new link"
+                      " while no administrator exists.")
+                )
+                ui.link(_("Sign in"), "/login")
+            return
+
+        async def submit() -> None:
+            if password.value != repeat.value:
+                show(_("The two passwords differ."))
+                return
+            try:
+                await run.io_bound(
+                    lambda: create_first_administrator(
+                        token,
+                        login=login.value,
+                        email=email.value,
+                        password=password.value,
+                        first_name=first_name.value,
+                        last_name=last_name.value,
+                    )
+                )
+            except UserDataError as error:
+                show(user_data_error_text(error))
+                return
+            except SetupClosedError:
+                show(_("This set-up link is not valid: it was used already or never issued."))
+                return
+            ui.navigate.to("/admin")
+
+        def show(text: str) -> None:
+            message.set_text(text)
+            message.set_visibility(True)
+
+        with frame(_("Create the first administrator"), None), ui.card().classes(
+            "w-full max-w-md"
+        ):
+            ui.label(_("This account will manage the site's sign-in services and users."))
+            with ui.element("form").classes("w-full flex flex-col gap-2").on(
+                "submit.prevent", submit
+            ):
+                login = ui.input(_("Login")).props("autocomplete=username name=login")
+                email = ui.input(_("E-mail")).props("type=email autocomplete=email name=email")
+                first_name = ui.input(_("First name")).props("autocomplete=given-name")
+                last_name = ui.input(_("Last name")).props("autocomplete=family-name")
+                password = ui.input(_("Password"), password=True).props(
+                    "autocomplete=new-password name=password"
+                )
+                repeat = ui.input(_("Repeat the password"), password=True).props(
+                    "autocomplete=new-password name=password2"
+                )
+                message = ui.label().classes("text-negative").props('role="alert"')
+                message.set_visibility(False)
+                ui.button(_("Create administrator")).props("type=submit color=primary")

@@ -1,0 +1,23 @@
+"""What this process runs with: its settings and its database.
+
+Set once at start-up (or by a test); use cases read it instead of the environment.
+"""
+
+from __future__ import annotations
+
+from admin_app.settings import Settings
+from models import db
+
+_settings: Settings | None = None
+
+
+def configure(settings: Settings) -> None:
+    global _settings
+    db.configure(db.make_engine(settings.sqlalchemy_url))
+    _settings = settings
+
+
+def settings() -> Settings:
+    if _settings is None:
+        raise RuntimeError("the application is not configured")
+    return _settings

@@ -1,0 +1,65 @@
+"""Declaring every route on NiceGUI's app and running it.
+
+Routes are declared by ``register_routes`` rather than at import, because NiceGUI's test
+fixture resets the app and re-runs ``main.py`` for every test.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from nicegui import app, ui
+from nicegui.storage import Storage
+
+from admin_app import first_run
+from admin_app.pages import admin, health, login, profile, setup
+from admin_app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "socialservices_session"
+
+
+def register_routes() -> None:
+    for area in (health, login, setup, profile, admin):
+        area.register()
+
+
+def _announce(settings: Settings) -> None:
+    """Tell the operator where to go; while no administrator exists, with a setup link."""
+    lines = [f"socialservices is running: open {settings.absolute_url('/')}"]
+    link = first_run.setup_link()
+    if link:
+        lines += [
+            "No administrator exists yet. Create the first one with this one-time link:",
+            f"  {link}",
+            "(or from a shell: socialservices user create --admin --login L --email E"
+            " --password-stdin)",
+        ]
+    else:
+        lines.append(f"Administrators sign in at {settings.absolute_url('/login')}")
+    print("\n".join(lines), flush=True)
+
+
+def serve(settings: Settings) -> None:
+    """Run the web server until stopped (returns at once under NiceGUI's test fixture)."""
+    Storage.path = settings.data_dir / "sessions"
+    Storage.redis_url = settings.redis_url or None
+    register_routes()
+    app.on_startup(lambda: _announce(settings))
+    ui.run(
+        host=settings.host,
+        port=settings.port,
+        title="Social services",
+        storage_secret=settings.resolved_secret_key(),
+        session_middleware_kwargs={
+            "session_cookie": SESSION_COOKIE,
+            "same_site": "lax",
+            "https_only": settings.is_https,
+        },
+        reload=False,
+        show=False,
+        show_welcome_message=False,
+        forwarded_allow_ips="127.0.0.1",
+        proxy_headers=True,
+    )

@@ -1,0 +1,21 @@
+"""Return addresses we are willing to send a browser to after sign-in."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+
+def safe_next(candidate: str | None, default: str = "/") -> str:
+    """``candidate`` when it is a path on this site, else ``default``.
+
+    Refuses absolute and scheme-relative URLs (``//evil``, ``/\\evil``, which browsers
+    treat as another host), and anything with control characters.
+    """
+    if not candidate or not candidate.startswith("/") or candidate.startswith(("//", "/\\")):
+        return default
+    if any(ord(char) < 32 or char == "\\" for char in candidate):
+        return default
+    parts = urlsplit(candidate)
+    if parts.scheme or parts.netloc:
+        return default
+    return candidate

@@ -1,0 +1,130 @@
+"""The tables. Alembic owns the schema: change a table here, then add a migration.
+
+Times are stored as timezone-aware UTC. Built-in groups are rows like any other,
+recognised by their ``code`` so that an administrator may rename them freely.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, String, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+# Named constraints let later migrations alter them on SQLite and PostgreSQL alike.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every database (SQLite alone would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: store aware UTC times")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def _timestamp(*, nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
+    login_lower: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
+    email: str | None = Field(default=None, max_length=254)
+    email_lower: str | None = Field(default=None, max_length=254, unique=True)
+    first_name: str = Field(default="", max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    last_login_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class Group(SQLModel, table=True):
+    __tablename__ = "groups"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str | None = Field(default=None, max_length=50, unique=True)
+    name: str = Field(max_length=100, unique=True)
+    description: str = Field(default="", max_length=500)
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "memberships"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    group_id: int = Field(foreign_key="groups.id", primary_key=True, ondelete="CASCADE")
+
+
+class Site(SQLModel, table=True):
+    __tablename__ = "sites"
+
+    id: str = Field(primary_key=True, max_length=20)
+    name: str = Field(max_length=100)
+    host_names: str = Field(default="", max_length=2000)
+    is_default: bool = False
+    individual_settings: bool = False
+
+
+class RegistrationOptions(SQLModel, table=True):
+    """A single row (id 1) holding the installation-wide registration rules."""
+
+    __tablename__ = "registration_options"
+
+    id: int = Field(default=1, primary_key=True)
+    allow_self_registration: bool = False
+    allow_social_registration: bool = True
+
+
+class GroupDenial(SQLModel, table=True):
+    """A group listed in "denied sign-in through social services" or "denied linking"."""
+
+    __tablename__ = "group_denials"
+    __table_args__ = (UniqueConstraint("group_id", "denial"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="groups.id", ondelete="CASCADE")
+    denial: str = Field(max_length=20)
+
+
+class SetupToken(SQLModel, table=True):
+    """A one-time first-run link; only its hash is kept."""
+
+    __tablename__ = "setup_tokens"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Consecutive failed local sign-ins per login, kept in the database so that every
+    app process slows the same attacker down."""
+
+    __tablename__ = "login_throttle"
+
+    login_key: str = Field(primary_key=True, max_length=254)
+    failures: int = 0
+    last_failure_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())

@@ -1,0 +1,194 @@
+"""Users, groups and memberships, and the rules about them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from models.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from models.tables import Group, Membership, User, utcnow
+
+ADMINISTRATORS = "administrators"
+REGISTERED = "registered"
+
+LOGIN_PATTERN = re.compile(r"^\w[\w.@+-]{2,99}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class UserDataError(ValueError):
+    """A value that cannot be stored; ``code`` is stable for logs and translations."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def check_login(login: str) -> str:
+    login = login.strip()
+    if not LOGIN_PATTERN.fullmatch(login):
+        raise UserDataError(
+            "login_invalid",
+            "a login has 3 to 100 characters: letters, digits and . _ @ + - (starting with a"
+            " letter or digit)",
+        )
+    return login
+
+
+def check_email(email: str) -> str:
+    email = email.strip()
+    if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
+        raise UserDataError("email_invalid", "not a valid e-mail address")
+    return email
+
+
+def check_password(password: str) -> str:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise UserDataError(
+            "password_length",
+            f"a password has {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
+        )
+    return password
+
+
+def create_user(
+    session: Session,
+    *,
+    login: str,
+    email: str | None,
+    password: str | None,
+    first_name: str = "",
+    last_name: str = "",
+    groups: Sequence[str] = (REGISTERED,),
+) -> User:
+    """Create a user in the groups named by code; refuses a taken login or e-mail."""
+    login = check_login(login)
+    email = check_email(email) if email else None
+    if password is not None:
+        check_password(password)
+    if find_by_login(session, login) is not None:
+        raise UserDataError("login_taken", f"the login '{login}' is already taken")
+    if email and find_by_email(session, email) is not None:
+        raise UserDataError("email_taken", f"the e-mail '{email}' belongs to another user")
+    user = User(
+        login=login,
+        login_lower=login.lower(),
+        email=email,
+        email_lower=email.lower() if email else None,
+        first_name=first_name.strip()[:100],
+        last_name=last_name.strip()[:100],
+        password_hash=hash_password(password) if password is not None else None,
+    )
+    session.add(user)
+    session.flush()
+    for code in groups:
+        add_membership(session, user=user, group=get_group_by_code(session, code))
+    return user
+
+
+def find_by_login(session: Session, login: str) -> User | None:
+    return session.exec(select(User).where(User.login_lower == login.strip().lower())).first()
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email_lower == email.strip().lower())).first()
+
+
+def find_by_login_or_email(session: Session, identifier: str) -> User | None:
+    key = identifier.strip().lower()
+    return session.exec(
+        select(User).where(or_(col(User.login_lower) == key, col(User.email_lower) == key))
+    ).first()
+
+
+def check_credentials(session: Session, *, identifier: str, password: str) -> User | None:
+    """The active user with this login or e-mail and password, else None (constant work)."""
+    user = find_by_login_or_email(session, identifier)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        return None
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def record_sign_in(session: Session, user: User, *, at: datetime | None = None) -> None:
+    user.last_login_at = at or utcnow()
+    session.add(user)
+
+
+def users_after(session: Session, *, after_id: int = 0, limit: int = 1000) -> list[User]:
+    """A page of users in id order (keyset paging: as fast on the last page as the first)."""
+    return list(
+        session.exec(select(User).where(col(User.id) > after_id).order_by(col(User.id)).limit(limit))
+    )
+
+
+def get_group_by_code(session: Session, code: str) -> Group:
+    group = session.exec(select(Group).where(Group.code == code)).first()
+    if group is None:
+        raise LookupError(f"built-in group '{code}' is missing: run 'socialservices db upgrade'")
+    return group
+
+
+def add_membership(session: Session, *, user: User, group: Group) -> None:
+    assert user.id is not None and group.id is not None
+    if session.get(Membership, (user.id, group.id)) is None:
+        session.add(Membership(user_id=user.id, group_id=group.id))
+        session.flush()
+
+
+def group_codes_of(session: Session, user_id: int) -> set[str]:
+    rows = session.exec(
+        select(Group.code).join(Membership).where(Membership.user_id == user_id)
+    ).all()
+    return {code for code in rows if code}
+
+
+def group_names_by_user(session: Session, user_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Group names of many users in one query."""
+    names: dict[int, list[str]] = {user_id: [] for user_id in user_ids}
+    rows = session.exec(
+        select(Membership.user_id, Group.name)
+        .join(Group)
+        .where(col(Membership.user_id).in_(user_ids))
+        .order_by(Group.name)
+    )
+    for user_id, name in rows:
+        names[user_id].append(name)
+    return names
+
+
+def is_administrator(session: Session, user_id: int) -> bool:
+    return ADMINISTRATORS in group_codes_of(session, user_id)
+
+
+def administrator_exists(session: Session) -> bool:
+    count = session.exec(
+        select(func.count())
+        .select_from(Membership)
+        .join(Group)
+        .join(User)
+        .where(Group.code == ADMINISTRATORS, col(User.is_active))
+    ).one()
+    return count > 0
+
+
+def count_users(session: Session, *, active_only: bool = False) -> int:
+    query = select(func.count()).select_from(User)
+    if active_only:
+        query = query.where(col(User.is_active))
+    return session.exec(query).one()
+
+
+def count_groups(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Group)).one()
