@@ -1,25 +1,30 @@
-"""Wires and starts socialservices: the ``socialservices`` command, and the file NiceGUI's
-test fixture runs (it sets the simulation flag, under which the server is not started)."""
+"""Wires and starts socialservices.
+
+``cli`` is the ``socialservices`` command. NiceGUI's test fixture runs this file as
+``__main__`` with its simulation flag set: then the app is built and ``ui.run`` returns at
+once. Imports are inside the functions so that a plain CLI call does not load the web stack.
+"""
 
 import sys
 
-from nicegui import helpers
-
-from admin_app.cli import run
-from admin_app.server import serve
-from admin_app.settings import load_settings
-from admin_app.startup import prepare
-
 
 def cli() -> None:
+    from admin_app.cli import run
+
     sys.exit(run())
 
 
 def simulated() -> None:
+    from admin_app.server import serve
+    from admin_app.settings import load_settings
+    from admin_app.startup import prepare
+
     settings = load_settings()
     prepare(settings)
     serve(settings)
 
 
 if __name__ == "__main__":
+    from nicegui import helpers
+
     simulated() if helpers.is_user_simulation() else cli()

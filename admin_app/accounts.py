@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from nicegui import run
+from sqlmodel import Session
+
 from admin_app import session
 from models import login_throttle
 from models.db import session_scope
@@ -31,17 +34,27 @@ class LocalSignInResult:
     wait_seconds: int = 0
 
 
-def _viewer(db_session, user: User) -> Viewer:  # type: ignore[no-untyped-def]
+def _viewer(db_session: Session, user: User) -> Viewer:
     assert user.id is not None
     name = f"{user.first_name} {user.last_name}".strip() or user.login
     return Viewer(user.id, user.login, name, is_administrator(db_session, user.id))
 
 
-def sign_in_locally(identifier: str, password: str) -> LocalSignInResult:
-    """Check a login (or e-mail) and password, slowing down repeated failures.
+async def sign_in_locally(identifier: str, password: str) -> LocalSignInResult:
+    """Check a login (or e-mail) and password and sign the browser in.
 
-    The same error is given for an unknown login and a wrong password.
+    The same error is given for an unknown login and a wrong password. The hashing runs
+    in a worker thread so that other visitors are not kept waiting.
     """
+    result = await run.io_bound(_check_local_sign_in, identifier, password)
+    if result.viewer is not None:
+        session.remember_sign_in(result.viewer.id)
+        log.info("auth.signed_in user_id=%d method=password", result.viewer.id)
+    return result
+
+
+def _check_local_sign_in(identifier: str, password: str) -> LocalSignInResult:
+    """Slows down repeated failures; records the sign-in time on success."""
     with session_scope() as db_session:
         wait = login_throttle.seconds_to_wait(db_session, identifier)
         if wait:
@@ -54,10 +67,7 @@ def sign_in_locally(identifier: str, password: str) -> LocalSignInResult:
             return LocalSignInResult(error="invalid_credentials")
         login_throttle.clear_failures(db_session, identifier)
         record_sign_in(db_session, user)
-        viewer = _viewer(db_session, user)
-    session.remember_sign_in(viewer.id)
-    log.info("auth.signed_in user_id=%d method=password", viewer.id)
-    return LocalSignInResult(viewer=viewer)
+        return LocalSignInResult(viewer=_viewer(db_session, user))
 
 
 def current_viewer() -> Viewer | None:

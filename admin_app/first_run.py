@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from nicegui import run
+
 from admin_app import runtime, session
 from models.db import session_scope
 from models.setup_tokens import issue_setup_token, revoke_setup_tokens, setup_token_is_valid
@@ -30,13 +32,24 @@ def setup_is_open(token: str) -> bool:
         return not administrator_exists(db_session) and setup_token_is_valid(db_session, token)
 
 
-def create_first_administrator(
+async def create_first_administrator(
     token: str, *, login: str, email: str, password: str, first_name: str = "", last_name: str = ""
 ) -> int:
     """Create the administrator, sign them in, and close every setup link.
 
     Raises SetupClosedError or UserDataError; nothing is written then.
     """
+    user_id = await run.io_bound(
+        _create_first_administrator, token, login, email, password, first_name, last_name
+    )
+    session.remember_sign_in(user_id)
+    log.info("setup.administrator_created user_id=%d via=link", user_id)
+    return user_id
+
+
+def _create_first_administrator(
+    token: str, login: str, email: str, password: str, first_name: str, last_name: str
+) -> int:
     with session_scope() as db_session:
         if administrator_exists(db_session) or not setup_token_is_valid(db_session, token):
             raise SetupClosedError
@@ -51,9 +64,6 @@ def create_first_administrator(
         )
         revoke_setup_tokens(db_session)
         assert user.id is not None
-        user_id = user.id
-    session.remember_sign_in(user_id)
-    log.info("setup.administrator_created user_id=%d via=link", user_id)
-    return user_id
+        return user.id
 
 

@@ -51,7 +51,9 @@ def _header(viewer: Viewer | None) -> None:
             LANGUAGES,
             value=current_language(),
             on_change=lambda event: (set_language(event.value), ui.navigate.reload()),
-        ).props(f'dense dark borderless aria-label="{language_label}"').classes("w-28")
+        ).props(f'dense dark borderless aria-label="{language_label}"').classes("w-28").mark(
+            "language-switch"
+        )
         if viewer is None:
             ui.link(_("Sign in"), "/login").classes("text-white")
         else:

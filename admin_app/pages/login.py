@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi.responses import RedirectResponse
-from nicegui import run, ui
+from nicegui import ui
 
 from admin_app.accounts import current_viewer, sign_in_locally
 from admin_app.i18n import _
@@ -38,7 +38,7 @@ def register() -> None:
                 return
             button.disable()
             try:
-                result = await run.io_bound(sign_in_locally, identifier.value, password.value)
+                result = await sign_in_locally(identifier.value, password.value)
             finally:
                 button.enable()
             if result.viewer is None:
@@ -48,17 +48,16 @@ def register() -> None:
                 return
             ui.navigate.to(target)
 
-        with frame(_("Sign in"), None), ui.card().classes("w-full max-w-sm"):
-            with ui.element("form").classes("w-full flex flex-col gap-2").on(
-                "submit.prevent", submit
-            ):
-                identifier = ui.input(_("Login or e-mail")).props(
-                    'autocomplete=username autofocus name=login'
-                ).classes("w-full")
-                password = ui.input(_("Password"), password=True).props(
-                    "autocomplete=current-password name=password"
-                ).classes("w-full")
-                message = ui.label().classes("text-negative").props('role="alert"')
-                message.set_visibility(False)
-                button = ui.button(_("Sign in")).props('type=submit color=primary')
+        with frame(_("Sign in"), None), ui.card().classes("w-full max-w-sm gap-2"):
+            identifier = ui.input(_("Login or e-mail")).props(
+                "autocomplete=username autofocus name=login"
+            ).classes("w-full").on("keydown.enter", submit).mark("login-identifier")
+            password = ui.input(_("Password"), password=True).props(
+                "autocomplete=current-password name=password"
+            ).classes("w-full").on("keydown.enter", submit).mark("login-password")
+            message = ui.label().classes("text-negative").props('role="alert"').mark("login-error")
+            message.set_visibility(False)
+            button = ui.button(_("Sign in"), on_click=submit).props("color=primary").mark(
+                "login-submit"
+            )
         return None

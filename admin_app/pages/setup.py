@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
 from admin_app.first_run import SetupClosedError, create_first_administrator, setup_is_open
 from admin_app.i18n import _
@@ -31,15 +31,13 @@ def register() -> None:
                 show(_("The two passwords differ."))
                 return
             try:
-                await run.io_bound(
-                    lambda: create_first_administrator(
-                        token,
-                        login=login.value,
-                        email=email.value,
-                        password=password.value,
-                        first_name=first_name.value,
-                        last_name=last_name.value,
-                    )
+                await create_first_administrator(
+                    token,
+                    login=login.value,
+                    email=email.value,
+                    password=password.value,
+                    first_name=first_name.value,
+                    last_name=last_name.value,
                 )
             except UserDataError as error:
                 show(user_data_error_text(error))
@@ -54,22 +52,21 @@ def register() -> None:
             message.set_visibility(True)
 
         with frame(_("Create the first administrator"), None), ui.card().classes(
-            "w-full max-w-md"
+            "w-full max-w-md gap-2"
         ):
             ui.label(_("This account will manage the site's sign-in services and users."))
-            with ui.element("form").classes("w-full flex flex-col gap-2").on(
-                "submit.prevent", submit
-            ):
-                login = ui.input(_("Login")).props("autocomplete=username name=login")
-                email = ui.input(_("E-mail")).props("type=email autocomplete=email name=email")
-                first_name = ui.input(_("First name")).props("autocomplete=given-name")
-                last_name = ui.input(_("Last name")).props("autocomplete=family-name")
-                password = ui.input(_("Password"), password=True).props(
-                    "autocomplete=new-password name=password"
-                )
-                repeat = ui.input(_("Repeat the password"), password=True).props(
-                    "autocomplete=new-password name=password2"
-                )
-                message = ui.label().classes("text-negative").props('role="alert"')
-                message.set_visibility(False)
-                ui.button(_("Create administrator")).props("type=submit color=primary")
+            login = ui.input(_("Login")).props("autocomplete=username name=login")
+            email = ui.input(_("E-mail")).props("type=email autocomplete=email name=email")
+            first_name = ui.input(_("First name")).props("autocomplete=given-name")
+            last_name = ui.input(_("Last name")).props("autocomplete=family-name")
+            password = ui.input(_("Password"), password=True).props(
+                "autocomplete=new-password name=password"
+            )
+            repeat = ui.input(_("Repeat the password"), password=True).props(
+                "autocomplete=new-password name=password2"
+            ).on("keydown.enter", submit)
+            message = ui.label().classes("text-negative").props('role="alert"').mark("setup-error")
+            message.set_visibility(False)
+            ui.button(_("Create administrator"), on_click=submit).props("color=primary").mark(
+                "setup-submit"
+            )

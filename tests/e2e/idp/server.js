@@ -26,7 +26,7 @@
 
 import fs from 'node:fs';
 
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 function fromEnv(name, fallback) {
   const raw = process.env[name];
@@ -42,8 +42,18 @@ const clients = JSON.parse(fromEnv('IDP_CLIENTS'));
 const accounts = JSON.parse(fromEnv('IDP_ACCOUNTS', '{}'));
 const issuer = `http://127.0.0.1:${port}`;
 
+// Refuse logins that are not in IDP_ACCOUNTS the way a wrong password is refused:
+// the sign-in form comes back. (findAccount alone would end in a server_error.)
+const policy = interactionPolicy.base();
+policy.get('login').checks.push(new interactionPolicy.Check(
+  'unknown_account',
+  'the login is not one of IDP_ACCOUNTS',
+  (ctx) => Boolean(ctx.oidc.session.accountId && !ctx.oidc.account),
+));
+
 const configuration = {
   clients,
+  interactions: { policy },
   clientDefaults: {
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
@@ -71,8 +81,8 @@ const configuration = {
   // A refresh token whenever offline_access was granted. oidc-provider only keeps
   // offline_access in an authorization request that also says prompt=consent
   // (OpenID Connect Core 11), as real providers do.
-  async issueRefreshToken(ctx, client, code) {
-    return client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access');
+  async issueRefreshToken(ctx, client, source) {
+    return client.grantTypeAllowed('refresh_token') && source.scopes.has('offline_access');
   },
   // S256 only (oidc-provider 9 has no "plain"); required for public clients only.
   pkce: { required: (ctx, client) => client.clientAuthMethod === 'none' },
@@ -93,6 +103,10 @@ const configuration = {
 };
 
 const provider = new Provider(issuer, configuration);
+// oidc-provider checks client metadata only on first use; fail at start instead.
+for (const { client_id: clientId } of clients) {
+  if (!(await provider.Client.find(String(clientId)))) throw new Error(`client ${clientId} not found`);
+}
 
 // Log why a request failed: the first thing one needs when an e2e test breaks.
 for (const event of ['authorization.error', 'grant.error', 'server_error', 'userinfo.error']) {

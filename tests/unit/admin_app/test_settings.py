@@ -1,0 +1,109 @@
+"""Settings come from SOCIALSERVICES_ variables; a bad one is named in one line."""
+
+from __future__ import annotations
+
+import socket
+import stat
+from pathlib import Path
+
+import pytest
+
+from admin_app import startup
+from admin_app.settings import SettingsError, load_settings
+
+
+def test_defaults(isolated_settings: Path) -> None:
+    settings = load_settings()
+    assert settings.data_dir == isolated_settings
+    assert (settings.host, settings.port) == ("127.0.0.1", 8080)
+    assert settings.base_url == "http://127.0.0.1:8080"
+    assert settings.sqlalchemy_url == f"sqlite:///{isolated_settings / 'socialservices.db'}"
+    assert settings.redis_url == ""
+
+
+def test_public_url_builds_absolute_urls_behind_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIALSERVICES_PUBLIC_URL", "https://id.example.org/auth/")
+    settings = load_settings()
+    assert settings.absolute_url("/oauth/google/callback") == (
+        "https://id.example.org/auth/oauth/google/callback"
+    )
+    assert settings.is_https
+
+
+def test_without_public_url_the_server_address_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIALSERVICES_PORT", "9000")
+    assert load_settings().absolute_url("login") == "http://127.0.0.1:9000/login"
+
+
+def test_secret_key_is_generated_once_with_owner_only_access(isolated_settings: Path) -> None:
+    settings = load_settings()
+    settings.prepare_data_dir()
+    first = settings.resolved_secret_key()
+    key_file = isolated_settings / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert load_settings().resolved_secret_key() == first
+    assert len(first) >= 32
+
+
+def test_secret_key_from_the_environment(monkeypatch: pytest.MonkeyPatch, isolated_settings: Path) -> None:
+    monkeypatch.setenv("SOCIALSERVICES_SECRET_KEY", "x" * 40)
+    assert load_settings().resolved_secret_key() == "x" * 40
+    assert not (isolated_settings / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PUBLIC_URL", "ftp://example.org", "SOCIALSERVICES_PUBLIC_URL: must be an http"),
+        ("PUBLIC_URL", "https://", "SOCIALSERVICES_PUBLIC_URL: must be an http"),
+        ("PORT", "eighty", "SOCIALSERVICES_PORT: "),
+        ("PORT", "70000", "SOCIALSERVICES_PORT: must be between 1 and 65535"),
+        ("REDIS_URL", "http://localhost", "SOCIALSERVICES_REDIS_URL: must be a redis://"),
+    ],
+)
+def test_bad_values_name_the_setting(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(f"SOCIALSERVICES_{name}", value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)
+
+
+def test_malformed_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIALSERVICES_DATABASE_URL", "oracle://scott@db/orcl")
+    with pytest.raises(SettingsError, match=r"^SOCIALSERVICES_DATABASE_URL: unsupported database"):
+        startup.prepare(load_settings())
+
+
+def test_unreachable_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("SOCIALSERVICES_DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/x")
+    with pytest.raises(SettingsError, match=r"^SOCIALSERVICES_DATABASE_URL: cannot connect: "):
+        startup.prepare(load_settings())
+
+
+def test_unwritable_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("SOCIALSERVICES_DATA_DIR", str(blocker / "data"))
+    with pytest.raises(SettingsError, match=r"^SOCIALSERVICES_DATA_DIR: .* is not a writable"):
+        startup.prepare(load_settings())
+
+
+def test_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings = load_settings().model_copy(update={"port": taken.getsockname()[1]})
+        with pytest.raises(SettingsError, match=r"^SOCIALSERVICES_PORT: .* is already in use"):
+            startup.check_port_free(settings)
+
+
+def test_unreachable_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIALSERVICES_REDIS_URL", "redis://127.0.0.1:1/0")
+    with pytest.raises(SettingsError, match=r"^SOCIALSERVICES_REDIS_URL: cannot connect"):
+        startup.check_redis(load_settings())
