@@ -2,16 +2,17 @@
 # Everything the project needs is installed by these targets themselves.
 
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# uv from PATH, else a private copy installed from PyPI into .tools/
+UV ?= $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 VENV := .venv
 PY := $(VENV)/bin/python
 LOCALES := admin_app/locales
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-unit test-pg test-e2e lint translations extract-messages env browser node-packages migration clean
+.PHONY: bench screenshots run test test-unit test-pg test-e2e lint translations extract-messages env browser node-packages migration clean
 
-$(UV):
-	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv .tools && .tools/bin/pip install --quiet uv
 
 env: $(UV)
 	$(UV) sync --frozen --quiet
@@ -67,4 +68,12 @@ migration: env
 	$(VENV)/bin/alembic -x url=sqlite:////tmp/socialservices-migration.db revision --autogenerate -m "$(m)"
 
 clean:
-	rm -rf $(VENV) tests/e2e/idp/node_modules
+	rm -rf $(VENV) .tools tests/e2e/idp/node_modules
+
+## Benchmarks: figures printed as ratios against a baseline measured in the same run.
+bench: env
+	$(PY) bench/startup.py
+
+## Maintainers: refresh the README's screenshots from the running app.
+screenshots: env browser
+	$(PY) docs/take_screenshots.py

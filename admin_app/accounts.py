@@ -30,7 +30,7 @@ class Viewer:
 @dataclass(frozen=True)
 class LocalSignInResult:
     viewer: Viewer | None = None
-    error: str | None = None  # "invalid_credentials" or "throttled"
+    error: str | None = None  # "invalid_credentials", "throttled" or "unavailable"
     wait_seconds: int = 0
 
 
@@ -47,6 +47,8 @@ async def sign_in_locally(identifier: str, password: str) -> LocalSignInResult:
     in a worker thread so that other visitors are not kept waiting.
     """
     result = await run.io_bound(_check_local_sign_in, identifier, password)
+    if result is None:  # the server is shutting down
+        return LocalSignInResult(error="unavailable")
     if result.viewer is not None:
         session.remember_sign_in(result.viewer.id)
         log.info("auth.signed_in user_id=%d method=password", result.viewer.id)

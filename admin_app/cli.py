@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from admin_app import startup, user_directory
-from admin_app.i18n import translate, terminal_language
+from admin_app.i18n import terminal_language, translate
 from admin_app.messages import user_data_error_text
 from admin_app.settings import Settings, SettingsError, load_settings
 from models.users import UserDataError
@@ -41,7 +41,9 @@ def _prepared_settings() -> Settings:
 def _read_password() -> str:
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
-        raise typer.BadParameter(_("standard input gave no password"), param_hint="--password-stdin")
+        raise typer.BadParameter(
+            _("standard input gave no password"), param_hint="--password-stdin"
+        )
     return password
 
 

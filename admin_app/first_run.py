@@ -42,6 +42,8 @@ async def create_first_administrator(
     user_id = await run.io_bound(
         _create_first_administrator, token, login, email, password, first_name, last_name
     )
+    if user_id is None:  # the server is shutting down
+        raise SetupClosedError
     session.remember_sign_in(user_id)
     log.info("setup.administrator_created user_id=%d via=link", user_id)
     return user_id
@@ -65,5 +67,3 @@ def _create_first_administrator(
         revoke_setup_tokens(db_session)
         assert user.id is not None
         return user.id
-
-

@@ -28,8 +28,10 @@ def catalogue(language: str) -> gettext.NullTranslations:
     try:
         return gettext.translation(DOMAIN, LOCALES, languages=[language])
     except FileNotFoundError:
-        log.error("i18n.missing_catalogue: no compiled catalogue for '%s'; run 'make translations'",
-                  language)
+        log.error(
+            "i18n.missing_catalogue: no compiled catalogue for '%s'; run 'make translations'",
+            language,
+        )
         return gettext.NullTranslations()
 
 

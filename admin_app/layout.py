@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from nicegui import context, ui
+from nicegui.events import ValueChangeEventArguments
 
 from admin_app.accounts import Viewer, sign_out
 from admin_app.i18n import LANGUAGES, _, current_language, set_language
@@ -33,13 +34,20 @@ def _sign_out() -> None:
     ui.navigate.to("/login")
 
 
+def _switch_language(event: ValueChangeEventArguments) -> None:
+    set_language(event.value)
+    ui.navigate.reload()
+
+
 def _header(viewer: Viewer | None) -> None:
     site_name = site_name_for_host(context.client.request.headers.get("host"))
     with ui.header().classes("items-center gap-4 flex-wrap px-4 py-2 bg-slate-800"):
         ui.link(site_name, "/").classes("text-lg font-bold text-white no-underline")
         navigation_label = _("Main navigation")
-        with ui.element("nav").props(f'aria-label="{navigation_label}"').classes(
-            "flex gap-3 flex-wrap"
+        with (
+            ui.element("nav")
+            .props(f'aria-label="{navigation_label}"')
+            .classes("flex gap-3 flex-wrap")
         ):
             for entry in _navigation.values():
                 if viewer is None or (entry.admin_only and not viewer.is_admin):
@@ -50,7 +58,7 @@ def _header(viewer: Viewer | None) -> None:
         ui.select(
             LANGUAGES,
             value=current_language(),
-            on_change=lambda event: (set_language(event.value), ui.navigate.reload()),
+            on_change=_switch_language,
         ).props(f'dense dark borderless aria-label="{language_label}"').classes("w-28").mark(
             "language-switch"
         )

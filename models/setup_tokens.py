@@ -30,9 +30,10 @@ def setup_token_is_valid(session: Session, token: str) -> bool:
         return False
     wanted = _hash(token)
     return any(
-        hmac.compare_digest(stored, wanted) for stored in session.exec(select(SetupToken.token_hash))
+        hmac.compare_digest(stored, wanted)
+        for stored in session.exec(select(SetupToken.token_hash))
     )
 
 
 def revoke_setup_tokens(session: Session) -> None:
-    session.exec(delete(SetupToken))  # type: ignore[call-overload]
+    session.exec(delete(SetupToken))

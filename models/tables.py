@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, DateTime, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
 # Named constraints let later migrations alter them on SQLite and PostgreSQL alike.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -43,7 +42,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
-def _timestamp(*, nullable: bool = False) -> Column:  # type: ignore[type-arg]
+def _timestamp(*, nullable: bool = False) -> Column:
     return Column(UTCDateTime(), nullable=nullable)
 
 

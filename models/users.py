@@ -129,7 +129,9 @@ def record_sign_in(session: Session, user: User, *, at: datetime | None = None) 
 def users_after(session: Session, *, after_id: int = 0, limit: int = 1000) -> list[User]:
     """A page of users in id order (keyset paging: as fast on the last page as the first)."""
     return list(
-        session.exec(select(User).where(col(User.id) > after_id).order_by(col(User.id)).limit(limit))
+        session.exec(
+            select(User).where(col(User.id) > after_id).order_by(col(User.id)).limit(limit)
+        )
     )
 
 

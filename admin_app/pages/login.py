@@ -16,6 +16,8 @@ def _error_text(error: str | None, wait_seconds: int) -> str:
         return _("Too many failed attempts for this login. Try again in {seconds} s.").format(
             seconds=wait_seconds
         )
+    if error == "unavailable":
+        return _("The server is restarting. Try again in a moment.")
     return _("Wrong login or password.")
 
 
@@ -25,7 +27,7 @@ def register() -> None:
         return RedirectResponse("/profile" if current_viewer() else "/login", status_code=303)
 
     @ui.page("/login")
-    def login(next: str = "") -> RedirectResponse | None:  # noqa: A002 (the query parameter)
+    def login(next: str = "") -> RedirectResponse | None:
         target = safe_next(next, default="/profile")
         viewer = current_viewer()
         if viewer is not None:
@@ -49,15 +51,23 @@ def register() -> None:
             ui.navigate.to(target)
 
         with frame(_("Sign in"), None), ui.card().classes("w-full max-w-sm gap-2"):
-            identifier = ui.input(_("Login or e-mail")).props(
-                "autocomplete=username autofocus name=login"
-            ).classes("w-full").on("keydown.enter", submit).mark("login-identifier")
-            password = ui.input(_("Password"), password=True).props(
-                "autocomplete=current-password name=password"
-            ).classes("w-full").on("keydown.enter", submit).mark("login-password")
+            identifier = (
+                ui.input(_("Login or e-mail"))
+                .props("autocomplete=username autofocus name=login")
+                .classes("w-full")
+                .on("keydown.enter", submit)
+                .mark("login-identifier")
+            )
+            password = (
+                ui.input(_("Password"), password=True)
+                .props("autocomplete=current-password name=password")
+                .classes("w-full")
+                .on("keydown.enter", submit)
+                .mark("login-password")
+            )
             message = ui.label().classes("text-negative").props('role="alert"').mark("login-error")
             message.set_visibility(False)
-            button = ui.button(_("Sign in"), on_click=submit).props("color=primary").mark(
-                "login-submit"
+            button = (
+                ui.button(_("Sign in"), on_click=submit).props("color=primary").mark("login-submit")
             )
         return None

@@ -20,8 +20,10 @@ def register() -> None:
                     _("This set-up link is not valid: it was used already or never issued.")
                 ).props('role="alert"')
                 ui.label(
-                    _("Sign in as an administrator, or restart the server to get a new link"
-                      " while no administrator exists.")
+                    _(
+                        "Sign in as an administrator, or restart the server to get a new link"
+                        " while no administrator exists."
+                    )
                 )
                 ui.link(_("Sign in"), "/login")
             return
@@ -51,8 +53,9 @@ def register() -> None:
             message.set_text(text)
             message.set_visibility(True)
 
-        with frame(_("Create the first administrator"), None), ui.card().classes(
-            "w-full max-w-md gap-2"
+        with (
+            frame(_("Create the first administrator"), None),
+            ui.card().classes("w-full max-w-md gap-2"),
         ):
             ui.label(_("This account will manage the site's sign-in services and users."))
             login = ui.input(_("Login")).props("autocomplete=username name=login")
@@ -62,9 +65,11 @@ def register() -> None:
             password = ui.input(_("Password"), password=True).props(
                 "autocomplete=new-password name=password"
             )
-            repeat = ui.input(_("Repeat the password"), password=True).props(
-                "autocomplete=new-password name=password2"
-            ).on("keydown.enter", submit)
+            repeat = (
+                ui.input(_("Repeat the password"), password=True)
+                .props("autocomplete=new-password name=password2")
+                .on("keydown.enter", submit)
+            )
             message = ui.label().classes("text-negative").props('role="alert"').mark("setup-error")
             message.set_visibility(False)
             ui.button(_("Create administrator"), on_click=submit).props("color=primary").mark(

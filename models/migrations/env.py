@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 import models.tables  # noqa: F401  (registers the tables on the metadata)
 
 
-def run(connection) -> None:  # type: ignore[no-untyped-def]
+def run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=SQLModel.metadata,

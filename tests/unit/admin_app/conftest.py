@@ -14,7 +14,11 @@ def add_user(login: str, *, admin: bool = False, active: bool = True) -> int:
     groups = (ADMINISTRATORS, REGISTERED) if admin else (REGISTERED,)
     with session_scope() as session:
         user = create_user(
-            session, login=login, email=f"{login}@example.org", password=PASSWORD, groups=groups,
+            session,
+            login=login,
+            email=f"{login}@example.org",
+            password=PASSWORD,
+            groups=groups,
             first_name=login.capitalize(),
         )
         user.is_active = active

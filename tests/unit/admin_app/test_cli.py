@@ -15,8 +15,9 @@ from admin_app.cli import run
 BINARY = Path(sys.executable).parent / "socialservices"
 
 
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str,
-        stdin: str = "") -> tuple[int, str, str]:
+def cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str, stdin: str = ""
+) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     code = run(list(args))
     captured = capsys.readouterr()
@@ -24,8 +25,15 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *ar
 
 
 def test_every_command_has_help() -> None:
-    for command in ([], ["serve"], ["db"], ["db", "upgrade"], ["user"], ["user", "create"],
-                    ["user", "list"]):
+    for command in (
+        [],
+        ["serve"],
+        ["db"],
+        ["db", "upgrade"],
+        ["user"],
+        ["user", "create"],
+        ["user", "list"],
+    ):
         result = subprocess.run([BINARY, *command, "--help"], capture_output=True, text=True)
         assert result.returncode == 0, (command, result.stderr)
         assert "Usage:" in result.stdout
@@ -51,8 +59,19 @@ def test_bad_arguments_give_one_line_and_exit_2(args: list[str]) -> None:
 
 
 def test_create_administrator_and_list_as_json(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    code, out, err = cli(capsys, monkeypatch, "user", "create", "--login", "root", "--email",
-                         "root@example.org", "--admin", "--password-stdin", stdin="s3cret-pass\n")
+    code, out, err = cli(
+        capsys,
+        monkeypatch,
+        "user",
+        "create",
+        "--login",
+        "root",
+        "--email",
+        "root@example.org",
+        "--admin",
+        "--password-stdin",
+        stdin="s3cret-pass\n",
+    )
     assert (code, err) == (0, "")
     assert "Created user root" in out
     cli(capsys, monkeypatch, "user", "create", "--login", "alice", "--email", "alice@example.org")
@@ -69,8 +88,19 @@ def test_the_created_administrator_can_sign_in(capsys, monkeypatch) -> None:  # 
     from models.db import session_scope
     from models.users import check_credentials, is_administrator
 
-    cli(capsys, monkeypatch, "user", "create", "--login", "root", "--email", "root@example.org",
-        "--admin", "--password-stdin", stdin="s3cret-pass\n")
+    cli(
+        capsys,
+        monkeypatch,
+        "user",
+        "create",
+        "--login",
+        "root",
+        "--email",
+        "root@example.org",
+        "--admin",
+        "--password-stdin",
+        stdin="s3cret-pass\n",
+    )
     with session_scope() as session:
         user = check_credentials(session, identifier="root", password="s3cret-pass")
         assert user is not None and is_administrator(session, user.id or 0)
@@ -79,12 +109,19 @@ def test_the_created_administrator_can_sign_in(capsys, monkeypatch) -> None:  # 
 @pytest.mark.parametrize(
     ("args", "stdin", "code", "message"),
     [
-        (["--login", "root", "--email", "x@example.org", "--admin"], "", 2,
-         "add --password-stdin"),
-        (["--login", "root", "--email", "x@example.org", "--password-stdin"], "\n", 2,
-         "standard input gave no password"),
-        (["--login", "root", "--email", "x@example.org", "--password-stdin"], "short\n", 2,
-         "A password has 8 to 1024 characters."),
+        (["--login", "root", "--email", "x@example.org", "--admin"], "", 2, "add --password-stdin"),
+        (
+            ["--login", "root", "--email", "x@example.org", "--password-stdin"],
+            "\n",
+            2,
+            "standard input gave no password",
+        ),
+        (
+            ["--login", "root", "--email", "x@example.org", "--password-stdin"],
+            "short\n",
+            2,
+            "A password has 8 to 1024 characters.",
+        ),
         (["--login", "r", "--email", "x@example.org"], "", 2, "A login has 3 to 100"),
         (["--login", "root", "--email", "not-mail"], "", 2, "not a valid e-mail"),
     ],
@@ -98,8 +135,9 @@ def test_bad_user_values(capsys, monkeypatch, args, stdin, code, message) -> Non
 
 def test_taken_login_exits_1(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     cli(capsys, monkeypatch, "user", "create", "--login", "alice", "--email", "a@example.org")
-    code, _, err = cli(capsys, monkeypatch, "user", "create", "--login", "ALICE", "--email",
-                       "b@example.org")
+    code, _, err = cli(
+        capsys, monkeypatch, "user", "create", "--login", "ALICE", "--email", "b@example.org"
+    )
     assert code == 1 and err.strip() == "error: This login is already taken."
 
 
@@ -120,8 +158,11 @@ def test_bad_setting_is_one_line_exit_1(capsys, monkeypatch) -> None:  # type: i
 
 def test_russian_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     env = {"LANGUAGE": "ru", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([BINARY, "user", "create", "--login", "x", "--email", "a@b.cd"],
-                            capture_output=True, text=True, env={**env, "SOCIALSERVICES_DATA_DIR":
-                            str(Path.cwd() / "data")})
+    result = subprocess.run(
+        [BINARY, "user", "create", "--login", "x", "--email", "a@b.cd"],
+        capture_output=True,
+        text=True,
+        env={**env, "SOCIALSERVICES_DATA_DIR": str(Path.cwd() / "data")},
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("ошибка: Логин содержит")

@@ -45,7 +45,9 @@ def test_secret_key_is_generated_once_with_owner_only_access(isolated_settings: 
     assert len(first) >= 32
 
 
-def test_secret_key_from_the_environment(monkeypatch: pytest.MonkeyPatch, isolated_settings: Path) -> None:
+def test_secret_key_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, isolated_settings: Path
+) -> None:
     monkeypatch.setenv("SOCIALSERVICES_SECRET_KEY", "x" * 40)
     assert load_settings().resolved_secret_key() == "x" * 40
     assert not (isolated_settings / "secret_key").exists()

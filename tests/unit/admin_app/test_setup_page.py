@@ -15,8 +15,9 @@ def _path(link: str) -> str:
     return f"{parts.path}?{parts.query}"
 
 
-async def _fill(user: User, *, login: str = "root", password: str = "long enough pw",
-                repeat: str | None = None) -> None:
+async def _fill(
+    user: User, *, login: str = "root", password: str = "long enough pw", repeat: str | None = None
+) -> None:
     user.find("Login").clear().type(login)
     user.find("E-mail").clear().type(f"{login}@example.org")
     user.find("Password").clear().type(password)
@@ -32,12 +33,16 @@ async def test_link_creates_signed_in_administrator_and_then_stops_working(user:
     await user.should_see("Active users", retries=RETRIES)  # on /admin, signed in
     assert setup_link() is None  # no administrator-less state any more
     await user.open(_path(link))
-    await user.should_see("This set-up link is not valid: it was used already or never issued.", retries=RETRIES)
+    await user.should_see(
+        "This set-up link is not valid: it was used already or never issued.", retries=RETRIES
+    )
 
 
 async def test_wrong_token_shows_no_form(user: User) -> None:
     await user.open("/setup?token=guessed")
-    await user.should_see("This set-up link is not valid: it was used already or never issued.", retries=RETRIES)
+    await user.should_see(
+        "This set-up link is not valid: it was used already or never issued.", retries=RETRIES
+    )
     await user.should_not_see(marker="setup-submit")
 
 

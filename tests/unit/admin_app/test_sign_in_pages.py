@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui.testing import User
 
 from models import login_throttle
-from tests.unit.admin_app.conftest import RETRIES, PASSWORD, add_user
+from tests.unit.admin_app.conftest import PASSWORD, RETRIES, add_user
 
 
 async def sign_in(user: User, login: str, password: str = PASSWORD, path: str = "/login") -> None:

@@ -14,8 +14,19 @@ def test_paths_on_this_site_are_kept(good: str) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [None, "", "admin", "https://evil.example/", "//evil.example", "/\\evil.example",
-     "\\\\evil.example", "/\tevil", "javascript:alert(1)", "/ok\\..\\evil", "http:/evil"],
+    [
+        None,
+        "",
+        "admin",
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\tevil",
+        "javascript:alert(1)",
+        "/ok\\..\\evil",
+        "http:/evil",
+    ],
 )
 def test_anything_else_falls_back(bad: str | None) -> None:
     assert safe_next(bad, default="/profile") == "/profile"

@@ -12,7 +12,10 @@ from models.db import DatabaseUrlError, normalize_database_url
     [
         ("sqlite:///data/app.db", "sqlite:///data/app.db"),
         ("sqlite:////var/lib/app.db", "sqlite:////var/lib/app.db"),
-        ("postgresql://postgres@127.0.0.1:5432/test", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+        (
+            "postgresql://postgres@127.0.0.1:5432/test",
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        ),
         ("postgres://u:p%40ss@db/app", "postgresql+psycopg://u:p%40ss@db/app"),
     ],
 )

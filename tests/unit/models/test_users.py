@@ -22,8 +22,13 @@ from models.users import (
 )
 
 
-def _create(session: Session, login: str = "alice", email: str | None = "alice@example.org",
-            password: str | None = "correct horse", **kwargs) -> User:  # type: ignore[no-untyped-def]
+def _create(
+    session: Session,
+    login: str = "alice",
+    email: str | None = "alice@example.org",
+    password: str | None = "correct horse",
+    **kwargs,
+) -> User:  # type: ignore[no-untyped-def]
     user = create_user(session, login=login, email=email, password=password, **kwargs)
     session.commit()
     return user
@@ -84,7 +89,9 @@ def test_user_without_password_cannot_sign_in_with_any_password(session: Session
 def test_credentials_by_login_or_email(session: Session) -> None:
     user = _create(session)
     assert check_credentials(session, identifier="alice", password="correct horse") == user
-    assert check_credentials(session, identifier="Alice@Example.org", password="correct horse") == user
+    assert (
+        check_credentials(session, identifier="Alice@Example.org", password="correct horse") == user
+    )
     assert check_credentials(session, identifier="alice", password="wrong horse") is None
     assert check_credentials(session, identifier="nobody", password="correct horse") is None
 
