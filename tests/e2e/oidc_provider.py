@@ -5,9 +5,7 @@ provider: discovery, the browser form, the token endpoint and a signed ID token.
 This module runs one, the npm package ``oidc-provider`` (``tests/e2e/idp/server.js``),
 on 127.0.0.1 for as long as a test needs it.
 
-Import into ``tests/e2e/conftest.py`` (pytest puts ``tests/e2e`` on ``sys.path``)::
-
-    from oidc_provider import browser_type_launch_args, oidc_provider_factory
+``tests/e2e/conftest.py`` offers ``oidc_provider_factory`` to every e2e test.
 
 The sign-in form accepts any password; logins come from ``accounts``
 (login -> claims); a login not in ``accounts`` is refused (the form comes back).
@@ -18,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -28,6 +25,8 @@ from typing import Any, NoReturn
 
 import httpx
 import pytest
+
+from tests.e2e.app_server import free_port
 
 IDP_DIR = Path(__file__).resolve().parent / "idp"
 SERVER_JS = IDP_DIR / "server.js"
@@ -42,22 +41,6 @@ DEFAULT_ACCOUNTS: dict[str, dict[str, Any]] = {
         "family_name": "Liddell",
         "name": "Alice Liddell",
     },
-}
-
-#: Debian's Chromium instead of Playwright's own download, and the flags it needs
-#: to run as root in a container without a GPU, a large /dev/shm or the Internet.
-CHROMIUM_LAUNCH_ARGS: dict[str, Any] = {
-    "executable_path": "/usr/bin/chromium",
-    "args": [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ],
 }
 
 
@@ -143,13 +126,6 @@ class OidcProvider:
             self.process.stdin.close()
 
 
-def free_port() -> int:
-    """A port nobody listens on right now (the OS picks it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_oidc_provider(
     clients: list[dict[str, Any]],
     accounts: dict[str, dict[str, Any]],
@@ -226,9 +202,3 @@ def oidc_provider_factory() -> Iterator[Callable[..., OidcProvider]]:
             provider.stop()
             # pytest shows this only for a failed test: why the provider said no.
             print(f"--- OpenID provider {provider.issuer} output ---\n{provider.output}")
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """pytest-playwright override: launch Debian's Chromium (``CHROMIUM_LAUNCH_ARGS``)."""
-    return {**browser_type_launch_args, **CHROMIUM_LAUNCH_ARGS}

@@ -103,10 +103,9 @@ const configuration = {
 };
 
 const provider = new Provider(issuer, configuration);
-// oidc-provider checks client metadata only on first use; fail at start instead.
-for (const { client_id: clientId } of clients) {
-  if (!(await provider.Client.find(String(clientId)))) throw new Error(`client ${clientId} not found`);
-}
+// oidc-provider checks client metadata only on first use; fail at start instead
+// (Client.find throws invalid_client_metadata, e.g. "client_secret is mandatory property").
+for (const { client_id: clientId } of clients) await provider.Client.find(String(clientId));
 
 // Log why a request failed: the first thing one needs when an e2e test breaks.
 for (const event of ['authorization.error', 'grant.error', 'server_error', 'userinfo.error']) {
