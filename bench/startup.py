@@ -37,7 +37,9 @@ ui.run(port={port}, show=False, reload=False, show_welcome_message=False)
 
 def _time_until_answer(command: list[str], url: str, env: dict[str, str]) -> float:
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         while True:
             if process.poll() is not None:
@@ -60,18 +62,28 @@ def main() -> None:
             port = free_port()
             script = Path(scratch) / "bare.py"
             script.write_text(BARE_APP.format(port=port))
-            bare.append(_time_until_answer([sys.executable, str(script)], f"http://127.0.0.1:{port}/", env))
+            bare.append(
+                _time_until_answer([sys.executable, str(script)], f"http://127.0.0.1:{port}/", env)
+            )
 
-            data_env = {**env, "SOCIALSERVICES_DATA_DIR": str(Path(scratch) / f"data{round_number}")}
+            data_env = {
+                **env,
+                "SOCIALSERVICES_DATA_DIR": str(Path(scratch) / f"data{round_number}"),
+            }
             for results in (first, warm):
                 port = free_port()
                 command = [str(BINARY), "serve", "--port", str(port)]
-                results.append(_time_until_answer(command, f"http://127.0.0.1:{port}/login", data_env))
+                results.append(
+                    _time_until_answer(command, f"http://127.0.0.1:{port}/login", data_env)
+                )
 
     baseline = statistics.median(bare)
     print(f"start-up to first answer, median of {ROUNDS} (bare NiceGUI app = 1.00)")
-    for name, values in (("bare NiceGUI app", bare), ("socialservices, first start", first),
-                         ("socialservices, warm start", warm)):
+    for name, values in (
+        ("bare NiceGUI app", bare),
+        ("socialservices, first start", first),
+        ("socialservices, warm start", warm),
+    ):
         median = statistics.median(values)
         print(f"  {name:30s} {median * 1000:7.0f} ms   ratio {median / baseline:5.2f}")
 

@@ -26,8 +26,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         server = make_app_server(Path(scratch)).start()
         try:
-            server.cli("user", "create", "--login", "admin", "--email", "admin@example.org",
-                       "--admin", "--password-stdin", stdin=PASSWORD + "\n")
+            server.cli(
+                "user",
+                "create",
+                "--login",
+                "admin",
+                "--email",
+                "admin@example.org",
+                "--admin",
+                "--password-stdin",
+                stdin=PASSWORD + "\n",
+            )
             for login in ("anna", "boris", "vera"):
                 server.cli("user", "create", "--login", login, "--email", f"{login}@example.org")
             with sync_playwright() as playwright:
