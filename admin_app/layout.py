@@ -73,6 +73,8 @@ def _header(viewer: Viewer | None) -> None:
 def frame(title: str, viewer: Viewer | None) -> Iterator[None]:
     """Draw the shared frame; the page's own content goes inside the ``with`` block."""
     ui.page_title(_("{title} · Social services").format(title=title))
+    # Screen readers pronounce the page by <html lang>, which NiceGUI fixes at start-up.
+    ui.add_head_html(f"<script>document.documentElement.lang = '{current_language()}';</script>")
     _header(viewer)
     with ui.column().classes("w-full max-w-4xl mx-auto p-4 gap-4"):
         ui.label(title).classes("text-2xl font-semibold").props('role="heading" aria-level="1"')

@@ -24,6 +24,22 @@ def cli(
     return code, captured.out, captured.err
 
 
+def create_root(capsys, monkeypatch) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    return cli(
+        capsys,
+        monkeypatch,
+        "user",
+        "create",
+        "--login",
+        "root",
+        "--email",
+        "root@example.org",
+        "--admin",
+        "--password-stdin",
+        stdin="s3cret-pass\n",
+    )
+
+
 def test_every_command_has_help() -> None:
     for command in (
         [],
@@ -59,19 +75,7 @@ def test_bad_arguments_give_one_line_and_exit_2(args: list[str]) -> None:
 
 
 def test_create_administrator_and_list_as_json(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    code, out, err = cli(
-        capsys,
-        monkeypatch,
-        "user",
-        "create",
-        "--login",
-        "root",
-        "--email",
-        "root@example.org",
-        "--admin",
-        "--password-stdin",
-        stdin="s3cret-pass\n",
-    )
+    code, out, err = create_root(capsys, monkeypatch)
     assert (code, err) == (0, "")
     assert "Created user root" in out
     cli(capsys, monkeypatch, "user", "create", "--login", "alice", "--email", "alice@example.org")
@@ -88,19 +92,7 @@ def test_the_created_administrator_can_sign_in(capsys, monkeypatch) -> None:  # 
     from models.db import session_scope
     from models.users import check_credentials, is_administrator
 
-    cli(
-        capsys,
-        monkeypatch,
-        "user",
-        "create",
-        "--login",
-        "root",
-        "--email",
-        "root@example.org",
-        "--admin",
-        "--password-stdin",
-        stdin="s3cret-pass\n",
-    )
+    create_root(capsys, monkeypatch)
     with session_scope() as session:
         user = check_credentials(session, identifier="root", password="s3cret-pass")
         assert user is not None and is_administrator(session, user.id or 0)

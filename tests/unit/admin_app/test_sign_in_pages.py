@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from nicegui.testing import User
 
 from models import login_throttle
@@ -49,7 +50,9 @@ async def test_blocked_user_cannot_sign_in(user: User) -> None:
     assert await error_text(user) == "Wrong login or password."
 
 
-async def test_repeated_failures_are_slowed_down(user: User) -> None:
+async def test_repeated_failures_are_slowed_down_and_logged(
+    user: User, caplog: pytest.LogCaptureFixture
+) -> None:
     add_user("alice")
     for _ in range(login_throttle.FREE_FAILURES):
         await sign_in(user, "alice", "wrong password")
@@ -57,6 +60,9 @@ async def test_repeated_failures_are_slowed_down(user: User) -> None:
     await sign_in(user, "alice", PASSWORD)  # even the right password must wait now
     assert (await error_text(user)).startswith("Too many failed attempts for this login.")
     await user.should_not_see("Login: alice")
+    messages = [record.getMessage() for record in caplog.records]
+    assert "auth.failed login='alice' consecutive_failures=3" in messages
+    assert any(m.startswith("auth.throttled login='alice' wait=") for m in messages)
 
 
 async def test_admin_requires_sign_in_and_returns_there(user: User) -> None:
