@@ -1,0 +1,385 @@
+"""What every external service has in common, and the OAuth 2.0 authorization-code flow.
+
+A provider module declares data (id, title, settings fields, endpoints, scopes, help) and
+overrides only what its protocol does differently: how the profile is read and mapped,
+how the client authenticates, extra parameters. It knows nothing of our database or UI:
+it receives the administrator's settings and returns an ``ExternalProfile`` and tokens, or
+raises one ``ProviderError`` whose code the application turns into a readable message.
+
+Titles and help texts are English message ids marked with ``N_``; the application's
+translation layer renders them (Russian lives in the gettext catalogue).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+from providers.http import http_client
+
+
+def N_(message: str) -> str:
+    """Mark a message for the translation catalogue; it is translated where it is shown."""
+    return message
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class SettingField:
+    """One value the administrator types in, e.g. the client secret."""
+
+    key: str
+    label: str
+    secret: bool = False
+    required: bool = True
+    multiline: bool = False
+    default: str = ""
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """The administrator's settings and endpoint overrides for one service."""
+
+    settings: Mapping[str, str] = field(default_factory=dict)
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """Where to send the browser, and what to remember until it comes back."""
+
+    url: str
+    state: str
+    nonce: str | None = None
+    code_verifier: str | None = None
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
+    id_token: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExternalProfile:
+    """A provider's account in our terms. Strings are data: never rendered as HTML."""
+
+    external_id: str
+    login_hint: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    email: str | None = None
+    email_verified: bool = False
+    picture_url: str | None = None
+    profile_url: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    profile: ExternalProfile
+    tokens: TokenSet
+
+
+# ------------------------------------------------------------------------- errors
+
+ERROR_MESSAGES = {
+    "cancelled": N_("Sign-in was cancelled at the service."),
+    "provider_error": N_("The service refused the sign-in."),
+    "invalid_grant": N_("The sign-in has expired or was already used. Please try again."),
+    "invalid_response": N_("The answer from the service could not be trusted."),
+    "unavailable": N_("The service is not answering right now. Please try again later."),
+    "timeout": N_("The service took too long to answer. Please try again later."),
+    "malformed_response": N_("The service sent an answer we could not read."),
+    "missing_id": N_("The service did not say who you are."),
+    "misconfigured": N_("This service is not set up completely. Please tell the administrator."),
+}
+
+
+class ProviderError(Exception):
+    """The one error a provider raises; ``code`` is a key of ``ERROR_MESSAGES``.
+
+    ``detail`` is for the log (never shown to visitors: it may quote the provider).
+    """
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        assert code in ERROR_MESSAGES, code
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+    @property
+    def message(self) -> str:
+        """The English message id; translate it where it is shown."""
+        return ERROR_MESSAGES[self.code]
+
+
+@contextmanager
+def provider_errors(step: str) -> Iterator[None]:
+    """Turn whatever the network or a parser throws into one ProviderError."""
+    try:
+        yield
+    except ProviderError:
+        raise
+    except httpx.TimeoutException as error:
+        raise ProviderError("timeout", f"{step}: {type(error).__name__}") from None
+    except httpx.HTTPStatusError as error:
+        status = error.response.status_code
+        code = "unavailable" if status >= 500 else "provider_error"
+        raise ProviderError(code, f"{step}: HTTP {status}") from None
+    except httpx.HTTPError as error:
+        raise ProviderError("unavailable", f"{step}: {type(error).__name__}: {error}") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise ProviderError("malformed_response", f"{step}: {error}") from None
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The response body as a JSON object, or a ProviderError saying why not."""
+    if response.status_code >= 500:
+        response.raise_for_status()
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        response.raise_for_status()
+        raise ProviderError(
+            "malformed_response", f"not a JSON object (HTTP {response.status_code})"
+        )
+    return body
+
+
+def text(value: Any) -> str:
+    """A profile value as plain text (numbers become digits, None becomes empty)."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return str(value).strip()
+
+
+# ----------------------------------------------------------------------- provider
+
+
+class Provider:
+    """An OAuth 2.0 service reached with the authorization-code grant."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    help: ClassVar[str]
+    fields: ClassVar[tuple[SettingField, ...]]
+    scopes: ClassVar[tuple[str, ...]] = ()
+    scope_separator: ClassVar[str] = " "
+    #: default endpoints by key: authorize_url, token_url, api_url (and issuer for OIDC)
+    endpoints: ClassVar[Mapping[str, str]]
+    pkce: ClassVar[bool] = False
+    #: "client_secret_post" or "client_secret_basic" (RFC 6749, 2.3.1)
+    token_auth: ClassVar[str] = "client_secret_post"
+    #: "form_post" when the service returns to the callback with a POST
+    response_mode: ClassVar[str | None] = None
+    extra_authorize_params: ClassVar[Mapping[str, str]] = {}
+    client_id_key: ClassVar[str] = "client_id"
+    client_secret_key: ClassVar[str] = "client_secret"
+    #: may an administrator add this service several times under their own names?
+    multiple: ClassVar[bool] = False
+
+    def __init__(self, config: ServiceConfig) -> None:
+        self.config = config
+
+    # -- configuration
+
+    @classmethod
+    def endpoint_keys(cls) -> tuple[str, ...]:
+        return tuple(cls.endpoints)
+
+    def setting(self, key: str) -> str:
+        value = self.config.settings.get(key, "")
+        if not value:
+            default = next((f.default for f in self.fields if f.key == key), "")
+            value = default
+        if not value:
+            raise ProviderError("misconfigured", f"setting '{key}' is empty")
+        return value
+
+    def endpoint(self, key: str) -> str:
+        value = self.config.endpoints.get(key) or self.endpoints.get(key, "")
+        if not value:
+            raise ProviderError("misconfigured", f"endpoint '{key}' is not set")
+        return value
+
+    @property
+    def client_id(self) -> str:
+        return self.setting(self.client_id_key)
+
+    @property
+    def client_secret(self) -> str:
+        return self.setting(self.client_secret_key)
+
+    # -- step 1: send the browser to the service
+
+    async def begin(self, redirect_uri: str) -> AuthorizationRequest:
+        state = secrets.token_urlsafe(24)
+        code_verifier = secrets.token_urlsafe(48) if self.pkce else None
+        params = dict(self.extra_authorize_params)
+        if self.scopes:
+            params["scope"] = self.scope_separator.join(self.scopes)
+        if code_verifier:
+            params["code_challenge"] = create_s256_code_challenge(code_verifier)
+            params["code_challenge_method"] = "S256"
+        if self.response_mode:
+            params["response_mode"] = self.response_mode
+        nonce = self.new_nonce()
+        if nonce:
+            params["nonce"] = nonce
+        url = prepare_grant_uri(
+            await self.authorize_url(),
+            client_id=self.client_id,
+            response_type="code",
+            redirect_uri=redirect_uri,
+            state=state,
+            **params,
+        )
+        return AuthorizationRequest(url=url, state=state, nonce=nonce, code_verifier=code_verifier)
+
+    def new_nonce(self) -> str | None:
+        """OpenID Connect providers return a nonce; plain OAuth ones have none."""
+        return None
+
+    async def authorize_url(self) -> str:
+        return self.endpoint("authorize_url")
+
+    # -- step 2: the browser is back
+
+    async def finish(
+        self,
+        request: AuthorizationRequest,
+        callback: Mapping[str, str],
+        redirect_uri: str,
+    ) -> SignInResult:
+        """Check the callback, exchange the code, read and map the profile."""
+        if callback.get("error"):
+            error = callback.get("error", "")
+            code = (
+                "cancelled"
+                if error in {"access_denied", "user_cancelled_login", "user_cancelled_authorize"}
+                else "provider_error"
+            )
+            raise ProviderError(
+                code,
+                f"callback error={error!r} description={callback.get('error_description', '')!r}",
+            )
+        if not secrets.compare_digest(callback.get("state", ""), request.state):
+            raise ProviderError("invalid_response", "state does not match")
+        if not callback.get("code"):
+            raise ProviderError("malformed_response", "the callback has no code")
+        tokens = await self.exchange_code(request, callback, redirect_uri)
+        with provider_errors("profile"):
+            raw = await self.fetch_profile(tokens, request, callback)
+            profile = self.map_profile(raw)
+        if not profile.external_id:
+            raise ProviderError("missing_id", "the profile has no id")
+        return SignInResult(profile=profile, tokens=tokens)
+
+    async def exchange_code(
+        self, request: AuthorizationRequest, callback: Mapping[str, str], redirect_uri: str
+    ) -> TokenSet:
+        form = {
+            "grant_type": "authorization_code",
+            "code": callback["code"],
+            "redirect_uri": redirect_uri,
+        }
+        if request.code_verifier:
+            form["code_verifier"] = request.code_verifier
+        return await self.token_request(form)
+
+    async def token_request(self, form: dict[str, str]) -> TokenSet:
+        """POST to the token endpoint with this service's client authentication."""
+        form, headers = await self.authenticate_client(dict(form))
+        with provider_errors("token"):
+            async with http_client() as http:
+                response = await http.post(
+                    await self.token_url(),
+                    data=form,
+                    headers={"Accept": "application/json", **headers},
+                )
+            body = json_object(response)
+            if "error" in body:
+                error = text(body.get("error"))
+                code = "invalid_grant" if error == "invalid_grant" else "provider_error"
+                raise ProviderError(
+                    code,
+                    f"token error={error!r} description={text(body.get('error_description'))!r}",
+                )
+            response.raise_for_status()
+            return self.parse_tokens(body)
+
+    async def token_url(self) -> str:
+        return self.endpoint("token_url")
+
+    async def authenticate_client(
+        self, form: dict[str, str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Add the client credentials to a token request (RFC 6749, section 2.3.1)."""
+        if self.token_auth == "client_secret_basic":
+            pair = f"{quote(self.client_id, safe='')}:{quote(self.client_secret, safe='')}"
+            return form, {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+        form["client_id"] = self.client_id
+        form["client_secret"] = self.client_secret
+        return form, {}
+
+    def parse_tokens(self, body: Mapping[str, Any]) -> TokenSet:
+        access_token = text(body.get("access_token"))
+        if not access_token:
+            raise ProviderError("malformed_response", "the token response has no access_token")
+        expires_in = body.get("expires_in")
+        expires_at = (
+            datetime.now(UTC) + timedelta(seconds=int(expires_in))
+            if expires_in not in (None, "", 0, "0")
+            else None
+        )
+        scope = body.get("scope")
+        granted = (
+            tuple(s for s in str(scope).replace(",", " ").split() if s) if scope else self.scopes
+        )
+        return TokenSet(
+            access_token=access_token,
+            refresh_token=text(body.get("refresh_token")) or None,
+            expires_at=expires_at,
+            scopes=granted,
+            id_token=text(body.get("id_token")) or None,
+            raw=dict(body),
+        )
+
+    async def fetch_profile(
+        self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """The raw profile; by default a GET of ``api_url`` with the bearer token."""
+        async with http_client() as http:
+            response = await http.get(
+                self.endpoint("api_url"),
+                headers={
+                    "Authorization": f"Bearer {tokens.access_token}",
+                    "Accept": "application/json",
+                },
+            )
+        profile = json_object(response)
+        response.raise_for_status()
+        return profile
+
+    def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
+        raise NotImplementedError

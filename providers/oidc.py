@@ -1,0 +1,30 @@
+"""Any OpenID Connect provider, by issuer URL (Keycloak, Authentik, Okta, Auth0, ...).
+
+An administrator may add it several times, each under a name of their own.
+"""
+
+from __future__ import annotations
+
+from providers.base import N_, SettingField
+from providers.openid import OpenIDProvider
+
+
+class OpenIDConnect(OpenIDProvider):
+    id = "oidc"
+    title = N_("OpenID Connect")
+    multiple = True
+    fields = (
+        SettingField("client_id", N_("Client ID")),
+        SettingField("client_secret", N_("Client secret"), secret=True),
+    )
+    help = N_(
+        "Any provider that speaks OpenID Connect (Keycloak, Authentik, Okta, Auth0, Zitadel, "
+        "GitLab and others).\n\n"
+        '1. In the provider\'s console create a confidential client (a "web application") '
+        "that uses the authorization code flow.\n"
+        "2. Add the redirect URI shown below to its allowed redirect URIs.\n"
+        "3. Allow the scopes openid, email and profile.\n"
+        "4. Copy the client ID and the client secret here, and enter the issuer URL under "
+        '"Advanced" (for Keycloak: https://HOST/realms/REALM). The endpoints are read from '
+        "ISSUER/.well-known/openid-configuration."
+    )

@@ -1,0 +1,194 @@
+"""OpenID Connect on top of the OAuth 2.0 flow: discovery, the ID token, the nonce.
+
+Endpoints come from the issuer's discovery document unless the administrator overrides
+them. The ID token's signature is checked against the issuer's published keys, and its
+issuer, audience, expiry and nonce against what we sent, before any claim is believed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from providers.base import (
+    AuthorizationRequest,
+    ExternalProfile,
+    Provider,
+    ProviderError,
+    TokenSet,
+    json_object,
+    provider_errors,
+    text,
+)
+from providers.http import http_client
+
+DISCOVERY_TTL = 3600.0
+ID_TOKEN_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
+CLOCK_LEEWAY = 120
+
+# issuer -> (fetched at, discovery document); jwks_uri -> (fetched at, keys)
+_discovery_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+_keys_cache: dict[str, tuple[float, KeySet]] = {}
+
+
+def forget_cached_metadata() -> None:
+    """Drop cached discovery documents and keys (tests start providers on new ports)."""
+    _discovery_cache.clear()
+    _keys_cache.clear()
+
+
+class OpenIDProvider(Provider):
+    endpoints: ClassVar[Mapping[str, str]] = {
+        "issuer": "",
+        "authorize_url": "",
+        "token_url": "",
+        "api_url": "",
+    }
+    scopes = ("openid", "email", "profile")
+    pkce = True
+    token_auth = "client_secret_basic"
+
+    def new_nonce(self) -> str | None:
+        return secrets.token_urlsafe(24)
+
+    @property
+    def issuer(self) -> str:
+        return self.endpoint("issuer").rstrip("/")
+
+    async def metadata(self) -> dict[str, Any]:
+        cached = _discovery_cache.get(self.issuer)
+        if cached and time.monotonic() - cached[0] < DISCOVERY_TTL:
+            return cached[1]
+        with provider_errors("discovery"):
+            async with http_client() as http:
+                response = await http.get(f"{self.issuer}/.well-known/openid-configuration")
+            document = json_object(response)
+            response.raise_for_status()
+        _discovery_cache[self.issuer] = (time.monotonic(), document)
+        return document
+
+    async def _endpoint_or_discovered(self, key: str, discovered: str) -> str:
+        override = self.config.endpoints.get(key) or self.endpoints.get(key)
+        if override:
+            return override
+        value = (await self.metadata()).get(discovered)
+        if not value:
+            raise ProviderError("misconfigured", f"discovery has no {discovered}")
+        return str(value)
+
+    async def authorize_url(self) -> str:
+        return await self._endpoint_or_discovered("authorize_url", "authorization_endpoint")
+
+    async def token_url(self) -> str:
+        return await self._endpoint_or_discovered("token_url", "token_endpoint")
+
+    async def userinfo_url(self) -> str | None:
+        override = self.config.endpoints.get("api_url") or self.endpoints.get("api_url")
+        if override:
+            return override
+        value = (await self.metadata()).get("userinfo_endpoint")
+        return str(value) if value else None
+
+    async def keys(self, *, refresh: bool = False) -> KeySet:
+        jwks_uri = str((await self.metadata()).get("jwks_uri") or "")
+        if not jwks_uri:
+            raise ProviderError("misconfigured", "discovery has no jwks_uri")
+        cached = _keys_cache.get(jwks_uri)
+        if cached and not refresh and time.monotonic() - cached[0] < DISCOVERY_TTL:
+            return cached[1]
+        with provider_errors("jwks"):
+            async with http_client() as http:
+                response = await http.get(jwks_uri)
+            keys = KeySet.import_key_set(json_object(response))  # type: ignore[arg-type]
+        _keys_cache[jwks_uri] = (time.monotonic(), keys)
+        return keys
+
+    def accepted_issuers(self, claims: Mapping[str, Any]) -> list[str]:
+        """The ``iss`` values this service's ID tokens may carry."""
+        return [self.issuer]
+
+    async def verify_id_token(self, id_token: str | None, nonce: str | None) -> dict[str, Any]:
+        """The ID token's claims, after checking signature, issuer, audience, time, nonce."""
+        if not id_token:
+            raise ProviderError("malformed_response", "the token response has no id_token")
+        try:
+            token = jwt.decode(id_token, await self.keys(), algorithms=ID_TOKEN_ALGORITHMS)
+        except ValueError:  # a key id we do not know yet: the issuer may have rotated keys
+            token = await self._decode_with_fresh_keys(id_token)
+        except JoseError as error:
+            raise ProviderError("invalid_response", f"id_token: {error}") from None
+        claims = dict(token.claims)
+        if not text(claims.get("sub")):
+            raise ProviderError("missing_id", "the id_token has no sub")
+        options: dict[str, Any] = {
+            "iss": {"essential": True, "values": self.accepted_issuers(claims)},
+            "aud": {"essential": True, "value": self.client_id},
+            "exp": {"essential": True},
+        }
+        if nonce is not None:
+            options["nonce"] = {"essential": True, "value": nonce}
+        try:
+            jwt.JWTClaimsRegistry(leeway=CLOCK_LEEWAY, **options).validate(claims)
+        except JoseError as error:
+            raise ProviderError("invalid_response", f"id_token claims: {error}") from None
+        return claims
+
+    async def _decode_with_fresh_keys(self, id_token: str) -> jwt.Token:
+        try:
+            return jwt.decode(
+                id_token, await self.keys(refresh=True), algorithms=ID_TOKEN_ALGORITHMS
+            )
+        except (ValueError, JoseError) as error:
+            raise ProviderError("invalid_response", f"id_token: {error}") from None
+
+    async def fetch_profile(
+        self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """ID-token claims, completed by the UserInfo endpoint when there is one."""
+        claims = await self.verify_id_token(tokens.id_token, request.nonce)
+        userinfo_url = await self.userinfo_url()
+        if not userinfo_url:
+            return claims
+        async with http_client() as http:
+            response = await http.get(
+                userinfo_url,
+                headers={
+                    "Authorization": f"Bearer {tokens.access_token}",
+                    "Accept": "application/json",
+                },
+            )
+        userinfo = json_object(response)
+        response.raise_for_status()
+        if text(userinfo.get("sub")) != text(claims.get("sub")):
+            raise ProviderError("invalid_response", "userinfo is about another subject")
+        return {**userinfo, **claims}
+
+    def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
+        return standard_claims_profile(raw)
+
+
+def standard_claims_profile(
+    raw: Mapping[str, Any], *, external_id: str | None = None
+) -> ExternalProfile:
+    """OpenID Connect standard claims mapped onto our profile."""
+    first, last = text(raw.get("given_name")), text(raw.get("family_name"))
+    if not first and not last:
+        first, _, last = text(raw.get("name")).partition(" ")
+    email = text(raw.get("email")) or None
+    return ExternalProfile(
+        external_id=text(raw.get("sub")) if external_id is None else external_id,
+        login_hint=text(raw.get("preferred_username")) or (email or "").split("@")[0],
+        first_name=first,
+        last_name=last,
+        email=email,
+        email_verified=email is not None and raw.get("email_verified") in (True, "true"),
+        picture_url=text(raw.get("picture")) or None,
+        profile_url=text(raw.get("profile")) or None,
+        raw=dict(raw),
+    )

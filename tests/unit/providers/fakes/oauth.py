@@ -1,0 +1,292 @@
+"""A fake OAuth 2.0 / OpenID Connect service: a real HTTP server on 127.0.0.1.
+
+It checks what a real service checks and refuses what a real one refuses: the client's
+credentials in the way the service wants them, a redirect_uri equal to the authorize
+request's, single-use codes, the PKCE verifier. A provider's own fake subclasses it to add
+its quirks (OK's ``sig``, Facebook's ``appsecret_proof``, Apple's signed client secret...).
+
+``failure`` makes the next request fail the way real services do, for the contract tests:
+``access_denied`` (the user cancelled), ``invalid_grant``, ``token_500``, ``token_slow``,
+``token_malformed``, ``profile_500``, ``profile_slow``, ``profile_malformed``, ``profile_no_id``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+SLOW_SECONDS = 1.0  # longer than the timeout the contract tests give providers (0.3 s)
+
+
+@dataclass
+class Grant:
+    """What an authorize request asked for, remembered until its code is used."""
+
+    client_id: str
+    redirect_uri: str
+    scope: str
+    code_challenge: str | None
+    nonce: str | None
+    used: bool = False
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_response(value: Any, status: int = 200) -> Response:
+    return Response(status, json.dumps(value).encode())
+
+
+def oauth_error(error: str, description: str = "", status: int = 400) -> Response:
+    return json_response({"error": error, "error_description": description}, status)
+
+
+class FakeOAuthService:
+    """Override the ``*_path`` names, ``profile()``, and the ``check_*`` hooks as needed."""
+
+    authorize_path = "/authorize"
+    token_path = "/token"
+    profile_path = "/profile"
+    #: how this service wants the client to authenticate at the token endpoint
+    client_auth = "client_secret_post"
+    require_pkce = False
+
+    def __init__(self, *, client_id: str, client_secret: str, profile: Mapping[str, Any]) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.user_profile = dict(profile)
+        self.failure: str | None = None
+        self.grants: dict[str, Grant] = {}
+        self.tokens: dict[str, Grant] = {}
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.authorize_requests: list[dict[str, str]] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    # -- lifecycle
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def start(self) -> FakeOAuthService:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def endpoints(self) -> dict[str, str]:
+        """Endpoint overrides that point a provider at this fake."""
+        return {
+            "authorize_url": self.url(self.authorize_path),
+            "token_url": self.url(self.token_path),
+            "api_url": self.url(self.profile_path),
+        }
+
+    # -- routing
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        form: dict[str, str],
+        headers: Mapping[str, str],
+    ) -> Response:
+        if path == self.authorize_path and method == "GET":
+            return self.authorize(query)
+        if path == self.token_path and method == "POST":
+            return self.token(form, headers)
+        if path == self.profile_path:
+            return self.profile_endpoint(query, form, headers)
+        return Response(404, b"not found", "text/plain")
+
+    # -- the authorize endpoint: approves at once, as if the user clicked "Allow"
+
+    def authorize(self, query: dict[str, str]) -> Response:
+        self.authorize_requests.append(query)
+        if query.get("client_id") != self.client_id:
+            return Response(400, b"unknown client_id", "text/plain")
+        if query.get("response_type") != "code" or not query.get("redirect_uri"):
+            return Response(400, b"bad authorize request", "text/plain")
+        if self.require_pkce and query.get("code_challenge_method") != "S256":
+            return Response(400, b"PKCE with S256 is required", "text/plain")
+        params: dict[str, str] = {"state": query.get("state", "")}
+        if self.failure == "access_denied":
+            params.update(error="access_denied", error_description="The user said no")
+        else:
+            code = secrets.token_urlsafe(16)
+            self.grants[code] = Grant(
+                client_id=query["client_id"],
+                redirect_uri=query["redirect_uri"],
+                scope=query.get("scope", ""),
+                code_challenge=query.get("code_challenge"),
+                nonce=query.get("nonce"),
+            )
+            params.update(self.authorize_result(code, query))
+        return self.return_to_client(query, params)
+
+    def authorize_result(self, code: str, query: dict[str, str]) -> dict[str, str]:
+        return {"code": code}
+
+    def return_to_client(self, query: dict[str, str], params: dict[str, str]) -> Response:
+        if query.get("response_mode") == "form_post":
+            inputs = "".join(
+                f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                for k, v in params.items()
+            )
+            page = (
+                f'<form method="post" action="{html.escape(query["redirect_uri"])}">{inputs}</form>'
+            )
+            return Response(200, page.encode(), "text/html")
+        separator = "&" if "?" in query["redirect_uri"] else "?"
+        location = query["redirect_uri"] + separator + urlencode(params)
+        return Response(302, b"", "text/plain", {"Location": location})
+
+    # -- the token endpoint
+
+    def authenticated_client(self, form: dict[str, str], headers: Mapping[str, str]) -> bool:
+        if self.client_auth == "client_secret_basic":
+            value = headers.get("authorization", "")
+            if not value.startswith("Basic ") or "client_secret" in form:
+                return False
+            user, _, password = base64.b64decode(value[6:]).decode().partition(":")
+            return (unquote(user), unquote(password)) == (self.client_id, self.client_secret)
+        return (
+            form.get("client_id") == self.client_id
+            and form.get("client_secret") == self.client_secret
+            and "authorization" not in headers
+        )
+
+    def token(self, form: dict[str, str], headers: Mapping[str, str]) -> Response:
+        if self.failure == "token_slow":
+            time.sleep(SLOW_SECONDS)
+        if self.failure == "token_500":
+            return Response(500, b"<html>Internal Server Error</html>", "text/html")
+        if self.failure == "token_malformed":
+            return Response(200, b"{not json", "application/json")
+        if not self.authenticated_client(form, headers):
+            return oauth_error("invalid_client", "client authentication failed", 401)
+        if form.get("grant_type") != "authorization_code":
+            return oauth_error("unsupported_grant_type")
+        grant = self.grants.get(form.get("code", ""))
+        if self.failure == "invalid_grant" or grant is None or grant.used:
+            return oauth_error("invalid_grant", "the code is unknown, expired or used")
+        grant.used = True  # single use, even when the rest of this request is wrong
+        if form.get("redirect_uri") != grant.redirect_uri:
+            return oauth_error("invalid_grant", "redirect_uri differs from the authorize request")
+        if grant.code_challenge or self.require_pkce:
+            verifier = form.get("code_verifier", "")
+            if not verifier or create_s256_code_challenge(verifier) != grant.code_challenge:
+                return oauth_error("invalid_grant", "PKCE verification failed")
+        access_token = secrets.token_urlsafe(24)
+        self.tokens[access_token] = grant
+        return json_response(self.token_response(access_token, grant))
+
+    def token_response(self, access_token: str, grant: Grant) -> dict[str, Any]:
+        return {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "refresh_token": secrets.token_urlsafe(24),
+            "scope": grant.scope,
+        }
+
+    # -- the profile endpoint
+
+    def bearer_grant(self, headers: Mapping[str, str], query: dict[str, str]) -> Grant | None:
+        value = headers.get("authorization", "")
+        token = value[7:] if value.lower().startswith("bearer ") else query.get("access_token", "")
+        return self.tokens.get(token)
+
+    def profile_endpoint(
+        self, query: dict[str, str], form: dict[str, str], headers: Mapping[str, str]
+    ) -> Response:
+        if self.failure == "profile_slow":
+            time.sleep(SLOW_SECONDS)
+        if self.failure == "profile_500":
+            return Response(500, b"<html>oops</html>", "text/html")
+        if self.failure == "profile_malformed":
+            return Response(200, b"<html>not json</html>", "text/html")
+        grant = self.bearer_grant(headers, {**query, **form})
+        if grant is None:
+            return json_response({"error": "invalid_token"}, 401)
+        problem = self.check_profile_request(query, form, headers, grant)
+        if problem:
+            return json_response({"error": problem}, 403)
+        profile = dict(self.user_profile)
+        if self.failure == "profile_no_id":
+            profile = self.without_id(profile)
+        return json_response(self.profile(profile, grant))
+
+    def check_profile_request(
+        self, query: dict[str, str], form: dict[str, str], headers: Mapping[str, str], grant: Grant
+    ) -> str | None:
+        """A provider-specific reason to refuse the profile request, or None."""
+        return None
+
+    def profile(self, profile: dict[str, Any], grant: Grant) -> Any:
+        return profile
+
+    def without_id(self, profile: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in profile.items() if k not in {"id", "sub", "uid", "user_id"}}
+
+    # -- plumbing
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def _serve(self, method: str) -> None:
+                parts = urlsplit(self.path)
+                query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode() if length else ""
+                form = {k: v[-1] for k, v in parse_qs(body).items()}
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                service.requests.append((method, parts.path, {**query, **form}))
+                try:
+                    response = service.route(method, parts.path, query, form, headers)
+                except Exception as error:  # a bug in a fake must show, not hang a test
+                    response = Response(599, repr(error).encode(), "text/plain")
+                self.send_response(response.status)
+                self.send_header("Content-Type", response.content_type)
+                self.send_header("Content-Length", str(len(response.body)))
+                for name, value in response.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(response.body)
+
+            def do_GET(self) -> None:
+                self._serve("GET")
+
+            def do_POST(self) -> None:
+                self._serve("POST")
+
+        return Handler

@@ -1,0 +1,98 @@
+"""A fake OpenID Connect provider: discovery, JWKS, signed ID tokens, UserInfo."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+from tests.unit.providers.fakes.oauth import FakeOAuthService, Grant, Response, json_response
+
+# Generating RSA keys is slow; one for every fake in the run is enough.
+SIGNING_KEY = RSAKey.generate_key(2048, parameters={"kid": "fake-1", "use": "sig"})
+
+
+class FakeOpenIDProvider(FakeOAuthService):
+    profile_path = "/userinfo"
+    client_auth = "client_secret_basic"
+    #: ``failure`` values of its own: a forged signature, another audience or nonce
+    id_token_failures = (
+        "id_token_bad_signature",
+        "id_token_wrong_audience",
+        "id_token_wrong_nonce",
+        "id_token_expired",
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.signing_key = SIGNING_KEY
+
+    @property
+    def issuer(self) -> str:
+        return self.base_url
+
+    def endpoints(self) -> dict[str, str]:
+        """Only the issuer: everything else must come from discovery."""
+        return {"issuer": self.issuer}
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        form: dict[str, str],
+        headers: Mapping[str, str],
+    ) -> Response:
+        if path == "/.well-known/openid-configuration":
+            return json_response(self.discovery())
+        if path == "/jwks":
+            return json_response({"keys": [self.signing_key.as_dict(private=False)]})
+        return super().route(method, path, query, form, headers)
+
+    def discovery(self) -> dict[str, Any]:
+        return {
+            "issuer": self.issuer,
+            "authorization_endpoint": self.url(self.authorize_path),
+            "token_endpoint": self.url(self.token_path),
+            "userinfo_endpoint": self.url(self.profile_path),
+            "jwks_uri": self.url("/jwks"),
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "code_challenge_methods_supported": ["S256"],
+        }
+
+    def id_token_claims(self, grant: Grant) -> dict[str, Any]:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "sub": str(self.user_profile.get("sub", "")),
+            "aud": self.client_id,
+            "iat": now,
+            "exp": now + 600,
+            "nonce": grant.nonce,
+        }
+        claims.update({k: v for k, v in self.user_profile.items() if k != "sub"})
+        if self.failure == "profile_no_id":
+            claims.pop("sub")
+        if self.failure == "id_token_wrong_audience":
+            claims["aud"] = "somebody-else"
+        if self.failure == "id_token_wrong_nonce":
+            claims["nonce"] = "replayed"
+        if self.failure == "id_token_expired":
+            claims["exp"] = now - 3600
+        return claims
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        key = self.signing_key
+        if self.failure == "id_token_bad_signature":
+            key = RSAKey.generate_key(2048, parameters={"kid": "fake-1"})
+        return jwt.encode({"alg": "RS256", "kid": "fake-1"}, claims, key)
+
+    def token_response(self, access_token: str, grant: Grant) -> dict[str, Any]:
+        body = super().token_response(access_token, grant)
+        body["id_token"] = self.sign(self.id_token_claims(grant))
+        return body
