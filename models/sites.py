@@ -32,3 +32,28 @@ def site_for_host(session: Session, host: str | None) -> Site:
 
 def list_sites(session: Session) -> list[Site]:
     return list(session.exec(select(Site).order_by(col(Site.id))))
+
+
+def replace_sites(session: Session, sites: list[Site]) -> list[str]:
+    """Make the installation hold exactly ``sites`` (matched by id); returns removed ids.
+
+    The caller checks the rules (one default, unique host names) before calling.
+    """
+    existing = {site.id: site for site in list_sites(session)}
+    wanted = {site.id for site in sites}
+    removed = sorted(set(existing) - wanted)
+    for site_id in removed:
+        session.delete(existing[site_id])
+    session.flush()
+    for site in sites:
+        current = existing.get(site.id)
+        if current is None:
+            session.add(site)
+        else:
+            current.name = site.name
+            current.host_names = site.host_names
+            current.is_default = site.is_default
+            current.individual_settings = site.individual_settings
+            session.add(current)
+    session.flush()
+    return removed

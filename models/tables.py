@@ -1,14 +1,15 @@
 """The tables. Alembic owns the schema: change a table here, then add a migration.
 
 Times are stored as timezone-aware UTC. Built-in groups are rows like any other,
-recognised by their ``code`` so that an administrator may rename them freely.
+recognised by their ``code`` (a slug that never changes, used by the config file) so that
+an administrator may rename them freely.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Named constraints let later migrations alter them on SQLite and PostgreSQL alike.
@@ -66,7 +67,7 @@ class Group(SQLModel, table=True):
     __tablename__ = "groups"
 
     id: int | None = Field(default=None, primary_key=True)
-    code: str | None = Field(default=None, max_length=50, unique=True)
+    code: str = Field(max_length=50, unique=True)
     name: str = Field(max_length=100, unique=True)
     description: str = Field(default="", max_length=500)
 
@@ -127,3 +128,34 @@ class LoginThrottle(SQLModel, table=True):
     login_key: str = Field(primary_key=True, max_length=254)
     failures: int = 0
     last_failure_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class ConfiguredService(SQLModel, table=True):
+    """One external service as configured for a scope: "common", or a site's id when that
+    site has individual settings. Secret values are kept apart from the others so that
+    they can be encrypted and are never sent back to a browser."""
+
+    __tablename__ = "service_configs"
+    __table_args__ = (UniqueConstraint("scope", "service_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=20)
+    service_id: str = Field(max_length=50)
+    provider: str = Field(max_length=30)
+    name: str = Field(default="", max_length=100)
+    enabled: bool = False
+    position: int = 0
+    settings: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    secrets: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    endpoints: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class ActivityOptions(SQLModel, table=True):
+    """A single row (id 1): sending activities to X and Facebook, and live-feed hashtags."""
+
+    __tablename__ = "activity_options"
+
+    id: int = Field(default=1, primary_key=True)
+    send_activity: bool = False
+    hashtags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -153,7 +153,7 @@ def group_codes_of(session: Session, user_id: int) -> set[str]:
     rows = session.exec(
         select(Group.code).join(Membership).where(Membership.user_id == user_id)
     ).all()
-    return {code for code in rows if code}
+    return set(rows)
 
 
 def group_names_by_user(session: Session, user_ids: Sequence[int]) -> dict[int, list[str]]:

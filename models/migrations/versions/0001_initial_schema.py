@@ -21,7 +21,7 @@ def upgrade() -> None:
     groups = op.create_table(
         "groups",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_groups")),

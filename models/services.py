@@ -1,0 +1,86 @@
+"""Which external services a scope offers, in which order, with which values.
+
+A scope is "common", or a site's id when that site applies individual settings; a site
+without them uses the common scope. Values arrive here already split into ``settings``
+and ``secrets`` (the use cases know which fields are secret; this layer does not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, delete, select
+
+from models.tables import ConfiguredService, Site, utcnow
+
+COMMON = "common"
+
+
+@dataclass(frozen=True)
+class ServiceValues:
+    """One service's configuration as the use cases hand it over for storing."""
+
+    service_id: str
+    provider: str
+    name: str = ""
+    enabled: bool = False
+    position: int = 0
+    settings: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    endpoints: dict[str, str] = field(default_factory=dict)
+
+
+def scope_of(site: Site) -> str:
+    return site.id if site.individual_settings else COMMON
+
+
+def configs_in_scope(session: Session, scope: str) -> list[ConfiguredService]:
+    """Every configured service of a scope, in button order."""
+    return list(
+        session.exec(
+            select(ConfiguredService)
+            .where(ConfiguredService.scope == scope)
+            .order_by(col(ConfiguredService.position), col(ConfiguredService.service_id))
+        )
+    )
+
+
+def offered_by_site(session: Session, site_id: str) -> list[ConfiguredService]:
+    """The one answer to "which services, in what order, with which values, does site S
+    offer": its own list when it has individual settings, else the common one."""
+    site = session.get(Site, site_id)
+    if site is None:
+        raise LookupError(f"no site '{site_id}'")
+    return [config for config in configs_in_scope(session, scope_of(site)) if config.enabled]
+
+
+def replace_scope(session: Session, scope: str, services: Sequence[ServiceValues]) -> None:
+    """Make a scope hold exactly ``services``; rows of services not listed are removed."""
+    existing = {config.service_id: config for config in configs_in_scope(session, scope)}
+    wanted = {values.service_id for values in services}
+    for service_id, config in existing.items():
+        if service_id not in wanted:
+            session.delete(config)
+    for values in services:
+        config = existing.get(values.service_id) or ConfiguredService(
+            scope=scope, service_id=values.service_id, provider=values.provider
+        )
+        config.provider = values.provider
+        config.name = values.name
+        config.enabled = values.enabled
+        config.position = values.position
+        config.settings = dict(values.settings)
+        config.secrets = dict(values.secrets)
+        config.endpoints = dict(values.endpoints)
+        config.updated_at = utcnow()
+        session.add(config)
+    session.flush()
+
+
+def scopes_in_use(session: Session) -> list[str]:
+    return sorted(set(session.exec(select(ConfiguredService.scope))))
+
+
+def remove_scope(session: Session, scope: str) -> None:
+    session.exec(delete(ConfiguredService).where(col(ConfiguredService.scope) == scope))
