@@ -1,18 +1,26 @@
-"""Use cases of a person's own account: local sign-in and who is asking."""
+"""Use cases of a person's own account: local sign-in, who is asking, signing out.
+
+Signing in happens in two steps because a page event cannot set a cookie: the event
+checks the password and creates a pending session bound to this browser; the browser is
+then sent to ``/auth/complete`` which activates it once and sets the cookie.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import MutableMapping
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
 
 from nicegui import run
 from sqlmodel import Session
 
 from admin_app import session
-from models import login_throttle
+from models import auth_sessions, login_throttle
 from models.db import session_scope
 from models.tables import User
-from models.users import check_credentials, is_administrator, record_sign_in
+from models.users import find_by_login_or_email, is_administrator, password_is_right, record_sign_in
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +37,7 @@ class Viewer:
 
 @dataclass(frozen=True)
 class LocalSignInResult:
-    viewer: Viewer | None = None
+    completion_url: str | None = None  # where to send the browser to finish signing in
     error: str | None = None  # "invalid_credentials", "throttled" or "unavailable"
     wait_seconds: int = 0
 
@@ -40,53 +48,85 @@ def _viewer(db_session: Session, user: User) -> Viewer:
     return Viewer(user.id, user.login, name, is_administrator(db_session, user.id))
 
 
-async def sign_in_locally(identifier: str, password: str) -> LocalSignInResult:
-    """Check a login (or e-mail) and password and sign the browser in.
+def completion_url(token: str, next_path: str) -> str:
+    return f"/auth/complete?ticket={quote(token)}&next={quote(next_path, safe='/')}"
+
+
+async def sign_in_locally(identifier: str, password: str, next_path: str) -> LocalSignInResult:
+    """Check a login (or e-mail) and password; on success the URL that finishes sign-in.
 
     The same error is given for an unknown login and a wrong password. The hashing runs
     in a worker thread so that other visitors are not kept waiting.
     """
-    result = await run.io_bound(_check_local_sign_in, identifier, password)
+    browser = session.browser_id()
+    result = await run.io_bound(_check_local_sign_in, identifier, password, browser)
     if result is None:  # the server is shutting down
         return LocalSignInResult(error="unavailable")
-    if result.viewer is not None:
-        session.remember_sign_in(result.viewer.id)
-        log.info("auth.signed_in user_id=%d method=password", result.viewer.id)
-    return result
+    token, wait = result
+    if token is None:
+        return LocalSignInResult(
+            error="throttled" if wait else "invalid_credentials", wait_seconds=wait
+        )
+    return LocalSignInResult(completion_url=completion_url(token, next_path))
 
 
-def _check_local_sign_in(identifier: str, password: str) -> LocalSignInResult:
-    """Slows down repeated failures; records the sign-in time on success."""
+def _check_local_sign_in(identifier: str, password: str, browser: str) -> tuple[str | None, int]:
     with session_scope() as db_session:
-        wait = login_throttle.seconds_to_wait(db_session, identifier)
-        if wait:
-            log.warning("auth.throttled login=%r wait=%ss", identifier[:100], wait)
-            return LocalSignInResult(error="throttled", wait_seconds=wait)
-        user = check_credentials(db_session, identifier=identifier, password=password)
-        if user is None:
-            failures = login_throttle.record_failure(db_session, identifier)
-            log.warning("auth.failed login=%r consecutive_failures=%d", identifier[:100], failures)
-            return LocalSignInResult(error="invalid_credentials")
-        login_throttle.clear_failures(db_session, identifier)
+        user = find_by_login_or_email(db_session, identifier)
+        user_id = user.id if user else None
+        key = login_throttle.throttle_key(user_id=user_id, identifier=identifier)
+        wait = login_throttle.begin_attempt(db_session, key)
+    if wait:
+        log.warning("auth.throttled key=%s wait=%ss", key, wait)
+        return None, wait
+    with session_scope() as db_session:
+        user = db_session.get(User, user_id) if user_id is not None else None
+        if not password_is_right(db_session, user, password):
+            failures = login_throttle.record_failure(db_session, key)
+            log.warning("auth.failed key=%s consecutive_failures=%d", key, failures)
+            return None, 0
+        assert user is not None and user.id is not None
+        login_throttle.record_success(db_session, key)
         record_sign_in(db_session, user)
-        return LocalSignInResult(viewer=_viewer(db_session, user))
+        token = auth_sessions.create_pending(db_session, user_id=user.id, browser=browser)
+    log.info("auth.password_ok user_id=%d", user.id)
+    return token, 0
+
+
+def complete_sign_in(cookie: MutableMapping[str, Any], ticket: str) -> bool:
+    """Activate the pending session named by ``ticket`` for this browser, set the cookie."""
+    with session_scope() as db_session:
+        user_id = auth_sessions.activate(
+            db_session, token=ticket, browser=str(cookie.get(session.BROWSER_KEY, ""))
+        )
+    if user_id is None:
+        log.warning("auth.ticket_refused")
+        return False
+    session.start_new_browser_session(cookie, auth=ticket)
+    log.info("auth.signed_in user_id=%d", user_id)
+    return True
 
 
 def current_viewer() -> Viewer | None:
     """The signed-in, still active user of this browser, or None.
 
-    Read from the database on every call so that blocking a user takes effect at once.
+    Read from the database on every call so that signing out elsewhere or blocking a
+    user takes effect at once.
     """
-    user_id = session.signed_in_user_id()
-    if user_id is None:
+    token = session.auth_token()
+    if not token:
         return None
     with session_scope() as db_session:
-        user = db_session.get(User, user_id)
+        user_id = auth_sessions.user_of(db_session, token)
+        user = db_session.get(User, user_id) if user_id is not None else None
         if user is None or not user.is_active:
-            session.forget_sign_in()
             return None
         return _viewer(db_session, user)
 
 
-def sign_out() -> None:
-    session.forget_sign_in()
+def sign_out(cookie: MutableMapping[str, Any]) -> None:
+    token = cookie.get(session.AUTH_KEY)
+    if token:
+        with session_scope() as db_session:
+            auth_sessions.end(db_session, str(token))
+    session.start_new_browser_session(cookie, auth=None)

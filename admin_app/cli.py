@@ -11,6 +11,10 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
+
+# Typer vendors click and does not re-export these; they tell usage errors apart.
+from typer._click.exceptions import BadParameter, MissingParameter, NoArgsIsHelpError, NoSuchOption
 
 from admin_app import startup, user_directory
 from admin_app.i18n import terminal_language, translate
@@ -39,7 +43,13 @@ def _prepared_settings() -> Settings:
 
 
 def _read_password() -> str:
-    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        password = sys.stdin.readline().rstrip("\r\n")
+        password.encode()
+    except UnicodeError:
+        raise typer.BadParameter(
+            _("standard input is not UTF-8 text"), param_hint="--password-stdin"
+        ) from None
     if not password:
         raise typer.BadParameter(
             _("standard input gave no password"), param_hint="--password-stdin"
@@ -91,6 +101,8 @@ def build_cli() -> typer.Typer:
             bool, typer.Option(help=_("Read the password from the first line of stdin."))
         ] = False,
     ) -> None:
+        if not email.strip():
+            raise typer.BadParameter(_("must not be empty"), param_hint="--email")
         if admin and not password_stdin:
             raise typer.BadParameter(
                 _("an administrator signs in with a password: add --password-stdin"),
@@ -135,8 +147,11 @@ def run(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(build_cli())
     try:
         result = command.main(args=argv, prog_name="socialservices", standalone_mode=False)
+    except NoArgsIsHelpError as error:
+        typer.echo(error.format_message())  # the command's help, which is what was wanted
+        return 0
     except typer.TyperException as error:  # click's UsageError (exit code 2) and kin
-        message = " ".join(error.format_message().split())
+        message = _usage_message(error)
         context = getattr(error, "ctx", None)
         if error.exit_code == 2 and context is not None:
             message += " " + _("(see {command} --help)").format(command=context.command_path)
@@ -145,6 +160,23 @@ def run(argv: list[str] | None = None) -> int:
     except typer.Abort:
         return 1
     except SettingsError as error:
-        _print_error(str(error))
+        _print_error(error.translated(_))
+        return 1
+    except SQLAlchemyError as error:  # e.g. the database is locked or went away meanwhile
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        _print_error(_("the database failed: {reason}").format(reason=reason))
         return 1
     return result if isinstance(result, int) else 0
+
+
+def _usage_message(error: typer.TyperException) -> str:
+    """Click's message about a bad command line, in the terminal's language."""
+    if isinstance(error, NoSuchOption):
+        return _("No such option: {name}").format(name=error.option_name)
+    if isinstance(error, BadParameter):  # MissingParameter is one too
+        hint = error.param_hint or (error.param.get_error_hint() if error.param else "")
+        name = hint if isinstance(hint, str) else " / ".join(hint)
+        if isinstance(error, MissingParameter):
+            return _("Missing option {name}.").format(name=name)
+        return _("Invalid value for {name}: {problem}").format(name=name, problem=error.message)
+    return " ".join(error.format_message().split())

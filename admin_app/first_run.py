@@ -1,21 +1,64 @@
-"""Creating the first administrator, from a one-time browser link or from a shell."""
+"""Creating administrators: the first one from a one-time browser link, or from a shell.
+
+Once an administrator exists, every set-up link stops working.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from nicegui import run
+from sqlmodel import Session
 
 from admin_app import runtime, session
+from admin_app.accounts import completion_url
+from models import auth_sessions
 from models.db import session_scope
-from models.setup_tokens import issue_setup_token, revoke_setup_tokens, setup_token_is_valid
-from models.users import ADMINISTRATORS, REGISTERED, administrator_exists, create_user
+from models.setup_tokens import (
+    consume_setup_token,
+    issue_setup_token,
+    revoke_setup_tokens,
+    setup_token_is_valid,
+)
+from models.tables import User
+from models.users import (
+    ADMINISTRATORS,
+    REGISTERED,
+    UserDataError,
+    administrator_exists,
+    create_user,
+)
 
 log = logging.getLogger(__name__)
+
+__all__ = ["SetupClosedError", "UserDataError"]  # the errors pages catch
 
 
 class SetupClosedError(Exception):
     """An administrator exists already, or the link is not (or no longer) valid."""
+
+
+def create_administrator(
+    db_session: Session,
+    *,
+    login: str,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """An administrator; the set-up links close. Raises UserDataError for bad values."""
+    user = create_user(
+        db_session,
+        login=login,
+        email=email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        groups=(ADMINISTRATORS, REGISTERED),
+    )
+    revoke_setup_tokens(db_session)
+    return user
 
 
 def setup_link() -> str | None:
@@ -34,36 +77,37 @@ def setup_is_open(token: str) -> bool:
 
 async def create_first_administrator(
     token: str, *, login: str, email: str, password: str, first_name: str = "", last_name: str = ""
-) -> int:
-    """Create the administrator, sign them in, and close every setup link.
+) -> str:
+    """Create the administrator; returns the URL that signs this browser in as them.
 
     Raises SetupClosedError or UserDataError; nothing is written then.
     """
-    user_id = await run.io_bound(
-        _create_first_administrator, token, login, email, password, first_name, last_name
+    browser = session.browser_id()
+    ticket = await run.io_bound(
+        _create_first_administrator, token, browser, login, email, password, first_name, last_name
     )
-    if user_id is None:  # the server is shutting down
+    if ticket is None:  # the server is shutting down
         raise SetupClosedError
-    session.remember_sign_in(user_id)
-    log.info("setup.administrator_created user_id=%d via=link", user_id)
-    return user_id
+    return completion_url(ticket, "/admin")
 
 
 def _create_first_administrator(
-    token: str, login: str, email: str, password: str, first_name: str, last_name: str
-) -> int:
+    token: str, browser: str, login: str, email: str, password: str, first_name: str, last_name: str
+) -> str:
     with session_scope() as db_session:
-        if administrator_exists(db_session) or not setup_token_is_valid(db_session, token):
+        # The token is consumed first, atomically: of two submissions of one link, one
+        # gets it; the other finds it gone. A failure below rolls the consumption back.
+        if not consume_setup_token(db_session, token) or administrator_exists(db_session):
             raise SetupClosedError
-        user = create_user(
+        user = create_administrator(
             db_session,
             login=login,
             email=email,
             password=password,
             first_name=first_name,
             last_name=last_name,
-            groups=(ADMINISTRATORS, REGISTERED),
         )
-        revoke_setup_tokens(db_session)
         assert user.id is not None
-        return user.id
+        ticket = auth_sessions.create_pending(db_session, user_id=user.id, browser=browser)
+        log.info("setup.administrator_created user_id=%d via=link", user.id)
+        return ticket

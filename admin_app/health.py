@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from models.db import DatabaseUnavailableError, check_connection, get_engine
+
+log = logging.getLogger(__name__)
 
 
 def database_problem() -> str | None:
@@ -10,5 +14,6 @@ def database_problem() -> str | None:
     try:
         check_connection(get_engine())
     except DatabaseUnavailableError as error:
+        log.error("health.database_unavailable reason=%s", error)
         return str(error)
     return None

@@ -16,7 +16,6 @@ LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = "en"
 LANGUAGES = {"en": "English", "ru": "Русский"}
-STORAGE_KEY = "language"
 
 log = logging.getLogger(__name__)
 
@@ -54,26 +53,18 @@ def parse_accept_language(header: str | None) -> str | None:
 
 def current_language() -> str:
     """The language of the page being built or the event being handled."""
-    from nicegui import app, context  # a page-time import: the CLI needs no UI
+    from nicegui import context  # a page-time import: the command line needs no UI
 
-    try:
-        chosen = app.storage.user.get(STORAGE_KEY)
-    except (RuntimeError, AssertionError):
-        chosen = None
+    from admin_app.session import chosen_language
+
+    chosen = chosen_language()
     if chosen in LANGUAGES:
-        return str(chosen)
+        return chosen
     try:
         header = context.client.request.headers.get("accept-language")
     except (RuntimeError, AttributeError):
         header = None
     return parse_accept_language(header) or DEFAULT_LANGUAGE
-
-
-def set_language(language: str) -> None:
-    from nicegui import app
-
-    if language in LANGUAGES:
-        app.storage.user[STORAGE_KEY] = language
 
 
 def translate(message: str, language: str) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from nicegui import context, ui
 from nicegui.events import ValueChangeEventArguments
 
-from admin_app.accounts import Viewer, sign_out
-from admin_app.i18n import LANGUAGES, _, current_language, set_language
+from admin_app.accounts import Viewer
+from admin_app.i18n import LANGUAGES, _, current_language
+from admin_app.session import csrf_token
 from admin_app.sites import site_name_for_host
 
 
@@ -29,14 +31,10 @@ def add_navigation(entry: NavEntry) -> None:
     _navigation[entry.path] = entry
 
 
-def _sign_out() -> None:
-    sign_out()
-    ui.navigate.to("/login")
-
-
 def _switch_language(event: ValueChangeEventArguments) -> None:
-    set_language(event.value)
-    ui.navigate.reload()
+    url = context.client.request.url
+    here = url.path + (f"?{url.query}" if url.query else "")
+    ui.navigate.to(f"/language?set={event.value}&next={quote(here, safe='/')}")
 
 
 def _header(viewer: Viewer | None) -> None:
@@ -66,7 +64,10 @@ def _header(viewer: Viewer | None) -> None:
             ui.link(_("Sign in"), "/login").classes("text-white")
         else:
             ui.label(viewer.display_name).classes("text-white").mark("signed-in-user")
-            ui.button(_("Sign out"), on_click=_sign_out).props("flat color=white")
+            sign_out_url = f"/logout?csrf={csrf_token()}"  # read now: events see no cookie
+            ui.button(_("Sign out"), on_click=lambda: ui.navigate.to(sign_out_url)).props(
+                "flat color=white"
+            )
 
 
 @contextmanager

@@ -12,7 +12,9 @@ from nicegui import app, ui
 from nicegui.storage import Storage
 
 from admin_app import first_run
-from admin_app.pages import admin, health, login, profile, setup
+from admin_app.i18n import terminal_language, translate
+from admin_app.pages import admin, health, login, profile, session_routes, setup
+from admin_app.security_headers import SecurityHeaders
 from admin_app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,23 +23,33 @@ SESSION_COOKIE = "socialservices_session"
 
 
 def register_routes() -> None:
-    for area in (health, login, setup, profile, admin):
+    app.add_middleware(SecurityHeaders)
+    for area in (health, session_routes, login, setup, profile, admin):
         area.register()
 
 
 def _announce(settings: Settings) -> None:
     """Tell the operator where to go; while no administrator exists, with a setup link."""
-    lines = [f"socialservices is running: open {settings.absolute_url('/')}"]
+    language = terminal_language()
+
+    def _(message: str) -> str:
+        return translate(message, language)
+
+    lines = [_("socialservices is running: open {url}").format(url=settings.absolute_url("/"))]
     link = first_run.setup_link()
     if link:
         lines += [
-            "No administrator exists yet. Create the first one with this one-time link:",
+            _("No administrator exists yet. Create the first one with this one-time link:"),
             f"  {link}",
-            "(or from a shell: socialservices user create --admin --login L --email E"
-            " --password-stdin)",
+            _(
+                "(or from a shell: socialservices user create --admin --login L --email E"
+                " --password-stdin)"
+            ),
         ]
     else:
-        lines.append(f"Administrators sign in at {settings.absolute_url('/login')}")
+        lines.append(
+            _("Administrators sign in at {url}").format(url=settings.absolute_url("/login"))
+        )
     print("\n".join(lines), flush=True)
 
 

@@ -1,24 +1,66 @@
-"""Who is signed in, kept in NiceGUI's per-browser user storage.
+"""This browser's session cookie: who is signed in, which language, and the CSRF token.
 
-The storage is keyed by the signed session cookie (HttpOnly, SameSite=Lax, Secure
-behind https), lives on the server and, with REDIS_URL, is shared by every process.
+The cookie is Starlette's signed session (HttpOnly, SameSite=Lax, Secure behind https).
+It holds NiceGUI's browser ``id``, our ``auth`` token (an ``AuthSession`` row) and the
+chosen ``language``. Only HTTP routes write it (a websocket event cannot set a cookie):
+``/auth/complete``, ``/logout`` and ``/language``. Pages and events read it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import uuid
+from collections.abc import MutableMapping
+from typing import Any
+
 from nicegui import app
 
-USER_ID_KEY = "user_id"
+from admin_app import runtime
+
+AUTH_KEY = "auth"
+LANGUAGE_KEY = "language"
+BROWSER_KEY = "id"  # NiceGUI's key
 
 
-def signed_in_user_id() -> int | None:
-    value = app.storage.user.get(USER_ID_KEY)
-    return value if isinstance(value, int) else None
+def _cookie() -> MutableMapping[str, Any]:
+    try:
+        return app.storage.browser
+    except RuntimeError:  # outside a page or event: nobody is asking
+        return {}
 
 
-def remember_sign_in(user_id: int) -> None:
-    app.storage.user[USER_ID_KEY] = user_id
+def auth_token() -> str:
+    value = _cookie().get(AUTH_KEY, "")
+    return value if isinstance(value, str) else ""
 
 
-def forget_sign_in() -> None:
-    app.storage.user.pop(USER_ID_KEY, None)
+def browser_id() -> str:
+    return str(_cookie().get(BROWSER_KEY, ""))
+
+
+def chosen_language() -> str:
+    return str(_cookie().get(LANGUAGE_KEY, ""))
+
+
+def _csrf_for(auth: str) -> str:
+    key = runtime.secret_key().encode()
+    return hmac.new(key, f"csrf:{auth}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def csrf_token() -> str:
+    """A token only this signed-in browser's pages know, for state-changing links."""
+    return _csrf_for(auth_token())
+
+
+def csrf_token_is_valid(cookie: MutableMapping[str, Any], token: str) -> bool:
+    return hmac.compare_digest(_csrf_for(str(cookie.get(AUTH_KEY, ""))), token)
+
+
+def start_new_browser_session(cookie: MutableMapping[str, Any], *, auth: str | None) -> None:
+    """Replace NiceGUI's browser id (so nothing known before survives) and set or clear auth."""
+    cookie[BROWSER_KEY] = str(uuid.uuid4())
+    if auth is None:
+        cookie.pop(AUTH_KEY, None)
+    else:
+        cookie[AUTH_KEY] = auth

@@ -11,8 +11,10 @@ import socket
 
 import redis
 from alembic.util.exc import CommandError
+from sqlalchemy.exc import SQLAlchemyError
 
 from admin_app import runtime
+from admin_app.i18n import N_
 from admin_app.settings import Settings, SettingsError
 from models import migrate
 from models.db import DatabaseUnavailableError, check_connection, get_engine
@@ -27,12 +29,13 @@ def prepare(settings: Settings) -> None:
     try:
         check_connection(engine)
     except DatabaseUnavailableError as error:
-        raise SettingsError("database_url", f"cannot connect: {error}") from None
+        raise SettingsError("database_url", N_("cannot connect: {reason}"), reason=error) from None
     try:
         migrate.upgrade(engine)
-    except CommandError as error:
+    except (CommandError, SQLAlchemyError, migrate.MigrationError) as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise SettingsError(
-            "database_url", f"cannot upgrade the database schema: {error}"
+            "database_url", N_("cannot upgrade the database schema: {reason}"), reason=reason
         ) from None
 
 
@@ -42,11 +45,17 @@ def check_port_free(settings: Settings) -> None:
         try:
             probe.bind((settings.host, settings.port))
         except OSError as error:
+            address = f"{settings.host}:{settings.port}"
             if error.errno == errno.EADDRINUSE:
-                problem = f"{settings.host}:{settings.port} is already in use"
-                raise SettingsError("port", problem) from None
-            problem = f"cannot listen on {settings.host}:{settings.port} ({error.strerror})"
-            raise SettingsError("host", problem) from None
+                raise SettingsError(
+                    "port", N_("{address} is already in use"), address=address
+                ) from None
+            raise SettingsError(
+                "host",
+                N_("cannot listen on {address} ({reason})"),
+                address=address,
+                reason=error.strerror,
+            ) from None
 
 
 def check_redis(settings: Settings) -> None:
@@ -57,4 +66,4 @@ def check_redis(settings: Settings) -> None:
         client.ping()
         client.close()
     except (redis.RedisError, ValueError) as error:
-        raise SettingsError("redis_url", f"cannot connect: {error}") from None
+        raise SettingsError("redis_url", N_("cannot connect: {reason}"), reason=error) from None

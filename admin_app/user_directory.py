@@ -6,11 +6,9 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from admin_app.first_run import create_administrator
 from models.db import session_scope
-from models.setup_tokens import revoke_setup_tokens
 from models.users import (
-    ADMINISTRATORS,
-    REGISTERED,
     create_user,
     group_names_by_user,
     users_after,
@@ -21,11 +19,12 @@ log = logging.getLogger(__name__)
 
 def create_account(*, login: str, email: str, password: str | None, admin: bool) -> int:
     """Create a user (an administrator with ``admin``); raises UserDataError, writing nothing."""
-    groups = (ADMINISTRATORS, REGISTERED) if admin else (REGISTERED,)
     with session_scope() as db_session:
-        user = create_user(db_session, login=login, email=email, password=password, groups=groups)
         if admin:
-            revoke_setup_tokens(db_session)
+            assert password is not None
+            user = create_administrator(db_session, login=login, email=email, password=password)
+        else:
+            user = create_user(db_session, login=login, email=email, password=password)
         assert user.id is not None
         user_id = user.id
     log.info("users.created user_id=%d admin=%s via=cli", user_id, admin)

@@ -6,6 +6,7 @@ functions take a ``Session`` so callers decide where a transaction starts and en
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,12 @@ DRIVERS = {
 
 
 class DatabaseUrlError(ValueError):
-    """A database URL we cannot use."""
+    """A database URL we cannot use; ``code`` says why (the application words it)."""
+
+    def __init__(self, code: str, message: str, **params: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class DatabaseUnavailableError(RuntimeError):
@@ -36,29 +42,39 @@ def normalize_database_url(url: str) -> str:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise DatabaseUrlError(
-            "not a database URL (expected sqlite:///PATH or postgresql://USER@HOST:PORT/DB)"
-        ) from None
+        raise DatabaseUrlError("malformed", "not a database URL") from None
     driver = DRIVERS.get(parsed.drivername)
     if driver is None:
         raise DatabaseUrlError(
-            f"unsupported database '{parsed.drivername}' (use sqlite or postgresql)"
+            "unsupported", f"unsupported database '{parsed.drivername}'", driver=parsed.drivername
         )
     if driver == "sqlite" and parsed.database in (None, "", ":memory:"):
-        raise DatabaseUrlError("a SQLite URL needs a file path: sqlite:///PATH")
+        raise DatabaseUrlError("sqlite_path", "a SQLite URL needs a file path")
     if driver != "sqlite" and not parsed.database:
-        raise DatabaseUrlError("a PostgreSQL URL needs a database name: .../DB")
+        raise DatabaseUrlError("postgresql_database", "a PostgreSQL URL needs a database name")
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for a normalized URL, with SQLite set up for a web server's concurrency."""
+    """An engine for a normalized URL, with SQLite set up for a web server's concurrency.
+
+    For SQLite the driver's own transaction handling is switched off and SQLAlchemy
+    issues BEGIN itself (SQLAlchemy's documented recipe), so that schema changes are
+    transactional too. A new database file is created readable by its owner only: it
+    holds password hashes.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            path = Path(parsed.database)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
         return engine
     return create_engine(
         url, pool_pre_ping=True, connect_args={"connect_timeout": 5}, pool_size=5, max_overflow=10

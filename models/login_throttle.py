@@ -1,53 +1,82 @@
-"""Slowing down repeated failed local sign-ins for one login.
+"""Slowing down repeated failed local sign-ins for one account.
 
 After ``FREE_FAILURES`` consecutive failures each further attempt must wait, doubling
-from ``BASE_DELAY`` up to ``MAX_DELAY`` after the previous failure. Keyed by what the
-visitor typed, whether or not such a user exists, so the delay reveals nothing.
+from ``BASE_DELAY`` up to ``MAX_DELAY``. An attempt first reserves its turn with one
+atomic UPDATE, so parallel attempts cannot slip past the count; the password is checked
+only after that. The key is the account when the login or e-mail names one (so the login
+and the e-mail share one count), else what was typed: the delay reveals nothing.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, delete, or_, update
 
 from models.tables import LoginThrottle, utcnow
 
 FREE_FAILURES = 3
 BASE_DELAY = timedelta(seconds=2)
 MAX_DELAY = timedelta(minutes=15)
+IN_FLIGHT = timedelta(seconds=10)  # longest a password check may hold the turn
 
 
-def throttle_key(identifier: str) -> str:
-    return identifier.strip().lower()[:254]
+def throttle_key(*, user_id: int | None, identifier: str) -> str:
+    return f"user:{user_id}" if user_id is not None else f"login:{identifier.strip().lower()[:240]}"
 
 
-def _delay_after(failures: int) -> timedelta:
+def delay_after(failures: int) -> timedelta:
     if failures < FREE_FAILURES:
         return timedelta(0)
     return min(BASE_DELAY * 2 ** (failures - FREE_FAILURES), MAX_DELAY)
 
 
-def seconds_to_wait(session: Session, identifier: str, *, now: datetime | None = None) -> int:
-    """How long the visitor must wait before trying this login again (0: may try now)."""
-    row = session.get(LoginThrottle, throttle_key(identifier))
-    if row is None:
+def begin_attempt(session: Session, key: str, *, now: datetime | None = None) -> int:
+    """Reserve the turn to check a password: 0 when granted, else seconds to wait.
+
+    Commit right after, before checking the password, so that others see the turn taken.
+    """
+    now = now or utcnow()
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.exec(
+        insert(LoginThrottle)
+        .values(login_key=key, failures=0, next_attempt_at=now)
+        .on_conflict_do_nothing()
+    )
+    granted = session.exec(
+        update(LoginThrottle)
+        .where(
+            col(LoginThrottle.login_key) == key,
+            col(LoginThrottle.next_attempt_at) <= now,
+            or_(
+                col(LoginThrottle.in_flight_until).is_(None),
+                col(LoginThrottle.in_flight_until) <= now,
+            ),
+        )
+        .values(in_flight_until=now + IN_FLIGHT)
+    ).rowcount
+    if granted == 1:
         return 0
-    remaining = row.last_failure_at + _delay_after(row.failures) - (now or utcnow())
-    return max(0, int(remaining.total_seconds() + 0.999))
+    row = session.get(LoginThrottle, key)
+    assert row is not None
+    session.refresh(row)
+    until = max(row.next_attempt_at, row.in_flight_until or now)
+    return max(1, math.ceil((until - now).total_seconds()))
 
 
-def record_failure(session: Session, identifier: str) -> int:
-    """Count one more failure; returns the number of consecutive failures."""
-    key = throttle_key(identifier)
-    row = session.get(LoginThrottle, key) or LoginThrottle(login_key=key)
+def record_failure(session: Session, key: str) -> int:
+    """End the turn with one more failure; returns the consecutive failures so far."""
+    row = session.get(LoginThrottle, key)
+    if row is None:  # removed meanwhile: count from scratch
+        row = LoginThrottle(login_key=key)
     row.failures += 1
-    row.last_failure_at = utcnow()
+    row.next_attempt_at = utcnow() + delay_after(row.failures)
+    row.in_flight_until = None
     session.add(row)
     return row.failures
 
 
-def clear_failures(session: Session, identifier: str) -> None:
-    row = session.get(LoginThrottle, throttle_key(identifier))
-    if row is not None:
-        session.delete(row)
+def record_success(session: Session, key: str) -> None:
+    session.exec(delete(LoginThrottle).where(col(LoginThrottle.login_key) == key))

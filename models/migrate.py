@@ -1,4 +1,10 @@
-"""Bringing a database to the schema this code expects (Alembic, run in-process)."""
+"""Bringing a database to the schema this code expects (Alembic, run in-process).
+
+On SQLite the whole upgrade runs in one transaction (the engine issues BEGIN itself, see
+``models.db``) with foreign keys switched off, as SQLite's documented procedure for
+altering tables requires: rebuilding a table must not cascade-delete the rows that refer
+to it. Foreign keys are checked once the migrations are done.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class MigrationError(RuntimeError):
+    """The migrations ran but left the database inconsistent (nothing was committed)."""
 
 
 def alembic_config() -> Config:
@@ -31,8 +41,22 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply every migration not yet applied, in one transaction per run."""
+    """Apply every migration not yet applied, all of them or none."""
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:  # must happen outside a transaction, where SQLite ignores it
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.execute(text("PRAGMA foreign_key_check")).fetchall()
+                    if broken:
+                        raise MigrationError(
+                            f"foreign keys broken in: {sorted({row[0] for row in broken})}"
+                        )
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]

@@ -1,16 +1,16 @@
 """One-time links that let the first administrator be created from a browser.
 
-Only a hash is stored. Every start without an administrator adds a token; all of them
-stop working once an administrator exists, so several processes may each print one.
+Only a hash is stored. Every start without an administrator adds a token (several
+processes may each print one); using one deletes it atomically, and creating an
+administrator deletes them all.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from models.tables import SetupToken
 
@@ -26,13 +26,21 @@ def issue_setup_token(session: Session) -> str:
 
 
 def setup_token_is_valid(session: Session, token: str) -> bool:
+    return (
+        bool(token)
+        and session.exec(
+            select(SetupToken.token_hash).where(SetupToken.token_hash == _hash(token))
+        ).first()
+        is not None
+    )
+
+
+def consume_setup_token(session: Session, token: str) -> bool:
+    """Delete the token; True for exactly one of any number of concurrent callers."""
     if not token:
         return False
-    wanted = _hash(token)
-    return any(
-        hmac.compare_digest(stored, wanted)
-        for stored in session.exec(select(SetupToken.token_hash))
-    )
+    result = session.exec(delete(SetupToken).where(col(SetupToken.token_hash) == _hash(token)))
+    return result.rowcount == 1
 
 
 def revoke_setup_tokens(session: Session) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from sqlmodel import Session, col, select
 
 from models.tables import Site
@@ -22,7 +24,7 @@ def default_site(session: Session) -> Site:
 
 def site_for_host(session: Session, host: str | None) -> Site:
     """The site whose host names include ``host`` (port ignored), else the default site."""
-    wanted = (host or "").split(":")[0].strip().lower()
+    wanted = urlsplit(f"//{host or ''}").hostname or ""  # drops the port, keeps [v6] whole
     if wanted:
         for site in session.exec(select(Site).order_by(col(Site.id))):
             if wanted in (name.lower() for name in host_names_of(site)):

@@ -38,9 +38,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC) if value is not None else None
 
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _timestamp(*, nullable: bool = False) -> Column:
@@ -120,14 +120,35 @@ class SetupToken(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Consecutive failed local sign-ins per login, kept in the database so that every
-    app process slows the same attacker down."""
+    """Consecutive failed local sign-ins per account (or per unknown login), kept in the
+    database so that every app process slows the same attacker down."""
 
     __tablename__ = "login_throttle"
 
     login_key: str = Field(primary_key=True, max_length=254)
     failures: int = 0
-    last_failure_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    #: an attempt is being checked until then: parallel attempts wait their turn
+    in_flight_until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its hash is stored.
+
+    A session is created "pending" by the page that checked the password, bound to the
+    browser that asked, and activated once by an HTTP request from that same browser,
+    which is when the cookie is set: so a session id planted in a browser beforehand can
+    never become a signed-in one.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    browser_binding: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    activated_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 
 
 class ConfiguredService(SQLModel, table=True):

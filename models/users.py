@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models.passwords import (
@@ -75,9 +75,13 @@ def create_user(
     email = check_email(email) if email else None
     if password is not None:
         check_password(password)
-    if find_by_login(session, login) is not None:
+    # A login may not be anybody's e-mail and the other way round: "login or e-mail" on
+    # the sign-in form must name one account only.
+    if find_by_login(session, login) is not None or find_by_email(session, login) is not None:
         raise UserDataError("login_taken", f"the login '{login}' is already taken")
-    if email and find_by_email(session, email) is not None:
+    if email and (
+        find_by_email(session, email) is not None or find_by_login(session, email) is not None
+    ):
         raise UserDataError("email_taken", f"the e-mail '{email}' belongs to another user")
     user = User(
         login=login,
@@ -104,21 +108,28 @@ def find_by_email(session: Session, email: str) -> User | None:
 
 
 def find_by_login_or_email(session: Session, identifier: str) -> User | None:
-    key = identifier.strip().lower()
-    return session.exec(
-        select(User).where(or_(col(User.login_lower) == key, col(User.email_lower) == key))
-    ).first()
+    """The user whose login, else whose e-mail, is ``identifier`` (ignoring case)."""
+    return find_by_login(session, identifier) or find_by_email(session, identifier)
+
+
+def password_is_right(session: Session, user: User | None, password: str) -> bool:
+    """True for an active user with this password; the same work when there is no user.
+
+    Upgrades the stored hash when the hashing parameters have been raised since.
+    """
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        return False
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+    return True
 
 
 def check_credentials(session: Session, *, identifier: str, password: str) -> User | None:
-    """The active user with this login or e-mail and password, else None (constant work)."""
+    """The active user with this login or e-mail and password, else None."""
     user = find_by_login_or_email(session, identifier)
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
-        return None
-    if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    return user
+    return user if password_is_right(session, user, password) else None
 
 
 def record_sign_in(session: Session, user: User, *, at: datetime | None = None) -> None:

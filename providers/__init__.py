@@ -1,4 +1,4 @@
-"""The catalogue of external services, by id.
+"""The catalogue of external services, by id, in the order an administrator first sees them.
 
 An explicit dict rather than discovery by import: adding a service is one module, one
 line here, and one test module.
@@ -6,14 +6,34 @@ line here, and one test module.
 
 from __future__ import annotations
 
+from providers.apple import Apple
 from providers.base import Provider
+from providers.facebook import Facebook
+from providers.github import GitHub
 from providers.google import Google
+from providers.mailru import MailRu
+from providers.odnoklassniki import Odnoklassniki
+from providers.office365 import Office365
 from providers.oidc import OpenIDConnect
+from providers.telegram import Telegram
+from providers.twitter import Twitter
+from providers.vkontakte import VKontakte
+from providers.yandex import Yandex
 
 PROVIDERS: dict[str, type[Provider]] = {
     provider.id: provider
     for provider in (
+        Odnoklassniki,
+        Yandex,
+        VKontakte,
+        MailRu,
         Google,
+        GitHub,
+        Office365,
+        Apple,
+        Twitter,
+        Facebook,
+        Telegram,
         OpenIDConnect,
     )
 }

@@ -48,7 +48,8 @@ class Apple(OpenIDProvider):
         # No UserInfo endpoint at Apple: the profile is the ID token, checked with these keys.
         "api_url": "https://appleid.apple.com/auth/keys",
     }
-    scopes = ("name", "email")
+    # (openid.py infers a 3-tuple for OpenIDProvider.scopes; Apple documents just these two)
+    scopes: ClassVar[tuple[str, ...]] = ("name", "email")
     pkce = False  # Apple's authorize endpoint documents no code_challenge
     token_auth = "client_secret_post"
     response_mode = "form_post"  # required by Apple when name or email is asked for
@@ -66,7 +67,9 @@ class Apple(OpenIDProvider):
         SettingField(
             "team_id",
             N_("Team ID"),
-            hint=N_("10 characters, shown under Membership details in your Apple Developer account."),
+            hint=N_(
+                "10 characters, shown under Membership details in your Apple Developer account."
+            ),
         ),
         SettingField(
             "key_id",

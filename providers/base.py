@@ -283,7 +283,7 @@ class Provider:
                 code,
                 f"callback error={error!r} description={callback.get('error_description', '')!r}",
             )
-        if not secrets.compare_digest(callback.get("state", ""), request.state):
+        if not secrets.compare_digest(callback.get("state", "").encode(), request.state.encode()):
             raise ProviderError("invalid_response", "state does not match")
         if not callback.get("code"):
             raise ProviderError("malformed_response", "the callback has no code")

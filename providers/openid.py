@@ -50,7 +50,7 @@ class OpenIDProvider(Provider):
         "token_url": "",
         "api_url": "",
     }
-    scopes = ("openid", "email", "profile")
+    scopes: ClassVar[tuple[str, ...]] = ("openid", "email", "profile")
     pkce = True
     token_auth = "client_secret_basic"
 

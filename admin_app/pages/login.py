@@ -27,7 +27,7 @@ def register() -> None:
         return RedirectResponse("/profile" if current_viewer() else "/login", status_code=303)
 
     @ui.page("/login")
-    def login(next: str = "") -> RedirectResponse | None:
+    def login(next: str = "", expired: str = "") -> RedirectResponse | None:
         target = safe_next(next, default="/profile")
         viewer = current_viewer()
         if viewer is not None:
@@ -40,15 +40,15 @@ def register() -> None:
                 return
             button.disable()
             try:
-                result = await sign_in_locally(identifier.value, password.value)
+                result = await sign_in_locally(identifier.value, password.value, target)
             finally:
                 button.enable()
-            if result.viewer is None:
+            if result.completion_url is None:
                 message.set_text(_error_text(result.error, result.wait_seconds))
                 message.set_visibility(True)
                 password.set_value("")
                 return
-            ui.navigate.to(target)
+            ui.navigate.to(result.completion_url)
 
         with frame(_("Sign in"), None), ui.card().classes("w-full max-w-sm gap-2"):
             identifier = (
@@ -66,7 +66,11 @@ def register() -> None:
                 .mark("login-password")
             )
             message = ui.label().classes("text-negative").props('role="alert"').mark("login-error")
-            message.set_visibility(False)
+            message.set_visibility(bool(expired))
+            if expired:
+                message.set_text(
+                    _("The sign-in took too long or was already finished. Please sign in again.")
+                )
             button = (
                 ui.button(_("Sign in"), on_click=submit).props("color=primary").mark("login-submit")
             )

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from admin_app.first_run import SetupClosedError, create_first_administrator, setup_is_open
+from admin_app.first_run import (
+    SetupClosedError,
+    UserDataError,
+    create_first_administrator,
+    setup_is_open,
+)
 from admin_app.i18n import _
 from admin_app.layout import frame
 from admin_app.messages import user_data_error_text
-from models.users import UserDataError
 
 
 def register() -> None:
@@ -33,7 +37,7 @@ def register() -> None:
                 show(_("The two passwords differ."))
                 return
             try:
-                await create_first_administrator(
+                signed_in_url = await create_first_administrator(
                     token,
                     login=login.value,
                     email=email.value,
@@ -47,7 +51,7 @@ def register() -> None:
             except SetupClosedError:
                 show(_("This set-up link is not valid: it was used already or never issued."))
                 return
-            ui.navigate.to("/admin")
+            ui.navigate.to(signed_in_url)
 
         def show(text: str) -> None:
             message.set_text(text)

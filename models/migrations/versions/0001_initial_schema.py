@@ -32,7 +32,8 @@ def upgrade() -> None:
         "login_throttle",
         sa.Column("login_key", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("in_flight_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("login_key", name=op.f("pk_login_throttle")),
     )
     registration_options = op.create_table(
@@ -104,6 +105,23 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", "group_id", name=op.f("pk_memberships")),
     )
+    op.create_table(
+        "auth_sessions",
+        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("browser_binding", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("activated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_auth_sessions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_auth_sessions")),
+    )
+    op.create_index(op.f("ix_auth_sessions_user_id"), "auth_sessions", ["user_id"], unique=False)
     op.bulk_insert(
         groups,
         [
@@ -130,6 +148,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_auth_sessions_user_id"), table_name="auth_sessions")
+    op.drop_table("auth_sessions")
     op.drop_table("memberships")
     op.drop_table("group_denials")
     op.drop_table("users")

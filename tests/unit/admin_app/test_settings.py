@@ -12,6 +12,13 @@ from admin_app import startup
 from admin_app.settings import SettingsError, load_settings
 
 
+def test_relative_data_dir_is_made_absolute(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SOCIALSERVICES_DATA_DIR", "relative/dir")
+    assert load_settings().data_dir == tmp_path / "relative" / "dir"
+
+
 def test_defaults(isolated_settings: Path) -> None:
     settings = load_settings()
     assert settings.data_dir == isolated_settings
@@ -21,13 +28,27 @@ def test_defaults(isolated_settings: Path) -> None:
     assert settings.redis_url == ""
 
 
-def test_public_url_builds_absolute_urls_behind_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOCIALSERVICES_PUBLIC_URL", "https://id.example.org/auth/")
+@pytest.mark.parametrize(
+    "given", ["https://id.example.org", " HTTPS://ID.example.org/ ", "https://id.example.org:443"]
+)
+def test_public_url_builds_absolute_urls_behind_a_proxy(
+    monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    monkeypatch.setenv("SOCIALSERVICES_PUBLIC_URL", given)
     settings = load_settings()
-    assert settings.absolute_url("/oauth/google/callback") == (
-        "https://id.example.org/auth/oauth/google/callback"
+    assert settings.absolute_url("/oauth/google/callback").lower().replace(":443", "") == (
+        "https://id.example.org/oauth/google/callback"
     )
-    assert settings.is_https
+    assert settings.is_https  # so the session cookie is Secure
+
+
+def test_listening_everywhere_still_prints_a_usable_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOCIALSERVICES_HOST", "0.0.0.0")
+    assert load_settings().base_url == "http://127.0.0.1:8080"
+    monkeypatch.setenv("SOCIALSERVICES_HOST", "::1")
+    assert load_settings().base_url == "http://[::1]:8080"
 
 
 def test_without_public_url_the_server_address_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +79,18 @@ def test_secret_key_from_the_environment(
     [
         ("PUBLIC_URL", "ftp://example.org", "SOCIALSERVICES_PUBLIC_URL: must be an http"),
         ("PUBLIC_URL", "https://", "SOCIALSERVICES_PUBLIC_URL: must be an http"),
-        ("PORT", "eighty", "SOCIALSERVICES_PORT: "),
+        ("PUBLIC_URL", "https://x.org/auth?", "SOCIALSERVICES_PUBLIC_URL: must not have a query"),
+        ("PUBLIC_URL", "https://x.org#", "SOCIALSERVICES_PUBLIC_URL: must not have a query"),
+        ("PUBLIC_URL", "https://u:p@x.org", "SOCIALSERVICES_PUBLIC_URL: must not have a query"),
+        ("PUBLIC_URL", "https://x.org:99999", "SOCIALSERVICES_PUBLIC_URL: has an invalid port"),
+        ("PUBLIC_URL", "https://x.org/auth", "SOCIALSERVICES_PUBLIC_URL: must not have a path"),
+        ("PUBLIC_URL", "https://x .org", "SOCIALSERVICES_PUBLIC_URL: must be an http"),
+        ("HOST", "", "SOCIALSERVICES_HOST: must be an IP address or a host name"),
+        ("HOST", "[::1]", "SOCIALSERVICES_HOST: must be an IP address or a host name"),
+        ("DATA_DIR", "   ", "SOCIALSERVICES_DATA_DIR: must name a directory"),
+        ("SECRET_KEY", "                    ", "SOCIALSERVICES_SECRET_KEY: must be at least 16"),
+        ("SECRET_KEY", "short", "SOCIALSERVICES_SECRET_KEY: must be at least 16"),
+        ("PORT", "eighty", "SOCIALSERVICES_PORT: must be a whole number"),
         ("PORT", "70000", "SOCIALSERVICES_PORT: must be between 1 and 65535"),
         ("REDIS_URL", "http://localhost", "SOCIALSERVICES_REDIS_URL: must be a redis://"),
     ],

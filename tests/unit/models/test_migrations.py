@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlmodel import Session, SQLModel, select
 
-from models import migrate
-from models.tables import Group, RegistrationOptions, Site
+from models import db, migrate
+from models.tables import Group, Membership, RegistrationOptions, Site, User
+from models.users import create_user
 
 
 def test_fresh_database_reaches_head_with_schema_equal_to_the_tables(engine: Engine) -> None:
@@ -47,3 +53,71 @@ def test_every_migration_downgrades_and_upgrades_again(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate.upgrade(engine)
     assert migrate.current_revision(engine) == migrate.head_revision()
+
+
+REBUILD_USERS = '''
+"""test only: rebuild the users table, as SQLite needs for most column changes"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:  # SQLite: a rebuild; PostgreSQL: ALTER
+        batch.alter_column("first_name", existing_type=sa.String(100), nullable=True)
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Session(engine) as session:
+        create_user(
+            session,
+            login="root",
+            email=None,
+            password=None,
+            groups=("administrators", "registered"),
+        )
+        session.commit()
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, scripts)
+    (scripts / "versions" / "9999_rebuild.py").write_text(
+        REBUILD_USERS.format(head=migrate.head_revision())
+    )
+    monkeypatch.setattr(migrate, "MIGRATIONS", scripts)
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        assert len(session.exec(select(Membership)).all()) == 2
+
+
+def test_a_failing_migration_leaves_nothing_behind(database_url: str) -> None:
+    engine = db.make_engine(db.normalize_database_url(database_url))
+    with engine.begin() as connection:  # a table in the way of the first migration
+        connection.execute(text("CREATE TABLE users (id INTEGER PRIMARY KEY)"))
+    with pytest.raises(Exception):  # noqa: B017 (the driver's own error type)
+        migrate.upgrade(engine)
+    assert set(inspect(engine).get_table_names()) == {"users"}
+    engine.dispose()
+
+
+def test_times_come_back_in_utc_whatever_the_server_zone(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite stores no time zone; this is about PostgreSQL's session zone")
+    url = db.normalize_database_url(database_url)
+    migrate.upgrade(db.make_engine(url))
+    moscow = create_engine(url, connect_args={"options": "-c timezone=Europe/Moscow"})
+    with Session(moscow) as session:
+        user = create_user(session, login="alice", email=None, password=None)
+        session.commit()
+        session.expire_all()
+        assert session.get(User, user.id).created_at.utcoffset() == timedelta(0)  # type: ignore[union-attr]
+    moscow.dispose()

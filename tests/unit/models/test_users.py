@@ -122,3 +122,17 @@ def test_paging_and_group_names(session: Session) -> None:
     assert [u.login for u in first + rest] == [u.login for u in users]
     names = group_names_by_user(session, [u.id for u in first if u.id])
     assert set(map(tuple, names.values())) == {("Registered users",)}
+
+
+def test_a_login_cannot_be_another_users_email_and_back(session: Session) -> None:
+    _create(session, login="bob", email="bob@example.org")
+    with pytest.raises(UserDataError) as error:
+        create_user(session, login="bob@example.org", email=None, password=None)
+    assert error.value.code == "login_taken"
+    with pytest.raises(UserDataError) as error:
+        create_user(session, login="robert", email="BOB", password=None)
+    assert error.value.code in {"email_invalid", "email_taken"}
+    _create(session, login="carol", email="carol@example.org")
+    with pytest.raises(UserDataError) as error:
+        create_user(session, login="dave", email="Carol", password=None)
+    assert error.value.code == "email_invalid"

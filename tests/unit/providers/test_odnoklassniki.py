@@ -109,4 +109,3 @@ class TestOdnoklassniki(ProviderContract):
 
     async def test_expired_session_is_reported_as_such(self, service: FakeOAuthService) -> None:
         assert await self.failure_code(service, "session_expired") == "invalid_grant"
-

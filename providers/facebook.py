@@ -1,0 +1,148 @@
+"""Facebook accounts, through Facebook Login's manually built flow and the Graph API.
+
+Every Graph API call carries ``appsecret_proof``: the HMAC-SHA256 (hex) of the access token
+keyed with the app secret, so a stolen token is useless without the secret (and the app may
+switch on "Require App Secret"). Graph errors are objects, ``{"error": {"message", "type",
+"code", "fbtrace_id"}}``; code 100 (``OAuthException``) at the token endpoint means the code
+was used, has expired, or was issued for another redirect_uri.
+
+Facebook returns an e-mail only once the person has confirmed it, so a present e-mail is a
+verified one. Ids are app-scoped: there is no public profile link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from providers.base import (
+    N_,
+    AuthorizationRequest,
+    ExternalProfile,
+    Provider,
+    ProviderError,
+    SettingField,
+    TokenSet,
+    json_object,
+    provider_errors,
+    text,
+)
+from providers.http import http_client
+
+#: the newest Graph API version (v26.0, released on 29 July 2026)
+GRAPH_VERSION = "v26.0"
+PROFILE_FIELDS = "id,first_name,last_name,email,picture"
+
+
+class Facebook(Provider):
+    id = "facebook"
+    title = N_("Facebook")
+    endpoints: ClassVar[Mapping[str, str]] = {
+        "authorize_url": f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth",
+        "token_url": f"https://graph.facebook.com/{GRAPH_VERSION}/oauth/access_token",
+        "api_url": f"https://graph.facebook.com/{GRAPH_VERSION}/me",
+    }
+    scopes = ("email", "public_profile")
+    scope_separator = ","
+    token_auth = "client_secret_post"
+    fields = (
+        SettingField("client_id", N_("App ID")),
+        SettingField("client_secret", N_("App secret"), secret=True),
+    )
+    help = N_(
+        "1. Open Meta for Developers (https://developers.facebook.com/apps/) and click "
+        '"Create app". Choose the use case "Authenticate and request data from users with '
+        'Facebook Login".\n'
+        '2. In the use case\'s "Customize" page add the "email" permission next to '
+        '"public_profile".\n'
+        '3. Open "Facebook Login" → "Settings" and paste the redirect URI shown below into '
+        '"Valid OAuth Redirect URIs"; keep "Client OAuth login" and "Web OAuth login" on.\n'
+        '4. In "App settings" → "Basic" copy the "App ID" and the "App secret" (click "Show") '
+        "here, and fill in the privacy policy URL.\n"
+        '5. Optionally, in "App settings" → "Advanced" switch on "Require app secret": this '
+        "site signs every request with it.\n"
+        '6. Publish the app (switch it to "Live"); until then only its developers and testers '
+        "can sign in.\n\n"
+        "Documentation: https://developers.facebook.com/docs/facebook-login/guides/advanced/"
+        "manual-flow"
+    )
+
+    def appsecret_proof(self, access_token: str) -> str:
+        """HMAC-SHA256 of the access token, keyed with the app secret, as hex."""
+        return hmac.new(
+            self.client_secret.encode(), access_token.encode(), hashlib.sha256
+        ).hexdigest()
+
+    async def token_request(self, form: dict[str, str]) -> TokenSet:
+        # As the base, but Graph API errors are objects with a numeric code.
+        form, headers = await self.authenticate_client(dict(form))
+        with provider_errors("token"):
+            async with http_client() as http:
+                response = await http.post(
+                    await self.token_url(),
+                    data=form,
+                    headers={"Accept": "application/json", **headers},
+                )
+            body = json_object(response)
+            if "error" in body:
+                raise graph_error("token", body, expired_code=True)
+            response.raise_for_status()
+            return self.parse_tokens(body)
+
+    async def fetch_profile(
+        self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]
+    ) -> dict[str, Any]:
+        async with http_client() as http:
+            response = await http.get(
+                self.endpoint("api_url"),
+                params={
+                    "fields": PROFILE_FIELDS,
+                    "appsecret_proof": self.appsecret_proof(tokens.access_token),
+                },
+                headers={
+                    "Authorization": f"Bearer {tokens.access_token}",
+                    "Accept": "application/json",
+                },
+            )
+        profile = json_object(response)
+        if "error" in profile:
+            raise graph_error("profile", profile)
+        response.raise_for_status()
+        return profile
+
+    def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
+        email = text(raw.get("email")) or None
+        picture = raw.get("picture")
+        picture_data = picture.get("data") if isinstance(picture, dict) else None
+        picture_url = text(picture_data.get("url")) if isinstance(picture_data, dict) else ""
+        return ExternalProfile(
+            external_id=text(raw.get("id")),
+            login_hint=(email or "").split("@")[0],
+            first_name=text(raw.get("first_name")),
+            last_name=text(raw.get("last_name")),
+            email=email,
+            # Facebook only hands out e-mail addresses the person has confirmed.
+            email_verified=email is not None,
+            picture_url=picture_url or None,
+            raw=dict(raw),
+        )
+
+
+def graph_error(step: str, body: Mapping[str, Any], *, expired_code: bool = False) -> ProviderError:
+    """A Graph API error object as one ProviderError (its message goes to the log only)."""
+    error = body.get("error")
+    details = error if isinstance(error, dict) else {"message": error}
+    number = text(details.get("code"))
+    kind = text(details.get("type"))
+    code = (
+        "invalid_grant"
+        if expired_code and kind == "OAuthException" and number == "100"
+        else "provider_error"
+    )
+    return ProviderError(
+        code,
+        f"{step} error type={kind!r} code={number!r} subcode={text(details.get('error_subcode'))!r}"
+        f" message={text(details.get('message'))!r}",
+    )

@@ -1,0 +1,132 @@
+"""VK ID (id.vk.com): OAuth 2.1, authorization code with PKCE.
+
+VK ID returns to the callback with ``code``, ``state``, ``device_id`` and ``type``
+(``code_v2``). The code is exchanged at ``/oauth2/auth`` together with the PKCE verifier,
+the ``device_id`` from the callback, our ``state`` (echoed back in the answer) and the
+``client_id``; no client secret takes part. The profile is a POST to ``/oauth2/user_info``
+with ``client_id`` and ``access_token``, answering ``{"user": {...}}``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from providers.base import (
+    N_,
+    AuthorizationRequest,
+    ExternalProfile,
+    Provider,
+    ProviderError,
+    SettingField,
+    TokenSet,
+    json_object,
+    text,
+)
+from providers.http import http_client
+
+
+class VKontakte(Provider):
+    id = "vkontakte"
+    title = N_("VK ID")
+    endpoints: ClassVar[Mapping[str, str]] = {
+        "authorize_url": "https://id.vk.com/authorize",
+        "token_url": "https://id.vk.com/oauth2/auth",
+        "api_url": "https://id.vk.com/oauth2/user_info",
+    }
+    scopes = ("vkid.personal_info", "email")
+    pkce = True
+    fields = (
+        SettingField("client_id", N_("App ID")),
+        SettingField(
+            "client_secret",
+            N_("Protected key"),
+            secret=True,
+            required=False,
+            hint=N_(
+                "Not needed to sign in: VK ID protects the exchange of the code with PKCE, "
+                "so the protected key is never sent. Keep it here if other VK API calls "
+                "from the server need it."
+            ),
+        ),
+    )
+    help = N_(
+        "1. Open the VK ID business account at https://id.vk.com/about/business/go and "
+        'create an application of the "Web" platform.\n'
+        "2. In the application's settings add your site's domain to \"Base domain\" and the "
+        'redirect URI shown below to "Trusted redirect URL".\n'
+        '3. Under "Access" keep the basic data and tick "E-mail address" so that VK ID can '
+        "share it.\n"
+        '4. Copy the "App ID" here. The "Protected key" is optional: signing in does not '
+        "use it.\n\n"
+        "Documentation: https://id.vk.com/about/business/go/docs/ru/vkid/latest/vk-id/"
+        "connection/api-integration/api-description"
+    )
+
+    async def authenticate_client(
+        self, form: dict[str, str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        # A public client in OAuth 2.1 terms: identified by client_id, proven by PKCE.
+        form["client_id"] = self.client_id
+        return form, {}
+
+    async def exchange_code(
+        self, request: AuthorizationRequest, callback: Mapping[str, str], redirect_uri: str
+    ) -> TokenSet:
+        device_id = callback.get("device_id", "")
+        if not device_id:
+            raise ProviderError("malformed_response", "the callback has no device_id")
+        if not request.code_verifier:
+            raise ProviderError("misconfigured", "VK ID needs the PKCE code_verifier")
+        tokens = await self.token_request(
+            {
+                "grant_type": "authorization_code",
+                "code": callback["code"],
+                "code_verifier": request.code_verifier,
+                "device_id": device_id,
+                "redirect_uri": redirect_uri,
+                "state": request.state,
+            }
+        )
+        echoed = text(tokens.raw.get("state"))
+        if echoed and not secrets.compare_digest(echoed, request.state):
+            raise ProviderError("invalid_response", "the token answer is for another state")
+        return tokens
+
+    async def fetch_profile(
+        self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]
+    ) -> dict[str, Any]:
+        async with http_client() as http:
+            response = await http.post(
+                self.endpoint("api_url"),
+                data={"client_id": self.client_id, "access_token": tokens.access_token},
+                headers={"Accept": "application/json"},
+            )
+        body = json_object(response)
+        if "error" in body:
+            raise ProviderError(
+                "provider_error",
+                f"user_info error={text(body.get('error'))!r} "
+                f"description={text(body.get('error_description'))!r}",
+            )
+        response.raise_for_status()
+        user = body.get("user")
+        if not isinstance(user, dict):
+            raise ProviderError("malformed_response", "user_info has no user object")
+        return user
+
+    def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
+        user_id = text(raw.get("user_id"))
+        email = text(raw.get("email")) or None
+        return ExternalProfile(
+            external_id=user_id,
+            login_hint=(email or "").split("@")[0],
+            first_name=text(raw.get("first_name")),
+            last_name=text(raw.get("last_name")),
+            email=email,
+            email_verified=False,  # VK ID does not say whether the address is confirmed
+            picture_url=text(raw.get("avatar")) or None,
+            profile_url=f"https://vk.com/id{user_id}" if user_id else None,
+            raw=dict(raw),
+        )

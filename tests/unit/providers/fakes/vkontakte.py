@@ -1,0 +1,105 @@
+"""A fake VK ID (id.vk.com): /authorize, /oauth2/auth and /oauth2/user_info.
+
+What it checks, as VK ID does: PKCE with S256 is mandatory; the callback carries a
+``device_id`` (and ``type=code_v2``) that must come back with the code at /oauth2/auth,
+together with ``client_id``, ``code_verifier``, ``redirect_uri`` and a ``state``, which is
+echoed in the answer. No client secret is involved. /oauth2/user_info takes a POST form with
+``client_id`` and ``access_token`` and wraps the profile in ``{"user": {...}}``.
+
+Extra ``failure`` mode: ``token_wrong_state`` (the answer echoes another state).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from tests.unit.providers.fakes.oauth import (
+    FakeOAuthService,
+    Grant,
+    Response,
+    json_response,
+    oauth_error,
+)
+
+
+class FakeVKontakte(FakeOAuthService):
+    authorize_path = "/authorize"
+    token_path = "/oauth2/auth"
+    profile_path = "/oauth2/user_info"
+    require_pkce = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.device_ids: dict[str, str] = {}  # code -> the device_id given with it
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        form: dict[str, str],
+        headers: Mapping[str, str],
+    ) -> Response:
+        if path == self.profile_path and method != "POST":
+            return json_response({"error": "invalid_request", "error_description": "POST"}, 405)
+        return super().route(method, path, query, form, headers)
+
+    def authorize_result(self, code: str, query: dict[str, str]) -> dict[str, str]:
+        device_id = secrets.token_urlsafe(16)
+        self.device_ids[code] = device_id
+        return {
+            "code": code,
+            "device_id": device_id,
+            "type": "code_v2",
+            "expires_in": "600",
+            "ext_id": secrets.token_urlsafe(32),
+        }
+
+    def authenticated_client(self, form: dict[str, str], headers: Mapping[str, str]) -> bool:
+        return form.get("client_id") == self.client_id and "authorization" not in headers
+
+    def token(self, form: dict[str, str], headers: Mapping[str, str]) -> Response:
+        code = form.get("code", "")
+        grant = self.grants.get(code)
+        if (
+            self.failure is None
+            and grant is not None
+            and not grant.used
+            and self.authenticated_client(form, headers)
+        ):
+            if not form.get("state"):
+                return oauth_error("invalid_request", "state is required")
+            if form.get("device_id") != self.device_ids.get(code):
+                grant.used = True
+                return oauth_error("invalid_grant", "device_id does not match the code")
+        response = super().token(form, headers)
+        if response.status != 200 or self.failure == "token_malformed":
+            return response
+        body = json.loads(response.body)
+        state = form["state"] if self.failure != "token_wrong_state" else "another-state"
+        user_id = self.user_profile.get("user_id", "")
+        return json_response({**body, "state": state, "user_id": int(user_id or 0)})
+
+    def token_response(self, access_token: str, grant: Grant) -> dict[str, Any]:
+        return {
+            "access_token": access_token,
+            "refresh_token": secrets.token_urlsafe(24),
+            "id_token": "header.payload.signature",
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "scope": grant.scope,
+        }
+
+    def bearer_grant(self, headers: Mapping[str, str], query: dict[str, str]) -> Grant | None:
+        return self.tokens.get(query.get("access_token", ""))
+
+    def check_profile_request(
+        self, query: dict[str, str], form: dict[str, str], headers: Mapping[str, str], grant: Grant
+    ) -> str | None:
+        return None if form.get("client_id") == grant.client_id else "invalid_client"
+
+    def profile(self, profile: dict[str, Any], grant: Grant) -> Any:
+        return {"user": profile}
