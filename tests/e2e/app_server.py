@@ -28,6 +28,7 @@ class AppServer:
     data_dir: Path
     port: int
     env: dict[str, str]
+    host: str = "127.0.0.1"
     process: subprocess.Popen[str] | None = None
     log_path: Path = field(init=False)
 
@@ -36,7 +37,7 @@ class AppServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def output(self) -> str:
@@ -45,7 +46,7 @@ class AppServer:
     def start(self, timeout: float = 30) -> AppServer:
         log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [str(BINARY), "serve", "--port", str(self.port)],
+            [str(BINARY), "serve", "--host", self.host, "--port", str(self.port)],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
