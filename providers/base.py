@@ -49,6 +49,13 @@ class SettingField:
     hint: str = ""
 
 
+#: the usual pair for services that call them "Client ID" and "Client secret"
+CLIENT_CREDENTIALS = (
+    SettingField("client_id", N_("Client ID")),
+    SettingField("client_secret", N_("Client secret"), secret=True),
+)
+
+
 @dataclass(frozen=True)
 class ServiceConfig:
     """The administrator's settings and endpoint overrides for one service."""
@@ -319,14 +326,21 @@ class Provider:
                 )
             body = json_object(response)
             if "error" in body:
-                error = text(body.get("error"))
-                code = "invalid_grant" if error == "invalid_grant" else "provider_error"
-                raise ProviderError(
-                    code,
-                    f"token error={error!r} description={text(body.get('error_description'))!r}",
-                )
+                raise self.token_error(body)
             response.raise_for_status()
             return self.parse_tokens(body)
+
+    def token_error(self, body: Mapping[str, Any]) -> ProviderError:
+        """The error for a token response carrying ``error`` (RFC 6749, section 5.2).
+
+        A spent, expired or foreign code is ``invalid_grant``; services that name it
+        otherwise override this.
+        """
+        error = text(body.get("error"))
+        code = "invalid_grant" if error == "invalid_grant" else "provider_error"
+        return ProviderError(
+            code, f"token error={error!r} description={text(body.get('error_description'))!r}"
+        )
 
     async def token_url(self) -> str:
         return self.endpoint("token_url")

@@ -26,7 +26,6 @@ from providers.base import (
     SettingField,
     TokenSet,
     json_object,
-    provider_errors,
     text,
 )
 from providers.http import http_client
@@ -75,21 +74,9 @@ class Facebook(Provider):
             self.client_secret.encode(), access_token.encode(), hashlib.sha256
         ).hexdigest()
 
-    async def token_request(self, form: dict[str, str]) -> TokenSet:
-        # As the base, but Graph API errors are objects with a numeric code.
-        form, headers = await self.authenticate_client(dict(form))
-        with provider_errors("token"):
-            async with http_client() as http:
-                response = await http.post(
-                    await self.token_url(),
-                    data=form,
-                    headers={"Accept": "application/json", **headers},
-                )
-            body = json_object(response)
-            if "error" in body:
-                raise graph_error("token", body, expired_code=True)
-            response.raise_for_status()
-            return self.parse_tokens(body)
+    def token_error(self, body: Mapping[str, Any]) -> ProviderError:
+        # Graph API errors are objects with a numeric code.
+        return graph_error("token", body, expired_code=True)
 
     async def fetch_profile(
         self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]

@@ -18,15 +18,14 @@ from typing import Any, ClassVar
 import httpx
 
 from providers.base import (
+    CLIENT_CREDENTIALS,
     N_,
     AuthorizationRequest,
     ExternalProfile,
     Provider,
     ProviderError,
-    SettingField,
     TokenSet,
     json_object,
-    provider_errors,
     text,
 )
 from providers.http import http_client
@@ -47,10 +46,7 @@ class GitHub(Provider):
     scopes = ("read:user", "user:email")
     pkce = True
     token_auth = "client_secret_post"
-    fields = (
-        SettingField("client_id", N_("Client ID")),
-        SettingField("client_secret", N_("Client secret"), secret=True),
-    )
+    fields = CLIENT_CREDENTIALS
     help = N_(
         "1. Sign in to GitHub and open Settings → Developer settings → OAuth Apps "
         '(https://github.com/settings/developers), then click "New OAuth App" (for an '
@@ -70,25 +66,13 @@ class GitHub(Provider):
         """The e-mails endpoint, next to the profile one: ``<api_url>/emails``."""
         return self.endpoint("api_url").rstrip("/") + "/emails"
 
-    async def token_request(self, form: dict[str, str]) -> TokenSet:
-        # As the base, but GitHub's error names are its own and come with HTTP 200.
-        form, headers = await self.authenticate_client(dict(form))
-        with provider_errors("token"):
-            async with http_client() as http:
-                response = await http.post(
-                    await self.token_url(),
-                    data=form,
-                    headers={"Accept": "application/json", **headers},
-                )
-            body = json_object(response)
-            if "error" in body:
-                error = text(body.get("error"))
-                raise ProviderError(
-                    "invalid_grant" if error in GRANT_ERRORS else "provider_error",
-                    f"token error={error!r} description={text(body.get('error_description'))!r}",
-                )
-            response.raise_for_status()
-            return self.parse_tokens(body)
+    def token_error(self, body: Mapping[str, Any]) -> ProviderError:
+        # GitHub's error names are its own (and come with HTTP 200).
+        error = text(body.get("error"))
+        return ProviderError(
+            "invalid_grant" if error in GRANT_ERRORS else "provider_error",
+            f"token error={error!r} description={text(body.get('error_description'))!r}",
+        )
 
     async def fetch_profile(
         self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]

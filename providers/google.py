@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from providers.base import N_, SettingField
+from providers.base import CLIENT_CREDENTIALS, N_
 from providers.openid import OpenIDProvider
 
 
@@ -25,10 +25,7 @@ class Google(OpenIDProvider):
         # Google documents both spellings of its issuer in ID tokens.
         return [self.issuer, self.issuer.split("://", 1)[-1]]
 
-    fields = (
-        SettingField("client_id", N_("Client ID")),
-        SettingField("client_secret", N_("Client secret"), secret=True),
-    )
+    fields = CLIENT_CREDENTIALS
     help = N_(
         "1. Open the Google Cloud console (https://console.cloud.google.com/), choose or "
         "create a project.\n"

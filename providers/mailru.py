@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from providers.base import (
+    CLIENT_CREDENTIALS,
     N_,
     AuthorizationRequest,
     ExternalProfile,
     Provider,
     ProviderError,
-    SettingField,
     TokenSet,
     json_object,
     text,
@@ -35,10 +35,7 @@ class MailRu(Provider):
     scopes = ("userinfo",)
     pkce = True
     token_auth = "client_secret_basic"
-    fields = (
-        SettingField("client_id", N_("Client ID")),
-        SettingField("client_secret", N_("Client secret"), secret=True),
-    )
+    fields = CLIENT_CREDENTIALS
     help = N_(
         "1. Open https://oauth.mail.ru/app/ (sign in with a Mail.ru account) and create an "
         "application.\n"

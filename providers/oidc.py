@@ -5,7 +5,7 @@ An administrator may add it several times, each under a name of their own.
 
 from __future__ import annotations
 
-from providers.base import N_, SettingField
+from providers.base import CLIENT_CREDENTIALS, N_
 from providers.openid import OpenIDProvider
 
 
@@ -13,10 +13,7 @@ class OpenIDConnect(OpenIDProvider):
     id = "oidc"
     title = N_("OpenID Connect")
     multiple = True
-    fields = (
-        SettingField("client_id", N_("Client ID")),
-        SettingField("client_secret", N_("Client secret"), secret=True),
-    )
+    fields = CLIENT_CREDENTIALS
     help = N_(
         "Any provider that speaks OpenID Connect (Keycloak, Authentik, Okta, Auth0, Zitadel, "
         "GitLab and others).\n\n"

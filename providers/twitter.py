@@ -24,7 +24,6 @@ from providers.base import (
     SettingField,
     TokenSet,
     json_object,
-    provider_errors,
     text,
 )
 from providers.http import http_client
@@ -73,30 +72,18 @@ class Twitter(Provider):
         form["client_id"] = self.client_id
         return form, headers
 
-    async def token_request(self, form: dict[str, str]) -> TokenSet:
-        # As the base, but X calls a spent or foreign code "invalid_request".
-        form, headers = await self.authenticate_client(dict(form))
-        with provider_errors("token"):
-            async with http_client() as http:
-                response = await http.post(
-                    await self.token_url(),
-                    data=form,
-                    headers={"Accept": "application/json", **headers},
-                )
-            body = json_object(response)
-            if "error" in body:
-                error = text(body.get("error"))
-                description = text(body.get("error_description"))
-                expired = error == "invalid_grant" or (
-                    error == "invalid_request"
-                    and any(problem in description.lower() for problem in GRANT_PROBLEMS)
-                )
-                raise ProviderError(
-                    "invalid_grant" if expired else "provider_error",
-                    f"token error={error!r} description={description!r}",
-                )
-            response.raise_for_status()
-            return self.parse_tokens(body)
+    def token_error(self, body: Mapping[str, Any]) -> ProviderError:
+        # X calls a spent or foreign code "invalid_request".
+        error = text(body.get("error"))
+        description = text(body.get("error_description"))
+        expired = error == "invalid_grant" or (
+            error == "invalid_request"
+            and any(problem in description.lower() for problem in GRANT_PROBLEMS)
+        )
+        return ProviderError(
+            "invalid_grant" if expired else "provider_error",
+            f"token error={error!r} description={description!r}",
+        )
 
     async def fetch_profile(
         self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from providers.base import (
+    CLIENT_CREDENTIALS,
     N_,
     AuthorizationRequest,
     ExternalProfile,
     Provider,
-    SettingField,
     TokenSet,
     json_object,
     text,
@@ -39,10 +39,7 @@ class Yandex(Provider):
     pkce = True
     token_auth = "client_secret_basic"
     extra_authorize_params: ClassVar[Mapping[str, str]] = {"force_confirm": "yes"}
-    fields = (
-        SettingField("client_id", N_("Client ID")),
-        SettingField("client_secret", N_("Client secret"), secret=True),
-    )
+    fields = CLIENT_CREDENTIALS
     help = N_(
         "1. Open Yandex OAuth at https://oauth.yandex.ru/client/new (sign in with a Yandex "
         "account) and create an application.\n"
