@@ -7,7 +7,9 @@ argument, 1 for anything else (a setting that cannot be used, a login already ta
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 # Typer vendors click and does not re-export these; they tell usage errors apart.
 from typer._click.exceptions import BadParameter, MissingParameter, NoArgsIsHelpError, NoSuchOption
 
-from admin_app import startup, user_directory
+from admin_app import config_file, service_catalogue, startup, user_directory
 from admin_app.i18n import terminal_language, translate
 from admin_app.messages import user_data_error_text
 from admin_app.settings import Settings, SettingsError, load_settings
@@ -67,8 +69,105 @@ def build_cli() -> typer.Typer:
     )
     db_cli = typer.Typer(help=_("Database schema."), no_args_is_help=True)
     user_cli = typer.Typer(help=_("User accounts."), no_args_is_help=True)
+    config_cli = typer.Typer(
+        help=_("The whole configuration as a YAML file."), no_args_is_help=True
+    )
+    services_cli = typer.Typer(help=_("External services."), no_args_is_help=True)
     cli.add_typer(db_cli, name="db")
     cli.add_typer(user_cli, name="user")
+    cli.add_typer(config_cli, name="config")
+    cli.add_typer(services_cli, name="services")
+
+    @config_cli.command("export", help=_("Write the configuration as YAML (see docs/config.md)."))
+    def config_export(
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help=_("Write to this file, not stdout."))
+        ] = None,
+        with_secrets: Annotated[
+            bool, typer.Option(help=_("Include client secrets and private keys."))
+        ] = False,
+    ) -> None:
+        _prepared_settings()
+        document = config_file.export_configuration(with_secrets=with_secrets)
+        if output is None:
+            typer.echo(document, nl=False)
+            return
+        try:
+            _write_private(output, document)
+        except OSError as error:
+            _fail(_("cannot write {path} ({reason})").format(path=output, reason=error.strerror))
+        typer.echo(_("Configuration written to {path}.").format(path=output), err=True)
+
+    @config_cli.command(
+        "import", help=_("Check a YAML configuration and apply all of it, or nothing.")
+    )
+    def config_import(
+        path: Annotated[Path, typer.Argument(help=_("The YAML file."), show_default=False)],
+    ) -> None:
+        try:
+            document = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            raise typer.BadParameter(
+                _("cannot read {path} ({reason})").format(path=path, reason=reason),
+                param_hint="FILE",
+            ) from None
+        _prepared_settings()
+        try:
+            summary = config_file.import_configuration(document)
+        except config_file.ConfigFileError as error:
+            for problem in error.problems:
+                _print_error(problem.line(_))
+            typer.echo(_("Nothing was changed."), err=True)
+            raise typer.Exit(1) from None
+        typer.echo(
+            _("Imported {sites} sites and {services} service settings.").format(
+                sites=summary.sites, services=summary.services
+            )
+        )
+        if summary.removed_sites:
+            typer.echo(_("Removed sites: {ids}").format(ids=", ".join(summary.removed_sites)))
+
+    @services_cli.command("list", help=_("The services a site offers, with their redirect URIs."))
+    def services_list(
+        site: Annotated[
+            str | None, typer.Option(help=_("Site id (default: the default site)."))
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
+    ) -> None:
+        _prepared_settings()
+        try:
+            services = service_catalogue.site_services(site)
+        except service_catalogue.UnknownSiteError:
+            known = ", ".join(service_catalogue.site_ids())
+            raise typer.BadParameter(
+                _("no site '{site}' (sites: {known})").format(site=site, known=known),
+                param_hint="--site",
+            ) from None
+        rows = [
+            {
+                "service": service.service_id,
+                "provider": service.provider.id,
+                "name": _(service.title),
+                "enabled": service.enabled,
+                "configured": service.configured,
+                "position": service.position,
+                "redirect_uri": service.redirect_uri,
+            }
+            for service in services
+        ]
+        if as_json:
+            typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        if not rows:
+            typer.echo(_("No services are configured for this site."))
+        for row in rows:
+            state = _("on") if row["enabled"] else _("off")
+            if not row["configured"]:
+                state += ", " + _("settings incomplete")
+            typer.echo(
+                f"{row['position']}\t{row['service']}\t{row['name']}\t{state}\t{row['redirect_uri']}"
+            )
 
     @cli.command(help=_("Start the web server (the database is upgraded first)."))
     def serve(
@@ -134,6 +233,14 @@ def build_cli() -> typer.Typer:
             typer.echo(f"{user['id']}\t{user['login']}\t{user['email'] or '-'}\t{groups}{state}")
 
     return cli
+
+
+def _write_private(path: Path, document: str) -> None:
+    """Write a file only its owner can read: it may hold client secrets."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when the file existed before
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(document)
 
 
 def _safe_url(settings: Settings) -> str:

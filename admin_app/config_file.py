@@ -11,13 +11,14 @@ secrets can be imported again. The format is described in docs/config.md.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
+from admin_app.i18n import N_
 from models.db import session_scope
 from models.options import (
     DENIED_AUTH,
@@ -50,12 +51,24 @@ HOST_NAME = re.compile(
 HASHTAG = re.compile(r"^#?\w{1,100}$")
 
 
-class ConfigFileError(Exception):
-    """The document cannot be imported; ``errors`` are "path: problem" lines."""
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the document: where, and what (an English message id)."""
 
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("\n".join(errors))
-        self.errors = errors
+    path: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def line(self, translate: Callable[[str], str] = lambda message: message) -> str:
+        return f"{self.path}: " + translate(self.message).format(**self.params)
+
+
+class ConfigFileError(Exception):
+    """The document cannot be imported; ``problems`` says everything that is wrong."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(problem.line() for problem in problems))
+        self.problems = problems
 
 
 @dataclass
@@ -136,39 +149,39 @@ def _export_services(configs: list[ConfiguredService], with_secrets: bool) -> di
 
 class _Errors:
     def __init__(self) -> None:
-        self.lines: list[str] = []
+        self.problems: list[Problem] = []
 
-    def add(self, path: str, problem: str) -> None:
-        self.lines.append(f"{path}: {problem}")
+    def add(self, path: str, message: str, **params: Any) -> None:
+        self.problems.append(Problem(path, message, params))
 
     def mapping(self, value: Any, path: str) -> dict[str, Any] | None:
         if value is None:
             return {}
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-            self.add(path, "must be a mapping")
+            self.add(path, N_("must be a mapping"))
             return None
         return value
 
     def unknown_keys(self, value: Mapping[str, Any], path: str, allowed: tuple[str, ...]) -> None:
         for key in value:
             if key not in allowed:
-                self.add(f"{path}.{key}", "unknown field")
+                self.add(f"{path}.{key}" if path else str(key), N_("unknown field"))
 
     def boolean(self, value: Any, path: str, default: bool = False) -> bool:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.add(path, "must be true or false")
+            self.add(path, N_("must be true or false"))
             return default
         return value
 
     def string(self, value: Any, path: str, *, required: bool = False) -> str:
         if value is None or value == "":
             if required:
-                self.add(path, "required")
+                self.add(path, N_("required"))
             return ""
         if isinstance(value, bool) or not isinstance(value, str | int):
-            self.add(path, "must be text")
+            self.add(path, N_("must be text"))
             return ""
         return str(value).strip()
 
@@ -176,7 +189,7 @@ class _Errors:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.add(path, "must be a list")
+            self.add(path, N_("must be a list"))
             return []
         return [
             self.string(item, f"{path}[{index}]", required=True) for index, item in enumerate(value)
@@ -201,18 +214,19 @@ def import_configuration(document: str) -> ImportSummary:
         data = yaml.safe_load(document)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "document"
+        where = f"line {mark.line + 1}" if mark else "(document)"
+        reason = str(getattr(error, "problem", None) or error)
         raise ConfigFileError(
-            [f"{where}: not valid YAML ({getattr(error, 'problem', error)})"]
+            [Problem(where, N_("not valid YAML ({reason})"), {"reason": reason})]
         ) from None
     top = errors.mapping(data, "(document)")
     if top is None:
-        raise ConfigFileError(errors.lines)
-    errors.unknown_keys(top, "(document)", SECTIONS)
+        raise ConfigFileError(errors.problems)
+    errors.unknown_keys(top, "", SECTIONS)
     with session_scope() as session:
         plan = _plan(session, top, errors)
-        if errors.lines:
-            raise ConfigFileError(errors.lines)
+        if errors.problems:
+            raise ConfigFileError(errors.problems)
         return _apply(session, plan)
 
 
@@ -238,7 +252,7 @@ def _plan(session: Any, top: dict[str, Any], errors: _Errors) -> _Plan:
         for site_id, services in (per_site or {}).items():
             path = f"site_services.{site_id}"
             if site_id not in site_ids:
-                errors.add(path, "no such site")
+                errors.add(path, N_("no such site"))
                 continue
             checked = errors.mapping(services, path)
             if checked is not None:
@@ -254,7 +268,7 @@ def _plan(session: Any, top: dict[str, Any], errors: _Errors) -> _Plan:
 
 def _check_sites(value: Any, errors: _Errors) -> list[Site]:
     if not isinstance(value, list) or not value:
-        errors.add("sites", "must be a list with at least one site")
+        errors.add("sites", N_("must be a list with at least one site"))
         return []
     sites: list[Site] = []
     seen_domains: dict[str, str] = {}
@@ -268,17 +282,21 @@ def _check_sites(value: Any, errors: _Errors) -> list[Site]:
         )
         site_id = errors.string(entry.get("id"), f"{path}.id", required=True)
         if site_id and not SITE_ID.fullmatch(site_id):
-            errors.add(f"{path}.id", "use 1 to 20 lower-case letters, digits or _")
+            errors.add(f"{path}.id", N_("use 1 to 20 lower-case letters, digits or _"))
         if site_id in {site.id for site in sites}:
-            errors.add(f"{path}.id", f"'{site_id}' appears twice")
+            errors.add(f"{path}.id", N_("'{value}' appears twice"), value=site_id)
         domains = [d.lower() for d in errors.string_list(entry.get("domains"), f"{path}.domains")]
         for position, domain in enumerate(domains):
             if domain and not HOST_NAME.fullmatch(domain):
-                errors.add(f"{path}.domains[{position}]", f"'{domain}' is not a host name")
+                errors.add(
+                    f"{path}.domains[{position}]", N_("'{value}' is not a host name"), value=domain
+                )
             elif domain in seen_domains:
                 errors.add(
                     f"{path}.domains[{position}]",
-                    f"'{domain}' belongs to site '{seen_domains[domain]}' too",
+                    N_("'{value}' belongs to site '{site}' too"),
+                    value=domain,
+                    site=seen_domains[domain],
                 )
             seen_domains.setdefault(domain, site_id)
         sites.append(
@@ -293,7 +311,7 @@ def _check_sites(value: Any, errors: _Errors) -> list[Site]:
             )
         )
     if sites and sum(site.is_default for site in sites) != 1:
-        errors.add("sites", "exactly one site must be the default")
+        errors.add("sites", N_("exactly one site must be the default"))
     return sites
 
 
@@ -315,25 +333,32 @@ def _check_services(
         if provider is None:
             errors.add(
                 here if "provider" not in entry else f"{here}.provider",
-                f"unknown service '{provider_id}' (known: {', '.join(sorted(PROVIDERS))})",
+                N_("unknown service '{value}' (known: {known})"),
+                value=provider_id,
+                known=", ".join(PROVIDERS),
             )
             continue
         if service_id != provider_id and not provider.multiple:
             errors.add(
-                f"{here}.provider", f"'{provider_id}' can only be configured as '{provider_id}'"
+                f"{here}.provider",
+                N_("'{value}' can only be configured as '{value}'"),
+                value=provider_id,
             )
         if not SERVICE_ID.fullmatch(service_id):
-            errors.add(here, "a service id has 2 to 50 lower-case letters, digits or -")
+            errors.add(here, N_("a service id has 2 to 50 lower-case letters, digits or -"))
         if service_id != provider_id and service_id in PROVIDERS:
-            errors.add(here, f"'{service_id}' is the id of a built-in service")
+            errors.add(here, N_("'{value}' is the id of a built-in service"), value=service_id)
         enabled = errors.boolean(entry.get("enabled"), f"{here}.enabled")
         position = entry.get("position", order)
         if isinstance(position, bool) or not isinstance(position, int) or position < 1:
-            errors.add(f"{here}.position", "must be a whole number from 1")
+            errors.add(f"{here}.position", N_("must be a whole number from 1"))
             position = order
         elif position in positions:
             errors.add(
-                f"{here}.position", f"{position} is the position of '{positions[position]}' too"
+                f"{here}.position",
+                N_("{value} is the position of '{other}' too"),
+                value=position,
+                other=positions[position],
             )
         positions[position] = service_id
         settings, secrets = _check_settings(
@@ -346,7 +371,7 @@ def _check_services(
         )
         endpoints = _check_endpoints(provider, entry.get("endpoints"), f"{here}.endpoints", errors)
         if enabled and provider_id == "oidc" and not endpoints.get("issuer"):
-            errors.add(f"{here}.endpoints.issuer", "required")
+            errors.add(f"{here}.endpoints.issuer", N_("required"))
         checked.append(
             ServiceValues(
                 service_id=service_id,
@@ -382,7 +407,7 @@ def _check_settings(
         if text:
             (secrets if setting.secret else settings)[key] = text
         elif enabled and setting.required and not setting.default:
-            errors.add(f"{path}.{key}", "required")
+            errors.add(f"{path}.{key}", N_("required"))
     return settings, secrets
 
 
@@ -398,7 +423,7 @@ def _check_endpoints(
             continue
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
-            errors.add(f"{path}.{key}", "must be an http:// or https:// URL")
+            errors.add(f"{path}.{key}", N_("must be an http:// or https:// URL"))
         endpoints[key] = url
     return endpoints
 
@@ -428,7 +453,9 @@ def _check_registration(
         codes = errors.string_list(entry.get(key), f"registration.{key}")
         for index, code in enumerate(codes):
             if code and code not in known_groups:
-                errors.add(f"registration.{key}[{index}]", f"no group with code '{code}'")
+                errors.add(
+                    f"registration.{key}[{index}]", N_("no group with code '{value}'"), value=code
+                )
         checked[key] = sorted(set(codes))
     return checked
 
@@ -441,7 +468,7 @@ def _check_activity(value: Any, errors: _Errors) -> dict[str, Any] | None:
     hashtags: list[str] = []
     for index, tag in enumerate(errors.string_list(entry.get("hashtags"), "activity.hashtags")):
         if not HASHTAG.fullmatch(tag):
-            errors.add(f"activity.hashtags[{index}]", f"'{tag}' is not a hashtag")
+            errors.add(f"activity.hashtags[{index}]", N_("'{value}' is not a hashtag"), value=tag)
         elif "#" + tag.lstrip("#") not in hashtags:
             hashtags.append("#" + tag.lstrip("#"))
     return {

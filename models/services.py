@@ -46,15 +46,6 @@ def configs_in_scope(session: Session, scope: str) -> list[ConfiguredService]:
     )
 
 
-def offered_by_site(session: Session, site_id: str) -> list[ConfiguredService]:
-    """The one answer to "which services, in what order, with which values, does site S
-    offer": its own list when it has individual settings, else the common one."""
-    site = session.get(Site, site_id)
-    if site is None:
-        raise LookupError(f"no site '{site_id}'")
-    return [config for config in configs_in_scope(session, scope_of(site)) if config.enabled]
-
-
 def replace_scope(session: Session, scope: str, services: Sequence[ServiceValues]) -> None:
     """Make a scope hold exactly ``services``; rows of services not listed are removed."""
     existing = {config.service_id: config for config in configs_in_scope(session, scope)}

@@ -1,0 +1,85 @@
+"""Which external services a site offers, ready to use: provider, values, redirect URI.
+
+The one place that turns stored configuration into providers; the sign-in flow, the admin
+pages and the command line all ask here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from admin_app.site_urls import redirect_uri
+from models.db import session_scope
+from models.services import configs_in_scope, scope_of
+from models.sites import default_site, list_sites
+from models.tables import ConfiguredService, Site
+from providers import PROVIDERS
+from providers.base import Provider, ServiceConfig
+
+
+class UnknownSiteError(LookupError):
+    """No site has this id."""
+
+
+@dataclass(frozen=True)
+class SiteService:
+    """One service as a site has it configured (enabled or not)."""
+
+    service_id: str
+    provider: type[Provider]
+    name: str  # the administrator's name for it; empty: the provider's title
+    enabled: bool
+    position: int
+    configured: bool  # every required setting has a value
+    redirect_uri: str
+    config: ServiceConfig
+
+    @property
+    def title(self) -> str:
+        """The name to show: the administrator's, else the provider's (a message id)."""
+        return self.name or self.provider.title
+
+    def make_provider(self) -> Provider:
+        return self.provider(self.config)
+
+
+def _as_site_service(site: Site, row: ConfiguredService) -> SiteService | None:
+    provider = PROVIDERS.get(row.provider)
+    if provider is None:  # a service this version no longer knows: offered nowhere
+        return None
+    values = {**row.settings, **row.secrets}
+    configured = all(
+        values.get(field.key) or field.default for field in provider.fields if field.required
+    )
+    return SiteService(
+        service_id=row.service_id,
+        provider=provider,
+        name=row.name,
+        enabled=row.enabled,
+        position=row.position,
+        configured=configured,
+        redirect_uri=redirect_uri(site, row.service_id),
+        config=ServiceConfig(settings=values, endpoints=dict(row.endpoints)),
+    )
+
+
+def site_services(site_id: str | None = None, *, offered_only: bool = False) -> list[SiteService]:
+    """The services of a site (the default site when None) in button order; with
+    ``offered_only``, just the enabled and fully configured ones a visitor may use."""
+    with session_scope() as session:
+        site = default_site(session) if site_id is None else session.get(Site, site_id)
+        if site is None:
+            raise UnknownSiteError(site_id)
+        services = [
+            _as_site_service(site, row) for row in configs_in_scope(session, scope_of(site))
+        ]
+    return [
+        service
+        for service in services
+        if service is not None and (not offered_only or (service.enabled and service.configured))
+    ]
+
+
+def site_ids() -> list[str]:
+    with session_scope() as session:
+        return [site.id for site in list_sites(session)]

@@ -1,0 +1,179 @@
+"""The configuration file: the documented example round-trips, and bad input changes nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+
+from admin_app import startup
+from admin_app.cli import run
+from admin_app.config_file import ConfigFileError, export_configuration, import_configuration
+from admin_app.service_catalogue import site_services
+from admin_app.settings import load_settings
+
+EXAMPLE = re.search(
+    r"```yaml\n(.*?)```", (Path(__file__).parents[3] / "docs" / "config.md").read_text(), re.S
+).group(1)  # type: ignore[union-attr]
+
+
+@pytest.fixture(autouse=True)
+def installation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIALSERVICES_PUBLIC_URL", "https://shop.example.org")
+    startup.prepare(load_settings())
+
+
+def problems_of(document: str) -> list[str]:
+    with pytest.raises(ConfigFileError) as error:
+        import_configuration(document)
+    return [problem.line() for problem in error.value.problems]
+
+
+def test_the_documented_example_round_trips_exactly() -> None:
+    import_configuration(EXAMPLE)
+    assert export_configuration(with_secrets=True) == EXAMPLE
+
+
+def test_export_without_secrets_can_be_imported_again_keeping_them() -> None:
+    import_configuration(EXAMPLE)
+    public = export_configuration(with_secrets=False)
+    assert "0123456789ABCDEF0123456789ABCDEF" not in public  # OK's secret key
+    assert "GOCSPX" not in public and "bot_token" not in public
+    assert "app_id: '512000000000'" in public  # not secret
+    import_configuration(public.replace("Example store", "Renamed store"))
+    exported = export_configuration(with_secrets=True)
+    assert exported == EXAMPLE.replace("Example store", "Renamed store")
+
+
+def test_what_a_site_offers_and_its_redirect_uris() -> None:
+    import_configuration(EXAMPLE)
+    common = site_services("s1", offered_only=True)
+    assert [s.service_id for s in common] == ["odnoklassniki", "yandex", "google", "corporate-sso"]
+    assert common[0].redirect_uri == "https://shop.example.org/oauth/odnoklassniki/callback"
+    assert common[3].title == "Staff sign-in"
+    assert common[3].make_provider().issuer == "https://sso.example.org/realms/staff"  # type: ignore[attr-defined]
+    blog = site_services("s2")
+    assert [s.service_id for s in blog] == ["vkontakte", "telegram"]
+    assert blog[0].redirect_uri == "https://blog.example.org/oauth/vkontakte/callback"
+    everything = site_services("s1")
+    assert everything[-1].service_id == "github" and not everything[-1].configured
+
+
+def test_every_problem_is_reported_with_its_path_and_nothing_changes() -> None:
+    import_configuration(EXAMPLE)
+    before = export_configuration(with_secrets=True)
+    document = yaml.safe_load(EXAMPLE)
+    document["extra"] = 1
+    document["sites"][1]["default"] = True
+    document["sites"][0]["colour"] = "red"
+    document["services"]["odnoklassniki"]["settings"].pop("app_id")
+    document["services"]["odnoklassniki"]["settings"]["app_secret"] = "x"
+    document["services"]["facebok"] = {"enabled": True}
+    document["services"]["google"]["enabled"] = "yes"
+    document["services"]["google"]["endpoints"] = {"token_url": "ftp://x", "issuer_url": "x"}
+    document["services"]["corporate-sso"]["endpoints"] = {}
+    document["site_services"]["s9"] = {}
+    document["registration"]["denied_auth_groups"] = ["nobody"]
+    document["activity"]["hashtags"].append("two words")
+    problems = problems_of(yaml.safe_dump(document, sort_keys=False))
+    assert problems == [
+        "extra: unknown field",
+        "sites[0].colour: unknown field",
+        "sites: exactly one site must be the default",
+        "services.odnoklassniki.settings.app_secret: unknown field",
+        "services.odnoklassniki.settings.app_id: required",
+        "services.google.enabled: must be true or false",
+        "services.google.endpoints.issuer_url: unknown field",
+        "services.google.endpoints.token_url: must be an http:// or https:// URL",
+        "services.corporate-sso.endpoints.issuer: required",
+        "services.facebok: unknown service 'facebok' (known: odnoklassniki, yandex, vkontakte, "
+        "mailru, google, github, office365, apple, twitter, facebook, telegram, oidc)",
+        "site_services.s9: no such site",
+        "registration.denied_auth_groups[0]: no group with code 'nobody'",
+        "activity.hashtags[1]: 'two words' is not a hashtag",
+    ]
+    assert export_configuration(with_secrets=True) == before
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        ("a: [", "line 1: not valid YAML"),
+        ("- just a list", "(document): must be a mapping"),
+        (
+            "services:\n  google:\n    provider: oidc\n",
+            "services.google: 'google' is the id of a built-in service",
+        ),
+        ("services:\n  my-sso:\n    enabled: true\n", "services.my-sso: unknown service 'my-sso'"),
+        ("services:\n  a:\n    provider: oidc\n", "services.a: a service id has 2 to 50"),
+        ("services:\n  google:\n    position: 0\n", "services.google.position: must be a whole"),
+        (
+            "services:\n  google: {position: 2}\n  yandex: {position: 2}\n",
+            "services.yandex.position: 2 is the position of 'google' too",
+        ),
+        (
+            "services:\n  my-google: {provider: google}\n",
+            "services.my-google.provider: 'google' can only be configured as 'google'",
+        ),
+        ("sites: []\n", "sites: must be a list with at least one site"),
+        (
+            "sites:\n- {id: s1, name: A, default: true, domains: [a.org]}\n"
+            "- {id: s2, name: B, domains: [A.org]}\n",
+            "sites[1].domains[0]: 'a.org' belongs to site",
+        ),
+        (
+            "sites:\n- {id: s1, name: A, default: true, domains: ['not a host']}\n",
+            "sites[0].domains[0]: 'not a host' is not a host name",
+        ),
+    ],
+)
+def test_single_problems(document: str, problem: str) -> None:
+    lines = problems_of(document)
+    assert any(line.startswith(problem) for line in lines), lines
+
+
+def test_removing_a_site_removes_its_own_service_settings() -> None:
+    import_configuration(EXAMPLE)
+    document = yaml.safe_load(EXAMPLE)
+    document["sites"] = document["sites"][:1]
+    document.pop("site_services")
+    import_configuration(yaml.safe_dump(document, sort_keys=False))
+    exported = yaml.safe_load(export_configuration(with_secrets=True))
+    assert [site["id"] for site in exported["sites"]] == ["s1"]
+    assert exported["site_services"] == {}
+
+
+def test_profile_strings_are_stored_as_text() -> None:
+    document = yaml.safe_load(EXAMPLE)
+    document["sites"][0]["name"] = "<img src=x onerror=alert(1)>"
+    import_configuration(yaml.safe_dump(document, sort_keys=False))
+    assert "name: <img src=x onerror=alert(1)>" in export_configuration(with_secrets=False)
+
+
+def test_command_line_round_trip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "in.yaml"
+    source.write_text(EXAMPLE)
+    assert run(["config", "import", str(source)]) == 0
+    assert "Imported 2 sites and 7 service settings." in capsys.readouterr().out
+    target = tmp_path / "out.yaml"
+    assert run(["config", "export", "--with-secrets", "-o", str(target)]) == 0
+    assert target.read_text() == EXAMPLE
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert run(["services", "list", "--site", "s2", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [row["redirect_uri"] for row in listed] == [
+        "https://blog.example.org/oauth/vkontakte/callback",
+        "https://blog.example.org/oauth/telegram/callback",
+    ]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("services:\n  facebok: {}\n")
+    assert run(["config", "import", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: services.facebok: unknown service")
+    assert err.rstrip().endswith("Nothing was changed.")
