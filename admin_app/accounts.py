@@ -59,7 +59,9 @@ async def sign_in_locally(identifier: str, password: str, next_path: str) -> Loc
     in a worker thread so that other visitors are not kept waiting.
     """
     browser = session.browser_id()
-    result = await run.io_bound(_check_local_sign_in, identifier, password, browser)
+    result = await run.io_bound(
+        _check_local_sign_in, identifier, password, browser, session.client_address()
+    )
     if result is None:  # the server is shutting down
         return LocalSignInResult(error="unavailable")
     token, wait = result
@@ -70,20 +72,22 @@ async def sign_in_locally(identifier: str, password: str, next_path: str) -> Loc
     return LocalSignInResult(completion_url=completion_url(token, next_path))
 
 
-def _check_local_sign_in(identifier: str, password: str, browser: str) -> tuple[str | None, int]:
+def _check_local_sign_in(
+    identifier: str, password: str, browser: str, address: str
+) -> tuple[str | None, int]:
     with session_scope() as db_session:
         user = find_by_login_or_email(db_session, identifier)
         user_id = user.id if user else None
         key = login_throttle.throttle_key(user_id=user_id, identifier=identifier)
         wait = login_throttle.begin_attempt(db_session, key)
     if wait:
-        log.warning("auth.throttled key=%s wait=%ss", key, wait)
+        log.warning("auth.throttled key=%s wait=%ss ip=%s", key, wait, address)
         return None, wait
     with session_scope() as db_session:
         user = db_session.get(User, user_id) if user_id is not None else None
         if not password_is_right(db_session, user, password):
             failures = login_throttle.record_failure(db_session, key)
-            log.warning("auth.failed key=%s consecutive_failures=%d", key, failures)
+            log.warning("auth.failed key=%s consecutive_failures=%d ip=%s", key, failures, address)
             return None, 0
         assert user is not None and user.id is not None
         login_throttle.record_success(db_session, key)

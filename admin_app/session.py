@@ -14,7 +14,7 @@ import uuid
 from collections.abc import MutableMapping
 from typing import Any
 
-from nicegui import app
+from nicegui import app, context
 
 from admin_app import runtime
 
@@ -37,6 +37,15 @@ def auth_token() -> str:
 
 def browser_id() -> str:
     return str(_cookie().get(BROWSER_KEY, ""))
+
+
+def client_address() -> str:
+    """The visitor's IP address (the proxy's X-Forwarded-For when behind one we trust)."""
+    try:
+        client = context.client.request.client
+    except (RuntimeError, AttributeError):
+        return ""
+    return client.host if client else ""
 
 
 def chosen_language() -> str:

@@ -9,6 +9,7 @@ and the e-mail share one count), else what was typed: the delay reveals nothing.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from datetime import datetime, timedelta
 
@@ -24,7 +25,11 @@ IN_FLIGHT = timedelta(seconds=10)  # longest a password check may hold the turn
 
 
 def throttle_key(*, user_id: int | None, identifier: str) -> str:
-    return f"user:{user_id}" if user_id is not None else f"login:{identifier.strip().lower()[:240]}"
+    """``user:<id>``, or a hash of an unknown login: people type passwords into the login
+    field, and this key is stored and logged."""
+    if user_id is not None:
+        return f"user:{user_id}"
+    return "login:" + hashlib.sha256(identifier.strip().lower().encode()).hexdigest()[:32]
 
 
 def delay_after(failures: int) -> timedelta:

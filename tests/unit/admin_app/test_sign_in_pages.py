@@ -61,7 +61,7 @@ async def test_repeated_failures_are_slowed_down_and_logged(
     assert (await error_text(user)).startswith("Too many failed attempts for this login.")
     await user.should_not_see("Login: alice")
     messages = [record.getMessage() for record in caplog.records]
-    assert "auth.failed key=user:1 consecutive_failures=3" in messages
+    assert "auth.failed key=user:1 consecutive_failures=3 ip=127.0.0.1" in messages
     assert any(m.startswith("auth.throttled key=user:1 wait=") for m in messages)
 
 
