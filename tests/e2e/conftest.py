@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.app_server import AppServer, make_app_server
+from tests.e2e.callback_catcher import callback
 from tests.e2e.oidc_provider import oidc_provider_factory
 
-__all__ = ["oidc_provider_factory"]  # a fixture for every e2e test
+__all__ = ["callback", "oidc_provider_factory"]  # fixtures for every e2e test
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [

@@ -11,58 +11,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
-import pytest
 from joserfc import jwt  # what authlib 1.9 uses (and points to) instead of authlib.jose
 from joserfc.jwk import KeySet
 from playwright.sync_api import Page, expect
 
+from tests.e2e.callback_catcher import Callback
 from tests.e2e.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
-
-
-class Callback:
-    """A tiny redirect target on 127.0.0.1 that records the query strings it receives."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, str]] = []
-        received = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                url = urlsplit(self.path)
-                if url.path != "/callback":  # e.g. the browser's /favicon.ico
-                    self.send_error(404)
-                    return
-                query = parse_qs(url.query)
-                received.append({key: values[0] for key, values in query.items()})
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain")
-                self.end_headers()
-                self.wfile.write(b"signed in")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/callback"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def callback() -> Iterator[Callback]:
-    server = Callback()
-    yield server
-    server.close()
 
 
 def pkce_pair() -> tuple[str, str]:
