@@ -48,6 +48,8 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 node-packages:
+	@command -v npm >/dev/null || { echo "Installing Debian's nodejs and npm for the test identity provider"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 	@cd tests/e2e/idp && npm ci --silent --no-audit --no-fund
 
 lint: env
