@@ -111,21 +111,26 @@ def complete_sign_in(cookie: MutableMapping[str, Any], ticket: str) -> bool:
     return True
 
 
-def current_viewer() -> Viewer | None:
-    """The signed-in, still active user of this browser, or None.
+def _active_user(db_session: Session, token: str) -> User | None:
+    """The active user of a session token. Read from the database on every call, so that
+    signing out elsewhere or blocking a user takes effect at once."""
+    user_id = auth_sessions.user_of(db_session, token)
+    user = db_session.get(User, user_id) if user_id is not None else None
+    return user if user is not None and user.is_active else None
 
-    Read from the database on every call so that signing out elsewhere or blocking a
-    user takes effect at once.
-    """
-    token = session.auth_token()
-    if not token:
-        return None
+
+def current_user_id_for(cookie: MutableMapping[str, Any]) -> int | None:
+    """The active user signed in with this cookie (for HTTP routes), or None."""
     with session_scope() as db_session:
-        user_id = auth_sessions.user_of(db_session, token)
-        user = db_session.get(User, user_id) if user_id is not None else None
-        if user is None or not user.is_active:
-            return None
-        return _viewer(db_session, user)
+        user = _active_user(db_session, str(cookie.get(session.AUTH_KEY, "")))
+        return user.id if user is not None else None
+
+
+def current_viewer() -> Viewer | None:
+    """The signed-in, still active user of this browser (pages and events), or None."""
+    with session_scope() as db_session:
+        user = _active_user(db_session, session.auth_token())
+        return _viewer(db_session, user) if user is not None else None
 
 
 def sign_out(cookie: MutableMapping[str, Any]) -> None:

@@ -12,6 +12,8 @@ from nicegui.events import ValueChangeEventArguments
 
 from admin_app.accounts import Viewer
 from admin_app.i18n import LANGUAGES, _, current_language
+from admin_app.service_badges import badge_svg
+from admin_app.service_catalogue import SiteService
 from admin_app.session import csrf_token
 from admin_app.sites import site_name_for_host
 
@@ -80,3 +82,17 @@ def frame(title: str, viewer: Viewer | None) -> Iterator[None]:
     with ui.column().classes("w-full max-w-4xl mx-auto p-4 gap-4"):
         ui.label(title).classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
         yield
+
+
+def service_button(service: SiteService, href: str) -> None:
+    """A link that looks like a button: the service's badge and its name."""
+    with (
+        ui.link(target=href)
+        .classes(
+            "flex items-center gap-3 w-full px-3 py-2 rounded border border-gray-300 no-underline "
+            "text-gray-900 hover:bg-gray-100"
+        )
+        .mark(f"service-{service.service_id}")
+    ):
+        ui.html(badge_svg(service.provider.id), sanitize=False)
+        ui.label(_(service.title))

@@ -13,7 +13,16 @@ from nicegui.storage import Storage
 
 from admin_app import first_run
 from admin_app.i18n import terminal_language, translate
-from admin_app.pages import admin, health, login, profile, session_routes, setup
+from admin_app.pages import (
+    admin,
+    health,
+    login,
+    oauth_routes,
+    profile,
+    session_routes,
+    setup,
+    signin_problem,
+)
 from admin_app.security_headers import SecurityHeaders
 from admin_app.settings import Settings
 
@@ -24,7 +33,16 @@ SESSION_COOKIE = "socialservices_session"
 
 def register_routes() -> None:
     app.add_middleware(SecurityHeaders)
-    for area in (health, session_routes, login, setup, profile, admin):
+    for area in (
+        health,
+        session_routes,
+        oauth_routes,
+        login,
+        signin_problem,
+        setup,
+        profile,
+        admin,
+    ):
         area.register()
 
 

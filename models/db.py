@@ -59,8 +59,12 @@ def make_engine(url: str) -> Engine:
     """An engine for a normalized URL, with SQLite set up for a web server's concurrency.
 
     For SQLite the driver's own transaction handling is switched off and SQLAlchemy
-    issues BEGIN itself (SQLAlchemy's documented recipe), so that schema changes are
-    transactional too. A new database file is created readable by its owner only: it
+    issues the BEGIN itself (SQLAlchemy's documented recipe), so that schema changes are
+    transactional too. It is BEGIN IMMEDIATE: a transaction that starts reading and then
+    writes would otherwise fail at once with "database is locked" when another one wrote
+    meanwhile; taking the write lock first makes concurrent transactions wait their turn
+    (up to the 30 s busy timeout) instead. Short transactions keep that wait small; many
+    writers at once are what PostgreSQL is for. A new database file is created readable by its owner only: it
     holds password hashes.
     """
     parsed = make_url(url)
@@ -74,7 +78,9 @@ def make_engine(url: str) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+        event.listen(
+            engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE")
+        )
         return engine
     return create_engine(
         url, pool_pre_ping=True, connect_args={"connect_timeout": 5}, pool_size=5, max_overflow=10

@@ -8,8 +8,9 @@ an administrator may rename them freely.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Named constraints let later migrations alter them on SQLite and PostgreSQL alike.
@@ -180,3 +181,54 @@ class ActivityOptions(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     send_activity: bool = False
     hashtags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class LinkedAccount(SQLModel, table=True):
+    """An external account linked to one of our users: who it is, what the service said
+    about them, and the tokens it granted (written only through ``models.linked_accounts
+    .store_tokens``, the one place token storage changes)."""
+
+    __tablename__ = "linked_accounts"
+    __table_args__ = (UniqueConstraint("service_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    service_id: str = Field(max_length=50)
+    provider: str = Field(max_length=30)
+    external_id: str = Field(max_length=255)
+    site_id: str = Field(max_length=20)
+    login_hint: str = Field(default="", max_length=255)
+    first_name: str = Field(default="", max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    email: str | None = Field(default=None, max_length=254)
+    email_verified: bool = False
+    picture_url: str | None = Field(default=None, max_length=2000)
+    profile_url: str | None = Field(default=None, max_length=2000)
+    raw_profile: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    access_token: str = Field(default="", sa_column=Column(Text, nullable=False))
+    refresh_token: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    token_expires_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    scopes: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    last_used_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class OAuthState(SQLModel, table=True):
+    """A sign-in or linking round trip in progress: single-use, expiring, bound to the
+    browser that started it, and kept in the database so that any app process can
+    finish what another began."""
+
+    __tablename__ = "oauth_states"
+
+    state_hash: str = Field(primary_key=True, max_length=64)
+    browser_binding: str = Field(max_length=64)
+    purpose: str = Field(max_length=10)  # "login", "link" or "try"
+    service_id: str = Field(max_length=50)
+    site_id: str = Field(max_length=20)
+    user_id: int | None = Field(default=None)  # who is linking
+    next_path: str = Field(default="/", max_length=2000)
+    nonce: str | None = Field(default=None, max_length=255)
+    code_verifier: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())

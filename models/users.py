@@ -51,6 +51,12 @@ def check_email(email: str) -> str:
     return email
 
 
+def is_valid_email(email: str | None) -> bool:
+    return (
+        bool(email) and len(email or "") <= 254 and EMAIL_PATTERN.fullmatch(email or "") is not None
+    )
+
+
 def check_password(password: str) -> str:
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise UserDataError(
@@ -205,3 +211,20 @@ def count_users(session: Session, *, active_only: bool = False) -> int:
 
 def count_groups(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Group)).one()
+
+
+def available_login(session: Session, wanted: str) -> str:
+    """``wanted`` made into a valid login nobody has yet (``_2``, ``_3``... appended)."""
+    base = re.sub(r"[^\w.@+-]", "_", wanted.strip())[:90] or "user"
+    if not base[0].isalnum():
+        base = "u" + base
+    base = base.ljust(3, "_")
+    candidate, number = base, 1
+    while find_by_login(session, candidate) or find_by_email(session, candidate):
+        number += 1
+        candidate = f"{base}_{number}"
+    return candidate
+
+
+def is_in_any_group(session: Session, user_id: int, group_codes: Sequence[str]) -> bool:
+    return bool(group_codes_of(session, user_id) & set(group_codes))

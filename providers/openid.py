@@ -7,6 +7,7 @@ issuer, audience, expiry and nonce against what we sent, before any claim is bel
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ from providers.base import (
     ExternalProfile,
     Provider,
     ProviderError,
+    SignInResult,
     TokenSet,
     json_object,
     provider_errors,
@@ -146,6 +148,23 @@ class OpenIDProvider(Provider):
             )
         except (ValueError, JoseError) as error:
             raise ProviderError("invalid_response", f"id_token: {error}") from None
+
+    async def finish(
+        self, request: AuthorizationRequest, callback: Mapping[str, str], redirect_uri: str
+    ) -> SignInResult:
+        """Refuse an answer that names another issuer (RFC 9207, the mix-up defence)."""
+        issuer = callback.get("iss")
+        if issuer is not None and not await self._is_our_issuer(issuer):
+            raise ProviderError("invalid_response", f"iss parameter names {issuer!r}")
+        return await super().finish(request, callback, redirect_uri)
+
+    async def _is_our_issuer(self, issuer: str) -> bool:
+        if issuer.rstrip("/") == self.issuer:
+            return True
+        discovered = str((await self.metadata()).get("issuer", ""))
+        # Multi-tenant services publish a template, e.g. .../{tenantid}/v2.0
+        pattern = re.escape(discovered).replace(r"\{tenantid\}", "[^/]+")
+        return bool(discovered) and re.fullmatch(pattern, issuer) is not None
 
     async def fetch_profile(
         self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]

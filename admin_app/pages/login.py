@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi.responses import RedirectResponse
-from nicegui import ui
+from nicegui import context, ui
 
 from admin_app.accounts import current_viewer, sign_in_locally
 from admin_app.i18n import _
-from admin_app.layout import frame
+from admin_app.layout import frame, service_button
+from admin_app.social_auth import offered_services
 from admin_app.urls import safe_next
 
 
@@ -74,4 +77,13 @@ def register() -> None:
             button = (
                 ui.button(_("Sign in"), on_click=submit).props("color=primary").mark("login-submit")
             )
+            services = offered_services(context.client.request.headers.get("host"))
+            if services:
+                ui.separator()
+                ui.label(_("Or sign in with")).classes("text-sm text-gray-600")
+                for service in services:
+                    service_button(
+                        service,
+                        f"/oauth/{quote(service.service_id)}/login?next=" + quote(target, safe="/"),
+                    )
         return None

@@ -1,0 +1,95 @@
+"""The HTTP routes of a round trip to an external service: start sign-in, start linking,
+and the callback. They only translate between HTTP and the use cases in social_auth."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from nicegui import app
+
+from admin_app import session, social_auth
+from admin_app.accounts import current_user_id_for
+from admin_app.urls import safe_next
+
+# Telegram's redirect flow hands its signed data back in the URL fragment, which browsers
+# never send to a server: this page moves it into the query, once.
+FRAGMENT_TO_QUERY = """<!doctype html><meta charset="utf-8"><title>…</title><script>
+var m = /[#&]tgAuthResult=([^&]*)/.exec(location.hash);
+if (m) { location.replace(location.pathname + location.search
+  + (location.search ? "&" : "?") + "tgAuthResult=" + m[1]); }
+else { location.replace("/signin/problem?reason=state_invalid"); }
+</script>"""
+
+
+def _problem(outcome_service: str, reason: str, next_path: str) -> RedirectResponse:
+    query = urlencode({"reason": reason, "service": outcome_service, "next": next_path})
+    return RedirectResponse(f"/signin/problem?{query}", status_code=303)
+
+
+def register() -> None:
+    @app.get("/oauth/{service_id}/login", include_in_schema=False)
+    async def start_sign_in(request: Request, service_id: str, next: str = "/") -> Response:
+        target = safe_next(next, default="/profile")
+        try:
+            url = await social_auth.start(
+                purpose=social_auth.LOGIN,
+                service_id=service_id,
+                host=request.headers.get("host"),
+                browser=request.session[session.BROWSER_KEY],
+                next_path=target,
+            )
+        except LookupError:
+            return _problem(service_id, "service_unavailable", target)
+        return RedirectResponse(url, status_code=303)
+
+    @app.post("/oauth/{service_id}/link", include_in_schema=False)
+    async def start_linking(request: Request, service_id: str) -> Response:
+        form = await request.form()
+        if not session.csrf_token_is_valid(request.session, str(form.get("csrf", ""))):
+            return RedirectResponse("/profile", status_code=303)  # forged: nothing starts
+        user_id = current_user_id_for(request.session)
+        if user_id is None:
+            return _problem(service_id, "not_signed_in", "/profile")
+        if not social_auth.may_link(user_id):
+            return _problem(service_id, "link_denied", "/profile")
+        try:
+            url = await social_auth.start(
+                purpose=social_auth.LINK,
+                service_id=service_id,
+                host=request.headers.get("host"),
+                browser=request.session[session.BROWSER_KEY],
+                next_path="/profile",
+                user_id=user_id,
+            )
+        except LookupError:
+            return _problem(service_id, "service_unavailable", "/profile")
+        return RedirectResponse(url, status_code=303)
+
+    @app.post("/oauth/{service_id}/callback", include_in_schema=False)
+    async def callback_posted(request: Request, service_id: str) -> Response:
+        # form_post answers (Apple) arrive as a cross-site POST, which carries no
+        # SameSite=Lax cookie; a redirect to the GET form brings the browser back with it.
+        form = await request.form()
+        query = urlencode({key: str(value) for key, value in form.items()})
+        return RedirectResponse(f"/oauth/{quote(service_id)}/callback?{query}", status_code=303)
+
+    @app.get("/oauth/{service_id}/callback", include_in_schema=False)
+    async def callback(request: Request, service_id: str) -> Response:
+        params = dict(request.query_params)
+        if service_id == "telegram" and "hash" not in params and "tgAuthResult" not in params:
+            return HTMLResponse(FRAGMENT_TO_QUERY)
+        outcome = await social_auth.finish(
+            service_id=service_id,
+            callback=params,
+            browser=request.session[session.BROWSER_KEY],
+            auth_token=str(request.session.get(session.AUTH_KEY, "")),
+        )
+        if outcome.refusal is not None:
+            return _problem(service_id, outcome.refusal, outcome.next_path)
+        if outcome.auth_token is not None:  # signed in: a fresh cookie, nothing from before
+            session.start_new_browser_session(request.session, auth=outcome.auth_token)
+        if outcome.linked:
+            return RedirectResponse(f"/profile?linked={quote(service_id)}", status_code=303)
+        return RedirectResponse(safe_next(outcome.next_path), status_code=303)

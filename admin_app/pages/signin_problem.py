@@ -1,0 +1,53 @@
+"""``/signin/problem``: why a round trip to an external service did not sign in or link.
+
+The page is chosen by a reason code only (never by text from the URL), so nothing a
+provider or a link sends can be shown as it is.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from nicegui import context, ui
+
+from admin_app.accounts import current_viewer
+from admin_app.i18n import N_, _
+from admin_app.layout import frame
+from admin_app.social_auth import REFUSALS, offered_services
+from admin_app.urls import safe_next
+from providers.base import ERROR_MESSAGES
+
+LINKING_REASONS = {"link_denied", "linked_elsewhere", "not_signed_in", "link_session_changed"}
+UNKNOWN = N_("Something went wrong with this service. Please try again.")
+
+
+def _message(reason: str) -> str:
+    if reason.startswith("provider:"):
+        return ERROR_MESSAGES.get(reason.removeprefix("provider:"), UNKNOWN)
+    return REFUSALS.get(reason, UNKNOWN)
+
+
+def register() -> None:
+    @ui.page("/signin/problem")
+    def problem(reason: str = "", service: str = "", next: str = "/") -> None:
+        services = {
+            s.service_id: s for s in offered_services(context.client.request.headers.get("host"))
+        }
+        known = services.get(service)
+        name = _(known.title) if known else _("the service")
+        viewer = current_viewer()
+        with frame(_("Could not sign in"), viewer), ui.card().classes("w-full max-w-md gap-3"):
+            ui.label(_(_message(reason)).format(service=name)).props('role="alert"').mark(
+                "problem-message"
+            )
+            with ui.row().classes("gap-3"):
+                if reason in LINKING_REASONS or reason == "service_unavailable":
+                    ui.link(_("Back to your profile"), "/profile")
+                elif known is not None:
+                    retry = f"/oauth/{quote(known.service_id)}/login?next=" + quote(
+                        safe_next(next), safe="/"
+                    )
+                    ui.button(_("Try again"), on_click=lambda: ui.navigate.to(retry)).props(
+                        "color=primary"
+                    ).mark("problem-retry")
+                ui.link(_("Sign in with a password"), "/login")

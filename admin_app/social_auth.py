@@ -1,0 +1,330 @@
+"""Signing in, registering and linking with an external service: the one place that
+decides what a round trip to a service leads to.
+
+A round trip starts here (``start``), which remembers a single-use state bound to the
+browser, and ends here (``finish``), which checks that state, lets the provider verify
+the answer, and applies the rules: a linked account signs its user in; an e-mail that
+belongs to someone is never merged; a new person is registered only when registration
+through social networks is open; linking attaches the account to the user who started
+it and to nobody else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from nicegui import run
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from admin_app.i18n import N_
+from admin_app.service_catalogue import SiteService, site_services
+from models import auth_sessions, linked_accounts, oauth_states
+from models.db import session_scope
+from models.options import DENIED_AUTH, DENIED_LINK, denied_group_codes, registration_options
+from models.sites import site_for_host
+from models.tables import LinkedAccount, User
+from models.users import (
+    REGISTERED,
+    UserDataError,
+    available_login,
+    create_user,
+    find_by_email,
+    is_in_any_group,
+    is_valid_email,
+    record_sign_in,
+)
+from providers.base import AuthorizationRequest, ProviderError, SignInResult
+
+log = logging.getLogger(__name__)
+
+LOGIN, LINK = "login", "link"
+
+#: why a round trip ended without success; the problem page shows these (by code only)
+REFUSALS = {
+    "service_unavailable": N_("This service is not available on this site."),
+    "state_invalid": N_(
+        "This sign-in has expired, was already used, or was started in another browser. "
+        "Please try again."
+    ),
+    "user_blocked": N_("This account is blocked."),
+    "auth_denied_group": N_(
+        "Your account may not sign in with external services. Please sign in with your "
+        "login and password."
+    ),
+    "email_exists": N_(
+        "An account with the e-mail address that {service} gave already exists. If it is "
+        "yours, sign in with your password and link {service} on your profile page."
+    ),
+    "registration_closed": N_(
+        "Only accounts linked beforehand can sign in with {service}. Sign in with your "
+        "password and link {service} on your profile page first."
+    ),
+    "link_denied": N_("Your account may not link external services."),
+    "linked_elsewhere": N_("This {service} account is already linked to another user."),
+    "not_signed_in": N_("Please sign in first: linking needs the account to link to."),
+    "link_session_changed": N_(
+        "You signed out, or signed in as someone else, while linking. Please try again."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a finished round trip leads."""
+
+    service_id: str
+    next_path: str = "/"
+    refusal: str | None = None  # a key of REFUSALS, or "provider:<ProviderError code>"
+    auth_token: str | None = None  # a new signed-in session for this browser
+    linked: bool = False
+
+
+def _find_service(site_id: str, service_id: str) -> SiteService | None:
+    return next(
+        (s for s in site_services(site_id, offered_only=True) if s.service_id == service_id), None
+    )
+
+
+def _site_id(host: str | None) -> str:
+    with session_scope() as session:
+        return site_for_host(session, host).id
+
+
+def offered_services(host: str | None) -> list[SiteService]:
+    """The services whose buttons the site of this host name shows, in order."""
+    return site_services(_site_id(host), offered_only=True)
+
+
+def may_link(user_id: int) -> bool:
+    with session_scope() as session:
+        return not is_in_any_group(session, user_id, denied_group_codes(session, DENIED_LINK))
+
+
+async def start(
+    *,
+    purpose: str,
+    service_id: str,
+    host: str | None,
+    browser: str,
+    next_path: str = "/",
+    user_id: int | None = None,
+) -> str:
+    """Remember a new round trip for this browser; returns the service's URL to go to.
+
+    Raises LookupError when the site does not offer the service.
+    """
+    site_id = _site_id(host)
+    service = _find_service(site_id, service_id)
+    if service is None:
+        raise LookupError(service_id)
+    request = await service.make_provider().begin(service.redirect_uri)
+    with session_scope() as session:
+        oauth_states.remember(
+            session,
+            state=request.state,
+            browser=browser,
+            purpose=purpose,
+            service_id=service_id,
+            site_id=site_id,
+            user_id=user_id,
+            next_path=next_path,
+            nonce=request.nonce,
+            code_verifier=request.code_verifier,
+        )
+    log.info("social.started service=%s purpose=%s site=%s", service_id, purpose, site_id)
+    return request.url
+
+
+async def finish(
+    *, service_id: str, callback: Mapping[str, str], browser: str, auth_token: str
+) -> Outcome:
+    """Check the callback and apply the rules; every failure is a refusal, nothing half-done."""
+    with session_scope() as session:
+        state = oauth_states.take(session, state=callback.get("state", ""), browser=browser)
+    if state is None or state.service_id != service_id:
+        log.warning("social.state_invalid service=%s", service_id)
+        return Outcome(service_id, refusal="state_invalid")
+    service = _find_service(state.site_id, service_id)
+    if service is None:
+        log.warning("social.service_unavailable service=%s site=%s", service_id, state.site_id)
+        return Outcome(service_id, state.next_path, refusal="service_unavailable")
+    request = AuthorizationRequest(
+        url="",
+        state=callback.get("state", ""),
+        nonce=state.nonce,
+        code_verifier=state.code_verifier,
+    )
+    try:
+        result = await service.make_provider().finish(request, callback, service.redirect_uri)
+    except ProviderError as error:
+        log.warning(
+            "social.provider_error service=%s code=%s detail=%s",
+            service_id,
+            error.code,
+            error.detail,
+        )
+        return Outcome(service_id, state.next_path, refusal=f"provider:{error.code}")
+    outcome = await run.io_bound(
+        _apply_rules,
+        state.purpose,
+        service,
+        state.site_id,
+        state.user_id,
+        state.next_path,
+        result,
+        auth_token,
+    )
+    assert outcome is not None
+    return outcome
+
+
+def _apply_rules(
+    purpose: str,
+    service: SiteService,
+    site_id: str,
+    starter_id: int | None,
+    next_path: str,
+    result: SignInResult,
+    auth_token: str,
+) -> Outcome:
+    """The rules, in one transaction; retried when a parallel callback for the same new
+    external account got there first (the unique link then decides who wins)."""
+    for _attempt in range(3):
+        try:
+            with session_scope() as session:
+                if purpose == LINK:
+                    return _link(session, service, site_id, starter_id, result, auth_token)
+                return _sign_in(session, service, site_id, next_path, result)
+        except (IntegrityError, UserDataError) as error:
+            if isinstance(error, UserDataError) and not error.code.endswith("_taken"):
+                raise
+            log.info("social.retry service=%s (a parallel callback won)", service.service_id)
+    raise RuntimeError("could not settle a sign-in after three attempts")
+
+
+def _refuse(service: SiteService, reason: str, next_path: str = "/", **context: object) -> Outcome:
+    log.warning(
+        "social.refused service=%s reason=%s %s",
+        service.service_id,
+        reason,
+        " ".join(f"{k}={v}" for k, v in context.items()),
+    )
+    return Outcome(service.service_id, next_path, refusal=reason)
+
+
+def _sign_in(
+    session: Session, service: SiteService, site_id: str, next_path: str, result: SignInResult
+) -> Outcome:
+    profile = result.profile
+    link = linked_accounts.find_link(
+        session, service_id=service.service_id, external_id=profile.external_id
+    )
+    if link is not None:
+        user = session.get(User, link.user_id)
+        assert user is not None and user.id is not None
+        if not user.is_active:
+            return _refuse(service, "user_blocked", next_path, user_id=user.id)
+        if is_in_any_group(session, user.id, denied_group_codes(session, DENIED_AUTH)):
+            return _refuse(service, "auth_denied_group", next_path, user_id=user.id)
+        _update_link(link, result)
+        record_sign_in(session, user)
+        log.info("social.signed_in service=%s user_id=%d", service.service_id, user.id)
+        return Outcome(
+            service.service_id,
+            next_path,
+            auth_token=auth_sessions.create_active(session, user_id=user.id),
+        )
+    email = profile.email if is_valid_email(profile.email) else None  # garbage: as if absent
+    if email and find_by_email(session, email) is not None:
+        return _refuse(service, "email_exists", next_path)
+    options = registration_options(session)
+    if not (options.allow_self_registration and options.allow_social_registration):
+        return _refuse(service, "registration_closed", next_path)
+    if REGISTERED in denied_group_codes(session, DENIED_AUTH):
+        return _refuse(service, "registration_closed", next_path, why="new users' group denied")
+    user = create_user(
+        session,
+        login=available_login(session, f"{service.service_id}_{profile.external_id}"),
+        email=email,
+        password=None,
+        first_name=profile.first_name,
+        last_name=profile.last_name,
+    )
+    assert user.id is not None
+    _new_link(session, service, site_id, user.id, result)
+    record_sign_in(session, user)
+    log.info("social.registered service=%s user_id=%d", service.service_id, user.id)
+    return Outcome(
+        service.service_id,
+        next_path,
+        auth_token=auth_sessions.create_active(session, user_id=user.id),
+    )
+
+
+def _link(
+    session: Session,
+    service: SiteService,
+    site_id: str,
+    starter_id: int | None,
+    result: SignInResult,
+    auth_token: str,
+) -> Outcome:
+    current = auth_sessions.user_of(session, auth_token)
+    if starter_id is None or current != starter_id:
+        return _refuse(
+            service, "link_session_changed", "/profile", starter=starter_id, current=current
+        )
+    if is_in_any_group(session, starter_id, denied_group_codes(session, DENIED_LINK)):
+        return _refuse(service, "link_denied", "/profile", user_id=starter_id)
+    link = linked_accounts.find_link(
+        session, service_id=service.service_id, external_id=result.profile.external_id
+    )
+    if link is not None and link.user_id != starter_id:
+        return _refuse(service, "linked_elsewhere", "/profile", user_id=starter_id)
+    if link is None:
+        _new_link(session, service, site_id, starter_id, result)
+    else:
+        _update_link(link, result)
+    log.info("social.linked service=%s user_id=%d", service.service_id, starter_id)
+    return Outcome(service.service_id, "/profile", linked=True)
+
+
+def _new_link(
+    session: Session, service: SiteService, site_id: str, user_id: int, result: SignInResult
+) -> None:
+    link = LinkedAccount(
+        user_id=user_id,
+        service_id=service.service_id,
+        provider=service.provider.id,
+        external_id=result.profile.external_id,
+        site_id=site_id,
+    )
+    _update_link(link, result)
+    session.add(link)
+    session.flush()  # the unique (service, external id) decides parallel callbacks here
+
+
+def _update_link(link: LinkedAccount, result: SignInResult) -> None:
+    profile, tokens = result.profile, result.tokens
+    linked_accounts.record_profile(
+        link,
+        login_hint=profile.login_hint,
+        first_name=profile.first_name,
+        last_name=profile.last_name,
+        email=profile.email,
+        email_verified=profile.email_verified,
+        picture_url=profile.picture_url,
+        profile_url=profile.profile_url,
+        raw=profile.raw,
+    )
+    linked_accounts.store_tokens(
+        link,
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_at=tokens.expires_at,
+        scopes=tokens.scopes,
+    )
+    linked_accounts.mark_used(link)

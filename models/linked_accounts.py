@@ -1,0 +1,71 @@
+"""External accounts linked to users, and the one function that stores their tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from models.tables import LinkedAccount, utcnow
+
+
+def find_link(session: Session, *, service_id: str, external_id: str) -> LinkedAccount | None:
+    return session.exec(
+        select(LinkedAccount).where(
+            LinkedAccount.service_id == service_id, LinkedAccount.external_id == external_id
+        )
+    ).first()
+
+
+def links_of(session: Session, user_id: int) -> list[LinkedAccount]:
+    return list(
+        session.exec(
+            select(LinkedAccount)
+            .where(LinkedAccount.user_id == user_id)
+            .order_by(col(LinkedAccount.created_at))
+        )
+    )
+
+
+def store_tokens(
+    link: LinkedAccount,
+    *,
+    access_token: str,
+    refresh_token: str | None,
+    expires_at: datetime | None,
+    scopes: Sequence[str],
+) -> None:
+    """Every token written to a link goes through here (encryption will hook in here)."""
+    link.access_token = access_token
+    link.refresh_token = refresh_token
+    link.token_expires_at = expires_at
+    link.scopes = " ".join(scopes)
+
+
+def record_profile(
+    link: LinkedAccount,
+    *,
+    login_hint: str,
+    first_name: str,
+    last_name: str,
+    email: str | None,
+    email_verified: bool,
+    picture_url: str | None,
+    profile_url: str | None,
+    raw: Mapping[str, Any],
+) -> None:
+    """What the service said about the person this time (kept as text, never HTML)."""
+    link.login_hint = login_hint[:255]
+    link.first_name = first_name[:100]
+    link.last_name = last_name[:100]
+    link.email = (email or None) and email[:254]
+    link.email_verified = email_verified
+    link.picture_url = (picture_url or None) and picture_url[:2000]
+    link.profile_url = (profile_url or None) and profile_url[:2000]
+    link.raw_profile = dict(raw)
+
+
+def mark_used(link: LinkedAccount) -> None:
+    link.last_used_at = utcnow()

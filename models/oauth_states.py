@@ -1,0 +1,70 @@
+"""Round trips to an external service in progress: single-use, expiring, browser-bound.
+
+The ``state`` sent to the service is random; only its hash is stored, with a hash of the
+browser that started the round trip. Taking a state deletes it in the same statement, so
+a replayed callback finds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from sqlmodel import Session, col, delete
+
+from models.tables import OAuthState, utcnow
+
+LIFETIME = timedelta(minutes=10)
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def remember(
+    session: Session,
+    *,
+    state: str,
+    browser: str,
+    purpose: str,
+    service_id: str,
+    site_id: str,
+    user_id: int | None,
+    next_path: str,
+    nonce: str | None,
+    code_verifier: str | None,
+) -> None:
+    """Store a new round trip, and forget those nobody finished in time."""
+    session.exec(delete(OAuthState).where(col(OAuthState.created_at) < utcnow() - LIFETIME))
+    session.add(
+        OAuthState(
+            state_hash=_hash(state),
+            browser_binding=_hash(browser),
+            purpose=purpose,
+            service_id=service_id,
+            site_id=site_id,
+            user_id=user_id,
+            next_path=next_path,
+            nonce=nonce,
+            code_verifier=code_verifier,
+        )
+    )
+
+
+def take(session: Session, *, state: str, browser: str) -> OAuthState | None:
+    """The round trip for ``state`` if this browser started it less than LIFETIME ago;
+    it is deleted either way, so it can be taken once."""
+    if not state:
+        return None
+    stored = session.get(OAuthState, _hash(state))
+    if stored is None:
+        return None
+    row = OAuthState.model_validate(stored.model_dump())  # a copy that outlives the delete
+    deleted = session.exec(
+        delete(OAuthState).where(col(OAuthState.state_hash) == row.state_hash)
+    ).rowcount
+    if deleted != 1:  # another request took it a moment ago
+        return None
+    if row.browser_binding != _hash(browser) or row.created_at < utcnow() - LIFETIME:
+        return None
+    return row

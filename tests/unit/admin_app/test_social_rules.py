@@ -1,0 +1,275 @@
+"""The rules of signing in, registering and linking, against a fake OpenID provider over
+real HTTP (the browser's part is played by an HTTP client)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import yaml
+
+from admin_app import social_auth, startup
+from admin_app.config_file import import_configuration
+from admin_app.settings import load_settings
+from models import auth_sessions, linked_accounts
+from models.db import session_scope
+from models.tables import User
+from models.users import create_user, users_after
+from providers.openid import forget_cached_metadata
+from tests.unit.providers.fakes.openid import FakeOpenIDProvider
+
+HOST = "127.0.0.1:8080"
+BROWSER = "browser-1"
+ALICE = {
+    "sub": "alice-1",
+    "email": "alice@example.org",
+    "email_verified": True,
+    "given_name": "Alice",
+    "family_name": "Liddell",
+}
+
+
+@pytest.fixture
+def idp() -> Iterator[FakeOpenIDProvider]:
+    forget_cached_metadata()
+    fake = FakeOpenIDProvider(client_id="app", client_secret="secret", profile=ALICE).start()
+    yield fake
+    fake.stop()
+
+
+def configure(
+    idp: FakeOpenIDProvider,
+    *,
+    registration: bool = True,
+    denied_auth: tuple[str, ...] = (),
+    denied_link: tuple[str, ...] = (),
+) -> None:
+    import_configuration(
+        yaml.safe_dump(
+            {
+                "services": {
+                    "staff": {
+                        "provider": "oidc",
+                        "enabled": True,
+                        "settings": {"client_id": "app", "client_secret": "secret"},
+                        "endpoints": {"issuer": idp.issuer},
+                    }
+                },
+                "registration": {
+                    "allow_self_registration": registration,
+                    "allow_social_registration": True,
+                    "denied_auth_groups": list(denied_auth),
+                    "denied_link_groups": list(denied_link),
+                },
+            }
+        )
+    )
+
+
+@pytest.fixture(autouse=True)
+def installation(
+    idp: FakeOpenIDProvider, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite, or PostgreSQL under ``make test-pg``: the races matter on both."""
+    monkeypatch.setenv("SOCIALSERVICES_DATABASE_URL", database_url)
+    startup.prepare(load_settings())
+    configure(idp)
+
+
+async def round_trip(
+    purpose: str = social_auth.LOGIN,
+    *,
+    browser: str = BROWSER,
+    user_id: int | None = None,
+    auth_token: str = "",
+    tamper: dict[str, str] | None = None,
+) -> social_auth.Outcome:
+    url = await social_auth.start(
+        purpose=purpose,
+        service_id="staff",
+        host=HOST,
+        browser=browser,
+        next_path="/profile",
+        user_id=user_id,
+    )
+    async with httpx.AsyncClient() as client:
+        answer = await client.get(url)
+    callback = {k: v[-1] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
+    return await social_auth.finish(
+        service_id="staff",
+        callback={**callback, **(tamper or {})},
+        browser=BROWSER,
+        auth_token=auth_token,
+    )
+
+
+def users() -> list[User]:
+    with session_scope() as session:
+        return users_after(session)
+
+
+def local_user(login: str, email: str | None = None) -> int:
+    with session_scope() as session:
+        user = create_user(session, login=login, email=email, password="long enough pw")
+        assert user.id is not None
+        return user.id
+
+
+def signed_in_token(user_id: int) -> str:
+    with session_scope() as session:
+        return auth_sessions.create_active(session, user_id=user_id)
+
+
+async def test_new_person_is_registered_with_link_and_tokens() -> None:
+    outcome = await round_trip()
+    assert outcome.refusal is None and outcome.auth_token and outcome.next_path == "/profile"
+    (user,) = users()
+    assert (user.login, user.email, user.first_name, user.password_hash) == (
+        "staff_alice-1",
+        "alice@example.org",
+        "Alice",
+        None,
+    )
+    with session_scope() as session:
+        (link,) = linked_accounts.links_of(session, user.id or 0)
+        assert (link.service_id, link.external_id, link.site_id) == ("staff", "alice-1", "s1")
+        assert link.access_token and link.refresh_token and link.token_expires_at
+        assert link.scopes == "openid email profile"
+        assert auth_sessions.user_of(session, outcome.auth_token or "") == user.id
+
+
+async def test_returning_person_signs_in_as_the_same_user() -> None:
+    first = await round_trip()
+    second = await round_trip()
+    assert second.auth_token and second.auth_token != first.auth_token
+    assert len(users()) == 1
+
+
+async def test_two_callbacks_at_once_create_one_user() -> None:
+    outcomes = await asyncio.gather(*(round_trip() for _ in range(4)))
+    assert all(outcome.refusal is None for outcome in outcomes)
+    assert len(users()) == 1
+
+
+@pytest.mark.parametrize(
+    ("tamper", "browser"),
+    [({"state": "made-up"}, BROWSER), ({}, "another-browser"), ({"state": ""}, BROWSER)],
+)
+async def test_foreign_or_tampered_state_changes_nothing(
+    tamper: dict[str, str], browser: str
+) -> None:
+    outcome = await round_trip(browser=browser, tamper=tamper)
+    assert outcome.refusal == "state_invalid" and outcome.auth_token is None
+    assert users() == []
+
+
+async def test_replayed_callback_is_refused() -> None:
+    url = await social_auth.start(
+        purpose=social_auth.LOGIN, service_id="staff", host=HOST, browser=BROWSER, next_path="/"
+    )
+    async with httpx.AsyncClient() as client:
+        location = (await client.get(url)).headers["location"]
+    callback = {k: v[-1] for k, v in parse_qs(urlsplit(location).query).items()}
+    first = await social_auth.finish(
+        service_id="staff", callback=callback, browser=BROWSER, auth_token=""
+    )
+    replay = await social_auth.finish(
+        service_id="staff", callback=callback, browser=BROWSER, auth_token=""
+    )
+    assert first.refusal is None and replay.refusal == "state_invalid"
+
+
+async def test_mixed_up_issuer_is_refused() -> None:
+    outcome = await round_trip(tamper={"iss": "https://evil.example"})
+    assert outcome.refusal == "provider:invalid_response"
+    assert users() == []
+
+
+async def test_cancelled_at_the_provider(idp: FakeOpenIDProvider) -> None:
+    idp.failure = "access_denied"
+    assert (await round_trip()).refusal == "provider:cancelled"
+    assert users() == []
+
+
+async def test_registration_closed(idp: FakeOpenIDProvider) -> None:
+    configure(idp, registration=False)
+    assert (await round_trip()).refusal == "registration_closed"
+    assert users() == []
+
+
+async def test_registration_refused_when_new_users_group_is_denied(idp: FakeOpenIDProvider) -> None:
+    configure(idp, denied_auth=("registered",))
+    assert (await round_trip()).refusal == "registration_closed"
+    assert users() == []
+
+
+async def test_email_of_an_existing_user_is_not_merged() -> None:
+    local_user("alice.local", "ALICE@example.org")
+    outcome = await round_trip()
+    assert outcome.refusal == "email_exists" and outcome.auth_token is None
+    assert [u.login for u in users()] == ["alice.local"]
+
+
+async def test_blocked_or_denied_linked_user_is_refused(idp: FakeOpenIDProvider) -> None:
+    await round_trip()
+    with session_scope() as session:
+        (user,) = users_after(session)
+        user.is_active = False
+    assert (await round_trip()).refusal == "user_blocked"
+    with session_scope() as session:
+        (user,) = users_after(session)
+        user.is_active = True
+    configure(idp, denied_auth=("registered",))
+    assert (await round_trip()).refusal == "auth_denied_group"
+
+
+async def test_linking_attaches_to_the_user_who_started_it() -> None:
+    bob = local_user("bob")
+    token = signed_in_token(bob)
+    outcome = await round_trip(social_auth.LINK, user_id=bob, auth_token=token)
+    assert outcome.linked and outcome.auth_token is None
+    with session_scope() as session:
+        assert [link.external_id for link in linked_accounts.links_of(session, bob)] == ["alice-1"]
+    assert (await round_trip()).auth_token  # and now alice's account signs bob in
+    assert len(users()) == 1
+
+
+async def test_linking_callback_completes_only_for_the_same_signed_in_user() -> None:
+    victim = local_user("victim")
+    attacker = local_user("attacker")
+    outcome = await round_trip(
+        social_auth.LINK, user_id=attacker, auth_token=signed_in_token(victim)
+    )
+    assert outcome.refusal == "link_session_changed"
+    outcome = await round_trip(social_auth.LINK, user_id=victim, auth_token="")
+    assert outcome.refusal == "link_session_changed"
+    with session_scope() as session:
+        assert linked_accounts.links_of(session, victim) == []
+        assert linked_accounts.links_of(session, attacker) == []
+
+
+async def test_account_linked_to_another_user_is_refused() -> None:
+    await round_trip()  # alice registers
+    bob = local_user("bob")
+    outcome = await round_trip(social_auth.LINK, user_id=bob, auth_token=signed_in_token(bob))
+    assert outcome.refusal == "linked_elsewhere"
+    with session_scope() as session:
+        assert linked_accounts.links_of(session, bob) == []
+
+
+async def test_linking_denied_group(idp: FakeOpenIDProvider) -> None:
+    bob = local_user("bob")
+    configure(idp, denied_link=("registered",))
+    assert not social_auth.may_link(bob)
+    outcome = await round_trip(social_auth.LINK, user_id=bob, auth_token=signed_in_token(bob))
+    assert outcome.refusal == "link_denied"
+
+
+async def test_unknown_or_disabled_service_starts_nothing() -> None:
+    with pytest.raises(LookupError):
+        await social_auth.start(
+            purpose=social_auth.LOGIN, service_id="nope", host=HOST, browser=BROWSER
+        )
