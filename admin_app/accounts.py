@@ -100,13 +100,14 @@ def _check_local_sign_in(
 def complete_sign_in(cookie: MutableMapping[str, Any], ticket: str) -> bool:
     """Activate the pending session named by ``ticket`` for this browser, set the cookie."""
     with session_scope() as db_session:
-        user_id = auth_sessions.activate(
-            db_session, token=ticket, browser=str(cookie.get(session.BROWSER_KEY, ""))
+        activated = auth_sessions.activate(
+            db_session, ticket=ticket, browser=str(cookie.get(session.BROWSER_KEY, ""))
         )
-    if user_id is None:
+    if activated is None:
         log.warning("auth.ticket_refused")
         return False
-    session.start_new_browser_session(cookie, auth=ticket)
+    user_id, token = activated
+    session.start_new_browser_session(cookie, auth=token)
     log.info("auth.signed_in user_id=%d", user_id)
     return True
 

@@ -10,9 +10,10 @@ secrets can be imported again. The format is described in docs/config.md.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,7 +41,7 @@ from models.services import (
 from models.sites import host_names_of, list_sites, replace_sites
 from models.tables import ConfiguredService, Site
 from providers import PROVIDERS
-from providers.base import Provider
+from providers.base import Provider, ServiceConfig
 
 SECTIONS = ("sites", "services", "site_services", "registration", "activity")
 SITE_ID = re.compile(r"^[a-z0-9_]{1,20}$")
@@ -185,6 +186,21 @@ class _Errors:
             return ""
         return str(value).strip()
 
+    def text(self, value: Any, path: str) -> str:
+        """A value that must be written as text: YAML would turn an unquoted 0123 into
+        83 and 1:30 into 90, so numbers are refused rather than guessed."""
+        if value is None or value == "":
+            return ""
+        if not isinstance(value, str):
+            self.add(path, N_("must be text (put numbers in quotes)"))
+            return ""
+        return value.strip()
+
+    def limited(self, value: str, path: str, limit: int) -> str:
+        if len(value) > limit:
+            self.add(path, N_("at most {limit} characters"), limit=limit)
+        return value
+
     def string_list(self, value: Any, path: str) -> list[str]:
         if value is None:
             return []
@@ -194,6 +210,21 @@ class _Errors:
         return [
             self.string(item, f"{path}[{index}]", required=True) for index, item in enumerate(value)
         ]
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice (YAML would keep the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 @dataclass
@@ -211,7 +242,7 @@ def import_configuration(document: str) -> ImportSummary:
     """Check the whole document, then apply it at once; raises ConfigFileError."""
     errors = _Errors()
     try:
-        data = yaml.safe_load(document)
+        data = yaml.load(document, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(document)"
@@ -281,7 +312,9 @@ def _check_sites(value: Any, errors: _Errors) -> list[Site]:
             entry, path, ("id", "name", "domains", "default", "individual_settings")
         )
         site_id = errors.string(entry.get("id"), f"{path}.id", required=True)
-        if site_id and not SITE_ID.fullmatch(site_id):
+        if site_id == COMMON:
+            errors.add(f"{path}.id", N_("'{value}' is reserved"), value=site_id)
+        elif site_id and not SITE_ID.fullmatch(site_id):
             errors.add(f"{path}.id", N_("use 1 to 20 lower-case letters, digits or _"))
         if site_id in {site.id for site in sites}:
             errors.add(f"{path}.id", N_("'{value}' appears twice"), value=site_id)
@@ -302,7 +335,11 @@ def _check_sites(value: Any, errors: _Errors) -> list[Site]:
         sites.append(
             Site(
                 id=site_id,
-                name=errors.string(entry.get("name"), f"{path}.name", required=True)[:100],
+                name=errors.limited(
+                    errors.string(entry.get("name"), f"{path}.name", required=True),
+                    f"{path}.name",
+                    100,
+                ),
                 host_names=" ".join(domains),
                 is_default=errors.boolean(entry.get("default"), f"{path}.default"),
                 individual_settings=errors.boolean(
@@ -353,30 +390,35 @@ def _check_services(
         if isinstance(position, bool) or not isinstance(position, int) or position < 1:
             errors.add(f"{here}.position", N_("must be a whole number from 1"))
             position = order
-        elif position in positions:
+        elif "position" in entry and position in positions:
             errors.add(
                 f"{here}.position",
                 N_("{value} is the position of '{other}' too"),
                 value=position,
                 other=positions[position],
             )
-        positions[position] = service_id
-        settings, secrets = _check_settings(
-            provider,
-            entry.get("settings"),
-            f"{here}.settings",
-            stored.get(service_id),
-            enabled,
-            errors,
-        )
+        if "position" in entry:
+            positions[position] = service_id
         endpoints = _check_endpoints(provider, entry.get("endpoints"), f"{here}.endpoints", errors)
+        kept = _secrets_to_keep(
+            stored.get(service_id), provider_id, entry.get("settings"), endpoints
+        )
+        settings, secrets = _check_settings(
+            provider, entry.get("settings"), f"{here}.settings", kept, enabled, errors
+        )
+        if enabled:
+            values = ServiceConfig(settings={**settings, **secrets}, endpoints=endpoints)
+            for problem in provider(values).configuration_problems():
+                errors.add(f"{here}.settings", N_("not accepted: {problem}"), problem=problem)
         if enabled and provider_id == "oidc" and not endpoints.get("issuer"):
             errors.add(f"{here}.endpoints.issuer", N_("required"))
         checked.append(
             ServiceValues(
                 service_id=service_id,
                 provider=provider_id,
-                name=errors.string(entry.get("name"), f"{here}.name")[:100],
+                name=errors.limited(
+                    errors.string(entry.get("name"), f"{here}.name"), f"{here}.name", 100
+                ),
                 enabled=enabled,
                 position=position,
                 settings=settings,
@@ -384,14 +426,21 @@ def _check_services(
                 endpoints=endpoints,
             )
         )
-    return checked
+    # The button order: by position, services without one where they stand in the file
+    # stored as 1, 2, 3... so that an export shows the order plainly.
+    # (A service with an explicit position goes before one that only has its place.)
+    ordered = sorted(
+        enumerate(checked),
+        key=lambda pair: (pair[1].position, pair[1].service_id not in positions.values(), pair[0]),
+    )
+    return [replace(values, position=number) for number, (_, values) in enumerate(ordered, start=1)]
 
 
 def _check_settings(
     provider: type[Provider],
     value: Any,
     path: str,
-    stored: ConfiguredService | None,
+    kept_secrets: Mapping[str, str],
     enabled: bool,
     errors: _Errors,
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -401,14 +450,28 @@ def _check_settings(
     settings: dict[str, str] = {}
     secrets: dict[str, str] = {}
     for key, setting in fields.items():
-        text = errors.string(given.get(key), f"{path}.{key}")
-        if setting.secret and key not in given and stored is not None:
-            text = stored.secrets.get(key, "")  # not exported without --with-secrets: kept
+        text = errors.limited(errors.text(given.get(key), f"{path}.{key}"), f"{path}.{key}", 10_000)
+        if setting.secret and key not in given:
+            text = kept_secrets.get(key, "")  # not exported without --with-secrets: kept
         if text:
             (secrets if setting.secret else settings)[key] = text
         elif enabled and setting.required and not setting.default:
             errors.add(f"{path}.{key}", N_("required"))
     return settings, secrets
+
+
+def _secrets_to_keep(
+    stored: ConfiguredService | None, provider_id: str, settings: Any, endpoints: dict[str, str]
+) -> Mapping[str, str]:
+    """Stored secrets stay only while they would go to the same place: same service, same
+    non-secret settings (the client id), same endpoints. A file that points a service
+    somewhere else must bring the secret too, or a stolen export could harvest it."""
+    if stored is None or stored.provider != provider_id or dict(stored.endpoints) != endpoints:
+        return {}
+    given = settings if isinstance(settings, dict) else {}
+    if any(given.get(key) != value for key, value in stored.settings.items()):
+        return {}
+    return stored.secrets
 
 
 def _check_endpoints(
@@ -418,14 +481,43 @@ def _check_endpoints(
     errors.unknown_keys(given, path, provider.endpoint_keys())
     endpoints: dict[str, str] = {}
     for key in provider.endpoint_keys():
-        url = errors.string(given.get(key), f"{path}.{key}")
-        if not url:
-            continue
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            errors.add(f"{path}.{key}", N_("must be an http:// or https:// URL"))
-        endpoints[key] = url
+        url = errors.limited(errors.text(given.get(key), f"{path}.{key}"), f"{path}.{key}", 2000)
+        if url:
+            if not _acceptable_endpoint(url):
+                errors.add(
+                    f"{path}.{key}",
+                    N_(
+                        "must be an https:// URL without a user name (http:// only on this machine)"
+                    ),
+                )
+            endpoints[key] = url
     return endpoints
+
+
+def _acceptable_endpoint(url: str) -> bool:
+    """https, or http to this machine (development, tests); no user:password@, nothing
+    unprintable: anything else would send secrets where a network could read them."""
+    if not url.isprintable() or " " in url:
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises for a bad port)
+    except ValueError:
+        return False
+    if not parts.hostname or parts.username is not None or parts.fragment:
+        return False
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and (
+        parts.hostname == "localhost" or _is_loopback(parts.hostname)
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_registration(

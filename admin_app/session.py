@@ -40,7 +40,8 @@ def browser_id() -> str:
 
 
 def client_address() -> str:
-    """The visitor's IP address (the proxy's X-Forwarded-For when behind one we trust)."""
+    """The visitor's IP address (taken from X-Forwarded-For only when the proxy is on
+    127.0.0.1, the one uvicorn is told to trust)."""
     try:
         client = context.client.request.client
     except (RuntimeError, AttributeError):

@@ -11,6 +11,7 @@ it and to nobody else.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from sqlmodel import Session
 
 from admin_app.i18n import N_
 from admin_app.service_catalogue import SiteService, site_services
-from models import auth_sessions, linked_accounts, oauth_states
+from models import auth_sessions, consumed_proofs, linked_accounts, oauth_states
 from models.db import session_scope
 from models.options import DENIED_AUTH, DENIED_LINK, denied_group_codes, registration_options
 from models.sites import site_for_host
@@ -41,6 +42,7 @@ from providers.base import AuthorizationRequest, ProviderError, SignInResult
 log = logging.getLogger(__name__)
 
 LOGIN, LINK = "login", "link"
+ROUND_TRIP_DEADLINE = 30.0  # seconds for all the calls to a service in one step
 
 #: why a round trip ended without success; the problem page shows these (by code only)
 REFUSALS = {
@@ -114,13 +116,18 @@ async def start(
 ) -> str:
     """Remember a new round trip for this browser; returns the service's URL to go to.
 
-    Raises LookupError when the site does not offer the service.
+    Raises LookupError when the site does not offer the service, ProviderError when the
+    service cannot be reached (discovery).
     """
     site_id = _site_id(host)
     service = _find_service(site_id, service_id)
     if service is None:
         raise LookupError(service_id)
-    request = await service.make_provider().begin(service.redirect_uri)
+    try:
+        async with asyncio.timeout(ROUND_TRIP_DEADLINE):
+            request = await service.make_provider().begin(service.redirect_uri)
+    except TimeoutError:
+        raise ProviderError("timeout", "discovery took too long") from None
     with session_scope() as session:
         oauth_states.remember(
             session,
@@ -158,7 +165,11 @@ async def finish(
         code_verifier=state.code_verifier,
     )
     try:
-        result = await service.make_provider().finish(request, callback, service.redirect_uri)
+        async with asyncio.timeout(ROUND_TRIP_DEADLINE):  # a service that drips its answer
+            result = await service.make_provider().finish(request, callback, service.redirect_uri)
+    except TimeoutError:
+        log.warning("social.provider_error service=%s code=timeout (deadline)", service_id)
+        return Outcome(service_id, state.next_path, refusal="provider:timeout")
     except ProviderError as error:
         log.warning(
             "social.provider_error service=%s code=%s detail=%s",
@@ -167,6 +178,9 @@ async def finish(
             error.detail,
         )
         return Outcome(service_id, state.next_path, refusal=f"provider:{error.code}")
+    if result.replay_key and not _consume_proof(result):
+        log.warning("social.proof_replayed service=%s", service_id)
+        return Outcome(service_id, state.next_path, refusal="state_invalid")
     outcome = await run.io_bound(
         _apply_rules,
         state.purpose,
@@ -179,6 +193,17 @@ async def finish(
     )
     assert outcome is not None
     return outcome
+
+
+def _consume_proof(result: SignInResult) -> bool:
+    """False when this bearer proof was used before."""
+    assert result.replay_key is not None and result.replay_valid_until is not None
+    try:
+        with session_scope() as session:
+            consumed_proofs.consume(session, result.replay_key, result.replay_valid_until)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _apply_rules(

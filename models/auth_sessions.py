@@ -23,46 +23,64 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def _forget_stale(session: Session) -> None:
+    """Pending sessions nobody completed, and sessions idle for too long."""
+    now = utcnow()
+    pending_too_long = col(AuthSession.activated_at).is_(None) & (
+        col(AuthSession.created_at) < now - PENDING_LIFETIME
+    )
+    idle_too_long = col(AuthSession.last_seen_at) < now - IDLE_LIFETIME
+    session.exec(delete(AuthSession).where(pending_too_long | idle_too_long))
+
+
 def create_pending(session: Session, *, user_id: int, browser: str) -> str:
-    """A new session for ``user_id`` that only ``browser`` can activate, within a minute."""
+    """A new session for ``user_id`` that only ``browser`` can activate, within a minute.
+
+    The token returned is a one-time ticket: activation replaces it with the token the
+    cookie keeps, so a ticket seen in a URL is worth nothing afterwards.
+    """
+    if not browser:
+        raise ValueError("a pending session needs the browser it is for")
+    _forget_stale(session)
     token = secrets.token_urlsafe(32)
     session.add(
         AuthSession(token_hash=_hash(token), user_id=user_id, browser_binding=_hash(browser))
-    )
-    session.exec(  # pending sessions nobody completed
-        delete(AuthSession).where(
-            col(AuthSession.activated_at).is_(None),
-            col(AuthSession.created_at) < utcnow() - PENDING_LIFETIME,
-        )
     )
     return token
 
 
 def create_active(session: Session, *, user_id: int) -> str:
-    """A session activated at once (for sign-ins that arrive as an HTTP request)."""
+    """A session activated at once (for sign-ins that arrive as an HTTP request, whose
+    response sets the cookie itself)."""
+    _forget_stale(session)
     token = secrets.token_urlsafe(32)
-    now = utcnow()
-    session.add(AuthSession(token_hash=_hash(token), user_id=user_id, activated_at=now))
+    session.add(AuthSession(token_hash=_hash(token), user_id=user_id, activated_at=utcnow()))
     return token
 
 
-def activate(session: Session, *, token: str, browser: str) -> int | None:
-    """Activate a pending session once, from the browser it was made for; its user id."""
+def activate(session: Session, *, ticket: str, browser: str) -> tuple[int, str] | None:
+    """Activate a pending session once, from the browser it was made for.
+
+    Returns its user id and the session's new token (for the cookie), or None.
+    """
+    if not ticket or not browser:
+        return None
     now = utcnow()
+    token = secrets.token_urlsafe(32)
     result = session.exec(
         update(AuthSession)
         .where(
-            col(AuthSession.token_hash) == _hash(token),
+            col(AuthSession.token_hash) == _hash(ticket),
             col(AuthSession.browser_binding) == _hash(browser),
             col(AuthSession.activated_at).is_(None),
             col(AuthSession.created_at) >= now - PENDING_LIFETIME,
         )
-        .values(activated_at=now, last_seen_at=now, browser_binding="")
+        .values(token_hash=_hash(token), activated_at=now, last_seen_at=now, browser_binding="")
     )
     if result.rowcount != 1:
         return None
     row = session.get(AuthSession, _hash(token))
-    return row.user_id if row else None
+    return (row.user_id, token) if row else None
 
 
 def user_of(session: Session, token: str) -> int | None:

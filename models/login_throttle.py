@@ -21,7 +21,8 @@ from models.tables import LoginThrottle, utcnow
 FREE_FAILURES = 3
 BASE_DELAY = timedelta(seconds=2)
 MAX_DELAY = timedelta(minutes=15)
-IN_FLIGHT = timedelta(seconds=10)  # longest a password check may hold the turn
+IN_FLIGHT = timedelta(seconds=10)
+FORGET_AFTER = timedelta(days=1)  # longest a password check may hold the turn
 
 
 def throttle_key(*, user_id: int | None, identifier: str) -> str:
@@ -84,4 +85,10 @@ def record_failure(session: Session, key: str) -> int:
 
 
 def record_success(session: Session, key: str) -> None:
-    session.exec(delete(LoginThrottle).where(col(LoginThrottle.login_key) == key))
+    """Clear the count, and forget counts whose last failure is a day old."""
+    session.exec(
+        delete(LoginThrottle).where(
+            (col(LoginThrottle.login_key) == key)
+            | (col(LoginThrottle.next_attempt_at) < utcnow() - FORGET_AFTER)
+        )
+    )

@@ -155,7 +155,8 @@ class AuthSession(SQLModel, table=True):
 class ConfiguredService(SQLModel, table=True):
     """One external service as configured for a scope: "common", or a site's id when that
     site has individual settings. Secret values are kept apart from the others so that
-    they can be encrypted and are never sent back to a browser."""
+    they are never sent back to a browser, and so that encrypting them at rest (a later
+    change) touches that column alone; until then they are stored as they are."""
 
     __tablename__ = "service_configs"
     __table_args__ = (UniqueConstraint("scope", "service_id"),)
@@ -232,3 +233,13 @@ class OAuthState(SQLModel, table=True):
     nonce: str | None = Field(default=None, max_length=255)
     code_verifier: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class ConsumedProof(SQLModel, table=True):
+    """A bearer proof from a service (Telegram's signed data) that was already used: it
+    is refused again until it would have expired anyway."""
+
+    __tablename__ = "consumed_proofs"
+
+    proof_key: str = Field(primary_key=True, max_length=200)
+    valid_until: datetime = Field(sa_column=_timestamp())

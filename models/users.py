@@ -132,12 +132,6 @@ def password_is_right(session: Session, user: User | None, password: str) -> boo
     return True
 
 
-def check_credentials(session: Session, *, identifier: str, password: str) -> User | None:
-    """The active user with this login or e-mail and password, else None."""
-    user = find_by_login_or_email(session, identifier)
-    return user if password_is_right(session, user, password) else None
-
-
 def record_sign_in(session: Session, user: User, *, at: datetime | None = None) -> None:
     user.last_login_at = at or utcnow()
     session.add(user)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from joserfc import jwt
@@ -125,6 +125,9 @@ class Apple(OpenIDProvider):
             "sub": self.client_id,
         }
         return jwt.encode({"alg": "ES256", "kid": self.setting("key_id")}, claims, key)
+
+    def configuration_checks(self) -> list[Callable[[], object]]:
+        return [self.signing_key]
 
     def signing_key(self) -> ECKey:
         try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,6 +48,8 @@ class SettingField:
     default: str = ""
     hint: str = ""
 
+
+MAX_LIFETIME = 10 * 365 * 24 * 3600  # seconds
 
 #: the usual pair for services that call them "Client ID" and "Client secret"
 CLIENT_CREDENTIALS = (
@@ -103,6 +105,10 @@ class ExternalProfile:
 class SignInResult:
     profile: ExternalProfile
     tokens: TokenSet
+    #: for answers that are bearer proofs (Telegram's signed data): a value the application
+    #: must accept once only, and until when it could be replayed
+    replay_key: str | None = None
+    replay_valid_until: datetime | None = None
 
 
 # ------------------------------------------------------------------------- errors
@@ -154,7 +160,9 @@ def provider_errors(step: str) -> Iterator[None]:
     except httpx.HTTPError as error:
         raise ProviderError("unavailable", f"{step}: {type(error).__name__}: {error}") from None
     except (ValueError, KeyError, TypeError) as error:
-        raise ProviderError("malformed_response", f"{step}: {error}") from None
+        raise ProviderError("malformed_response", f"{step}: {error}"[:500]) from None
+    except Exception as error:  # whatever else an answer can provoke (RecursionError, ...)
+        raise ProviderError("malformed_response", f"{step}: {type(error).__name__}") from None
 
 
 def json_object(response: httpx.Response) -> dict[str, Any]:
@@ -229,6 +237,21 @@ class Provider:
             raise ProviderError("misconfigured", f"endpoint '{key}' is not set")
         return value
 
+    def configuration_problems(self) -> list[str]:
+        """What this service would refuse at sign-in about the settings, found now: the
+        config file and the admin pages ask before saving. Empty when all is well."""
+        problems = []
+        for check in self.configuration_checks():
+            try:
+                check()
+            except ProviderError as error:
+                problems.append(error.detail)
+        return problems
+
+    def configuration_checks(self) -> list[Callable[[], object]]:
+        """Callables that raise ProviderError("misconfigured") for a bad setting."""
+        return []
+
     @property
     def client_id(self) -> str:
         return self.setting(self.client_id_key)
@@ -240,7 +263,7 @@ class Provider:
     # -- step 1: send the browser to the service
 
     async def begin(self, redirect_uri: str) -> AuthorizationRequest:
-        state = secrets.token_urlsafe(24)
+        state = secrets.token_urlsafe(32)  # 256 bits
         code_verifier = secrets.token_urlsafe(48) if self.pkce else None
         params = dict(self.extra_authorize_params)
         if self.scopes:
@@ -278,7 +301,13 @@ class Provider:
         callback: Mapping[str, str],
         redirect_uri: str,
     ) -> SignInResult:
-        """Check the callback, exchange the code, read and map the profile."""
+        """Check the callback, exchange the code, read and map the profile.
+
+        The state is compared first: an answer that does not carry ours is nobody's
+        business, not even its error message.
+        """
+        if not secrets.compare_digest(callback.get("state", "").encode(), request.state.encode()):
+            raise ProviderError("invalid_response", "state does not match")
         if callback.get("error"):
             error = callback.get("error", "")
             code = (
@@ -288,10 +317,10 @@ class Provider:
             )
             raise ProviderError(
                 code,
-                f"callback error={error!r} description={callback.get('error_description', '')!r}",
+                f"callback error={error!r} description={callback.get('error_description', '')!r}"[
+                    :500
+                ],
             )
-        if not secrets.compare_digest(callback.get("state", "").encode(), request.state.encode()):
-            raise ProviderError("invalid_response", "state does not match")
         if not callback.get("code"):
             raise ProviderError("malformed_response", "the callback has no code")
         tokens = await self.exchange_code(request, callback, redirect_uri)
@@ -362,7 +391,8 @@ class Provider:
             raise ProviderError("malformed_response", "the token response has no access_token")
         expires_in = body.get("expires_in")
         expires_at = (
-            datetime.now(UTC) + timedelta(seconds=int(expires_in))
+            # clamped: a lifetime past ten years is as good as none, and would overflow
+            datetime.now(UTC) + timedelta(seconds=min(max(int(float(expires_in)), 0), MAX_LIFETIME))
             if expires_in not in (None, "", 0, "0")
             else None
         )

@@ -110,8 +110,7 @@ class Facebook(Provider):
             first_name=text(raw.get("first_name")),
             last_name=text(raw.get("last_name")),
             email=email,
-            # Facebook only hands out e-mail addresses the person has confirmed.
-            email_verified=email is not None,
+            email_verified=False,  # Meta does not document that it vouches for the address
             picture_url=picture_url or None,
             raw=dict(raw),
         )

@@ -16,7 +16,7 @@ neither guarantees nor verifies. Microsoft Graph ``/me`` only completes the name
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -96,6 +96,9 @@ class Office365(OpenIDProvider):
 
     # -- the tenant and the endpoints that follow from it
 
+    def configuration_checks(self) -> list[Callable[[], object]]:
+        return [lambda: self.tenant]
+
     @property
     def tenant(self) -> str:
         value = self.setting("tenant").strip().lower()
@@ -149,11 +152,14 @@ class Office365(OpenIDProvider):
         tid = text(claims.get("tid")).lower()
         return [template.replace("{tenantid}", tid)] if GUID.fullmatch(tid) else []
 
+    def check_discovered_issuer(self, discovered: str) -> None:
+        # Multi-tenant documents name a template (.../{tenantid}/v2.0) or the tenant's own
+        # issuer rather than the one we asked: the host must be the same.
+        if urlsplit(discovered)[:2] != urlsplit(self.issuer)[:2]:
+            raise ProviderError("misconfigured", "discovery names an issuer on another host")
+
     async def verify_id_token(self, id_token: str | None, nonce: str | None) -> dict[str, Any]:
-        discovered = text((await self.metadata()).get("issuer")).rstrip("/")
-        if discovered and urlsplit(discovered)[:2] != urlsplit(self.issuer)[:2]:
-            raise ProviderError("invalid_response", "discovery names an issuer on another host")
-        self._issuer_template = discovered
+        self._issuer_template = text((await self.metadata()).get("issuer")).rstrip("/")
         claims = await super().verify_id_token(id_token, nonce)
         self.check_tenant(text(claims.get("tid")).lower())
         return claims

@@ -5,7 +5,7 @@ An administrator may add it several times, each under a name of their own.
 
 from __future__ import annotations
 
-from providers.base import CLIENT_CREDENTIALS, N_
+from providers.base import CLIENT_CREDENTIALS, N_, ProviderError
 from providers.openid import OpenIDProvider
 
 
@@ -25,3 +25,16 @@ class OpenIDConnect(OpenIDProvider):
         '"Advanced" (for Keycloak: https://HOST/realms/REALM). The endpoints are read from '
         "ISSUER/.well-known/openid-configuration."
     )
+
+    async def authenticate_client(
+        self, form: dict[str, str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """HTTP Basic unless the issuer says it only takes the secret in the form."""
+        supported = (await self.metadata()).get("token_endpoint_auth_methods_supported")
+        if isinstance(supported, list) and "client_secret_basic" not in supported:
+            if "client_secret_post" not in supported:
+                raise ProviderError("misconfigured", f"the issuer supports only {supported}")
+            form["client_id"] = self.client_id
+            form["client_secret"] = self.client_secret
+            return form, {}
+        return await super().authenticate_client(form)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
 from providers.base import (
@@ -61,7 +61,9 @@ class OpenIDProvider(Provider):
 
     @property
     def issuer(self) -> str:
-        return self.endpoint("issuer").rstrip("/")
+        """Exactly as configured: ID tokens must name it character for character (some
+        issuers, Auth0's for one, end with a slash)."""
+        return self.endpoint("issuer")
 
     async def metadata(self) -> dict[str, Any]:
         cached = _discovery_cache.get(self.issuer)
@@ -69,11 +71,19 @@ class OpenIDProvider(Provider):
             return cached[1]
         with provider_errors("discovery"):
             async with http_client() as http:
-                response = await http.get(f"{self.issuer}/.well-known/openid-configuration")
+                response = await http.get(
+                    f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
+                )
             document = json_object(response)
             response.raise_for_status()
+        self.check_discovered_issuer(text(document.get("issuer")))
         _discovery_cache[self.issuer] = (time.monotonic(), document)
         return document
+
+    def check_discovered_issuer(self, discovered: str) -> None:
+        """OpenID Connect Discovery 4.3: the document must be about the issuer we asked."""
+        if discovered.rstrip("/") != self.issuer.rstrip("/"):
+            raise ProviderError("misconfigured", f"discovery names issuer {discovered!r}")
 
     async def _endpoint_or_discovered(self, key: str, discovered: str) -> str:
         override = self.config.endpoints.get(key) or self.endpoints.get(key)
@@ -121,15 +131,23 @@ class OpenIDProvider(Provider):
             raise ProviderError("malformed_response", "the token response has no id_token")
         try:
             token = jwt.decode(id_token, await self.keys(), algorithms=ID_TOKEN_ALGORITHMS)
-        except ValueError:  # a key id we do not know yet: the issuer may have rotated keys
+        except (ValueError, InvalidKeyIdError):  # a key we do not know: keys may have rotated
             token = await self._decode_with_fresh_keys(id_token)
         except JoseError as error:
             raise ProviderError("invalid_response", f"id_token: {error}") from None
         claims = dict(token.claims)
         if not text(claims.get("sub")):
             raise ProviderError("missing_id", "the id_token has no sub")
+        issuers = self.accepted_issuers(claims)
+        if not issuers:  # an empty list would mean "any issuer" to the claims registry
+            raise ProviderError("invalid_response", "no issuer is acceptable for this token")
+        audience = claims.get("aud")
+        if isinstance(audience, list) and len(audience) > 1 and claims.get("azp") != self.client_id:
+            raise ProviderError(
+                "invalid_response", "a token for several audiences, not authorised for us"
+            )
         options: dict[str, Any] = {
-            "iss": {"essential": True, "values": self.accepted_issuers(claims)},
+            "iss": {"essential": True, "values": issuers},
             "aud": {"essential": True, "value": self.client_id},
             "exp": {"essential": True},
         }
@@ -159,7 +177,7 @@ class OpenIDProvider(Provider):
         return await super().finish(request, callback, redirect_uri)
 
     async def _is_our_issuer(self, issuer: str) -> bool:
-        if issuer.rstrip("/") == self.issuer:
+        if issuer == self.issuer:
             return True
         discovered = str((await self.metadata()).get("issuer", ""))
         # Multi-tenant services publish a template, e.g. .../{tenantid}/v2.0

@@ -14,7 +14,8 @@ to the server as a parameter because browsers do not send fragments.
 CSRF: Telegram echoes no ``state``. We put ours in the return URL as a query parameter
 (Telegram keeps the return URL's query) and compare it before looking at anything else.
 Telegram does not tie its signature to that state, so the signed data is a bearer proof
-until it is ``max_auth_age`` old: keep that short, and never show it to third parties.
+until it is ``max_auth_age`` old: it is accepted for ten minutes, and the sign-in result
+carries its hash as a replay key that the application accepts once only.
 
 (Telegram now also offers "Log In With Telegram" over OpenID Connect,
 https://core.telegram.org/bots/telegram-login; this module is the Login Widget.)
@@ -29,7 +30,8 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
@@ -60,7 +62,7 @@ class Telegram(Provider):
     client_id_key = "bot_username"
     client_secret_key = "bot_token"
     #: signed data older than this many seconds is refused (Telegram says: check auth_date)
-    max_auth_age: ClassVar[int] = 86400
+    max_auth_age: ClassVar[int] = 600
     #: how far in the future ``auth_date`` may be (clocks differ a little)
     clock_leeway: ClassVar[int] = 300
 
@@ -90,6 +92,9 @@ class Telegram(Provider):
     )
 
     # -- configuration
+
+    def configuration_checks(self) -> list[Callable[[], object]]:
+        return [lambda: self.bot_username, lambda: self.bot_id]
 
     @property
     def bot_username(self) -> str:
@@ -139,7 +144,13 @@ class Telegram(Provider):
             profile = self.map_profile(data)
         if not profile.external_id:
             raise ProviderError("missing_id", "the signed data has no id")
-        return SignInResult(profile=profile, tokens=no_tokens())
+        signed_at = datetime.fromtimestamp(int(data["auth_date"]), UTC)
+        return SignInResult(
+            profile=profile,
+            tokens=no_tokens(),
+            replay_key=f"telegram:{data['hash']}",
+            replay_valid_until=signed_at + timedelta(seconds=self.max_auth_age + self.clock_leeway),
+        )
 
     def signed_data(self, callback: Mapping[str, str]) -> dict[str, str]:
         """What Telegram signed, as strings: every received field except our ``state``."""

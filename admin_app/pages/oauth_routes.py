@@ -12,6 +12,7 @@ from nicegui import app
 from admin_app import session, social_auth
 from admin_app.accounts import current_user_id_for
 from admin_app.urls import safe_next
+from providers.base import ProviderError
 
 # Telegram's redirect flow hands its signed data back in the URL fragment, which browsers
 # never send to a server: this page moves it into the query, once.
@@ -42,6 +43,8 @@ def register() -> None:
             )
         except LookupError:
             return _problem(service_id, "service_unavailable", target)
+        except ProviderError as error:
+            return _problem(service_id, f"provider:{error.code}", target)
         return RedirectResponse(url, status_code=303)
 
     @app.post("/oauth/{service_id}/link", include_in_schema=False)
@@ -65,6 +68,8 @@ def register() -> None:
             )
         except LookupError:
             return _problem(service_id, "service_unavailable", "/profile")
+        except ProviderError as error:
+            return _problem(service_id, f"provider:{error.code}", "/profile")
         return RedirectResponse(url, status_code=303)
 
     @app.post("/oauth/{service_id}/callback", include_in_schema=False)

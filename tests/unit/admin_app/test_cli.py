@@ -90,11 +90,12 @@ def test_create_administrator_and_list_as_json(capsys, monkeypatch) -> None:  # 
 
 def test_the_created_administrator_can_sign_in(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from models.db import session_scope
-    from models.users import check_credentials, is_administrator
+    from models.users import find_by_login_or_email, is_administrator, password_is_right
 
     create_root(capsys, monkeypatch)
     with session_scope() as session:
-        user = check_credentials(session, identifier="root", password="s3cret-pass")
+        user = find_by_login_or_email(session, "root")
+        assert password_is_right(session, user, "s3cret-pass")
         assert user is not None and is_administrator(session, user.id or 0)
 
 

@@ -88,7 +88,8 @@ def test_every_problem_is_reported_with_its_path_and_nothing_changes() -> None:
         "services.odnoklassniki.settings.app_id: required",
         "services.google.enabled: must be true or false",
         "services.google.endpoints.issuer_url: unknown field",
-        "services.google.endpoints.token_url: must be an http:// or https:// URL",
+        "services.google.endpoints.token_url: must be an https:// URL without a user name "
+        "(http:// only on this machine)",
         "services.corporate-sso.endpoints.issuer: required",
         "services.facebok: unknown service 'facebok' (known: odnoklassniki, yandex, vkontakte, "
         "mailru, google, github, office365, apple, twitter, facebook, telegram, oidc)",
@@ -134,6 +135,78 @@ def test_every_problem_is_reported_with_its_path_and_nothing_changes() -> None:
 def test_single_problems(document: str, problem: str) -> None:
     lines = problems_of(document)
     assert any(line.startswith(problem) for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        (
+            "services:\n  yandex: {enabled: true, settings: {client_id: 0123, client_secret: x}}\n",
+            "services.yandex.settings.client_id: must be text (put numbers in quotes)",
+        ),
+        ("services:\n  google: {}\n  google: {}\n", "line 3: not valid YAML"),
+        ("sites:\n- {id: common, name: A, default: true}\n", "sites[0].id: 'common' is reserved"),
+        (
+            "services:\n  yandex: {name: " + "x" * 101 + "}\n",
+            "services.yandex.name: at most 100 characters",
+        ),
+        (
+            "services:\n  google: {endpoints: {token_url: 'http://tokens.example.org/'}}\n",
+            "services.google.endpoints.token_url: must be an https:// URL",
+        ),
+        (
+            "services:\n  google: {endpoints: {token_url: 'https://u:p@tokens.example.org/'}}\n",
+            "services.google.endpoints.token_url: must be an https:// URL",
+        ),
+        (
+            "services:\n  google: {endpoints: {token_url: 'https://[::1/x'}}\n",
+            "services.google.endpoints.token_url: must be an https:// URL",
+        ),
+        (
+            "services:\n  office365:\n    enabled: true\n    settings: {client_id: a, "
+            "client_secret: b, tenant: 'not a tenant!'}\n",
+            "services.office365.settings: not accepted: tenant is not a tenant id",
+        ),
+        (
+            "services:\n  telegram:\n    enabled: true\n    settings: {bot_username: x, "
+            "bot_token: nonsense}\n",
+            "services.telegram.settings: not accepted: bot_username",
+        ),
+        (
+            "services:\n  apple:\n    enabled: true\n    settings: {client_id: a, team_id: "
+            "ABCDE12345, key_id: ABCDE12345, private_key: not a key}\n",
+            "services.apple.settings: not accepted: private_key is not a PEM EC key",
+        ),
+    ],
+)
+def test_values_the_service_would_refuse_are_refused_now(document: str, problem: str) -> None:
+    lines = problems_of(document)
+    assert any(line.startswith(problem) for line in lines), lines
+
+
+def test_http_endpoints_on_this_machine_are_fine() -> None:
+    import_configuration("services:\n  google: {endpoints: {token_url: 'http://127.0.0.1:9/t'}}\n")
+
+
+def test_secrets_do_not_follow_a_service_pointed_elsewhere() -> None:
+    import_configuration(EXAMPLE)
+    public = yaml.safe_load(export_configuration(with_secrets=False))
+    public["services"]["google"]["endpoints"] = {"token_url": "https://collector.example/token"}
+    assert "services.google.settings.client_secret: required" in problems_of(
+        yaml.safe_dump(public, sort_keys=False)
+    )
+    public["services"]["google"].pop("endpoints")
+    public["services"]["google"]["settings"]["client_id"] = "someone-elses-client"
+    assert "services.google.settings.client_secret: required" in problems_of(
+        yaml.safe_dump(public, sort_keys=False)
+    )
+
+
+def test_services_without_position_keep_their_place_in_the_file() -> None:
+    import_configuration("services:\n  github: {}\n  google: {position: 1}\n  yandex: {}\n")
+    order = [s.service_id for s in site_services("s1")]
+    assert order == ["google", "github", "yandex"]
+    assert [s.position for s in site_services("s1")] == [1, 2, 3]
 
 
 def test_removing_a_site_removes_its_own_service_settings() -> None:

@@ -11,15 +11,21 @@ from models.users import (
     REGISTERED,
     UserDataError,
     administrator_exists,
-    check_credentials,
     count_users,
     create_user,
     find_by_login_or_email,
     group_codes_of,
     group_names_by_user,
     is_administrator,
+    password_is_right,
     users_after,
 )
+
+
+def check_credentials(session: Session, *, identifier: str, password: str) -> User | None:
+    """What signing in with a login (or e-mail) and password finds."""
+    user = find_by_login_or_email(session, identifier)
+    return user if password_is_right(session, user, password) else None
 
 
 def _create(

@@ -43,7 +43,7 @@ class TestFacebook(ProviderContract):
         "first_name": "Иван",
         "last_name": "Петров",
         "email": "ivan.petrov@example.ru",
-        "email_verified": True,
+        "email_verified": False,
         "picture_url": "https://platform-lookaside.fbsbx.com/platform/profilepic/?asid=10223456789012345",
         "profile_url": None,
     }

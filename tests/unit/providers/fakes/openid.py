@@ -29,10 +29,16 @@ class FakeOpenIDProvider(FakeOAuthService):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.signing_key = SIGNING_KEY
+        self.issuer_suffix = ""  # "/" for issuers that end with a slash (Auth0)
+        self.extra_claims: dict[str, Any] = {}
 
     @property
     def issuer(self) -> str:
-        return self.base_url
+        return self.base_url + self.issuer_suffix
+
+    def rotate_keys(self) -> None:
+        """A new signing key with a new key id, as issuers do from time to time."""
+        self.signing_key = RSAKey.generate_key(2048, parameters={"kid": "fake-2", "use": "sig"})
 
     def endpoints(self) -> dict[str, str]:
         """Only the issuer: everything else must come from discovery."""
@@ -76,6 +82,7 @@ class FakeOpenIDProvider(FakeOAuthService):
             "nonce": grant.nonce,
         }
         claims.update({k: v for k, v in self.user_profile.items() if k != "sub"})
+        claims.update(self.extra_claims)
         if self.failure == "profile_no_id":
             claims.pop("sub")
         if self.failure == "id_token_wrong_audience":
@@ -89,8 +96,8 @@ class FakeOpenIDProvider(FakeOAuthService):
     def sign(self, claims: dict[str, Any]) -> str:
         key = self.signing_key
         if self.failure == "id_token_bad_signature":
-            key = RSAKey.generate_key(2048, parameters={"kid": "fake-1"})
-        return jwt.encode({"alg": "RS256", "kid": "fake-1"}, claims, key)
+            key = RSAKey.generate_key(2048, parameters={"kid": self.signing_key.kid})
+        return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
 
     def token_response(self, access_token: str, grant: Grant) -> dict[str, Any]:
         body = super().token_response(access_token, grant)
