@@ -127,6 +127,15 @@ def current_user_id_for(cookie: MutableMapping[str, Any]) -> int | None:
         return user.id if user is not None else None
 
 
+def current_administrator_id_for(cookie: MutableMapping[str, Any]) -> int | None:
+    """The active administrator signed in with this cookie (for HTTP routes), or None."""
+    with session_scope() as db_session:
+        user = _active_user(db_session, str(cookie.get(session.AUTH_KEY, "")))
+        if user is None or user.id is None or not is_administrator(db_session, user.id):
+            return None
+        return user.id
+
+
 def current_viewer() -> Viewer | None:
     """The signed-in, still active user of this browser (pages and events), or None."""
     with session_scope() as db_session:

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from admin_app.i18n import N_
 from admin_app.service_catalogue import SiteService, site_services
-from models import auth_sessions, consumed_proofs, linked_accounts, oauth_states
+from models import auth_sessions, consumed_proofs, linked_accounts, oauth_states, sign_in_events
 from models.db import session_scope
 from models.options import DENIED_AUTH, DENIED_LINK, denied_group_codes, registration_options
 from models.sites import site_for_host
@@ -33,6 +33,7 @@ from models.users import (
     available_login,
     create_user,
     find_by_email,
+    is_administrator,
     is_in_any_group,
     is_valid_email,
     record_sign_in,
@@ -41,7 +42,7 @@ from providers.base import AuthorizationRequest, ProviderError, SignInResult
 
 log = logging.getLogger(__name__)
 
-LOGIN, LINK = "login", "link"
+LOGIN, LINK, TRY = "login", "link", "try"
 ROUND_TRIP_DEADLINE = 30.0  # seconds for all the calls to a service in one step
 
 #: why a round trip ended without success; the problem page shows these (by code only)
@@ -82,12 +83,14 @@ class Outcome:
     refusal: str | None = None  # a key of REFUSALS, or "provider:<ProviderError code>"
     auth_token: str | None = None  # a new signed-in session for this browser
     linked: bool = False
+    tried: dict[str, object] | None = None  # an administrator's "Try it": what came back
 
 
-def _find_service(site_id: str, service_id: str) -> SiteService | None:
-    return next(
-        (s for s in site_services(site_id, offered_only=True) if s.service_id == service_id), None
-    )
+def _find_service(site_id: str, service_id: str, purpose: str = LOGIN) -> SiteService | None:
+    """The service as the site has it: offered (enabled and complete) for visitors; for an
+    administrator's "Try it" also before it is switched on, if its settings are complete."""
+    services = site_services(site_id, offered_only=purpose != TRY)
+    return next((s for s in services if s.service_id == service_id and s.configured), None)
 
 
 def _site_id(host: str | None) -> str:
@@ -113,14 +116,15 @@ async def start(
     browser: str,
     next_path: str = "/",
     user_id: int | None = None,
+    site_id: str | None = None,
 ) -> str:
     """Remember a new round trip for this browser; returns the service's URL to go to.
 
     Raises LookupError when the site does not offer the service, ProviderError when the
     service cannot be reached (discovery).
     """
-    site_id = _site_id(host)
-    service = _find_service(site_id, service_id)
+    site_id = site_id or _site_id(host)
+    service = _find_service(site_id, service_id, purpose)
     if service is None:
         raise LookupError(service_id)
     try:
@@ -154,7 +158,7 @@ async def finish(
     if state is None or state.service_id != service_id:
         log.warning("social.state_invalid service=%s", service_id)
         return Outcome(service_id, refusal="state_invalid")
-    service = _find_service(state.site_id, service_id)
+    service = _find_service(state.site_id, service_id, state.purpose)
     if service is None:
         log.warning("social.service_unavailable service=%s site=%s", service_id, state.site_id)
         return Outcome(service_id, state.next_path, refusal="service_unavailable")
@@ -169,6 +173,7 @@ async def finish(
             result = await service.make_provider().finish(request, callback, service.redirect_uri)
     except TimeoutError:
         log.warning("social.provider_error service=%s code=timeout (deadline)", service_id)
+        _record_event(state.purpose, service_id, state.site_id, "provider:timeout")
         return Outcome(service_id, state.next_path, refusal="provider:timeout")
     except ProviderError as error:
         log.warning(
@@ -177,7 +182,10 @@ async def finish(
             error.code,
             error.detail,
         )
+        _record_event(state.purpose, service_id, state.site_id, f"provider:{error.code}")
         return Outcome(service_id, state.next_path, refusal=f"provider:{error.code}")
+    if state.purpose == TRY:
+        return _tried(service, state.user_id, auth_token, result)
     if result.replay_key and not _consume_proof(result):
         log.warning("social.proof_replayed service=%s", service_id)
         return Outcome(service_id, state.next_path, refusal="state_invalid")
@@ -192,7 +200,50 @@ async def finish(
         auth_token,
     )
     assert outcome is not None
+    _record_event(state.purpose, service_id, state.site_id, outcome.refusal or "")
     return outcome
+
+
+def _record_event(purpose: str, service_id: str, site_id: str, refusal: str) -> None:
+    """Sign-ins (not linking, not trying) for the administrator's overview."""
+    if purpose != LOGIN:
+        return
+    with session_scope() as session:
+        sign_in_events.record(
+            session, service_id=service_id, site_id=site_id, success=not refusal, reason=refusal
+        )
+
+
+def _tried(
+    service: SiteService, starter_id: int | None, auth_token: str, result: SignInResult
+) -> Outcome:
+    """What an administrator's "Try it" received; nothing is created or linked."""
+    with session_scope() as session:
+        current = auth_sessions.user_of(session, auth_token)
+        allowed = (
+            starter_id is not None and current == starter_id and is_administrator(session, current)
+        )
+    if not allowed:
+        return _refuse(service, "link_session_changed", "/admin")
+    profile = result.profile
+    log.info("social.tried service=%s by user_id=%s", service.service_id, starter_id)
+    return Outcome(
+        service.service_id,
+        "/admin",
+        tried={
+            "service_id": service.service_id,
+            "external_id": profile.external_id,
+            "login_hint": profile.login_hint,
+            "first_name": profile.first_name,
+            "last_name": profile.last_name,
+            "email": profile.email,
+            "email_verified": profile.email_verified,
+            "picture_url": profile.picture_url,
+            "profile_url": profile.profile_url,
+            "scopes": list(result.tokens.scopes),
+            "refresh_token": result.tokens.refresh_token is not None,
+        },
+    )
 
 
 def _consume_proof(result: SignInResult) -> bool:

@@ -62,6 +62,7 @@ class User(SQLModel, table=True):
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     last_login_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    version: int = 1
 
 
 class Group(SQLModel, table=True):
@@ -71,6 +72,8 @@ class Group(SQLModel, table=True):
     code: str = Field(max_length=50, unique=True)
     name: str = Field(max_length=100, unique=True)
     description: str = Field(default="", max_length=500)
+    #: raised by every change; an edit based on an older version is refused
+    version: int = 1
 
 
 class Membership(SQLModel, table=True):
@@ -88,6 +91,8 @@ class Site(SQLModel, table=True):
     host_names: str = Field(default="", max_length=2000)
     is_default: bool = False
     individual_settings: bool = False
+    #: raised by every change; an edit based on an older version is refused
+    version: int = 1
 
 
 class RegistrationOptions(SQLModel, table=True):
@@ -98,6 +103,8 @@ class RegistrationOptions(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     allow_self_registration: bool = False
     allow_social_registration: bool = True
+    #: raised by every change; an edit based on an older version is refused
+    version: int = 1
 
 
 class GroupDenial(SQLModel, table=True):
@@ -172,6 +179,7 @@ class ConfiguredService(SQLModel, table=True):
     secrets: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     endpoints: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    version: int = 1
 
 
 class ActivityOptions(SQLModel, table=True):
@@ -182,6 +190,7 @@ class ActivityOptions(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     send_activity: bool = False
     hashtags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    version: int = 1
 
 
 class LinkedAccount(SQLModel, table=True):
@@ -243,3 +252,34 @@ class ConsumedProof(SQLModel, table=True):
 
     proof_key: str = Field(primary_key=True, max_length=200)
     valid_until: datetime = Field(sa_column=_timestamp())
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed which setting, when, from where. ``details`` never holds secret values
+    (the code that records an entry passes field names for them, not values)."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    actor_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    actor_login: str = Field(default="", max_length=100)
+    address: str = Field(default="", max_length=64)
+    action: str = Field(max_length=50)
+    target: str = Field(default="", max_length=200)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class SignInEvent(SQLModel, table=True):
+    """One finished sign-in round trip with an external service, for the overview."""
+
+    __tablename__ = "sign_in_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    service_id: str = Field(max_length=50)
+    site_id: str = Field(max_length=20)
+    success: bool
+    reason: str = Field(default="", max_length=50)

@@ -8,8 +8,9 @@ from nicegui import ui
 
 from admin_app.accounts import Viewer
 from admin_app.i18n import N_, _
-from admin_app.layout import NavEntry, add_navigation, frame
+from admin_app.layout import NavEntry, add_navigation
 from admin_app.overview import installation_totals
+from admin_app.pages.admin_frame import add_admin_area, admin_frame
 from admin_app.pages.guards import administrator
 
 
@@ -21,6 +22,7 @@ def _figure(label: str, value: int) -> None:
 
 def register() -> None:
     add_navigation(NavEntry("/admin", N_("Administration"), admin_only=True))
+    add_admin_area("/admin", N_("Overview"), 0)
 
     @ui.page("/admin")
     def admin(request: Request) -> RedirectResponse | None:
@@ -28,7 +30,7 @@ def register() -> None:
         if not isinstance(viewer, Viewer):
             return viewer
         totals = installation_totals()
-        with frame(_("Administration"), viewer):
+        with admin_frame(_("Administration"), viewer, "/admin"):
             with ui.row().classes("gap-4 flex-wrap"):
                 _figure(_("Users"), totals.users)
                 _figure(_("Active users"), totals.active_users)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nicegui import app
 
 from admin_app import session, social_auth
-from admin_app.accounts import current_user_id_for
+from admin_app.accounts import current_administrator_id_for, current_user_id_for
 from admin_app.urls import safe_next
 from providers.base import ProviderError
 
@@ -22,6 +22,10 @@ if (m) { location.replace(location.pathname + location.search
   + (location.search ? "&" : "?") + "tgAuthResult=" + m[1]); }
 else { location.replace("/signin/problem?reason=state_invalid"); }
 </script>"""
+
+
+TRIED_KEY = "tried_profile"  # NiceGUI's per-browser storage, on the server
+TRIED_PAGE = "/admin/services/tried"
 
 
 def _problem(outcome_service: str, reason: str, next_path: str) -> RedirectResponse:
@@ -72,6 +76,31 @@ def register() -> None:
             return _problem(service_id, f"provider:{error.code}", "/profile")
         return RedirectResponse(url, status_code=303)
 
+    @app.post("/oauth/{service_id}/try", include_in_schema=False)
+    async def start_trying(request: Request, service_id: str) -> Response:
+        """An administrator's "Try it": the real round trip, creating and linking nothing."""
+        form = await request.form()
+        if not session.csrf_token_is_valid(request.session, str(form.get("csrf", ""))):
+            return RedirectResponse("/admin", status_code=303)
+        user_id = current_administrator_id_for(request.session)
+        if user_id is None:
+            return RedirectResponse("/admin", status_code=303)
+        try:
+            url = await social_auth.start(
+                purpose=social_auth.TRY,
+                service_id=service_id,
+                host=request.headers.get("host"),
+                browser=request.session[session.BROWSER_KEY],
+                next_path="/admin",
+                user_id=user_id,
+                site_id=str(form.get("site", "")) or None,
+            )
+        except LookupError:
+            return _problem(service_id, "service_unavailable", "/admin")
+        except ProviderError as error:
+            return _problem(service_id, f"provider:{error.code}", "/admin")
+        return RedirectResponse(url, status_code=303)
+
     @app.post("/oauth/{service_id}/callback", include_in_schema=False)
     async def callback_posted(request: Request, service_id: str) -> Response:
         # form_post answers (Apple) arrive as a cross-site POST, which carries no
@@ -93,6 +122,9 @@ def register() -> None:
         )
         if outcome.refusal is not None:
             return _problem(service_id, outcome.refusal, outcome.next_path)
+        if outcome.tried is not None:  # shown once to the administrator who tried
+            app.storage.user[TRIED_KEY] = outcome.tried
+            return RedirectResponse(TRIED_PAGE, status_code=303)
         if outcome.auth_token is not None:  # signed in: a fresh cookie, nothing from before
             session.start_new_browser_session(request.session, auth=outcome.auth_token)
         if outcome.linked:

@@ -1,0 +1,52 @@
+"""Finished sign-in round trips with external services, counted for the overview."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, delete, func, select
+
+from models.tables import SignInEvent, utcnow
+
+KEEP = timedelta(days=30)
+
+
+def record(
+    session: Session, *, service_id: str, site_id: str, success: bool, reason: str = ""
+) -> None:
+    session.add(
+        SignInEvent(service_id=service_id, site_id=site_id, success=success, reason=reason[:50])
+    )
+
+
+def counts_since(session: Session, since: datetime) -> dict[tuple[str, bool], int]:
+    """(service id, success) -> number of round trips since ``since``."""
+    rows = session.exec(
+        select(SignInEvent.service_id, SignInEvent.success, func.count())
+        .where(col(SignInEvent.at) >= since)
+        .group_by(col(SignInEvent.service_id), col(SignInEvent.success))
+    )
+    return {(service_id, success): number for service_id, success, number in rows}
+
+
+def daily(
+    session: Session, days: int, *, now: datetime | None = None
+) -> list[tuple[str, int, int]]:
+    """(day as YYYY-MM-DD, successes, failures) for the last ``days`` days, oldest first."""
+    now = now or utcnow()
+    start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    tally: Counter[tuple[str, bool]] = Counter()
+    for at, success in session.exec(
+        select(SignInEvent.at, SignInEvent.success).where(col(SignInEvent.at) >= start)
+    ):
+        tally[(at.date().isoformat(), success)] += 1
+    result = []
+    for offset in range(days):
+        day = (start + timedelta(days=offset)).date().isoformat()
+        result.append((day, tally[(day, True)], tally[(day, False)]))
+    return result
+
+
+def forget_old(session: Session) -> None:
+    session.exec(delete(SignInEvent).where(col(SignInEvent.at) < utcnow() - KEEP))
