@@ -15,6 +15,7 @@ from admin_app import first_run
 from admin_app.i18n import terminal_language, translate
 from admin_app.pages import (
     admin,
+    admin_audit,
     health,
     login,
     oauth_routes,
@@ -42,6 +43,7 @@ def register_routes() -> None:
         setup,
         profile,
         admin,
+        admin_audit,
     ):
         area.register()
 

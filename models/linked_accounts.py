@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from models.tables import LinkedAccount, utcnow
 
@@ -69,3 +69,10 @@ def record_profile(
 
 def mark_used(link: LinkedAccount) -> None:
     link.last_used_at = utcnow()
+
+
+def count_by_service(session: Session) -> dict[str, int]:
+    rows = session.exec(
+        select(LinkedAccount.service_id, func.count()).group_by(col(LinkedAccount.service_id))
+    )
+    return dict(rows.all())

@@ -1,4 +1,4 @@
-"""``/admin``: the administrator's overview (the other admin areas join it later)."""
+"""``/admin``: the overview — services on each site, their use, warnings, totals."""
 
 from __future__ import annotations
 
@@ -9,15 +9,83 @@ from nicegui import ui
 from admin_app.accounts import Viewer
 from admin_app.i18n import N_, _
 from admin_app.layout import NavEntry, add_navigation
-from admin_app.overview import installation_totals
+from admin_app.overview import Dashboard, dashboard
 from admin_app.pages.admin_frame import add_admin_area, admin_frame
 from admin_app.pages.guards import administrator
 
 
 def _figure(label: str, value: int) -> None:
-    with ui.card().classes("min-w-40"):
+    with ui.card().classes("min-w-32"):
         ui.label(str(value)).classes("text-3xl font-bold")
         ui.label(label).classes("text-sm text-gray-600")
+
+
+def _heading(text: str) -> None:
+    ui.label(text).classes("text-xl font-semibold").props('role="heading" aria-level="2"')
+
+
+def _warnings(board: Dashboard) -> None:
+    for service in board.services:
+        if service.incomplete_on:
+            ui.label(
+                _(
+                    "{service} is switched on but its settings are incomplete on: {sites}. "
+                    "Its button is not shown there."
+                ).format(service=_(service.title), sites=", ".join(service.incomplete_on))
+            ).classes("text-warning").props('role="alert"').mark("incomplete-warning")
+
+
+def _services_table(board: Dashboard) -> None:
+    columns = [
+        {"name": "service", "label": _("Service"), "field": "service", "align": "left"},
+        *(
+            {
+                "name": f"site_{site.id}",
+                "label": site.name,
+                "field": f"site_{site.id}",
+                "align": "center",
+            }
+            for site in board.sites
+        ),
+        {"name": "linked", "label": _("Linked accounts"), "field": "linked"},
+        {"name": "day", "label": _("Sign-ins / failed, 24 h"), "field": "day"},
+        {"name": "week", "label": _("Sign-ins / failed, 7 days"), "field": "week"},
+    ]
+    rows = [
+        {
+            "service": _(service.title),
+            **{
+                f"site_{site.id}": _("on") if service.enabled_on.get(site.id) else "—"
+                for site in board.sites
+            },
+            "linked": service.linked,
+            "day": f"{service.signed_in_24h} / {service.failed_24h}",
+            "week": f"{service.signed_in_7d} / {service.failed_7d}",
+        }
+        for service in board.services
+    ]
+    ui.table(columns=columns, rows=rows, row_key="service").classes("w-full").props(
+        "flat bordered dense wrap-cells"
+    ).mark("services-table")
+
+
+def _chart(board: Dashboard) -> None:
+    ui.echart(
+        {
+            "tooltip": {"trigger": "axis"},
+            "legend": {"data": [_("Sign-ins"), _("Failed")]},
+            "xAxis": {"type": "category", "data": [day[5:] for day, _ok, _failed in board.daily]},
+            "yAxis": {"type": "value", "minInterval": 1},
+            "series": [
+                {
+                    "name": _("Sign-ins"),
+                    "type": "bar",
+                    "data": [ok for _day, ok, _f in board.daily],
+                },
+                {"name": _("Failed"), "type": "bar", "data": [f for _day, _ok, f in board.daily]},
+            ],
+        }
+    ).classes("w-full h-56").props(f'aria-label="{_("Sign-ins per day, last 7 days")}"')
 
 
 def register() -> None:
@@ -29,21 +97,29 @@ def register() -> None:
         viewer = administrator(request)
         if not isinstance(viewer, Viewer):
             return viewer
-        totals = installation_totals()
+        board = dashboard()
         with admin_frame(_("Administration"), viewer, "/admin"):
             with ui.row().classes("gap-4 flex-wrap"):
-                _figure(_("Users"), totals.users)
-                _figure(_("Active users"), totals.active_users)
-                _figure(_("Groups"), totals.groups)
-                _figure(_("Sites"), len(totals.sites))
-            ui.label(_("Sites")).classes("text-xl font-semibold").props(
-                'role="heading" aria-level="2"'
-            )
+                _figure(_("Users"), board.users)
+                _figure(_("Active users"), board.active_users)
+                _figure(_("Linked accounts"), board.links)
+                _figure(_("Groups"), board.groups)
+                _figure(_("Sites"), len(board.sites))
+            _warnings(board)
+            _heading(_("External services"))
+            if board.services:
+                _services_table(board)
+            else:
+                ui.label(_("No external service is set up yet."))
+            _heading(_("Sign-ins with external services, last 7 days"))
+            _chart(board)
+            _heading(_("Sites"))
             columns = [
                 {"name": "id", "label": _("ID"), "field": "id", "align": "left"},
                 {"name": "name", "label": _("Name"), "field": "name", "align": "left"},
                 {"name": "hosts", "label": _("Host names"), "field": "hosts", "align": "left"},
                 {"name": "default", "label": _("Default"), "field": "default", "align": "left"},
+                {"name": "own", "label": _("Individual settings"), "field": "own", "align": "left"},
             ]
             rows = [
                 {
@@ -51,8 +127,11 @@ def register() -> None:
                     "name": site.name,
                     "hosts": ", ".join(site.host_names) or _("any host"),
                     "default": _("yes") if site.is_default else "",
+                    "own": _("yes") if site.individual_settings else "",
                 }
-                for site in totals.sites
+                for site in board.sites
             ]
-            ui.table(columns=columns, rows=rows, row_key="id").classes("w-full")
+            ui.table(columns=columns, rows=rows, row_key="id").classes("w-full").props(
+                "flat bordered dense wrap-cells"
+            )
         return None

@@ -1,0 +1,101 @@
+"""The overview's figures and warnings, the audit log, and actions re-checking the admin."""
+
+from __future__ import annotations
+
+import yaml
+from nicegui.testing import User
+
+from admin_app.config_file import import_configuration
+from admin_app.overview import dashboard
+from models import audit, sign_in_events
+from models.db import session_scope
+from tests.unit.admin_app.conftest import RETRIES, add_user
+from tests.unit.admin_app.test_sign_in_pages import sign_in
+
+CONFIG = {
+    "sites": [
+        {"id": "s1", "name": "Store", "domains": [], "default": True, "individual_settings": False},
+        {
+            "id": "s2",
+            "name": "Blog",
+            "domains": ["blog.example.org"],
+            "default": False,
+            "individual_settings": True,
+        },
+    ],
+    "services": {
+        "yandex": {"enabled": True, "settings": {"client_id": "y", "client_secret": "ys"}},
+        "github": {"enabled": True},  # switched on, settings missing
+    },
+    "site_services": {
+        "s2": {"google": {"enabled": True, "settings": {"client_id": "g", "client_secret": "gs"}}}
+    },
+}
+
+
+def configure() -> None:
+    document = yaml.safe_dump(CONFIG)
+    # github has no settings: the import refuses it while enabled, so switch it on afterwards
+    import_configuration(
+        document.replace("github:\n    enabled: true", "github:\n    enabled: false")
+    )
+    from models.services import COMMON, configs_in_scope
+
+    with session_scope() as session:
+        github = next(c for c in configs_in_scope(session, COMMON) if c.service_id == "github")
+        github.enabled = True
+
+
+async def test_dashboard_counts_per_service_and_site(user: User) -> None:
+    configure()
+    with session_scope() as session:
+        for success in (True, True, False):
+            sign_in_events.record(session, service_id="yandex", site_id="s1", success=success)
+    board = dashboard()
+    services = {s.service_id: s for s in board.services}
+    assert services["yandex"].enabled_on == {"s1": True}
+    assert services["google"].enabled_on == {"s2": True}
+    assert (services["yandex"].signed_in_24h, services["yandex"].failed_24h) == (2, 1)
+    assert (services["yandex"].signed_in_7d, services["yandex"].failed_7d) == (2, 1)
+    assert services["github"].incomplete_on == ["Store"]
+    assert board.daily[-1][1:] == (2, 1) and len(board.daily) == 7
+
+
+async def test_overview_page_shows_warnings_and_the_services(user: User) -> None:
+    configure()
+    add_user("root", admin=True)
+    await sign_in(user, "root", path="/login?next=/admin")
+    await user.should_see(marker="incomplete-warning", retries=RETRIES)
+    await user.should_see(marker="services-table")
+    await user.should_see("Audit log")  # the areas' navigation
+
+
+async def test_audit_log_is_for_administrators_and_lists_entries(user: User) -> None:
+    add_user("root", admin=True)
+    add_user("alice")
+    with session_scope() as session:
+        audit.record(
+            session,
+            actor_id=None,
+            actor_login="root",
+            address="192.0.2.7",
+            action="service.update",
+            target="yandex",
+            details={"changed": ["client_secret"]},
+        )
+    await sign_in(user, "alice")
+    await user.should_see("Login: alice", retries=RETRIES)
+    assert (await user.http_client.get("/admin/audit")).status_code == 403
+    user.find("Sign out").click()
+    await user.should_see(marker="login-submit", retries=RETRIES)
+    await sign_in(user, "root", path="/login?next=/admin/audit")
+    await user.should_see(marker="audit-table", retries=RETRIES)
+    table = user.find(marker="audit-table").elements.pop()
+    (row,) = table.rows  # type: ignore[attr-defined]
+    assert (row["actor"], row["address"], row["action"], row["target"]) == (
+        "root",
+        "192.0.2.7",
+        "service.update",
+        "yandex",
+    )
+    assert row["details"] == '{"changed": ["client_secret"]}'
