@@ -15,7 +15,10 @@ from admin_app import first_run
 from admin_app.i18n import terminal_language, translate
 from admin_app.pages import (
     admin,
+    admin_activity,
     admin_audit,
+    admin_encryption,
+    admin_registration,
     health,
     login,
     oauth_routes,
@@ -43,6 +46,9 @@ def register_routes() -> None:
         setup,
         profile,
         admin,
+        admin_registration,
+        admin_activity,
+        admin_encryption,
         admin_audit,
     ):
         area.register()

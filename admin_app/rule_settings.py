@@ -1,0 +1,263 @@
+"""Use cases of three small admin areas: registration rules, activity, token encryption.
+
+Each form is read with the version it shows and saved in one administrator action that
+re-checks the administrators group, claims that version (refusing a stale form) and
+writes one audit entry naming the changed fields with their new values (none of them is
+secret). A value that cannot be stored raises ``FieldError`` naming the form field, so
+that the page shows the message next to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from admin_app.admin_access import administrator_action
+from admin_app.config_file import HASHTAG
+from admin_app.i18n import N_
+from models.db import session_scope
+from models.options import (
+    DENIED_AUTH,
+    DENIED_LINK,
+    activity_options,
+    denied_group_codes,
+    group_codes,
+    registration_options,
+    set_denied_groups,
+)
+from models.tables import Group, LinkedAccount
+from models.users import REGISTERED
+from models.versions import claim
+
+#: the group new users join: denying it sign-in closes registration through services
+NEW_USERS_GROUP = REGISTERED
+
+# The later encryption issue turns this on (and moves it where tokens are written).
+TOKEN_ENCRYPTION_ACTIVE = False
+
+
+class FieldError(ValueError):
+    """A value a form cannot save: which field, and why (an English message id)."""
+
+    def __init__(self, field_name: str, message: str, **params: Any) -> None:
+        super().__init__(message.format(**params))
+        self.field_name = field_name
+        self.message = message
+        self.params = params
+
+    def text(self, translate: Callable[[str], str]) -> str:
+        return translate(self.message).format(**self.params)
+
+
+class _Unchanged(Exception):
+    """Raised inside an action to roll it back (with its audit entry) when nothing changed."""
+
+
+# ------------------------------------------------------------------ registration
+
+
+@dataclass(frozen=True)
+class GroupChoice:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RegistrationRules:
+    """The registration form; ``version`` is the one it was read at."""
+
+    allow_self_registration: bool
+    allow_social_registration: bool
+    denied_auth_groups: tuple[str, ...]  # group codes
+    denied_link_groups: tuple[str, ...]
+    version: int
+
+
+def all_groups() -> list[GroupChoice]:
+    """Every group by name, for the denial lists (groups are few: no paging)."""
+    with session_scope() as db_session:
+        rows = db_session.exec(select(Group.code, Group.name).order_by(col(Group.name)))
+        return [GroupChoice(code, name) for code, name in rows]
+
+
+def _read_registration(db_session: Session) -> RegistrationRules:
+    options = registration_options(db_session)
+    return RegistrationRules(
+        allow_self_registration=options.allow_self_registration,
+        allow_social_registration=options.allow_social_registration,
+        denied_auth_groups=tuple(denied_group_codes(db_session, DENIED_AUTH)),
+        denied_link_groups=tuple(denied_group_codes(db_session, DENIED_LINK)),
+        version=options.version,
+    )
+
+
+def registration_rules() -> RegistrationRules:
+    with session_scope() as db_session:
+        return _read_registration(db_session)
+
+
+def _changes(before: Any, after: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The fields whose values differ, with the new values (lists for the audit's JSON)."""
+    changed: dict[str, Any] = {}
+    for name in names:
+        new = getattr(after, name)
+        if getattr(before, name) != new:
+            changed[name] = list(new) if isinstance(new, tuple) else new
+    return changed
+
+
+def save_registration(wanted: RegistrationRules) -> RegistrationRules:
+    """Store the form as it was filled in over ``wanted.version``; returns what is stored.
+
+    Raises NotAnAdministratorError, StaleEditError or FieldError, changing nothing then.
+    Saving an unchanged form writes nothing (and no audit entry).
+    """
+    wanted = RegistrationRules(
+        allow_self_registration=wanted.allow_self_registration,
+        allow_social_registration=wanted.allow_social_registration,
+        denied_auth_groups=tuple(sorted({str(code) for code in wanted.denied_auth_groups})),
+        denied_link_groups=tuple(sorted({str(code) for code in wanted.denied_link_groups})),
+        version=wanted.version,
+    )
+    names = (
+        "allow_self_registration",
+        "allow_social_registration",
+        "denied_auth_groups",
+        "denied_link_groups",
+    )
+    details: dict[str, Any] = {}  # filled in below; recorded when the block ends
+    try:
+        with administrator_action("registration.update", "registration", details) as db_session:
+            known = group_codes(db_session)
+            for field_name in ("denied_auth_groups", "denied_link_groups"):
+                for code in getattr(wanted, field_name):
+                    if code not in known:
+                        raise FieldError(
+                            field_name,
+                            N_("The group '{value}' no longer exists: reload the page."),
+                            value=code,
+                        )
+            options = registration_options(db_session)
+            claim(db_session, options, expected=wanted.version)
+            before = _read_registration(db_session)
+            details.update(_changes(before, wanted, names))
+            if not details:
+                raise _Unchanged
+            options.allow_self_registration = wanted.allow_self_registration
+            options.allow_social_registration = wanted.allow_social_registration
+            db_session.add(options)
+            set_denied_groups(db_session, DENIED_AUTH, wanted.denied_auth_groups)
+            set_denied_groups(db_session, DENIED_LINK, wanted.denied_link_groups)
+            db_session.flush()
+            return _read_registration(db_session)
+    except _Unchanged:
+        return registration_rules()
+
+
+# ---------------------------------------------------------------------- activity
+
+
+@dataclass(frozen=True)
+class ActivitySettings:
+    """The activity form; ``version`` is the one it was read at."""
+
+    send_activity: bool
+    hashtags: tuple[str, ...] = field(default_factory=tuple)
+    version: int = 1
+
+
+def normalise_hashtag(text: str, existing: Sequence[str] = ()) -> str:
+    """``text`` as a stored hashtag ("#word"), checked like the configuration file's.
+
+    Raises FieldError("hashtags", ...) for an empty or malformed tag, or one already in
+    ``existing`` whatever its letter case.
+    """
+    tag = text.strip()
+    if not tag:
+        raise FieldError("hashtags", N_("Type a hashtag first."))
+    if not HASHTAG.fullmatch(tag):
+        raise FieldError(
+            "hashtags",
+            N_(
+                "'{value}' is not a hashtag: use up to 100 letters, digits or _,"
+                " optionally after #."
+            ),
+            value=tag,
+        )
+    tag = "#" + tag.lstrip("#")
+    if tag.casefold() in {other.casefold() for other in existing}:
+        raise FieldError("hashtags", N_("'{value}' is in the list already."), value=tag)
+    return tag
+
+
+def _read_activity(db_session: Session) -> ActivitySettings:
+    options = activity_options(db_session)
+    return ActivitySettings(
+        send_activity=options.send_activity,
+        hashtags=tuple(options.hashtags),
+        version=options.version,
+    )
+
+
+def activity_settings() -> ActivitySettings:
+    with session_scope() as db_session:
+        return _read_activity(db_session)
+
+
+def save_activity(wanted: ActivitySettings) -> ActivitySettings:
+    """Store the form as it was filled in over ``wanted.version``; returns what is stored.
+
+    Raises NotAnAdministratorError, StaleEditError or FieldError, changing nothing then.
+    """
+    details: dict[str, Any] = {}  # filled in below; recorded when the block ends
+    try:
+        with administrator_action("activity.update", "activity", details) as db_session:
+            hashtags: list[str] = []
+            for tag in wanted.hashtags:
+                hashtags.append(normalise_hashtag(tag, hashtags))
+            wanted = ActivitySettings(wanted.send_activity, tuple(hashtags), wanted.version)
+            options = activity_options(db_session)
+            claim(db_session, options, expected=wanted.version)
+            before = _read_activity(db_session)
+            details.update(_changes(before, wanted, ("send_activity", "hashtags")))
+            if not details:
+                raise _Unchanged
+            options.send_activity = wanted.send_activity
+            options.hashtags = list(wanted.hashtags)
+            db_session.add(options)
+            db_session.flush()
+            return _read_activity(db_session)
+    except _Unchanged:
+        return activity_settings()
+
+
+# -------------------------------------------------------------------- encryption
+
+
+@dataclass(frozen=True)
+class TokenStorage:
+    """Whether tokens are encrypted at rest, and how many are stored."""
+
+    encryption_active: bool
+    linked_accounts: int
+    access_tokens: int
+    refresh_tokens: int
+
+
+def token_storage() -> TokenStorage:
+    with session_scope() as db_session:
+        linked, access, refresh = db_session.exec(
+            select(
+                func.count(),
+                func.count().filter(col(LinkedAccount.access_token) != ""),
+                func.count().filter(
+                    col(LinkedAccount.refresh_token).is_not(None),
+                    col(LinkedAccount.refresh_token) != "",
+                ),
+            ).select_from(LinkedAccount)
+        ).one()
+    return TokenStorage(TOKEN_ENCRYPTION_ACTIVE, linked, access, refresh)
