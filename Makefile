@@ -9,13 +9,15 @@ PY := $(VENV)/bin/python
 LOCALES := admin_app/locales
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: bench screenshots run test test-unit test-pg test-e2e lint translations extract-messages env browser node-packages migration clean
+.PHONY: bench screenshots deps run test test-unit test-pg test-e2e lint translations extract-messages env browser node-packages migration clean
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools && .tools/bin/pip install --quiet uv
 
-env: $(UV)
+deps: $(UV)
 	$(UV) sync --frozen --quiet
+
+env: deps
 	$(MAKE) --no-print-directory translations
 
 translations:
@@ -59,7 +61,7 @@ lint: env
 	$(VENV)/bin/mypy
 
 ## Maintainers: refresh the message catalogues after changing user-facing strings.
-extract-messages: env
+extract-messages: deps
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
 	  -o $(LOCALES)/messages.pot admin_app models providers main.py
 	$(VENV)/bin/pybabel update --no-fuzzy-matching -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
@@ -76,6 +78,7 @@ clean:
 ## Benchmarks: figures printed as ratios against a baseline measured in the same run.
 bench: env
 	$(PY) bench/startup.py
+	$(PY) bench/user_search.py
 
 ## Maintainers: refresh the README's screenshots from the running app.
 screenshots: env browser

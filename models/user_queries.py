@@ -1,0 +1,351 @@
+"""The administrators' user directory: searching a million users, groups and memberships.
+
+Search is by prefix, ignoring letter case, and pages by keyset (the last row seen), never
+by OFFSET, and never counts the whole result: a page says only whether more follows.
+The results come in three stages, each read in the order of its own index so that a page
+costs a short index range however late it is:
+
+1. logins starting with the term (the unique index on ``login_lower``),
+2. e-mails starting with it (the unique index on ``email_lower``), except users already
+   found by login,
+3. first or last names starting with it (or "first last" / "last first" for a term of two
+   words), in id order, except users found before. Names have no index (the tables are
+   as they are), so one page reads the names of at most ``NAME_SCAN_BUDGET`` users and
+   then says how far it got; the next page searches on from there. bench/user_search.py
+   measures what each stage costs with a million users.
+
+An empty term lists every user by login.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, not_, or_, true
+from sqlmodel import Session, col, delete, select
+
+from models.tables import AuthSession, Group, GroupDenial, LinkedAccount, Membership, User
+from models.users import ADMINISTRATORS, REGISTERED, UserDataError
+
+PAGE_SIZE = 25
+
+#: built-in groups: renamed freely, never deleted
+BUILT_IN_GROUPS = (ADMINISTRATORS, REGISTERED)
+GROUP_CODE_PATTERN = re.compile(r"[a-z][a-z0-9_]{1,49}")
+MAX_GROUP_NAME = 100
+MAX_GROUP_DESCRIPTION = 500
+
+# Every string starting with a prefix sorts below prefix + U+10FFFF, the highest code
+# point: in byte order (SQLite, PostgreSQL's C collations) and in ICU collations alike,
+# where "increment the last character" is wrong (punctuation is ignored there). The
+# range only narrows the index scan; an exact test of the first characters follows.
+_HIGHEST = "\U0010ffff"
+
+STAGE_LOGIN, STAGE_EMAIL, STAGE_NAME = 0, 1, 2
+
+#: how many users' names one page reads at most (in id order): names have no index, so
+#: a name nobody has would otherwise read the whole table on every keystroke
+NAME_SCAN_BUDGET = 250_000
+
+
+@dataclass(frozen=True)
+class SearchCursor:
+    """Where a page ended: the stage and the last key read in it (a user id for names)."""
+
+    stage: int
+    key: str | int
+
+
+@dataclass(frozen=True)
+class UserSearchPage:
+    users: list[User]
+    #: where the next page starts; None when nothing more matches
+    next_cursor: SearchCursor | None
+    #: set when the page stopped because it had read its share of names: the part of the
+    #: users (0 to 1) whose names were searched so far. ``next_cursor`` searches on;
+    #: more matches may or may not follow.
+    names_searched: float | None = None
+
+
+# ------------------------------------------------------------------------- search
+
+
+def _starts_with_indexed(column: Any, prefix: str) -> ColumnElement[bool]:
+    """``column`` starts with ``prefix`` (already lower case), as an index range."""
+    return and_(
+        column >= prefix,
+        column < prefix + _HIGHEST,
+        func.substr(column, 1, len(prefix)) == prefix,
+    )
+
+
+def _letter_cases(word: str) -> set[str]:
+    """The ways a person may have typed a name's first letters: SQLite's LIKE ignores the
+    case of ASCII letters only, so "Иван" is compared as typed, lower, upper and
+    capitalised (PostgreSQL's ILIKE needs no help, but the variants cost it nothing)."""
+    if word.isascii():
+        return {word}
+    return {word, word.lower(), word.upper(), word.capitalize()}
+
+
+def _like_prefix(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _name_starts_with(column: Any, word: str, dialect: str) -> ColumnElement[bool]:
+    # LIKE, not lower(): it is the cheapest test per row, and names have no index.
+    like = column.ilike if dialect == "postgresql" else column.like
+    return or_(*(like(_like_prefix(variant), escape="\\") for variant in _letter_cases(word)))
+
+
+def _name_matches(words: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    first, last = col(User.first_name), col(User.last_name)
+    if len(words) == 1:
+        return or_(
+            _name_starts_with(first, words[0], dialect), _name_starts_with(last, words[0], dialect)
+        )
+    given, rest = words[0], " ".join(words[1:])
+    return or_(
+        and_(_name_starts_with(first, given, dialect), _name_starts_with(last, rest, dialect)),
+        and_(_name_starts_with(last, given, dialect), _name_starts_with(first, rest, dialect)),
+    )
+
+
+@dataclass(frozen=True)
+class _Stage:
+    number: int
+    key_column: Any
+    condition: ColumnElement[bool]
+
+    def key_of(self, user: User) -> str | int:
+        value = getattr(user, self.key_column.key)
+        assert value is not None
+        return value
+
+    def read(self, session: Session, after: str | int | None, limit: int) -> list[User]:
+        query = select(User).where(self.condition)
+        if after is not None:
+            query = query.where(self.key_column > after)
+        return list(session.exec(query.order_by(self.key_column).limit(limit)))
+
+
+def _stages(term: str, dialect: str) -> list[_Stage]:
+    words = term.split()
+    login, email, user_id = col(User.login_lower), col(User.email_lower), col(User.id)
+    if not words:
+        return [_Stage(STAGE_LOGIN, login, true())]
+    if len(words) > 1:  # logins and e-mails have no spaces
+        return [_Stage(STAGE_NAME, user_id, _name_matches(words, dialect))]
+    prefix = words[0].lower()
+    by_login = _starts_with_indexed(login, prefix)
+    by_email = _starts_with_indexed(func.coalesce(email, ""), prefix)
+    return [
+        _Stage(STAGE_LOGIN, login, by_login),
+        _Stage(STAGE_EMAIL, email, and_(_starts_with_indexed(email, prefix), not_(by_login))),
+        _Stage(
+            STAGE_NAME, user_id, and_(_name_matches(words, dialect), not_(by_login), not_(by_email))
+        ),
+    ]
+
+
+def search_users(
+    session: Session,
+    term: str,
+    *,
+    after: SearchCursor | None = None,
+    limit: int = PAGE_SIZE,
+    name_scan_budget: int | None = None,
+) -> UserSearchPage:
+    """One page of the users whose login, e-mail or name starts with ``term``.
+
+    ``after`` is the ``next_cursor`` of the page before (None for the first page). One
+    row more than the page is read to know whether another page follows. Names are read
+    for at most ``name_scan_budget`` user ids per page (see ``UserSearchPage``).
+    """
+    budget = name_scan_budget or NAME_SCAN_BUDGET
+    found: list[tuple[_Stage, User]] = []
+    for stage in _stages(term, session.get_bind().dialect.name):
+        if after is not None and stage.number < after.stage:
+            continue
+        start = after.key if after is not None and after.stage == stage.number else None
+        wanted = limit + 1 - len(found)
+        if stage.number != STAGE_NAME:
+            found += [(stage, user) for user in stage.read(session, start, wanted)]
+        else:
+            start_id = int(start or 0)
+            highest = session.exec(select(func.max(User.id))).one() or 0
+            window = _Stage(
+                STAGE_NAME,
+                stage.key_column,
+                and_(stage.condition, col(User.id) <= start_id + budget),
+            )
+            rows = window.read(session, start_id, wanted)
+            found += [(stage, user) for user in rows]
+            reached = start_id + budget
+            if len(rows) < wanted and reached < highest:
+                return UserSearchPage(
+                    [user for _, user in found],
+                    SearchCursor(STAGE_NAME, reached),
+                    names_searched=reached / highest,
+                )
+        if len(found) > limit:
+            break
+    if len(found) <= limit:
+        return UserSearchPage([user for _, user in found], None)
+    last_stage, last_user = found[limit - 1]
+    return UserSearchPage(
+        [user for _, user in found[:limit]],
+        SearchCursor(last_stage.number, last_stage.key_of(last_user)),
+    )
+
+
+# ------------------------------------------------------------------------ sessions
+
+
+def end_all_sessions_of(session: Session, user_id: int) -> int:
+    """Sign a user out everywhere; returns how many sessions ended."""
+    result = session.exec(delete(AuthSession).where(col(AuthSession.user_id) == user_id))
+    return result.rowcount or 0
+
+
+# -------------------------------------------------------------------------- groups
+
+
+def list_groups(session: Session) -> list[Group]:
+    """Every group by name (groups are few: no paging)."""
+    return list(session.exec(select(Group).order_by(col(Group.name))))
+
+
+def check_group_code(session: Session, code: str) -> str:
+    code = code.strip()
+    if not GROUP_CODE_PATTERN.fullmatch(code):
+        raise UserDataError(
+            "group_code_invalid",
+            "a group code has 2 to 50 characters: lower-case letters, digits and _, starting"
+            " with a letter",
+        )
+    if session.exec(select(Group.id).where(Group.code == code)).first() is not None:
+        raise UserDataError("group_code_taken", f"the group code '{code}' is taken")
+    return code
+
+
+def check_group_name(session: Session, name: str, *, group_id: int | None = None) -> str:
+    """A trimmed name no other group has, ignoring letter case (compared in Python:
+    SQLite's lower() leaves non-ASCII letters as they are; groups are few)."""
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= MAX_GROUP_NAME:
+        raise UserDataError("group_name_length", "a group name has 1 to 100 characters")
+    if any(
+        group.name.casefold() == name.casefold() and group.id != group_id
+        for group in list_groups(session)
+    ):
+        raise UserDataError("group_name_taken", f"the group name '{name}' is taken")
+    return name
+
+
+def check_group_description(description: str) -> str:
+    description = description.strip()
+    if len(description) > MAX_GROUP_DESCRIPTION:
+        raise UserDataError(
+            "group_description_length", "a group description has at most 500 characters"
+        )
+    return description
+
+
+def create_group(session: Session, *, code: str, name: str, description: str = "") -> Group:
+    """A new group; raises UserDataError for a bad or taken code or name."""
+    group = Group(
+        code=check_group_code(session, code),
+        name=check_group_name(session, name),
+        description=check_group_description(description),
+    )
+    session.add(group)
+    session.flush()
+    return group
+
+
+def rename_group(session: Session, group: Group, *, name: str, description: str) -> None:
+    """Change a group's name and description (its code never changes)."""
+    group.name = check_group_name(session, name, group_id=group.id)
+    group.description = check_group_description(description)
+    session.add(group)
+    session.flush()
+
+
+def delete_group(session: Session, group: Group) -> None:
+    """Delete a group that is not built in; its memberships and denials go with it."""
+    if group.code in BUILT_IN_GROUPS:
+        raise UserDataError("group_built_in", f"the group '{group.code}' is built in")
+    assert group.id is not None
+    # The foreign keys cascade too; said here so that it holds whatever the database.
+    session.exec(delete(Membership).where(col(Membership.group_id) == group.id))
+    session.exec(delete(GroupDenial).where(col(GroupDenial.group_id) == group.id))
+    session.delete(group)
+    session.flush()
+
+
+# --------------------------------------------------------------------- memberships
+
+
+def member_group_ids(session: Session, user_id: int) -> set[int]:
+    return set(session.exec(select(Membership.group_id).where(Membership.user_id == user_id)))
+
+
+def set_memberships(session: Session, user_id: int, group_ids: Iterable[int]) -> None:
+    """Make ``user_id`` a member of exactly ``group_ids`` (LookupError for unknown ones)."""
+    wanted = set(group_ids)
+    known = (
+        set(session.exec(select(Group.id).where(col(Group.id).in_(wanted)))) if wanted else set()
+    )
+    if missing := wanted - known:
+        raise LookupError(f"unknown groups: {sorted(missing)}")
+    current = member_group_ids(session, user_id)
+    if gone := current - wanted:
+        session.exec(
+            delete(Membership).where(
+                col(Membership.user_id) == user_id, col(Membership.group_id).in_(gone)
+            )
+        )
+    for group_id in sorted(wanted - current):
+        session.add(Membership(user_id=user_id, group_id=group_id))
+    session.flush()
+
+
+def lock_administrators(session: Session) -> Group:
+    """The administrators group, locked until the transaction ends (PostgreSQL; SQLite's
+    writers take turns anyway): of two administrators removing each other at the same
+    moment, the second sees the first one's change before deciding."""
+    group = session.exec(
+        select(Group).where(Group.code == ADMINISTRATORS).with_for_update()
+    ).first()
+    if group is None:
+        raise LookupError("the administrators group is missing: run 'socialservices db upgrade'")
+    return group
+
+
+def other_active_administrator_exists(session: Session, user_id: int) -> bool:
+    """Whether an active administrator other than ``user_id`` exists (reads one row)."""
+    query = (
+        select(Membership.user_id)
+        .join(Group, col(Group.id) == col(Membership.group_id))
+        .join(User, col(User.id) == col(Membership.user_id))
+        .where(Group.code == ADMINISTRATORS, col(User.is_active), Membership.user_id != user_id)
+        .limit(1)
+    )
+    return session.exec(query).first() is not None
+
+
+# --------------------------------------------------------------------------- links
+
+
+def remove_link(session: Session, *, user_id: int, link_id: int) -> LinkedAccount | None:
+    """Delete one of the user's linked accounts; None when it is not (or no longer) there."""
+    link = session.get(LinkedAccount, link_id)
+    if link is None or link.user_id != user_id:
+        return None
+    session.delete(link)
+    session.flush()
+    return link
