@@ -1,0 +1,521 @@
+"""The services list and forms of one scope: drawn by ``/admin/services`` (the common
+scope) and by each site's page (the site's own scope).
+
+Per service: an on/off switch, arrows that move it in the sign-in buttons' order, and a
+form with the service's settings, help, redirect URI, endpoint overrides and "Try it".
+Secret values are never put into the page: a secret field is always drawn empty (a
+"saved" badge says whether one is stored), and what the administrator types into it is
+cleared from the page as soon as it is saved. Field problems are shown in labels of their
+own, so that marking a secret field never sends its element (and what was typed) back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from html import escape
+from urllib.parse import quote
+
+from nicegui import ui
+from nicegui.events import ValueChangeEventArguments
+
+from admin_app.admin_access import NotAnAdministratorError
+from admin_app.i18n import N_, _
+from admin_app.pages.admin_frame import report_action_error
+from admin_app.service_badges import badge_svg
+from admin_app.service_settings import (
+    FieldProblem,
+    ServiceChanges,
+    ServiceFormError,
+    ServiceView,
+    add_service,
+    endpoint_field,
+    move_service,
+    remove_service,
+    save_service,
+    scope_services,
+    set_enabled,
+    setting_field,
+)
+from admin_app.session import csrf_token
+from models.versions import StaleEditError
+
+ENDPOINT_LABELS = {
+    "issuer": N_("Issuer URL"),
+    "authorize_url": N_("Authorization URL"),
+    "token_url": N_("Token URL"),
+    "api_url": N_("Profile URL"),
+}
+URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')]+")
+
+
+def help_html(text: str) -> str:
+    """Plain text as HTML: everything escaped, URLs made into links, lines kept."""
+    parts: list[str] = []
+    position = 0
+    for match in URL_IN_TEXT.finditer(text):
+        url = match.group(0).rstrip(".,;:")
+        end = match.start() + len(url)
+        parts.append(escape(text[position : match.start()]))
+        parts.append(
+            f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer" '
+            f'class="text-primary underline break-all">{escape(url)}</a>'
+        )
+        position = end
+    parts.append(escape(text[position:]))
+    return "".join(parts)
+
+
+def _problem_text(problems: list[FieldProblem]) -> str:
+    return " ".join(problem.text(_) for problem in problems)
+
+
+class _ProblemLabel:
+    """A message under a field; hidden while there is none."""
+
+    def __init__(self, marker: str) -> None:
+        self.label = (
+            ui.label("").classes("text-negative text-sm").props('role="alert"').mark(marker)
+        )
+        self.label.set_visibility(False)
+
+    def show(self, problems: list[FieldProblem] | None) -> None:
+        self.label.set_text(_problem_text(problems or []))
+        self.label.set_visibility(bool(problems))
+
+
+class _ServiceCard:
+    """One service of the list: switch, arrows and its form."""
+
+    def __init__(self, editor: ServicesEditor, view: ServiceView) -> None:
+        self.editor = editor
+        self.view = view
+        self.service_id = view.service_id
+        self.title = _(view.title)
+        self._reverting = False
+        self.inputs: dict[str, ui.input | ui.textarea] = {}
+        self.secret_inputs: dict[str, ui.input | ui.textarea] = {}
+        self.saved_badges: dict[str, ui.badge] = {}
+        self.endpoint_inputs: dict[str, ui.input] = {}
+        self.problems: dict[str, _ProblemLabel] = {}
+        self.card = self._draw()
+
+    # -- drawing
+
+    def _draw(self) -> ui.card:
+        view = self.view
+        sid = view.service_id
+        with (
+            ui.card()
+            .classes("w-full gap-2")
+            .props(f'data-testid="service-{sid}"')
+            .mark(f"service-{sid}") as card
+        ):
+            with ui.row().classes("w-full items-center gap-2 flex-wrap"):
+                ui.html(badge_svg(view.provider_id), sanitize=False)
+                self.heading = ui.label(self.title).classes("font-medium text-lg")
+                if view.name:
+                    ui.label(_(view.provider_title)).classes("text-sm text-gray-600")
+                ui.space()
+                self.switch = (
+                    ui.switch(_("Enabled"), value=view.enabled, on_change=self._switched)
+                    .props(f'aria-label="{escape(self._switch_label())}"')
+                    .mark(f"switch-{sid}")
+                )
+                with ui.row().classes("gap-1"):
+                    self._arrow("arrow_upward", _("Move {service} up"), -1, f"up-{sid}")
+                    self._arrow("arrow_downward", _("Move {service} down"), 1, f"down-{sid}")
+            with (
+                ui.expansion(_("Settings and help"), icon="tune")
+                .classes("w-full")
+                .mark(f"form-{sid}") as self.expansion
+            ):
+                self._draw_form()
+        return card
+
+    def _arrow(self, icon: str, label: str, offset: int, marker: str) -> None:
+        text = label.format(service=self.title)
+        (
+            ui.button(icon=icon, on_click=lambda: self._move(offset))
+            .props(f'flat round dense aria-label="{escape(text)}"')
+            .tooltip(text)
+            .mark(marker)
+        )
+
+    def _draw_form(self) -> None:
+        view = self.view
+        sid = view.service_id
+        with ui.column().classes("w-full gap-3"):
+            ui.html(help_html(_(view.help)), sanitize=False).classes(
+                "whitespace-pre-line text-sm max-w-full"
+            ).mark(f"help-{sid}")
+            with ui.row().classes("w-full items-center gap-2 no-wrap"):
+                ui.input(_("Redirect URI"), value=view.redirect_uri).props(
+                    "readonly outlined dense"
+                ).classes("grow min-w-0").mark(f"redirect-{sid}")
+                copy = _("Copy the redirect URI")
+                ui.button(icon="content_copy", on_click=self._copy_redirect_uri).props(
+                    f'flat round aria-label="{escape(copy)}"'
+                ).tooltip(copy).mark(f"copy-{sid}")
+            if view.removable:
+                self.name_input = (
+                    ui.input(_("Display name"), value=view.name)
+                    .props("outlined dense maxlength=100")
+                    .classes("w-full")
+                    .mark(f"name-{sid}")
+                )
+                self.problems["name"] = _ProblemLabel(f"problem-{sid}-name")
+            for setting in view.fields:
+                self._draw_field(setting.key)
+            with (
+                ui.expansion(_("Advanced"), icon="settings")
+                .classes("w-full")
+                .mark(f"advanced-{sid}") as self.advanced
+            ):
+                ui.label(
+                    _(
+                        "Addresses of the service, to replace the usual ones. Leave empty to use them."
+                    )
+                ).classes("text-sm text-gray-600")
+                for endpoint in view.endpoints:
+                    label = _(ENDPOINT_LABELS.get(endpoint.key, endpoint.key))
+                    self.endpoint_inputs[endpoint.key] = (
+                        ui.input(label, value=endpoint.value)
+                        .props(f'outlined dense placeholder="{escape(endpoint.default)}"')
+                        .classes("w-full")
+                        .mark(f"endpoint-{sid}-{endpoint.key}")
+                    )
+                    self.problems[endpoint_field(endpoint.key)] = _ProblemLabel(
+                        f"problem-{sid}-{endpoint_field(endpoint.key)}"
+                    )
+            self.problems[""] = _ProblemLabel(f"problem-{sid}")
+            with ui.row().classes("w-full items-center gap-2 flex-wrap"):
+                ui.button(_("Save"), on_click=self._save).props("color=primary").mark(f"save-{sid}")
+                self._draw_try_form()
+                if view.removable:
+                    ui.button(_("Remove"), on_click=self._confirm_removal).props(
+                        "flat color=negative"
+                    ).mark(f"remove-{sid}")
+            self.try_hint = ui.label(_("Save complete settings to try the sign-in.")).classes(
+                "text-sm text-gray-600"
+            )
+            self.try_hint.set_visibility(not view.configured)
+
+    def _draw_field(self, key: str) -> None:
+        setting = next(f for f in self.view.fields if f.key == key)
+        sid = self.view.service_id
+        label = _(setting.label)
+        if not setting.required:
+            label = _("{label} (optional)").format(label=label)
+        props = "outlined dense"
+        if setting.hint:
+            props += f' hint="{escape(_(setting.hint))}"'
+        if setting.secret:
+            saved_text = _("saved: type a new value to replace it")
+            props += ' autocomplete="new-password"'
+            if setting.saved:
+                props += f' placeholder="{escape(saved_text)}"'
+            with ui.row().classes("w-full items-start gap-2 no-wrap"):
+                element: ui.input | ui.textarea
+                if setting.multiline:
+                    element = ui.textarea(label, value="")
+                else:
+                    element = ui.input(label, value="", password=True)
+                element.props(props).classes("grow min-w-0").mark(f"field-{sid}-{key}")
+                badge = ui.badge(_("saved"), color="positive").classes("mt-3")
+                badge.mark(f"saved-{sid}-{key}")
+                badge.set_visibility(setting.saved)
+            self.secret_inputs[key] = element
+            self.saved_badges[key] = badge
+        else:
+            if setting.default:
+                props += f' placeholder="{escape(setting.default)}"'
+            if setting.multiline:
+                element = ui.textarea(label, value=setting.value)
+            else:
+                element = ui.input(label, value=setting.value)
+            element.props(props).classes("w-full").mark(f"field-{sid}-{key}")
+            self.inputs[key] = element
+        self.problems[setting_field(key)] = _ProblemLabel(f"problem-{sid}-{setting_field(key)}")
+
+    def _draw_try_form(self) -> None:
+        sid = self.view.service_id
+        with (
+            ui.element("form")
+            .props(f'method="post" action="/oauth/{quote(sid)}/try" target="_blank"')
+            .mark(f"try-form-{sid}")
+        ):
+            ui.element("input").props(
+                f'type="hidden" name="csrf" value="{escape(self.editor.csrf)}"'
+            )
+            if self.editor.site_id is not None:
+                ui.element("input").props(
+                    f'type="hidden" name="site" value="{escape(self.editor.site_id)}"'
+                )
+            self.try_button = (
+                ui.button(_("Try it"))
+                .props(f'type=submit outline aria-label="{escape(self._try_label())}"')
+                .mark(f"try-{sid}")
+            )
+            self.try_button.set_enabled(self.view.configured)
+
+    def _switch_label(self) -> str:
+        return _("{service} enabled").format(service=self.title)
+
+    def _try_label(self) -> str:
+        return _("Try signing in with {service} (opens a new tab)").format(service=self.title)
+
+    # -- showing problems
+
+    def show_problems(self, problems: Mapping[str, list[FieldProblem]]) -> None:
+        for where, label in self.problems.items():
+            label.show(problems.get(where))
+        if any(where.startswith("endpoints.") for where in problems):
+            self.advanced.open()
+        self.expansion.open()
+
+    # -- actions
+
+    def _copy_redirect_uri(self) -> None:
+        ui.clipboard.write(self.view.redirect_uri)
+        ui.notify(_("Copied"))
+
+    def _switched(self, event: ValueChangeEventArguments) -> None:
+        if self._reverting:
+            return
+        wanted = bool(event.value)
+        try:
+            version = set_enabled(
+                self.editor.scope,
+                self.service_id,
+                wanted,
+                version=self.editor.versions.get(self.service_id),
+            )
+        except ServiceFormError as error:
+            self._revert_switch(not wanted)
+            self.show_problems(error.problems)
+            ui.notify(
+                _("Complete the settings of {service} before switching it on.").format(
+                    service=self.title
+                ),
+                type="warning",
+                multi_line=True,
+            )
+            return
+        except (NotAnAdministratorError, StaleEditError) as error:
+            self._revert_switch(not wanted)
+            report_action_error(error)
+            return
+        self.editor.versions[self.service_id] = version
+        self.show_problems({})
+        message = _("{service} is switched on.") if wanted else _("{service} is switched off.")
+        ui.notify(message.format(service=self.title), type="positive")
+
+    def _revert_switch(self, value: bool) -> None:
+        self._reverting = True
+        try:
+            self.switch.set_value(value)
+        finally:
+            self._reverting = False
+
+    def _move(self, offset: int) -> None:
+        self.editor.move(self, offset)
+
+    def _save(self) -> None:
+        changes = ServiceChanges(
+            settings={key: element.value or "" for key, element in self.inputs.items()},
+            secrets={key: element.value or "" for key, element in self.secret_inputs.items()},
+            endpoints={key: element.value or "" for key, element in self.endpoint_inputs.items()},
+            name=(self.name_input.value or "") if self.view.removable else None,
+        )
+        try:
+            view = save_service(
+                self.editor.scope,
+                self.service_id,
+                changes,
+                version=self.editor.versions.get(self.service_id),
+            )
+        except ServiceFormError as error:
+            self.show_problems(error.problems)
+            ui.notify(_("Not saved: see the messages next to the fields."), type="warning")
+            return
+        except (NotAnAdministratorError, StaleEditError) as error:
+            report_action_error(error)
+            return
+        first_save = self.editor.versions.get(self.service_id) is None
+        self.view = view
+        self.editor.versions[self.service_id] = view.version
+        if first_save:
+            self.editor.stored_now(self)
+        saved_text = _("saved: type a new value to replace it")
+        for setting in view.fields:
+            if not setting.secret:
+                continue
+            element = self.secret_inputs[setting.key]
+            element.set_value("")  # first: later updates of the element carry no secret
+            if setting.saved:
+                element.props(f'placeholder="{escape(saved_text)}"')
+            else:
+                element.props(remove="placeholder")
+            self.saved_badges[setting.key].set_visibility(setting.saved)
+        if view.removable:
+            self.title = _(view.title)
+            self.heading.set_text(self.title)
+        self.try_button.set_enabled(view.configured)
+        self.try_hint.set_visibility(not view.configured)
+        self.show_problems({})
+        ui.notify(_("{service}: saved.").format(service=self.title), type="positive")
+
+    def _confirm_removal(self) -> None:
+        with ui.dialog() as dialog, ui.card():
+            ui.label(_("Remove {service} and its settings?").format(service=self.title))
+            with ui.row().classes("gap-2 justify-end w-full"):
+                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
+
+                def confirmed() -> None:
+                    dialog.close()
+                    self._remove()
+
+                ui.button(_("Remove"), on_click=confirmed).props("color=negative").mark(
+                    f"confirm-remove-{self.service_id}"
+                )
+        dialog.on("hide", dialog.delete)
+        dialog.open()
+
+    def _remove(self) -> None:
+        try:
+            remove_service(
+                self.editor.scope,
+                self.service_id,
+                version=self.editor.versions.get(self.service_id),
+            )
+        except (NotAnAdministratorError, StaleEditError) as error:
+            report_action_error(error)
+            return
+        self.editor.forget(self)
+        ui.notify(_("{service} is removed.").format(service=self.title), type="positive")
+
+
+class ServicesEditor:
+    """The list of one scope's services, in the order of the sign-in buttons."""
+
+    def __init__(self, scope: str, site_id: str | None) -> None:
+        self.scope = scope
+        self.site_id = site_id
+        self.csrf = csrf_token()  # read while drawing: events see no cookie
+        self.versions: dict[str, int | None] = {}
+        self.cards: list[_ServiceCard] = []
+
+    def draw(self) -> None:
+        with ui.column().classes("w-full gap-3").mark("services-list") as self.container:
+            for view in scope_services(self.scope):
+                self._add_card(view)
+        self._draw_add_form()
+
+    def _add_card(self, view: ServiceView) -> _ServiceCard:
+        self.versions[view.service_id] = view.version
+        with self.container:
+            card = _ServiceCard(self, view)
+        self.cards.append(card)
+        return card
+
+    @property
+    def order(self) -> list[str]:
+        return [card.service_id for card in self.cards]
+
+    def move(self, card: _ServiceCard, offset: int) -> None:
+        here = self.cards.index(card)
+        there = here + offset
+        if not 0 <= there < len(self.cards):
+            return
+        try:
+            changed = move_service(
+                self.scope,
+                card.service_id,
+                offset,
+                shown_order=self.order,
+                versions=dict(self.versions),
+            )
+        except (NotAnAdministratorError, StaleEditError) as error:
+            report_action_error(error)
+            return
+        self.versions.update(changed)
+        self.cards[here], self.cards[there] = self.cards[there], self.cards[here]
+        card.card.move(target_index=there)
+        ui.notify(
+            _("{service} moved to place {place}.").format(service=card.title, place=there + 1)
+        )
+
+    def stored_now(self, card: _ServiceCard) -> None:
+        """A service saved for the first time is stored after the others: show it there."""
+        self.cards.remove(card)
+        place = sum(1 for other in self.cards if self.versions.get(other.service_id) is not None)
+        self.cards.insert(place, card)
+        card.card.move(target_index=place)
+
+    def forget(self, card: _ServiceCard) -> None:
+        self.cards.remove(card)
+        self.versions.pop(card.service_id, None)
+        self.container.remove(card.card)
+
+    def _draw_add_form(self) -> None:
+        with (
+            ui.expansion(_("Add an OpenID Connect service"), icon="add")
+            .classes("w-full")
+            .mark("add-service")
+        ):
+            ui.label(
+                _(
+                    "Any provider that speaks OpenID Connect, under an id and a name of your "
+                    "choice. The id becomes part of its redirect URI."
+                )
+            ).classes("text-sm text-gray-600")
+            service_id = (
+                ui.input(_("Service ID"))
+                .props(f'outlined dense maxlength=50 hint="{escape(_("For example: staff-sso"))}"')
+                .classes("w-full")
+                .mark("add-service-id")
+            )
+            id_problem = _ProblemLabel("problem-add-service_id")
+            name = (
+                ui.input(_("Display name"))
+                .props("outlined dense maxlength=100")
+                .classes("w-full")
+                .mark("add-service-name")
+            )
+            name_problem = _ProblemLabel("problem-add-name")
+
+            def add() -> None:
+                try:
+                    view = add_service(self.scope, service_id.value or "", name.value or "")
+                except ServiceFormError as error:
+                    id_problem.show(error.problems.get("service_id"))
+                    name_problem.show(error.problems.get("name"))
+                    return
+                except (NotAnAdministratorError, StaleEditError) as error:
+                    report_action_error(error)
+                    return
+                id_problem.show(None)
+                name_problem.show(None)
+                service_id.set_value("")
+                name.set_value("")
+                card = self._add_card(view)
+                self.stored_now(card)
+                card.expansion.open()
+                ui.notify(
+                    _("{service} is added, switched off until its settings are complete.").format(
+                        service=view.name
+                    ),
+                    type="positive",
+                    multi_line=True,
+                )
+
+            ui.button(_("Add"), on_click=add).props("color=primary").mark("add-service-submit")
+
+
+def draw_services_editor(scope: str, *, site_id: str | None) -> ServicesEditor:
+    """Draw a scope's services editor here; ``site_id`` for a site's own scope (sent with
+    "Try it"), None for the common one."""
+    editor = ServicesEditor(scope, site_id)
+    editor.draw()
+    return editor

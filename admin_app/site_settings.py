@@ -1,0 +1,240 @@
+"""The sites editor's use cases: list, create, change and delete sites.
+
+The rules are the configuration import's (``config_file``): an id of lower-case letters,
+digits or _ ("common" is the name of the shared scope), valid host names that belong to
+one site only, and exactly one default site, so making a site the default takes that from
+the others. Deleting a site deletes its own service settings; the default site cannot be
+deleted. Every change is an audited administrator action that claims the version the
+form showed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from admin_app.admin_access import acting_administrator, administrator_action
+from admin_app.config_file import HOST_NAME, SITE_ID
+from admin_app.i18n import N_
+from admin_app.service_settings import FieldProblem
+from models.db import session_scope
+from models.services import COMMON, remove_scope
+from models.sites import host_names_of, list_sites
+from models.tables import Site
+from models.versions import StaleEditError, claim
+
+NAME_LIMIT = 100
+HOST_NAMES_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class SiteView:
+    id: str
+    name: str
+    host_names: tuple[str, ...]
+    is_default: bool
+    individual_settings: bool
+    version: int
+
+
+@dataclass(frozen=True)
+class SiteForm:
+    """What the site form sends: host names as typed (one per line, or separated by
+    spaces or commas)."""
+
+    name: str
+    host_names: str
+    is_default: bool
+
+
+class SiteFormError(Exception):
+    """The form cannot be saved; ``problems`` maps a field (``id``, ``name``,
+    ``host_names``, ``default``, or "" for the whole form) to what is wrong."""
+
+    def __init__(self, problems: Mapping[str, list[FieldProblem]]) -> None:
+        super().__init__("; ".join(f"{k}: {p.text()}" for k, ps in problems.items() for p in ps))
+        self.problems = dict(problems)
+
+
+def _as_view(site: Site) -> SiteView:
+    return SiteView(
+        id=site.id,
+        name=site.name,
+        host_names=tuple(host_names_of(site)),
+        is_default=site.is_default,
+        individual_settings=site.individual_settings,
+        version=site.version,
+    )
+
+
+def list_site_views() -> list[SiteView]:
+    with session_scope() as session:
+        return [_as_view(site) for site in list_sites(session)]
+
+
+def site_view(site_id: str) -> SiteView | None:
+    with session_scope() as session:
+        site = session.get(Site, site_id)
+        return _as_view(site) if site is not None else None
+
+
+def parse_host_names(text: str) -> list[str]:
+    """Host names as typed, lower-cased, each once, in their order."""
+    names: list[str] = []
+    for name in re.split(r"[\s,]+", text.lower()):
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.found: dict[str, list[FieldProblem]] = {}
+
+    def add(self, where: str, message: str, **params: object) -> None:
+        self.found.setdefault(where, []).append(FieldProblem(message, dict(params)))
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise SiteFormError(self.found)
+
+
+def _check_form(
+    session: Session, site_id: str, form: SiteForm, problems: _Problems
+) -> tuple[str, list[str]]:
+    name = form.name.strip()
+    if not name:
+        problems.add("name", N_("required"))
+    elif len(name) > NAME_LIMIT:
+        problems.add("name", N_("at most {limit} characters"), limit=NAME_LIMIT)
+    hosts = parse_host_names(form.host_names)
+    owners = {
+        host: other.id
+        for other in list_sites(session)
+        if other.id != site_id
+        for host in host_names_of(other)
+    }
+    for host in hosts:
+        if not HOST_NAME.fullmatch(host):
+            problems.add("host_names", N_("'{value}' is not a host name"), value=host)
+        elif host in owners:
+            problems.add(
+                "host_names",
+                N_("'{value}' belongs to site '{site}' too"),
+                value=host,
+                site=owners[host],
+            )
+    if len(" ".join(hosts)) > HOST_NAMES_LIMIT:
+        problems.add("host_names", N_("at most {limit} characters"), limit=HOST_NAMES_LIMIT)
+    return name, hosts
+
+
+def _take_default_from_others(session: Session, site_id: str) -> list[str]:
+    """Make every other site not the default (their versions raised); returns their ids."""
+    taken = []
+    for other in list_sites(session):
+        if other.id != site_id and other.is_default:
+            claim(session, other, expected=other.version)
+            other.is_default = False
+            session.add(other)
+            taken.append(other.id)
+    return taken
+
+
+def create_site(site_id: str, form: SiteForm) -> SiteView:
+    """Raises NotAnAdministratorError or SiteFormError (nothing created)."""
+    acting_administrator()
+    site_id = site_id.strip()
+    problems = _Problems()
+    if not site_id:
+        problems.add("id", N_("required"))
+    elif site_id == COMMON:
+        problems.add("id", N_("'{value}' is reserved"), value=site_id)
+    elif not SITE_ID.fullmatch(site_id):
+        problems.add("id", N_("use 1 to 20 lower-case letters, digits or _"))
+    with session_scope() as session:
+        if "id" not in problems.found and session.get(Site, site_id) is not None:
+            problems.add("id", N_("'{value}' is taken"), value=site_id)
+        name, hosts = _check_form(session, site_id, form, problems)
+    problems.raise_any()
+    details: dict[str, object] = {"name": name, "host_names": hosts, "default": form.is_default}
+    with administrator_action("site.create", site_id, details) as session:
+        if session.get(Site, site_id) is not None:
+            raise StaleEditError  # created by someone else a moment ago
+        if form.is_default:
+            _take_default_from_others(session, site_id)
+        site = Site(id=site_id, name=name, host_names=" ".join(hosts), is_default=form.is_default)
+        session.add(site)
+        session.flush()
+        return _as_view(site)
+
+
+def update_site(site_id: str, form: SiteForm, *, version: int) -> SiteView:
+    """Raises NotAnAdministratorError, StaleEditError or SiteFormError (nothing saved)."""
+    acting_administrator()
+    problems = _Problems()
+    with session_scope() as session:
+        site = session.get(Site, site_id)
+        if site is None or site.version != version:
+            raise StaleEditError
+        name, hosts = _check_form(session, site_id, form, problems)
+        if site.is_default and not form.is_default:
+            problems.add(
+                "default",
+                N_("One site must be the default: make another site the default instead."),
+            )
+        before = _as_view(site)
+    problems.raise_any()
+    changed = [
+        label
+        for label, differs in (
+            ("name", before.name != name),
+            ("host_names", list(before.host_names) != hosts),
+            ("default", before.is_default != form.is_default),
+        )
+        if differs
+    ]
+    details: dict[str, object] = {"changed": changed}
+    with administrator_action("site.update", site_id, details) as session:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise StaleEditError
+        claim(session, site, expected=version)
+        if form.is_default and not site.is_default:
+            _take_default_from_others(session, site_id)
+        site.name = name
+        site.host_names = " ".join(hosts)
+        site.is_default = form.is_default
+        session.add(site)
+        session.flush()
+        return _as_view(site)
+
+
+def delete_site(site_id: str, *, version: int) -> None:
+    """Delete a site that is not the default, and its own service settings."""
+    with administrator_action("site.delete", site_id) as session:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise StaleEditError
+        claim(session, site, expected=version)
+        if site.is_default:
+            raise SiteFormError({"": [FieldProblem(N_("The default site cannot be deleted."))]})
+        remove_scope(session, site_id)
+        session.delete(site)
+
+
+def set_individual_settings(site_id: str, on: bool, *, version: int) -> int:
+    """Switch a site between the common services and its own; returns the new version.
+    The site's own settings are kept while switched off, for when it is switched on again."""
+    with administrator_action("site.individual_settings", site_id, {"on": on}) as session:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise StaleEditError
+        claim(session, site, expected=version)
+        site.individual_settings = on
+        session.add(site)
+        session.flush()
+        return site.version

@@ -1,0 +1,231 @@
+"""The services and sites editors in Chromium against the real app: what an administrator
+sets is what visitors get at once, secrets never come back, and "Try it" creates nobody."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, Response, WebSocket, expect
+
+from tests.e2e.app_server import AppServer, make_app_server
+from tests.e2e.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
+from tests.e2e.test_first_run import sign_in
+from tests.e2e.test_social_sign_in import sign_in_at_provider
+
+ADMIN = "root"
+ADMIN_PASSWORD = "a long admin password"
+OK_SECRET = "ok-Secret-Key-0123456789abcdef"
+
+
+def create_admin(app: AppServer) -> None:
+    created = app.cli(
+        "user",
+        "create",
+        "--login",
+        ADMIN,
+        "--email",
+        "root@example.org",
+        "--admin",
+        "--password-stdin",
+        stdin=ADMIN_PASSWORD + "\n",
+    )
+    assert created.returncode == 0, created.stderr
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[AppServer]:
+    server = make_app_server(tmp_path)
+    server.start()
+    create_admin(server)
+    yield server
+    server.stop()
+
+
+def admin_page(browser: Browser, app: AppServer, path: str = "/admin/services") -> Page:
+    page = browser.new_page()
+    sign_in(page, app.base_url, ADMIN, ADMIN_PASSWORD, next_path=path)
+    expect(page).to_have_url(f"{app.base_url}{path}")
+    return page
+
+
+def service_card(page: Page, service_id: str) -> Locator:
+    card = page.get_by_test_id(f"service-{service_id}")
+    expect(card).to_be_visible()
+    return card
+
+
+def open_form(card: Locator) -> None:
+    header = card.get_by_role("button", name="Settings and help")
+    if header.get_attribute("aria-expanded") != "true":
+        header.click()
+    expect(header).to_have_attribute("aria-expanded", "true")
+
+
+def save(page: Page, card: Locator, title: str) -> None:
+    card.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text(f"{title}: saved.")).to_be_visible()
+
+
+def switch_on(page: Page, card: Locator, title: str) -> None:
+    card.get_by_role("switch", name=f"{title} enabled").click()
+    expect(page.get_by_text(f"{title} is switched on.")).to_be_visible()
+
+
+def configure_odnoklassniki(page: Page) -> None:
+    card = service_card(page, "odnoklassniki")
+    open_form(card)
+    card.get_by_label("Application ID").fill("512000000000")
+    card.get_by_label("Application public key").fill("CBAPUBLICKEY")
+    card.get_by_label("Application secret key").fill(OK_SECRET)
+    save(page, card, "Odnoklassniki")
+    switch_on(page, card, "Odnoklassniki")
+
+
+def configure_client_credentials(page: Page, service_id: str, title: str) -> None:
+    card = service_card(page, service_id)
+    open_form(card)
+    card.get_by_label("Client ID").fill(f"{service_id}-client")
+    card.get_by_label("Client secret").fill(f"{service_id}-secret")
+    save(page, card, title)
+    switch_on(page, card, title)
+
+
+def sign_in_buttons(browser: Browser, login_url: str) -> list[str]:
+    """The services whose buttons an anonymous visitor sees, in order."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(login_url)
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    hrefs = page.locator("a[href^='/oauth/']").evaluate_all(
+        "links => links.map(link => link.getAttribute('href'))"
+    )
+    context.close()
+    return [href.split("/")[2] for href in hrefs]
+
+
+def test_enable_and_reorder_and_the_sign_in_page_follows(browser: Browser, app: AppServer) -> None:
+    page = admin_page(browser, app)
+    configure_odnoklassniki(page)
+    configure_client_credentials(page, "yandex", "Yandex")
+    assert sign_in_buttons(browser, f"{app.base_url}/login") == ["odnoklassniki", "yandex"]
+    page.get_by_role("button", name="Move Yandex up").click()
+    expect(page.get_by_text("Yandex moved to place 1.")).to_be_visible()
+    assert sign_in_buttons(browser, f"{app.base_url}/login") == ["yandex", "odnoklassniki"]
+    page.reload()  # the editor shows the stored order
+    cards = page.locator("[data-testid^='service-']")
+    expect(cards.nth(0)).to_have_attribute("data-testid", "service-yandex")
+    expect(cards.nth(1)).to_have_attribute("data-testid", "service-odnoklassniki")
+    # switched off: gone from the sign-in page at the next request
+    service_card(page, "odnoklassniki").get_by_role("switch", name="Odnoklassniki enabled").click()
+    expect(page.get_by_text("Odnoklassniki is switched off.")).to_be_visible()
+    assert sign_in_buttons(browser, f"{app.base_url}/login") == ["yandex"]
+    page.close()
+
+
+def test_a_site_with_individual_settings_offers_its_own_list(
+    browser: Browser, app: AppServer
+) -> None:
+    page = admin_page(browser, app)
+    configure_client_credentials(page, "yandex", "Yandex")  # the common list
+    page.goto(f"{app.base_url}/admin/sites")
+    page.get_by_text("New site").click()
+    page.get_by_label("Site ID").fill("local")
+    page.get_by_label("Name", exact=True).fill("Local site")
+    page.get_by_label("Host names").fill("localhost")
+    page.get_by_role("button", name="Create site").click()
+    expect(page).to_have_url(f"{app.base_url}/admin/sites/local")
+    page.get_by_role("switch", name="Apply individual settings for this site").click()
+    expect(page.get_by_text("This site now has services of its own.")).to_be_visible()
+    card = service_card(page, "google")
+    open_form(card)
+    redirect = card.get_by_label("Redirect URI", exact=True)
+    expect(redirect).to_have_value(f"http://localhost:{app.port}/oauth/google/callback")
+    configure_client_credentials(page, "google", "Google")
+    page.close()
+    assert sign_in_buttons(browser, f"http://127.0.0.1:{app.port}/login") == ["yandex"]
+    assert sign_in_buttons(browser, f"http://localhost:{app.port}/login") == ["google"]
+
+
+def test_a_secret_never_comes_back_to_the_browser(browser: Browser, app: AppServer) -> None:
+    received: list[str] = []
+
+    def on_websocket(socket: WebSocket) -> None:
+        socket.on("framereceived", lambda payload: received.append(str(payload)))
+
+    def on_response(response: Response) -> None:  # socket.io's polling, should it be used
+        if "socket.io" in response.url:
+            with contextlib.suppress(Exception):  # a body that is gone held nothing of ours
+                received.append(response.text())
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.on("websocket", on_websocket)
+    page.on("response", on_response)
+    sign_in(page, app.base_url, ADMIN, ADMIN_PASSWORD, next_path="/admin/services")
+    expect(page).to_have_url(f"{app.base_url}/admin/services")
+    configure_odnoklassniki(page)  # typed, saved, switched on
+    card = service_card(page, "odnoklassniki")
+    expect(card.get_by_text("saved", exact=True)).to_be_visible()
+    expect(card.get_by_label("Application secret key")).to_have_value("")
+    card.get_by_label("Application public key").fill("CBACHANGED")  # saved again: kept
+    save(page, card, "Odnoklassniki")
+    assert received, "no websocket traffic was seen"
+    assert OK_SECRET not in page.content()
+    page.reload()
+    card = service_card(page, "odnoklassniki")
+    open_form(card)
+    expect(card.get_by_label("Application secret key")).to_have_value("")
+    expect(card.get_by_text("saved", exact=True)).to_be_visible()
+    assert OK_SECRET not in page.content()
+    assert not [frame for frame in received if OK_SECRET in frame]
+    context.close()
+    exported = app.cli("config", "export", "--with-secrets")
+    assert exported.returncode == 0, exported.stderr
+    assert OK_SECRET in exported.stdout  # it was stored all along
+
+
+def test_try_it_shows_the_profile_and_creates_nobody(
+    browser: Browser, tmp_path: Path, oidc_provider_factory: Callable[..., OidcProvider]
+) -> None:
+    app = make_app_server(tmp_path)
+    idp = oidc_provider_factory([f"{app.base_url}/oauth/staff/callback"])
+    app.start()
+    try:
+        create_admin(app)
+        context = browser.new_context()
+        page = context.new_page()
+        sign_in(page, app.base_url, ADMIN, ADMIN_PASSWORD, next_path="/admin/services")
+        expect(page).to_have_url(f"{app.base_url}/admin/services")
+        page.get_by_text("Add an OpenID Connect service").click()
+        page.get_by_label("Service ID").fill("staff")
+        page.get_by_label("Display name").fill("Staff sign-in")
+        page.get_by_role("button", name="Add", exact=True).click()
+        card = service_card(page, "staff")
+        expect(card.get_by_label("Redirect URI", exact=True)).to_have_value(
+            f"{app.base_url}/oauth/staff/callback"
+        )
+        card.get_by_label("Client ID").fill(DEFAULT_CLIENT_ID)
+        card.get_by_label("Client secret").fill(DEFAULT_CLIENT_SECRET)
+        card.get_by_text("Advanced", exact=True).click()
+        card.get_by_label("Issuer URL").fill(idp.issuer)
+        save(page, card, "Staff sign-in")
+        # switched off, yet it can be tried
+        expect(card.get_by_role("switch", name="Staff sign-in enabled")).not_to_be_checked()
+        with context.expect_page() as opened:
+            card.get_by_role("button", name="Try signing in with Staff sign-in").click()
+        tab = opened.value
+        sign_in_at_provider(tab, "alice")
+        expect(tab).to_have_url(f"{app.base_url}/admin/services/tried")
+        expect(tab.get_by_text("alice@example.org")).to_be_visible()
+        expect(tab.get_by_text("nobody was signed in, registered or linked")).to_be_visible()
+        tab.reload()  # shown once
+        expect(tab.get_by_text("Nothing to show")).to_be_visible()
+        context.close()
+        users = json.loads(app.cli("user", "list", "--json").stdout)
+        assert [user["login"] for user in users] == [ADMIN]
+    finally:
+        app.stop()
