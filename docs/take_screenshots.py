@@ -48,8 +48,13 @@ def main() -> None:
                     page.locator("input[name=password]").fill(PASSWORD)
                     page.keyboard.press("Enter")
                     page.wait_for_url("**/admin")
+                    page.locator("canvas").first.wait_for()  # the chart drawn: all is there
                     page.wait_for_timeout(500)
-                    page.screenshot(path=OUT / f"admin-overview-{suffix}.png")
+                    page.screenshot(path=OUT / f"admin-overview-{suffix}.png", full_page=True)
+                    page.goto(f"{server.base_url}/admin/services")
+                    page.get_by_text("OpenID Connect").first.wait_for()
+                    page.wait_for_timeout(500)
+                    page.screenshot(path=OUT / f"admin-services-{suffix}.png", full_page=True)
                     page.close()
                 browser.close()
         finally:
