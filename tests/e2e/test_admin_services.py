@@ -52,6 +52,13 @@ def admin_page(browser: Browser, app: AppServer, path: str = "/admin/services") 
     return page
 
 
+def activate(control: Locator) -> None:
+    """Press Enter on a control: every control is reachable from the keyboard, and a key
+    press cannot land on a notification that slides over the control meanwhile (as a
+    mouse click can: the click is then lost)."""
+    control.press("Enter")
+
+
 def service_card(page: Page, service_id: str) -> Locator:
     card = page.get_by_test_id(f"service-{service_id}")
     expect(card).to_be_visible()
@@ -61,17 +68,17 @@ def service_card(page: Page, service_id: str) -> Locator:
 def open_form(card: Locator) -> None:
     header = card.get_by_role("button", name="Settings and help")
     if header.get_attribute("aria-expanded") != "true":
-        header.click()
+        activate(header)
     expect(header).to_have_attribute("aria-expanded", "true")
 
 
 def save(page: Page, card: Locator, title: str) -> None:
-    card.get_by_role("button", name="Save", exact=True).click()
+    activate(card.get_by_role("button", name="Save", exact=True))
     expect(page.get_by_text(f"{title}: saved.")).to_be_visible()
 
 
 def switch_on(page: Page, card: Locator, title: str) -> None:
-    card.get_by_role("switch", name=f"{title} enabled").click()
+    activate(card.get_by_role("switch", name=f"{title} enabled"))
     expect(page.get_by_text(f"{title} is switched on.")).to_be_visible()
 
 
@@ -112,7 +119,7 @@ def test_enable_and_reorder_and_the_sign_in_page_follows(browser: Browser, app: 
     configure_odnoklassniki(page)
     configure_client_credentials(page, "yandex", "Yandex")
     assert sign_in_buttons(browser, f"{app.base_url}/login") == ["odnoklassniki", "yandex"]
-    page.get_by_role("button", name="Move Yandex up").click()
+    activate(page.get_by_role("button", name="Move Yandex up"))
     expect(page.get_by_text("Yandex moved to place 1.")).to_be_visible()
     assert sign_in_buttons(browser, f"{app.base_url}/login") == ["yandex", "odnoklassniki"]
     page.reload()  # the editor shows the stored order
@@ -120,7 +127,9 @@ def test_enable_and_reorder_and_the_sign_in_page_follows(browser: Browser, app: 
     expect(cards.nth(0)).to_have_attribute("data-testid", "service-yandex")
     expect(cards.nth(1)).to_have_attribute("data-testid", "service-odnoklassniki")
     # switched off: gone from the sign-in page at the next request
-    service_card(page, "odnoklassniki").get_by_role("switch", name="Odnoklassniki enabled").click()
+    activate(
+        service_card(page, "odnoklassniki").get_by_role("switch", name="Odnoklassniki enabled")
+    )
     expect(page.get_by_text("Odnoklassniki is switched off.")).to_be_visible()
     assert sign_in_buttons(browser, f"{app.base_url}/login") == ["yandex"]
     page.close()
@@ -132,13 +141,13 @@ def test_a_site_with_individual_settings_offers_its_own_list(
     page = admin_page(browser, app)
     configure_client_credentials(page, "yandex", "Yandex")  # the common list
     page.goto(f"{app.base_url}/admin/sites")
-    page.get_by_text("New site").click()
+    activate(page.get_by_role("button", name="New site"))
     page.get_by_label("Site ID").fill("local")
     page.get_by_label("Name", exact=True).fill("Local site")
     page.get_by_label("Host names").fill("localhost")
-    page.get_by_role("button", name="Create site").click()
+    activate(page.get_by_role("button", name="Create site"))
     expect(page).to_have_url(f"{app.base_url}/admin/sites/local")
-    page.get_by_role("switch", name="Apply individual settings for this site").click()
+    activate(page.get_by_role("switch", name="Apply individual settings for this site"))
     expect(page.get_by_text("This site now has services of its own.")).to_be_visible()
     card = service_card(page, "google")
     open_form(card)
@@ -200,23 +209,23 @@ def test_try_it_shows_the_profile_and_creates_nobody(
         page = context.new_page()
         sign_in(page, app.base_url, ADMIN, ADMIN_PASSWORD, next_path="/admin/services")
         expect(page).to_have_url(f"{app.base_url}/admin/services")
-        page.get_by_text("Add an OpenID Connect service").click()
+        activate(page.get_by_role("button", name="Add an OpenID Connect service"))
         page.get_by_label("Service ID").fill("staff")
         page.get_by_label("Display name").fill("Staff sign-in")
-        page.get_by_role("button", name="Add", exact=True).click()
+        activate(page.get_by_role("button", name="Add", exact=True))
         card = service_card(page, "staff")
         expect(card.get_by_label("Redirect URI", exact=True)).to_have_value(
             f"{app.base_url}/oauth/staff/callback"
         )
         card.get_by_label("Client ID").fill(DEFAULT_CLIENT_ID)
         card.get_by_label("Client secret").fill(DEFAULT_CLIENT_SECRET)
-        card.get_by_text("Advanced", exact=True).click()
+        activate(card.get_by_role("button", name="Advanced"))
         card.get_by_label("Issuer URL").fill(idp.issuer)
         save(page, card, "Staff sign-in")
         # switched off, yet it can be tried
         expect(card.get_by_role("switch", name="Staff sign-in enabled")).not_to_be_checked()
         with context.expect_page() as opened:
-            card.get_by_role("button", name="Try signing in with Staff sign-in").click()
+            activate(card.get_by_role("button", name="Try signing in with Staff sign-in"))
         tab = opened.value
         sign_in_at_provider(tab, "alice")
         expect(tab).to_have_url(f"{app.base_url}/admin/services/tried")
