@@ -5,7 +5,6 @@ individual settings."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from html import escape
 from urllib.parse import quote
 
 from fastapi import Request
@@ -18,7 +17,7 @@ from admin_app.admin_access import NotAnAdministratorError
 from admin_app.i18n import N_, _
 from admin_app.pages.admin_frame import add_admin_area, admin_frame, report_action_error
 from admin_app.pages.guards import administrator
-from admin_app.pages.service_editor import draw_services_editor
+from admin_app.pages.service_editor import attributes, draw_services_editor
 from admin_app.service_settings import FieldProblem
 from admin_app.site_settings import (
     SiteForm,
@@ -65,8 +64,11 @@ class _SiteFields:
         self.problems = {"name": _Problem("problem-name")}
         hint = _("One per line (or separated by spaces), e.g. shop.example.org")
         self.host_names = (
-            ui.textarea(_("Host names"), value="\n".join(view.host_names) if view else "")
-            .props(f'outlined dense autogrow hint="{escape(hint)}"')
+            attributes(
+                ui.textarea(_("Host names"), value="\n".join(view.host_names) if view else ""),
+                {"hint": hint},
+            )
+            .props("outlined dense autogrow")
             .classes("w-full")
             .mark("site-host-names")
         )
@@ -95,9 +97,8 @@ def _site_list() -> None:
     with ui.column().classes("w-full gap-2").mark("site-list"):
         for site in sites:
             with (
-                ui.card()
+                attributes(ui.card(), {"data-testid": f"site-{site.id}"})
                 .classes("w-full")
-                .props(f'data-testid="site-{escape(site.id)}"')
                 .mark(f"site-{site.id}")
             ):
                 with ui.row().classes("items-center gap-2 flex-wrap w-full"):
@@ -115,12 +116,11 @@ def _site_list() -> None:
 def _new_site_form() -> None:
     with ui.expansion(_("New site"), icon="add").classes("w-full").mark("new-site"):
         site_id = (
-            ui.input(_("Site ID"))
-            .props(
-                'outlined dense maxlength=20 hint="'
-                + escape(_("1 to 20 lower-case letters, digits or _; cannot be changed later"))
-                + '"'
+            attributes(
+                ui.input(_("Site ID")),
+                {"hint": _("1 to 20 lower-case letters, digits or _; cannot be changed later")},
             )
+            .props("outlined dense maxlength=20")
             .classes("w-full")
             .mark("site-id")
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from html import escape
+from typing import TypeVar
 from urllib.parse import quote
 
 from nicegui import ui
@@ -47,6 +48,15 @@ ENDPOINT_LABELS = {
     "api_url": N_("Profile URL"),
 }
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')]+")
+
+ElementT = TypeVar("ElementT", bound=ui.element)
+
+
+def attributes(element: ElementT, values: Mapping[str, str]) -> ElementT:
+    """Set props (HTML attributes) from data rather than from a props string, so that a
+    quote or an ampersand in a name or hint stays exactly as typed."""
+    element.props.update(values)
+    return element
 
 
 def help_html(text: str) -> str:
@@ -106,9 +116,8 @@ class _ServiceCard:
         view = self.view
         sid = view.service_id
         with (
-            ui.card()
+            attributes(ui.card(), {"data-testid": f"service-{sid}"})
             .classes("w-full gap-2")
-            .props(f'data-testid="service-{sid}"')
             .mark(f"service-{sid}") as card
         ):
             with ui.row().classes("w-full items-center gap-2 flex-wrap"):
@@ -117,11 +126,10 @@ class _ServiceCard:
                 if view.name:
                     ui.label(_(view.provider_title)).classes("text-sm text-gray-600")
                 ui.space()
-                self.switch = (
-                    ui.switch(_("Enabled"), value=view.enabled, on_change=self._switched)
-                    .props(f'aria-label="{escape(self._switch_label())}"')
-                    .mark(f"switch-{sid}")
-                )
+                self.switch = attributes(
+                    ui.switch(_("Enabled"), value=view.enabled, on_change=self._switched),
+                    {"aria-label": self._switch_label()},
+                ).mark(f"switch-{sid}")
                 with ui.row().classes("gap-1"):
                     self._arrow("arrow_upward", _("Move {service} up"), -1, f"up-{sid}")
                     self._arrow("arrow_downward", _("Move {service} down"), 1, f"down-{sid}")
@@ -135,12 +143,9 @@ class _ServiceCard:
 
     def _arrow(self, icon: str, label: str, offset: int, marker: str) -> None:
         text = label.format(service=self.title)
-        (
-            ui.button(icon=icon, on_click=lambda: self._move(offset))
-            .props(f'flat round dense aria-label="{escape(text)}"')
-            .tooltip(text)
-            .mark(marker)
-        )
+        attributes(
+            ui.button(icon=icon, on_click=lambda: self._move(offset)), {"aria-label": text}
+        ).props("flat round dense").tooltip(text).mark(marker)
 
     def _draw_form(self) -> None:
         view = self.view
@@ -154,9 +159,10 @@ class _ServiceCard:
                     "readonly outlined dense"
                 ).classes("grow min-w-0").mark(f"redirect-{sid}")
                 copy = _("Copy the redirect URI")
-                ui.button(icon="content_copy", on_click=self._copy_redirect_uri).props(
-                    f'flat round aria-label="{escape(copy)}"'
-                ).tooltip(copy).mark(f"copy-{sid}")
+                attributes(
+                    ui.button(icon="content_copy", on_click=self._copy_redirect_uri),
+                    {"aria-label": copy},
+                ).props("flat round").tooltip(copy).mark(f"copy-{sid}")
             if view.removable:
                 self.name_input = (
                     ui.input(_("Display name"), value=view.name)
@@ -179,9 +185,11 @@ class _ServiceCard:
                 ).classes("text-sm text-gray-600")
                 for endpoint in view.endpoints:
                     label = _(ENDPOINT_LABELS.get(endpoint.key, endpoint.key))
+                    endpoint_input = ui.input(label, value=endpoint.value)
+                    if endpoint.default:
+                        attributes(endpoint_input, {"placeholder": endpoint.default})
                     self.endpoint_inputs[endpoint.key] = (
-                        ui.input(label, value=endpoint.value)
-                        .props(f'outlined dense placeholder="{escape(endpoint.default)}"')
+                        endpoint_input.props("outlined dense")
                         .classes("w-full")
                         .mark(f"endpoint-{sid}-{endpoint.key}")
                     )
@@ -207,21 +215,21 @@ class _ServiceCard:
         label = _(setting.label)
         if not setting.required:
             label = _("{label} (optional)").format(label=label)
-        props = "outlined dense"
+        extra: dict[str, str] = {}
         if setting.hint:
-            props += f' hint="{escape(_(setting.hint))}"'
+            extra["hint"] = _(setting.hint)
+        element: ui.input | ui.textarea
         if setting.secret:
-            saved_text = _("saved: type a new value to replace it")
-            props += ' autocomplete="new-password"'
+            extra["autocomplete"] = "new-password"
             if setting.saved:
-                props += f' placeholder="{escape(saved_text)}"'
+                extra["placeholder"] = _("saved: type a new value to replace it")
             with ui.row().classes("w-full items-start gap-2 no-wrap"):
-                element: ui.input | ui.textarea
                 if setting.multiline:
                     element = ui.textarea(label, value="")
                 else:
                     element = ui.input(label, value="", password=True)
-                element.props(props).classes("grow min-w-0").mark(f"field-{sid}-{key}")
+                attributes(element, extra).props("outlined dense").classes("grow min-w-0")
+                element.mark(f"field-{sid}-{key}")
                 badge = ui.badge(_("saved"), color="positive").classes("mt-3")
                 badge.mark(f"saved-{sid}-{key}")
                 badge.set_visibility(setting.saved)
@@ -229,32 +237,30 @@ class _ServiceCard:
             self.saved_badges[key] = badge
         else:
             if setting.default:
-                props += f' placeholder="{escape(setting.default)}"'
+                extra["placeholder"] = setting.default
             if setting.multiline:
                 element = ui.textarea(label, value=setting.value)
             else:
                 element = ui.input(label, value=setting.value)
-            element.props(props).classes("w-full").mark(f"field-{sid}-{key}")
+            attributes(element, extra).props("outlined dense").classes("w-full")
+            element.mark(f"field-{sid}-{key}")
             self.inputs[key] = element
         self.problems[setting_field(key)] = _ProblemLabel(f"problem-{sid}-{setting_field(key)}")
 
     def _draw_try_form(self) -> None:
         sid = self.view.service_id
-        with (
-            ui.element("form")
-            .props(f'method="post" action="/oauth/{quote(sid)}/try" target="_blank"')
-            .mark(f"try-form-{sid}")
-        ):
-            ui.element("input").props(
-                f'type="hidden" name="csrf" value="{escape(self.editor.csrf)}"'
-            )
+        with attributes(
+            ui.element("form"),
+            {"method": "post", "action": f"/oauth/{quote(sid)}/try", "target": "_blank"},
+        ).mark(f"try-form-{sid}"):
+            hidden = {"csrf": self.editor.csrf}
             if self.editor.site_id is not None:
-                ui.element("input").props(
-                    f'type="hidden" name="site" value="{escape(self.editor.site_id)}"'
-                )
+                hidden["site"] = self.editor.site_id
+            for name, value in hidden.items():
+                attributes(ui.element("input"), {"type": "hidden", "name": name, "value": value})
             self.try_button = (
-                ui.button(_("Try it"))
-                .props(f'type=submit outline aria-label="{escape(self._try_label())}"')
+                attributes(ui.button(_("Try it")), {"aria-label": self._try_label()})
+                .props("type=submit outline")
                 .mark(f"try-{sid}")
             )
             self.try_button.set_enabled(self.view.configured)
@@ -354,7 +360,7 @@ class _ServiceCard:
             element = self.secret_inputs[setting.key]
             element.set_value("")  # first: later updates of the element carry no secret
             if setting.saved:
-                element.props(f'placeholder="{escape(saved_text)}"')
+                element.props["placeholder"] = saved_text
             else:
                 element.props(remove="placeholder")
             self.saved_badges[setting.key].set_visibility(setting.saved)
@@ -471,8 +477,8 @@ class ServicesEditor:
                 )
             ).classes("text-sm text-gray-600")
             service_id = (
-                ui.input(_("Service ID"))
-                .props(f'outlined dense maxlength=50 hint="{escape(_("For example: staff-sso"))}"')
+                attributes(ui.input(_("Service ID")), {"hint": _("For example: staff-sso")})
+                .props("outlined dense maxlength=50")
                 .classes("w-full")
                 .mark("add-service-id")
             )

@@ -3,8 +3,6 @@ browser; and its use cases called directly."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from nicegui import app
 from nicegui.testing import User
@@ -22,24 +20,6 @@ from tests.unit.admin_app.conftest import RETRIES, add_user
 from tests.unit.admin_app.test_sign_in_pages import sign_in
 
 SECRET = "s3cr3t-Value-that-must-never-be-shown"
-
-
-@pytest.fixture(autouse=True)
-def admin_areas(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Register the areas built here until admin_app.server registers them itself."""
-    from admin_app import server
-    from admin_app.pages import admin_services, admin_sites
-
-    original = server.register_routes
-
-    def register_routes() -> None:
-        original()
-        for name, module in (("admin_services", admin_services), ("admin_sites", admin_sites)):
-            if not hasattr(server, name):
-                module.register()
-
-    monkeypatch.setattr(server, "register_routes", register_routes)
-    yield
 
 
 async def open_as_admin(
@@ -438,6 +418,20 @@ async def test_add_and_remove_an_openid_connect_service(user: User) -> None:
         "service.update",
         "service.remove",
     ]
+
+
+async def test_an_administrators_name_stays_text(user: User) -> None:
+    await open_as_admin(user)
+    name = 'R&D "lab" <b>x</b>'
+    fill(user, "add-service-id", "lab")
+    fill(user, "add-service-name", name)
+    user.find(marker="add-service-submit").click()
+    await user.should_see(marker="service-lab", retries=RETRIES)
+    switch = next(iter(user.find(marker="switch-lab").elements))
+    assert switch.props["aria-label"] == f"{name} enabled"
+    up = next(iter(user.find(marker="up-lab").elements))
+    assert up.props["aria-label"] == f"Move {name} up"
+    await user.should_see(name)  # a label: text, not HTML
 
 
 async def test_try_it_is_a_form_post_with_csrf_once_settings_are_complete(user: User) -> None:

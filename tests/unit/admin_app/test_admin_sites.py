@@ -23,15 +23,12 @@ from models.services import COMMON
 from models.tables import AuditEntry, ConfiguredService, Group, Membership, Site
 from tests.unit.admin_app.conftest import RETRIES, add_user
 from tests.unit.admin_app.test_admin_services import (
-    admin_areas,
     everything_on_the_page,
     fill,
     open_as_admin,
     text_of,
 )
 from tests.unit.admin_app.test_sign_in_pages import sign_in
-
-__all__ = ["admin_areas"]  # the fixture registering the pages
 
 
 def site(site_id: str) -> Site | None:
