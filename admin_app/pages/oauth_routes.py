@@ -33,23 +33,37 @@ def _problem(outcome_service: str, reason: str, next_path: str) -> RedirectRespo
     return RedirectResponse(f"/signin/problem?{query}", status_code=303)
 
 
+async def _go_to_service(
+    request: Request,
+    service_id: str,
+    purpose: str,
+    next_path: str,
+    user_id: int | None = None,
+    site_id: str | None = None,
+) -> Response:
+    """Start a round trip and send the browser to the service, or to the problem page."""
+    try:
+        url = await social_auth.start(
+            purpose=purpose,
+            service_id=service_id,
+            host=request.headers.get("host"),
+            browser=request.session[session.BROWSER_KEY],
+            next_path=next_path,
+            user_id=user_id,
+            site_id=site_id,
+        )
+    except LookupError:
+        return _problem(service_id, "service_unavailable", next_path)
+    except ProviderError as error:
+        return _problem(service_id, f"provider:{error.code}", next_path)
+    return RedirectResponse(url, status_code=303)
+
+
 def register() -> None:
     @app.get("/oauth/{service_id}/login", include_in_schema=False)
     async def start_sign_in(request: Request, service_id: str, next: str = "/") -> Response:
         target = safe_next(next, default="/profile")
-        try:
-            url = await social_auth.start(
-                purpose=social_auth.LOGIN,
-                service_id=service_id,
-                host=request.headers.get("host"),
-                browser=request.session[session.BROWSER_KEY],
-                next_path=target,
-            )
-        except LookupError:
-            return _problem(service_id, "service_unavailable", target)
-        except ProviderError as error:
-            return _problem(service_id, f"provider:{error.code}", target)
-        return RedirectResponse(url, status_code=303)
+        return await _go_to_service(request, service_id, social_auth.LOGIN, target)
 
     @app.post("/oauth/{service_id}/link", include_in_schema=False)
     async def start_linking(request: Request, service_id: str) -> Response:
@@ -61,20 +75,7 @@ def register() -> None:
             return _problem(service_id, "not_signed_in", "/profile")
         if not social_auth.may_link(user_id):
             return _problem(service_id, "link_denied", "/profile")
-        try:
-            url = await social_auth.start(
-                purpose=social_auth.LINK,
-                service_id=service_id,
-                host=request.headers.get("host"),
-                browser=request.session[session.BROWSER_KEY],
-                next_path="/profile",
-                user_id=user_id,
-            )
-        except LookupError:
-            return _problem(service_id, "service_unavailable", "/profile")
-        except ProviderError as error:
-            return _problem(service_id, f"provider:{error.code}", "/profile")
-        return RedirectResponse(url, status_code=303)
+        return await _go_to_service(request, service_id, social_auth.LINK, "/profile", user_id)
 
     @app.post("/oauth/{service_id}/try", include_in_schema=False)
     async def start_trying(request: Request, service_id: str) -> Response:
@@ -85,21 +86,10 @@ def register() -> None:
         user_id = current_administrator_id_for(request.session)
         if user_id is None:
             return RedirectResponse("/admin", status_code=303)
-        try:
-            url = await social_auth.start(
-                purpose=social_auth.TRY,
-                service_id=service_id,
-                host=request.headers.get("host"),
-                browser=request.session[session.BROWSER_KEY],
-                next_path="/admin",
-                user_id=user_id,
-                site_id=str(form.get("site", "")) or None,
-            )
-        except LookupError:
-            return _problem(service_id, "service_unavailable", "/admin")
-        except ProviderError as error:
-            return _problem(service_id, f"provider:{error.code}", "/admin")
-        return RedirectResponse(url, status_code=303)
+        site_id = str(form.get("site", "")) or None
+        return await _go_to_service(
+            request, service_id, social_auth.TRY, "/admin", user_id, site_id
+        )
 
     @app.post("/oauth/{service_id}/callback", include_in_schema=False)
     async def callback_posted(request: Request, service_id: str) -> Response:
