@@ -106,9 +106,6 @@ class UserSearchResult:
     users: list[UserLine]
     #: give it back to ``find_users`` for the next page; None: nothing more matches
     next_cursor: SearchCursor | None
-    #: the page stopped after searching the names of this part (0 to 1) of the users;
-    #: ``next_cursor`` searches on
-    names_searched: float | None
 
 
 def _name_of(user: User) -> str:
@@ -118,12 +115,12 @@ def _name_of(user: User) -> str:
 async def find_users(term: str, after: SearchCursor | None = None) -> UserSearchResult:
     """A page of the users whose login, e-mail or name starts with ``term``.
 
-    The query runs in a worker thread: reading names may take a moment on a big table,
-    and other visitors should not wait for it.
+    The query runs in a worker thread: on a slow database (a lock, a cold cache) other
+    visitors should not wait for it.
     """
     acting_administrator()
     result = await run.io_bound(_find_users, term.strip()[:254], after)
-    return result if result is not None else UserSearchResult([], None, None)
+    return result if result is not None else UserSearchResult([], None)
 
 
 def _find_users(term: str, after: SearchCursor | None) -> UserSearchResult:
@@ -134,7 +131,7 @@ def _find_users(term: str, after: SearchCursor | None) -> UserSearchResult:
             for user in page.users
             if user.id is not None
         ]
-    return UserSearchResult(lines, page.next_cursor, page.names_searched)
+    return UserSearchResult(lines, page.next_cursor)
 
 
 @dataclass(frozen=True)

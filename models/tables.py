@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+)
 from sqlmodel import Field, SQLModel
 
 # Named constraints let later migrations alter them on SQLite and PostgreSQL alike.
@@ -58,11 +68,31 @@ class User(SQLModel, table=True):
     email_lower: str | None = Field(default=None, max_length=254, unique=True)
     first_name: str = Field(default="", max_length=100)
     last_name: str = Field(default="", max_length=100)
+    #: lower-case copies of the names, kept by ``_keep_search_keys``: the administrators'
+    #: search reads names by prefix through these columns' indexes
+    first_name_lower: str = Field(default="", max_length=100)
+    last_name_lower: str = Field(default="", max_length=100)
     password_hash: str | None = Field(default=None, max_length=255)
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     last_login_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     version: int = 1
+
+    __table_args__ = (
+        Index("ix_users_first_name_lower_id", "first_name_lower", "id"),
+        Index("ix_users_last_name_lower_id", "last_name_lower", "id"),
+    )
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _keep_search_keys(mapper: object, connection: object, user: User) -> None:
+    """Names are written in many places (sign-up through a service, the profile, the
+    administrators' pages): lowering them here, on every write, means no place can leave
+    a user unfindable by a stale search key. Python lowers every alphabet (SQLite's
+    lower() only ASCII; a few letters grow when lowered, hence the cut)."""
+    user.first_name_lower = user.first_name.lower()[:100]
+    user.last_name_lower = user.last_name.lower()[:100]
 
 
 class Group(SQLModel, table=True):

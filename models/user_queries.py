@@ -2,29 +2,27 @@
 
 Search is by prefix, ignoring letter case, and pages by keyset (the last row seen), never
 by OFFSET, and never counts the whole result: a page says only whether more follows.
-The results come in three stages, each read in the order of its own index so that a page
-costs a short index range however late it is:
+The results come in stages, each read in the order of its own index so that a page costs
+a short index range however late it is, and each leaving out the users found before:
 
 1. logins starting with the term (the unique index on ``login_lower``),
-2. e-mails starting with it (the unique index on ``email_lower``), except users already
-   found by login,
-3. first or last names starting with it (or "first last" / "last first" for a term of two
-   words), in id order, except users found before. Names have no index (the tables are
-   as they are), so one page reads the names of at most ``NAME_SCAN_BUDGET`` users and
-   then says how far it got; the next page searches on from there. bench/user_search.py
-   measures what each stage costs with a million users.
+2. e-mails starting with it (the unique index on ``email_lower``),
+3. first names starting with it (the index on ``first_name_lower, id``),
+4. last names starting with it (the index on ``last_name_lower, id``).
 
-An empty term lists every user by login.
+A term of two words or more is a name: "first last" (stage 3, the first name's range,
+filtered by the last name) or "last first" (stage 4). bench/user_search.py measures
+every stage with a million users. An empty term lists every user by login.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, true
+from sqlalchemy import ColumnElement, and_, func, not_, true, tuple_
 from sqlmodel import Session, col, delete, select
 
 from models.tables import AuthSession, Group, GroupDenial, LinkedAccount, Membership, User
@@ -44,19 +42,15 @@ MAX_GROUP_DESCRIPTION = 500
 # range only narrows the index scan; an exact test of the first characters follows.
 _HIGHEST = "\U0010ffff"
 
-STAGE_LOGIN, STAGE_EMAIL, STAGE_NAME = 0, 1, 2
-
-#: how many users' names one page reads at most (in id order): names have no index, so
-#: a name nobody has would otherwise read the whole table on every keystroke
-NAME_SCAN_BUDGET = 250_000
+STAGE_LOGIN, STAGE_EMAIL, STAGE_FIRST_NAME, STAGE_LAST_NAME = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
 class SearchCursor:
-    """Where a page ended: the stage and the last key read in it (a user id for names)."""
+    """Where a page ended: the stage and the key of the last row read in it."""
 
     stage: int
-    key: str | int
+    key: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -64,17 +58,13 @@ class UserSearchPage:
     users: list[User]
     #: where the next page starts; None when nothing more matches
     next_cursor: SearchCursor | None
-    #: set when the page stopped because it had read its share of names: the part of the
-    #: users (0 to 1) whose names were searched so far. ``next_cursor`` searches on;
-    #: more matches may or may not follow.
-    names_searched: float | None = None
 
 
 # ------------------------------------------------------------------------- search
 
 
-def _starts_with_indexed(column: Any, prefix: str) -> ColumnElement[bool]:
-    """``column`` starts with ``prefix`` (already lower case), as an index range."""
+def _starts_with(column: Any, prefix: str) -> ColumnElement[bool]:
+    """``column`` starts with ``prefix`` (both lower case), as an index range."""
     return and_(
         column >= prefix,
         column < prefix + _HIGHEST,
@@ -82,115 +72,68 @@ def _starts_with_indexed(column: Any, prefix: str) -> ColumnElement[bool]:
     )
 
 
-def _letter_cases(word: str) -> set[str]:
-    """The ways a person may have typed a name's first letters: SQLite's LIKE ignores the
-    case of ASCII letters only, so "Иван" is compared as typed, lower, upper and
-    capitalised (PostgreSQL's ILIKE needs no help, but the variants cost it nothing)."""
-    if word.isascii():
-        return {word}
-    return {word, word.lower(), word.upper(), word.capitalize()}
-
-
-def _like_prefix(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _name_starts_with(column: Any, word: str, dialect: str) -> ColumnElement[bool]:
-    # LIKE, not lower(): it is the cheapest test per row, and names have no index.
-    like = column.ilike if dialect == "postgresql" else column.like
-    return or_(*(like(_like_prefix(variant), escape="\\") for variant in _letter_cases(word)))
-
-
-def _name_matches(words: Sequence[str], dialect: str) -> ColumnElement[bool]:
-    first, last = col(User.first_name), col(User.last_name)
-    if len(words) == 1:
-        return or_(
-            _name_starts_with(first, words[0], dialect), _name_starts_with(last, words[0], dialect)
-        )
-    given, rest = words[0], " ".join(words[1:])
-    return or_(
-        and_(_name_starts_with(first, given, dialect), _name_starts_with(last, rest, dialect)),
-        and_(_name_starts_with(last, given, dialect), _name_starts_with(first, rest, dialect)),
-    )
-
-
 @dataclass(frozen=True)
 class _Stage:
     number: int
-    key_column: Any
+    #: the index the stage reads, in order: its values are the stage's keyset key
+    key_columns: tuple[Any, ...]
     condition: ColumnElement[bool]
 
-    def key_of(self, user: User) -> str | int:
-        value = getattr(user, self.key_column.key)
-        assert value is not None
-        return value
+    def key_of(self, user: User) -> tuple[Any, ...]:
+        return tuple(getattr(user, column.key) for column in self.key_columns)
 
-    def read(self, session: Session, after: str | int | None, limit: int) -> list[User]:
+    def read(self, session: Session, after: tuple[Any, ...] | None, limit: int) -> list[User]:
         query = select(User).where(self.condition)
         if after is not None:
-            query = query.where(self.key_column > after)
-        return list(session.exec(query.order_by(self.key_column).limit(limit)))
+            query = query.where(tuple_(*self.key_columns) > tuple_(*after))
+        return list(session.exec(query.order_by(*self.key_columns).limit(limit)))
 
 
-def _stages(term: str, dialect: str) -> list[_Stage]:
-    words = term.split()
-    login, email, user_id = col(User.login_lower), col(User.email_lower), col(User.id)
+def _stages(term: str) -> list[_Stage]:
+    words = term.lower().split()
+    login, email = col(User.login_lower), col(User.email_lower)
+    first, last, user_id = col(User.first_name_lower), col(User.last_name_lower), col(User.id)
     if not words:
-        return [_Stage(STAGE_LOGIN, login, true())]
+        return [_Stage(STAGE_LOGIN, (login,), true())]
     if len(words) > 1:  # logins and e-mails have no spaces
-        return [_Stage(STAGE_NAME, user_id, _name_matches(words, dialect))]
-    prefix = words[0].lower()
-    by_login = _starts_with_indexed(login, prefix)
-    by_email = _starts_with_indexed(func.coalesce(email, ""), prefix)
+        given, rest = words[0], " ".join(words[1:])
+        first_last = and_(_starts_with(first, given), _starts_with(last, rest))
+        last_first = and_(_starts_with(last, given), _starts_with(first, rest))
+        return [
+            _Stage(STAGE_FIRST_NAME, (first, user_id), first_last),
+            _Stage(STAGE_LAST_NAME, (last, user_id), and_(last_first, not_(first_last))),
+        ]
+    prefix = words[0]
+    by_login = _starts_with(login, prefix)
+    by_email = _starts_with(func.coalesce(email, ""), prefix)
+    by_first = _starts_with(first, prefix)
+    earlier = not_(by_login)
     return [
-        _Stage(STAGE_LOGIN, login, by_login),
-        _Stage(STAGE_EMAIL, email, and_(_starts_with_indexed(email, prefix), not_(by_login))),
+        _Stage(STAGE_LOGIN, (login,), by_login),
+        _Stage(STAGE_EMAIL, (email,), and_(_starts_with(email, prefix), earlier)),
+        _Stage(STAGE_FIRST_NAME, (first, user_id), and_(by_first, earlier, not_(by_email))),
         _Stage(
-            STAGE_NAME, user_id, and_(_name_matches(words, dialect), not_(by_login), not_(by_email))
+            STAGE_LAST_NAME,
+            (last, user_id),
+            and_(_starts_with(last, prefix), earlier, not_(by_email), not_(by_first)),
         ),
     ]
 
 
 def search_users(
-    session: Session,
-    term: str,
-    *,
-    after: SearchCursor | None = None,
-    limit: int = PAGE_SIZE,
-    name_scan_budget: int | None = None,
+    session: Session, term: str, *, after: SearchCursor | None = None, limit: int = PAGE_SIZE
 ) -> UserSearchPage:
     """One page of the users whose login, e-mail or name starts with ``term``.
 
     ``after`` is the ``next_cursor`` of the page before (None for the first page). One
-    row more than the page is read to know whether another page follows. Names are read
-    for at most ``name_scan_budget`` user ids per page (see ``UserSearchPage``).
+    row more than the page is read to know whether another page follows.
     """
-    budget = name_scan_budget or NAME_SCAN_BUDGET
     found: list[tuple[_Stage, User]] = []
-    for stage in _stages(term, session.get_bind().dialect.name):
+    for stage in _stages(term):
         if after is not None and stage.number < after.stage:
             continue
         start = after.key if after is not None and after.stage == stage.number else None
-        wanted = limit + 1 - len(found)
-        if stage.number != STAGE_NAME:
-            found += [(stage, user) for user in stage.read(session, start, wanted)]
-        else:
-            start_id = int(start or 0)
-            highest = session.exec(select(func.max(User.id))).one() or 0
-            window = _Stage(
-                STAGE_NAME,
-                stage.key_column,
-                and_(stage.condition, col(User.id) <= start_id + budget),
-            )
-            rows = window.read(session, start_id, wanted)
-            found += [(stage, user) for user in rows]
-            reached = start_id + budget
-            if len(rows) < wanted and reached < highest:
-                return UserSearchPage(
-                    [user for _, user in found],
-                    SearchCursor(STAGE_NAME, reached),
-                    names_searched=reached / highest,
-                )
+        found += [(stage, user) for user in stage.read(session, start, limit + 1 - len(found))]
         if len(found) > limit:
             break
     if len(found) <= limit:

@@ -90,24 +90,16 @@ class _Search:
     term: str = ""
     starts: list[SearchCursor | None] = field(default_factory=lambda: [None])
     first_numbers: list[int] = field(default_factory=lambda: [1])
-    result: UserSearchResult = field(default_factory=lambda: UserSearchResult([], None, None))
+    result: UserSearchResult = field(default_factory=lambda: UserSearchResult([], None))
     asked: int = 0  # answers to earlier questions that arrive late are dropped
 
 
 def _status_text(search: _Search) -> str:
     result = search.result
     if not result.users:
-        if result.names_searched is not None:
-            return _("No matches yet: names of {share} of the users searched.").format(
-                share=f"{int(result.names_searched * 100)}%"
-            )
         return _("No user matches.") if search.term or len(search.starts) > 1 else _("No users.")
     first = search.first_numbers[-1]
     numbers = {"first": first, "last": first + len(result.users) - 1}
-    if result.names_searched is not None:
-        return _("Results {first} to {last}; names of {share} of the users searched.").format(
-            **numbers, share=f"{int(result.names_searched * 100)}%"
-        )
     if result.next_cursor is not None:
         return _("Results {first} to {last}; more results follow.").format(**numbers)
     return _("Results {first} to {last}.").format(**numbers)
@@ -183,8 +175,7 @@ async def _user_search() -> None:
                     "search-previous"
                 )
             if search.result.next_cursor is not None:
-                label = _("Search further") if search.result.names_searched else _("Next")
-                ui.button(label, on_click=next_page).props("outline").mark("search-next")
+                ui.button(_("Next"), on_click=next_page).props("outline").mark("search-next")
 
     search.result = await find_users("")
     results()

@@ -121,3 +121,33 @@ def test_times_come_back_in_utc_whatever_the_server_zone(database_url: str) -> N
         session.expire_all()
         assert session.get(User, user.id).created_at.utcoffset() == timedelta(0)  # type: ignore[union-attr]
     moscow.dispose()
+
+
+def test_names_of_existing_users_become_searchable(engine: Engine) -> None:
+    """Users written before the search keys existed get them from the migration, lowered
+    in every alphabet, so the administrators' search finds them."""
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+        connection.execute(
+            text(
+                "INSERT INTO users (login, login_lower, first_name, last_name, is_active,"
+                " created_at, version) VALUES (:login, :login, :first, :last, true,"
+                " CURRENT_TIMESTAMP, 1)"
+            ),
+            [
+                {"login": f"old{number}", "first": first, "last": "ЁЛКИНА"}
+                for number, first in enumerate(["Ирина", "Zoë", "ANNA"])
+            ],
+        )
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        rows = session.exec(
+            select(User.first_name_lower, User.last_name_lower).order_by(User.login)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("ирина", "ёлкина"),
+        ("zoë", "ёлкина"),
+        ("anna", "ёлкина"),
+    ]

@@ -15,8 +15,9 @@ from models.options import DENIED_LINK, denied_group_codes, set_denied_groups
 from models.tables import Group, LinkedAccount, Membership, User
 from models.user_queries import (
     STAGE_EMAIL,
+    STAGE_FIRST_NAME,
+    STAGE_LAST_NAME,
     STAGE_LOGIN,
-    STAGE_NAME,
     SearchCursor,
     check_group_code,
     create_group,
@@ -92,7 +93,7 @@ def test_login_and_email_prefixes_ignore_case(session: Session) -> None:
     page = search_users(session, "AL")
     # logins first (in login order), then e-mails; a prefix, not a substring
     assert _logins(page.users) == ["alfred", "Alice", "bob"]
-    assert page.next_cursor is None and page.names_searched is None
+    assert page.next_cursor is None
     assert _logins(search_users(session, "alpha.BOB@").users) == ["bob"]
     assert search_users(session, "lice").users == []
 
@@ -146,7 +147,7 @@ def test_keyset_pages_run_through_logins_emails_and_names(session: Session) -> N
     assert found == (
         [f"max{n:02d}" for n in range(12)]
         + [f"e{n:02d}" for n in range(12)]
-        + [f"n{n:02d}" for n in range(12)]  # names in id order, which is creation order here
+        + [f"n{n:02d}" for n in range(12)]  # equal names in id order, creation order here
     )
     # the cursor after page 3 sits in the e-mail stage, after page 5 among the names
     cursor = None
@@ -155,7 +156,7 @@ def test_keyset_pages_run_through_logins_emails_and_names(session: Session) -> N
         cursor = search_users(session, "max", after=cursor, limit=5).next_cursor
         assert cursor is not None
         stages.append(cursor.stage)
-    assert stages == [STAGE_LOGIN, STAGE_LOGIN, STAGE_EMAIL, STAGE_EMAIL, STAGE_NAME, STAGE_NAME]
+    assert stages == [STAGE_LOGIN, STAGE_LOGIN, STAGE_EMAIL, STAGE_EMAIL] + [STAGE_FIRST_NAME] * 2
 
 
 def test_a_full_last_page_says_nothing_more_follows(session: Session) -> None:
@@ -177,23 +178,28 @@ def test_pages_neither_repeat_nor_skip_when_users_arrive_meanwhile(session: Sess
     assert _logins(second.users) == ["betty", "bianca"]
 
 
-def test_reading_names_stops_at_its_budget_and_continues(session: Session) -> None:
-    users = [_add(session, f"user{number:02d}", first="Nobody") for number in range(30)]
-    wanted = users[24]
-    wanted.first_name = "Zoe"
-    session.add(wanted)
+def test_a_renamed_user_is_found_by_the_new_name_only(session: Session) -> None:
+    user = _add(session, "uu1", first="Nobody", last="Known")
+    user.first_name, user.last_name = "Зоя", "ЁЛКИНА"
+    session.add(user)
     session.commit()
-    page = search_users(session, "zo", name_scan_budget=10)
-    assert page.users == []
-    assert page.next_cursor is not None and page.next_cursor.stage == STAGE_NAME
-    assert page.names_searched is not None and 0 < page.names_searched < 1
-    progress = [page.names_searched]
-    while not page.users:
-        page = search_users(session, "zo", after=page.next_cursor, name_scan_budget=10)
-        progress.append(page.names_searched or 1.0)
-    assert _logins(page.users) == [wanted.login]
-    assert progress == sorted(progress)
-    assert page.next_cursor is None or page.names_searched is not None
+    assert _logins(search_users(session, "зо").users) == ["uu1"]
+    assert _logins(search_users(session, "ёлк").users) == ["uu1"]
+    assert _logins(search_users(session, "ЗОЯ ёлкина").users) == ["uu1"]
+    assert search_users(session, "nobody").users == []
+
+
+def test_name_pages_follow_the_name_index_across_equal_names(session: Session) -> None:
+    """Many users share a first name: the keyset key is (name, id), so pages neither
+    repeat nor skip among them."""
+    _add(session, "pp7", first="Паша")
+    for number in range(7):
+        _add(session, f"pp{number}", first="Павел")
+    _add(session, "pp8", last="Павлов")
+    pages = _all_pages(session, "ПА", limit=3)
+    assert [len(page) for page in pages] == [3, 3, 3]
+    found = [user.login for page in pages for user in page]
+    assert found == [f"pp{n}" for n in range(8)] + ["pp8"]  # "павел" < "паша", then last names
 
 
 def test_sqlite_reads_index_ranges_only(session: Session) -> None:
@@ -213,6 +219,7 @@ def test_sqlite_reads_index_ranges_only(session: Session) -> None:
     try:
         search_users(session, "ki")
         search_users(session, "")
+        search_users(session, "k", after=SearchCursor(STAGE_LAST_NAME, ("k", 0)))
     finally:
         event.remove(engine, "before_cursor_execute", remember)
     plans = [
@@ -226,8 +233,10 @@ def test_sqlite_reads_index_ranges_only(session: Session) -> None:
     ]
     assert "(login_lower>? AND login_lower<?)" in plans[0]
     assert "(email_lower>? AND email_lower<?)" in plans[1]
-    assert any("(rowid>? AND rowid<?)" in plan for plan in plans[2:-1])
-    assert "USING INDEX" in plans[-1]  # everyone, in login order
+    assert "ix_users_first_name_lower_id (first_name_lower>? AND first_name_lower<?)" in plans[2]
+    assert "ix_users_last_name_lower_id (last_name_lower>? AND last_name_lower<?)" in plans[3]
+    assert "USING INDEX" in plans[4]  # everyone, in login order
+    assert "ix_users_last_name_lower_id" in plans[5]  # a late page of last names
     for plan in plans:
         assert "SCAN users" not in plan or "USING INDEX" in plan, plan
 
@@ -235,8 +244,8 @@ def test_sqlite_reads_index_ranges_only(session: Session) -> None:
 def test_cursor_from_an_earlier_stage_is_honoured(session: Session) -> None:
     _add(session, "zz1", first="Quinn")
     _add(session, "zz2", first="Quentin")
-    page = search_users(session, "qu", after=SearchCursor(STAGE_NAME, 0))
-    assert _logins(page.users) == ["zz1", "zz2"]
+    page = search_users(session, "qu", after=SearchCursor(STAGE_EMAIL, ("zzz",)))
+    assert _logins(page.users) == ["zz2", "zz1"]  # by first name: "quentin" < "quinn"
 
 
 # ------------------------------------------------------------------------- sessions
