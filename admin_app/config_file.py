@@ -410,8 +410,9 @@ def _check_services(
             values = ServiceConfig(settings={**settings, **secrets}, endpoints=endpoints)
             for problem in provider(values).configuration_problems():
                 errors.add(f"{here}.settings", N_("not accepted: {problem}"), problem=problem)
-        if enabled and provider_id == "oidc" and not endpoints.get("issuer"):
-            errors.add(f"{here}.endpoints.issuer", N_("required"))
+        for key in provider.required_endpoints:
+            if enabled and not endpoints.get(key):
+                errors.add(f"{here}.endpoints.{key}", N_("required"))
         checked.append(
             ServiceValues(
                 service_id=service_id,

@@ -48,16 +48,13 @@ def _as_site_service(site: Site, row: ConfiguredService) -> SiteService | None:
     if provider is None:  # a service this version no longer knows: offered nowhere
         return None
     values = {**row.settings, **row.secrets}
-    configured = all(
-        values.get(field.key) or field.default for field in provider.fields if field.required
-    )
     return SiteService(
         service_id=row.service_id,
         provider=provider,
         name=row.name,
         enabled=row.enabled,
         position=row.position,
-        configured=configured,
+        configured=provider.is_complete(values, row.endpoints),
         redirect_uri=redirect_uri(site, row.service_id),
         config=ServiceConfig(settings=values, endpoints=dict(row.endpoints)),
     )

@@ -25,10 +25,10 @@ from admin_app.config_file import SERVICE_ID, _acceptable_endpoint, _secrets_to_
 from admin_app.i18n import N_
 from admin_app.site_urls import redirect_uri
 from models.db import session_scope
-from models.services import COMMON, configs_in_scope
-from models.sites import default_site
+from models.linked_accounts import has_links
+from models.services import COMMON, configs_in_scope, issuers_of, sites_using
 from models.tables import ConfiguredService, Site, utcnow
-from models.versions import StaleEditError, claim
+from models.versions import StaleEditError, claim, insert_new
 from providers import PROVIDERS
 from providers.base import Provider, ServiceConfig
 
@@ -76,7 +76,9 @@ class ServiceView:
     version: int | None  # None: nothing stored yet
     fields: tuple[FieldView, ...]
     endpoints: tuple[EndpointView, ...]
-    redirect_uri: str
+    #: one per site these settings serve (the default site first); none when no site
+    #: uses them now
+    redirect_uris: tuple[str, ...]
     removable: bool  # added by an administrator (OpenID Connect)
 
     @property
@@ -93,6 +95,8 @@ class ServiceChanges:
     secrets: Mapping[str, str] = field(default_factory=dict)  # typed secrets; empty: keep
     endpoints: Mapping[str, str] = field(default_factory=dict)  # empty: the default
     name: str | None = None  # None: keep (built-in services have no name field)
+    #: optional secrets whose saved value the administrator removes
+    cleared_secrets: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -138,27 +142,28 @@ class _Problems:
 # ------------------------------------------------------------------------ reading
 
 
-def _scope_site(session: Session, scope: str) -> Site:
-    """The site whose URLs a scope's services use; LookupError for an unknown scope."""
+def _scope_sites(session: Session, scope: str) -> list[Site]:
+    """The sites whose redirect URIs a scope's services show; LookupError for an unknown
+    site (a site's own scope is shown on its page even while switched off)."""
     if scope == COMMON:
-        return default_site(session)
+        return sites_using(session, COMMON)
     site = session.get(Site, scope)
     if site is None:
         raise LookupError(scope)
-    return site
+    return [site]
 
 
-def _editable_scope_site(session: Session, scope: str) -> Site:
-    """As ``_scope_site``, for a change: a site deleted, or its individual settings
+def _editable_scope_sites(session: Session, scope: str) -> list[Site]:
+    """As ``_scope_sites``, for a change: a site deleted, or its individual settings
     switched off, since the page was drawn means the page is out of date."""
-    site = session.get(Site, scope) if scope != COMMON else default_site(session)
-    if site is None or (scope != COMMON and not site.individual_settings):
+    site = session.get(Site, scope) if scope != COMMON else None
+    if scope != COMMON and (site is None or not site.individual_settings):
         raise StaleEditError
-    return site
+    return _scope_sites(session, scope)
 
 
 def _view(
-    site: Site, service_id: str, provider: type[Provider], row: ConfiguredService | None
+    sites: Sequence[Site], service_id: str, provider: type[Provider], row: ConfiguredService | None
 ) -> ServiceView:
     settings = dict(row.settings) if row else {}
     secrets = dict(row.secrets) if row else {}
@@ -185,14 +190,14 @@ def _view(
         name=row.name if row else "",
         help=provider.help,
         enabled=bool(row and row.enabled),
-        configured=all(values.get(f.key) or f.default for f in provider.fields if f.required),
+        configured=provider.is_complete(values, endpoints),
         version=row.version if row else None,
         fields=fields,
         endpoints=tuple(
             EndpointView(key, endpoints.get(key, ""), provider.endpoints.get(key, ""))
             for key in provider.endpoint_keys()
         ),
-        redirect_uri=redirect_uri(site, service_id),
+        redirect_uris=tuple(redirect_uri(site, service_id) for site in sites),
         removable=provider.multiple,
     )
 
@@ -218,14 +223,10 @@ def _catalogue(
 def scope_services(scope: str) -> list[ServiceView]:
     """The editor's list for a scope; LookupError for an unknown site."""
     with session_scope() as session:
-        site = _scope_site(session, scope)
+        sites = _scope_sites(session, scope)
         return [
-            _view(site, sid, provider, row) for sid, provider, row in _catalogue(session, scope)
+            _view(sites, sid, provider, row) for sid, provider, row in _catalogue(session, scope)
         ]
-
-
-def service_view(scope: str, service_id: str) -> ServiceView | None:
-    return next((view for view in scope_services(scope) if view.service_id == service_id), None)
 
 
 # ----------------------------------------------------------------------- checking
@@ -261,8 +262,9 @@ def _check(
                 N_("must be an https:// URL without a user name (http:// only on this machine)"),
             )
         endpoints[key] = url
-    if enabled and provider.id == CUSTOM_PROVIDER and not endpoints.get("issuer"):
-        problems.add(endpoint_field("issuer"), N_("required"))
+    for key in provider.required_endpoints:
+        if enabled and not endpoints.get(key):
+            problems.add(endpoint_field(key), N_("required"))
 
     settings = {
         f.key: (changes.settings.get(f.key) or "").strip()
@@ -277,8 +279,11 @@ def _check(
         where = setting_field(f.key)
         if f.secret:
             typed = (changes.secrets.get(f.key) or "").strip()
-            value = typed or kept.get(f.key, "")
-            if not typed and stored_secrets.get(f.key) and not value:
+            cleared = f.key in changes.cleared_secrets and not f.required
+            value = typed or ("" if cleared else kept.get(f.key, ""))
+            # An optional secret that may not go on is dropped (the page says so); a
+            # required one must be typed again.
+            if f.required and not typed and stored_secrets.get(f.key) and not value:
                 problems.add(
                     where,
                     N_("Enter it again: the settings or addresses it is sent with have changed."),
@@ -289,7 +294,7 @@ def _check(
             problems.add(where, N_("at most {limit} characters"), limit=TEXT_LIMIT)
         if value and f.secret:
             secrets[f.key] = value
-        elif not value and enabled and f.required and not f.default:
+        elif not value and enabled and f.required and not f.default and where not in problems.found:
             problems.add(where, N_("required"))
 
     name = row.name if row else ""
@@ -301,8 +306,7 @@ def _check(
             problems.add("name", N_("required"))
 
     values = {**settings, **secrets}
-    complete = all(values.get(f.key) or f.default for f in provider.fields if f.required)
-    if (enabled or complete) and not problems.found:
+    if (enabled or provider.is_complete(values, endpoints)) and not problems.found:
         config = ServiceConfig(settings=values, endpoints=endpoints)
         for problem in provider(config).configuration_problems():
             # Providers name the setting first ("bot_token is not a bot token"): show the
@@ -311,6 +315,54 @@ def _check(
             where = setting_field(named[0]) if named else ""
             problems.add(where, N_("not accepted: {problem}"), problem=problem)
     return _Checked(settings, secrets, endpoints, name)
+
+
+def _check_issuer(
+    session: Session,
+    scope: str,
+    service_id: str,
+    provider: type[Provider],
+    row: ConfiguredService | None,
+    endpoints: Mapping[str, str],
+    problems: _Problems,
+) -> None:
+    """An OpenID Connect subject ("sub") is unique only within its issuer, and a linked
+    account is found by service id and subject: so one service id keeps one issuer, in
+    every scope and for as long as accounts are linked through it. Otherwise a person at
+    another issuer who happens to have the same subject would be signed in as ours."""
+    if "issuer" not in provider.endpoints:
+        return
+
+    def effective(stored: Mapping[str, str]) -> str:
+        return stored.get("issuer") or provider.endpoints["issuer"]
+
+    wanted = effective(endpoints)
+    before = effective(row.endpoints) if row else ""
+    where = endpoint_field("issuer")
+    if before and wanted != before and has_links(session, service_id):
+        problems.add(
+            where,
+            N_(
+                "Accounts are linked through this service: its issuer cannot change. Add "
+                "the new issuer as another service."
+            ),
+        )
+        return
+    others = {
+        effective({"issuer": issuer})
+        for other_scope, issuer in issuers_of(session, service_id).items()
+        if other_scope != scope
+    } - {""}
+    if wanted and others - {wanted}:
+        problems.add(
+            where,
+            N_(
+                "Other settings use '{value}' with the issuer {issuer}: one service id, one "
+                "issuer. Use that issuer, or add this one under another id."
+            ),
+            value=service_id,
+            issuer=sorted(others - {wanted})[0],
+        )
 
 
 def _changed_fields(row: ConfiguredService | None, checked: _Checked) -> list[str]:
@@ -384,8 +436,7 @@ def _claimed_row(
             provider=provider_id,
             position=_next_position(session, scope),
         )
-        session.add(row)
-        session.flush()
+        insert_new(session, row)
         return row
     if version is None:
         raise StaleEditError
@@ -403,7 +454,7 @@ def save_service(
     acting_administrator()  # before reading anything
     problems = _Problems()
     with session_scope() as session:
-        _editable_scope_site(session, scope)
+        _editable_scope_sites(session, scope)
         provider = _provider_for(session, scope, service_id)
         row = _row(session, scope, service_id)
         if (row.version if row else None) != version:
@@ -411,6 +462,7 @@ def save_service(
         checked = _check(
             provider, row, changes, enabled=bool(row and row.enabled), problems=problems
         )
+        _check_issuer(session, scope, service_id, provider, row, checked.endpoints, problems)
         problems.raise_any()
         changed = _changed_fields(row, checked)
     details = {"scope": scope, "changed": changed}
@@ -424,7 +476,7 @@ def save_service(
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
-        return _view(_editable_scope_site(session, scope), service_id, provider, row)
+        return _view(_editable_scope_sites(session, scope), service_id, provider, row)
 
 
 def set_enabled(scope: str, service_id: str, enabled: bool, *, version: int | None) -> int | None:
@@ -432,7 +484,7 @@ def set_enabled(scope: str, service_id: str, enabled: bool, *, version: int | No
     returns the version the form has now."""
     acting_administrator()
     with session_scope() as session:
-        _editable_scope_site(session, scope)
+        _editable_scope_sites(session, scope)
         provider = _provider_for(session, scope, service_id)
         row = _row(session, scope, service_id)
         if (row.version if row else None) != version:
@@ -481,7 +533,7 @@ def move_service(
         return {}
     order[here], order[there] = order[there], order[here]
     with administrator_action("service.reorder", scope, {"order": order}) as session:
-        _editable_scope_site(session, scope)
+        _editable_scope_sites(session, scope)
         rows = {
             row.service_id: row
             for row in configs_in_scope(session, scope)
@@ -523,13 +575,25 @@ def add_service(scope: str, service_id: str, name: str) -> ServiceView:
     elif len(name) > NAME_LIMIT:
         problems.add("name", N_("at most {limit} characters"), limit=NAME_LIMIT)
     with session_scope() as session:
-        _editable_scope_site(session, scope)
-        if "service_id" not in problems.found and _row(session, scope, service_id) is not None:
-            problems.add("service_id", N_("'{value}' is taken"), value=service_id)
+        _editable_scope_sites(session, scope)
+        if "service_id" not in problems.found:
+            if _row(session, scope, service_id) is not None:
+                problems.add("service_id", N_("'{value}' is taken"), value=service_id)
+            elif not issuers_of(session, service_id) and has_links(session, service_id):
+                # The earlier service's issuer is unknown now: its subjects must not be
+                # matched against another issuer's.
+                problems.add(
+                    "service_id",
+                    N_(
+                        "Accounts are still linked through an earlier service with the id "
+                        "'{value}': choose another id."
+                    ),
+                    value=service_id,
+                )
     problems.raise_any()
     details = {"scope": scope, "provider": CUSTOM_PROVIDER, "name": name}
     with administrator_action("service.add", service_id, details) as session:
-        site = _editable_scope_site(session, scope)
+        sites = _editable_scope_sites(session, scope)
         if _row(session, scope, service_id) is not None:
             raise StaleEditError  # added by someone else a moment ago
         row = ConfiguredService(
@@ -539,15 +603,14 @@ def add_service(scope: str, service_id: str, name: str) -> ServiceView:
             name=name,
             position=_next_position(session, scope),
         )
-        session.add(row)
-        session.flush()
-        return _view(site, service_id, PROVIDERS[CUSTOM_PROVIDER], row)
+        insert_new(session, row)
+        return _view(sites, service_id, PROVIDERS[CUSTOM_PROVIDER], row)
 
 
 def remove_service(scope: str, service_id: str, *, version: int | None) -> None:
     """Remove an added (OpenID Connect) service with its settings."""
     with administrator_action("service.remove", service_id, {"scope": scope}) as session:
-        _editable_scope_site(session, scope)
+        _editable_scope_sites(session, scope)
         row = _row(session, scope, service_id)
         if row is None or version is None:
             raise StaleEditError

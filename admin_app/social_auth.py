@@ -21,10 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from admin_app.i18n import N_
-from admin_app.service_catalogue import SiteService, site_services
+from admin_app.service_catalogue import SiteService, UnknownSiteError, site_services
 from models import auth_sessions, consumed_proofs, linked_accounts, oauth_states, sign_in_events
 from models.db import session_scope
 from models.options import DENIED_AUTH, DENIED_LINK, denied_group_codes, registration_options
+from models.services import scope_of, sites_using
 from models.sites import site_for_host
 from models.tables import LinkedAccount, User
 from models.users import (
@@ -88,14 +89,27 @@ class Outcome:
 
 def _find_service(site_id: str, service_id: str, purpose: str = LOGIN) -> SiteService | None:
     """The service as the site has it: offered (enabled and complete) for visitors; for an
-    administrator's "Try it" also before it is switched on, if its settings are complete."""
-    services = site_services(site_id, offered_only=purpose != TRY)
+    administrator's "Try it" also before it is switched on, if its settings are complete.
+    None also for a site deleted since the round trip began."""
+    try:
+        services = site_services(site_id, offered_only=purpose != TRY)
+    except UnknownSiteError:
+        return None
     return next((s for s in services if s.service_id == service_id and s.configured), None)
 
 
-def _site_id(host: str | None) -> str:
+def _site_id(host: str | None, scope: str | None = None) -> str:
+    """The site of this host name; with ``scope`` (an administrator trying a scope's
+    service), that site if it uses the scope (its cookies come back to its callback),
+    else the first site that does. LookupError when no site uses the scope."""
     with session_scope() as session:
-        return site_for_host(session, host).id
+        site = site_for_host(session, host)
+        if scope is None or scope_of(site) == scope:
+            return site.id
+        using = sites_using(session, scope)
+        if not using:
+            raise LookupError(scope)
+        return using[0].id
 
 
 def offered_services(host: str | None) -> list[SiteService]:
@@ -116,14 +130,14 @@ async def start(
     browser: str,
     next_path: str = "/",
     user_id: int | None = None,
-    site_id: str | None = None,
+    scope: str | None = None,
 ) -> str:
     """Remember a new round trip for this browser; returns the service's URL to go to.
 
     Raises LookupError when the site does not offer the service, ProviderError when the
     service cannot be reached (discovery).
     """
-    site_id = site_id or _site_id(host)
+    site_id = _site_id(host, scope)
     service = _find_service(site_id, service_id, purpose)
     if service is None:
         raise LookupError(service_id)

@@ -53,17 +53,15 @@ def fill(path: Path, users: int) -> None:
         login = rng.choice(stems) + str(number)
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         email = f"{first[0]}.{last}.{number}@example.org" if number % 10 else None
-        rows.append(
-            (login, login.lower(), email, email and email.lower(), first, last)
-            + (first.lower(), last.lower())
-        )
+        keys = (login.lower(), email and email.lower(), first.lower(), last.lower())
+        rows.append((login, email, first, last, *keys))
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-500000"):
             connection.execute(f"PRAGMA {pragma}")
         connection.execute("BEGIN")
         connection.executemany(
-            "INSERT INTO users (login, login_lower, email, email_lower, first_name, last_name,"
+            "INSERT INTO users (login, email, first_name, last_name, login_lower, email_lower,"
             " first_name_lower, last_name_lower, is_active, created_at, version)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1,"
             " '2026-01-01 00:00:00.000000', 1)",

@@ -19,6 +19,12 @@ def find_link(session: Session, *, service_id: str, external_id: str) -> LinkedA
     ).first()
 
 
+def has_links(session: Session, service_id: str) -> bool:
+    """Whether any account is linked through a service id (configured or not any more)."""
+    query = select(LinkedAccount.id).where(LinkedAccount.service_id == service_id).limit(1)
+    return session.exec(query).first() is not None
+
+
 def links_of(session: Session, user_id: int) -> list[LinkedAccount]:
     return list(
         session.exec(

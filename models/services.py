@@ -35,6 +35,20 @@ def scope_of(site: Site) -> str:
     return site.id if site.individual_settings else COMMON
 
 
+def sites_using(session: Session, scope: str) -> list[Site]:
+    """The sites whose visitors a scope's services serve: the default site first."""
+    sites = session.exec(select(Site).order_by(col(Site.is_default).desc(), col(Site.id)))
+    return [site for site in sites if scope_of(site) == scope]
+
+
+def issuers_of(session: Session, service_id: str) -> dict[str, str]:
+    """Every scope that configures a service id, with the issuer it has set there (empty:
+    none, or the provider's own): an OpenID Connect subject is unique only within its
+    issuer."""
+    rows = session.exec(select(ConfiguredService).where(ConfiguredService.service_id == service_id))
+    return {row.scope: row.endpoints.get("issuer", "") for row in rows}
+
+
 def configs_in_scope(session: Session, scope: str) -> list[ConfiguredService]:
     """Every configured service of a scope, in button order."""
     return list(

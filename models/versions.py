@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import inspect, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
@@ -39,3 +40,15 @@ def claim(session: Session, row: Any, expected: int | None) -> None:
     if result.rowcount != 1:
         raise StaleEditError
     set_committed_value(row, "version", expected + 1)
+
+
+def insert_new(session: Session, row: Any) -> None:
+    """Insert a row that the form believed absent: if someone else inserted the same key
+    meanwhile, the unique key refuses it and the editor hears "changed by someone else"
+    (a savepoint keeps the rest of the transaction usable)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise StaleEditError from None

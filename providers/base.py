@@ -212,6 +212,8 @@ class Provider:
     client_secret_key: ClassVar[str] = "client_secret"
     #: may an administrator add this service several times under their own names?
     multiple: ClassVar[bool] = False
+    #: endpoints with no default that the administrator must set
+    required_endpoints: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: ServiceConfig) -> None:
         self.config = config
@@ -221,6 +223,14 @@ class Provider:
     @classmethod
     def endpoint_keys(cls) -> tuple[str, ...]:
         return tuple(cls.endpoints)
+
+    @classmethod
+    def is_complete(cls, values: Mapping[str, str], endpoints: Mapping[str, str]) -> bool:
+        """Whether a sign-in could start with these values: every required setting and
+        endpoint has one. A service that is not complete is never offered to visitors."""
+        return all(values.get(f.key) or f.default for f in cls.fields if f.required) and all(
+            endpoints.get(key) for key in cls.required_endpoints
+        )
 
     def setting(self, key: str) -> str:
         value = self.config.settings.get(key, "")

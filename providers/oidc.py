@@ -13,6 +13,7 @@ class OpenIDConnect(OpenIDProvider):
     id = "oidc"
     title = N_("OpenID Connect")
     multiple = True
+    required_endpoints = ("issuer",)
     fields = CLIENT_CREDENTIALS
     help = N_(
         "Any provider that speaks OpenID Connect (Keycloak, Authentik, Okta, Auth0, Zitadel, "

@@ -39,7 +39,7 @@ async def _go_to_service(
     purpose: str,
     next_path: str,
     user_id: int | None = None,
-    site_id: str | None = None,
+    scope: str | None = None,
 ) -> Response:
     """Start a round trip and send the browser to the service, or to the problem page."""
     try:
@@ -50,7 +50,7 @@ async def _go_to_service(
             browser=request.session[session.BROWSER_KEY],
             next_path=next_path,
             user_id=user_id,
-            site_id=site_id,
+            scope=scope,
         )
     except LookupError:
         return _problem(service_id, "service_unavailable", next_path)
@@ -86,10 +86,8 @@ def register() -> None:
         user_id = current_administrator_id_for(request.session)
         if user_id is None:
             return RedirectResponse("/admin", status_code=303)
-        site_id = str(form.get("site", "")) or None
-        return await _go_to_service(
-            request, service_id, social_auth.TRY, "/admin", user_id, site_id
-        )
+        scope = str(form.get("scope", "")) or None
+        return await _go_to_service(request, service_id, social_auth.TRY, "/admin", user_id, scope)
 
     @app.post("/oauth/{service_id}/callback", include_in_schema=False)
     async def callback_posted(request: Request, service_id: str) -> Response:

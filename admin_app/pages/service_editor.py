@@ -11,6 +11,7 @@ own, so that marking a secret field never sends its element (and what was typed)
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from html import escape
@@ -106,6 +107,8 @@ class _ServiceCard:
         self.inputs: dict[str, ui.input | ui.textarea] = {}
         self.secret_inputs: dict[str, ui.input | ui.textarea] = {}
         self.saved_badges: dict[str, ui.badge] = {}
+        self.clear_buttons: dict[str, ui.button] = {}
+        self.to_remove: set[str] = set()  # optional secrets whose saved value goes
         self.endpoint_inputs: dict[str, ui.input] = {}
         self.problems: dict[str, _ProblemLabel] = {}
         self.card = self._draw()
@@ -154,15 +157,7 @@ class _ServiceCard:
             ui.html(help_html(_(view.help)), sanitize=False).classes(
                 "whitespace-pre-line text-sm max-w-full"
             ).mark(f"help-{sid}")
-            with ui.row().classes("w-full items-center gap-2 no-wrap"):
-                ui.input(_("Redirect URI"), value=view.redirect_uri).props(
-                    "readonly outlined dense"
-                ).classes("grow min-w-0").mark(f"redirect-{sid}")
-                copy = _("Copy the redirect URI")
-                attributes(
-                    ui.button(icon="content_copy", on_click=self._copy_redirect_uri),
-                    {"aria-label": copy},
-                ).props("flat round").tooltip(copy).mark(f"copy-{sid}")
+            self._draw_redirect_uris()
             if view.removable:
                 self.name_input = (
                     ui.input(_("Display name"), value=view.name)
@@ -209,6 +204,32 @@ class _ServiceCard:
             )
             self.try_hint.set_visibility(not view.configured)
 
+    def _draw_redirect_uris(self) -> None:
+        """One address per site these settings serve: each must be registered at the
+        service, or signing in from that site fails there."""
+        sid = self.view.service_id
+        uris = self.view.redirect_uris
+        if not uris:
+            ui.label(_("No site uses these settings now: every site applies its own.")).classes(
+                "text-sm text-gray-600"
+            ).mark(f"redirect-none-{sid}")
+            return
+        if len(uris) > 1:
+            ui.label(_("Register all these redirect URIs at the service, one per site:")).classes(
+                "text-sm"
+            )
+        for number, uri in enumerate(uris):
+            marker = f"{sid}" if number == 0 else f"{sid}-{number}"
+            with ui.row().classes("w-full items-center gap-2 no-wrap"):
+                ui.input(_("Redirect URI"), value=uri).props("readonly outlined dense").classes(
+                    "grow min-w-0"
+                ).mark(f"redirect-{marker}")
+                copy = _("Copy the redirect URI")
+                attributes(
+                    ui.button(icon="content_copy", on_click=lambda uri=uri: self._copy(uri)),
+                    {"aria-label": copy},
+                ).props("flat round").tooltip(copy).mark(f"copy-{marker}")
+
     def _draw_field(self, key: str) -> None:
         setting = next(f for f in self.view.fields if f.key == key)
         sid = self.view.service_id
@@ -233,6 +254,9 @@ class _ServiceCard:
                 badge = ui.badge(_("saved"), color="positive").classes("mt-3")
                 badge.mark(f"saved-{sid}-{key}")
                 badge.set_visibility(setting.saved)
+                if not setting.required:
+                    self.clear_buttons[key] = self._draw_clear_button(key, label)
+                    self.clear_buttons[key].set_visibility(setting.saved)
             self.secret_inputs[key] = element
             self.saved_badges[key] = badge
         else:
@@ -247,15 +271,23 @@ class _ServiceCard:
             self.inputs[key] = element
         self.problems[setting_field(key)] = _ProblemLabel(f"problem-{sid}-{setting_field(key)}")
 
+    def _draw_clear_button(self, key: str, label: str) -> ui.button:
+        """An optional secret's saved value can be removed (an empty field keeps it): the
+        removal is marked here and made by "Save", like every other change of the form."""
+        text = _("Remove the saved {field}").format(field=label)
+        button = attributes(
+            ui.button(icon="backspace", on_click=lambda: self._mark_for_removal(key)),
+            {"aria-label": text},
+        )
+        return button.props("flat round dense").tooltip(text).mark(f"clear-{self.service_id}-{key}")
+
     def _draw_try_form(self) -> None:
         sid = self.view.service_id
         with attributes(
             ui.element("form"),
             {"method": "post", "action": f"/oauth/{quote(sid)}/try", "target": "_blank"},
         ).mark(f"try-form-{sid}"):
-            hidden = {"csrf": self.editor.csrf}
-            if self.editor.site_id is not None:
-                hidden["site"] = self.editor.site_id
+            hidden = {"csrf": self.editor.csrf, "scope": self.editor.scope}
             for name, value in hidden.items():
                 attributes(ui.element("input"), {"type": "hidden", "name": name, "value": value})
             self.try_button = (
@@ -282,9 +314,26 @@ class _ServiceCard:
 
     # -- actions
 
-    def _copy_redirect_uri(self) -> None:
-        ui.clipboard.write(self.view.redirect_uri)
-        ui.notify(_("Copied"))
+    async def _copy(self, uri: str) -> None:
+        """Browsers allow the clipboard on https and localhost only: say when it failed
+        rather than let the administrator paste an old value at the service."""
+        copied = await ui.run_javascript(
+            f"navigator.clipboard ? navigator.clipboard.writeText({json.dumps(uri)})"
+            ".then(() => true, () => false) : false"
+        )
+        if copied:
+            ui.notify(_("Copied"))
+        else:
+            ui.notify(
+                _("The browser did not allow copying: select the address and copy it."),
+                type="warning",
+            )
+
+    def _mark_for_removal(self, key: str) -> None:
+        self.to_remove.add(key)
+        self.saved_badges[key].set_visibility(False)
+        self.clear_buttons[key].set_visibility(False)
+        self.secret_inputs[key].props["placeholder"] = _("removed when you save")
 
     def _switched(self, event: ValueChangeEventArguments) -> None:
         if self._reverting:
@@ -333,6 +382,7 @@ class _ServiceCard:
             secrets={key: element.value or "" for key, element in self.secret_inputs.items()},
             endpoints={key: element.value or "" for key, element in self.endpoint_inputs.items()},
             name=(self.name_input.value or "") if self.view.removable else None,
+            cleared_secrets=frozenset(self.to_remove),
         )
         try:
             view = save_service(
@@ -349,6 +399,13 @@ class _ServiceCard:
             report_action_error(error)
             return
         first_save = self.editor.versions.get(self.service_id) is None
+        was_saved = {f.key for f in self.view.fields if f.secret and f.saved}
+        dropped = [
+            _(f.label)
+            for f in view.fields
+            if f.key in was_saved and not f.saved and f.key not in self.to_remove
+        ]
+        self.to_remove.clear()
         self.view = view
         self.editor.versions[self.service_id] = view.version
         if first_save:
@@ -364,6 +421,8 @@ class _ServiceCard:
             else:
                 element.props(remove="placeholder")
             self.saved_badges[setting.key].set_visibility(setting.saved)
+            if setting.key in self.clear_buttons:
+                self.clear_buttons[setting.key].set_visibility(setting.saved)
         if view.removable:
             self.title = _(view.title)
             self.heading.set_text(self.title)
@@ -371,6 +430,15 @@ class _ServiceCard:
         self.try_hint.set_visibility(not view.configured)
         self.show_problems({})
         ui.notify(_("{service}: saved.").format(service=self.title), type="positive")
+        for label in dropped:
+            ui.notify(
+                _(
+                    "{field}: the saved value was removed, because the settings it is sent "
+                    "with changed. Enter it again if it is still needed."
+                ).format(field=label),
+                type="warning",
+                multi_line=True,
+            )
 
     def _confirm_removal(self) -> None:
         with ui.dialog() as dialog, ui.card():

@@ -15,7 +15,7 @@ from admin_app.service_catalogue import site_services
 from admin_app.service_settings import ServiceChanges, save_service, set_enabled
 from models.db import session_scope
 from models.services import COMMON
-from models.tables import AuditEntry, ConfiguredService, Group, Membership
+from models.tables import AuditEntry, ConfiguredService, Group, LinkedAccount, Membership, Site
 from tests.unit.admin_app.conftest import RETRIES, add_user
 from tests.unit.admin_app.test_sign_in_pages import sign_in
 
@@ -440,7 +440,11 @@ async def test_try_it_is_a_form_post_with_csrf_once_settings_are_complete(user: 
     assert form.props["action"] == "/oauth/odnoklassniki/try"
     assert form.props["target"] == "_blank" and form.props["method"] == "post"
     hidden = [child.props for child in form.default_slot.children if child.tag == "input"]
-    assert [props["name"] for props in hidden] == ["csrf"]  # no site: the common scope
+    assert [(props["name"], props["value"] != "") for props in hidden] == [
+        ("csrf", True),
+        ("scope", True),
+    ]
+    assert hidden[1]["value"] == "common"
     button = next(iter(user.find(marker="try-odnoklassniki").elements))
     assert not button.enabled  # type: ignore[attr-defined]
     await save_odnoklassniki(user)
@@ -473,3 +477,124 @@ async def test_tried_page_shows_the_profile_once(user: User) -> None:
     assert TRIED_KEY not in app.storage._users[browser_id]
     await user.open("/admin/services/tried")
     await user.should_see(marker="tried-nothing")
+
+
+# ------------------------------------------------------- issuers and redirect URIs
+
+
+async def add_staff_sso(user: User, issuer: str) -> None:
+    fill(user, "add-service-id", "staff-sso")
+    fill(user, "add-service-name", "Staff")
+    user.find(marker="add-service-submit").click()
+    await user.should_see(marker="service-staff-sso", retries=RETRIES)
+    fill(user, "field-staff-sso-client_id", "client")
+    fill(user, "field-staff-sso-client_secret", "secret")
+    fill(user, "endpoint-staff-sso-issuer", issuer)
+    user.find(marker="save-staff-sso").click()
+
+
+async def test_an_issuer_stays_with_the_accounts_linked_through_it(user: User) -> None:
+    """Subjects are unique per issuer only: with accounts linked, the issuer of their
+    service id cannot change, nor can the id be added again for another issuer."""
+    await open_as_admin(user)
+    await add_staff_sso(user, "http://127.0.0.1:9/a")
+    await user.should_see("Staff: saved.", retries=RETRIES)
+    alice = add_user("alice")
+    with session_scope() as session:
+        session.add(
+            LinkedAccount(
+                user_id=alice,
+                service_id="staff-sso",
+                provider="oidc",
+                external_id="1",
+                site_id="s1",
+            )
+        )
+    fill(user, "endpoint-staff-sso-issuer", "http://127.0.0.1:9/b")
+    user.find(marker="save-staff-sso").click()
+    await user.should_see(
+        "Accounts are linked through this service: its issuer cannot change.", retries=RETRIES
+    )
+    stored = row("staff-sso")
+    assert stored is not None and stored.endpoints == {"issuer": "http://127.0.0.1:9/a"}
+    user.find(marker="remove-staff-sso").click()
+    user.find(marker="confirm-remove-staff-sso").click()
+    await user.should_see("Staff is removed.", retries=RETRIES)
+    fill(user, "add-service-id", "staff-sso")
+    fill(user, "add-service-name", "Staff again")
+    user.find(marker="add-service-submit").click()
+    await user.should_see(
+        "Accounts are still linked through an earlier service with the id 'staff-sso'",
+        retries=RETRIES,
+    )
+    assert row("staff-sso") is None
+
+
+async def test_one_service_id_has_one_issuer_in_every_scope(user: User) -> None:
+    with session_scope() as session:
+        session.add(
+            Site(id="blog", name="Blog", host_names="blog.example.org", individual_settings=True)
+        )
+        session.add(
+            ConfiguredService(
+                scope="blog",
+                service_id="staff-sso",
+                provider="oidc",
+                endpoints={"issuer": "http://127.0.0.1:9/blog"},
+            )
+        )
+    await open_as_admin(user)
+    await add_staff_sso(user, "http://127.0.0.1:9/shop")
+    await user.should_see(
+        "Other settings use 'staff-sso' with the issuer http://127.0.0.1:9/blog", retries=RETRIES
+    )
+    fill(user, "endpoint-staff-sso-issuer", "http://127.0.0.1:9/blog")
+    user.find(marker="save-staff-sso").click()
+    await user.should_see("Staff: saved.", retries=RETRIES)
+
+
+async def test_every_site_using_the_settings_shows_its_redirect_uri(user: User) -> None:
+    with session_scope() as session:
+        session.add(Site(id="blog", name="Blog", host_names="blog.example.org"))
+    await open_as_admin(user)
+    first = next(iter(user.find(marker="redirect-yandex").elements))
+    second = next(iter(user.find(marker="redirect-yandex-1").elements))
+    assert first.value.endswith("/oauth/yandex/callback")  # type: ignore[attr-defined]
+    assert "blog.example.org" not in first.value  # type: ignore[attr-defined]
+    assert "//blog.example.org" in second.value  # type: ignore[attr-defined]
+    await user.should_see("Register all these redirect URIs at the service, one per site:")
+    with session_scope() as session:
+        for site in session.exec(select(Site)):
+            site.individual_settings = True
+            session.add(site)
+    await user.open("/admin/services")
+    await user.should_see(marker="redirect-none-yandex", retries=RETRIES)
+    await user.should_not_see(marker="redirect-yandex")
+
+
+async def test_an_optional_secret_can_be_removed_and_is_dropped_with_notice(user: User) -> None:
+    await open_as_admin(user)
+    fill(user, "field-vkontakte-client_id", "51000001")
+    fill(user, "field-vkontakte-client_secret", SECRET)
+    user.find(marker="save-vkontakte").click()
+    await user.should_see("VK ID: saved.", retries=RETRIES)
+    stored = row("vkontakte")
+    assert stored is not None and stored.secrets == {"client_secret": SECRET}
+    user.find(marker="clear-vkontakte-client_secret").click()
+    user.find(marker="save-vkontakte").click()
+    await user.should_see(marker="field-vkontakte-client_secret")
+    await user.should_not_see(marker="saved-vkontakte-client_secret", retries=RETRIES)
+    stored = row("vkontakte")
+    assert stored is not None and stored.secrets == {}
+    # saved again, then the application changes: the optional key is dropped, and said so
+    fill(user, "field-vkontakte-client_secret", SECRET)
+    user.find(marker="save-vkontakte").click()
+    await user.should_see(marker="saved-vkontakte-client_secret", retries=RETRIES)
+    fill(user, "field-vkontakte-client_id", "51000002")
+    user.find(marker="save-vkontakte").click()
+    await user.should_see("the saved value was removed", retries=RETRIES)
+    stored = row("vkontakte")
+    assert stored is not None and (stored.settings, stored.secrets) == (
+        {"client_id": "51000002"},
+        {},
+    )

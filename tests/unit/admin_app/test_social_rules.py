@@ -16,7 +16,7 @@ from admin_app.config_file import import_configuration
 from admin_app.settings import load_settings
 from models import auth_sessions, linked_accounts
 from models.db import session_scope
-from models.tables import User
+from models.tables import Site, User
 from models.users import create_user, users_after
 from providers.openid import forget_cached_metadata
 from tests.unit.providers.fakes.openid import FakeOpenIDProvider
@@ -273,3 +273,64 @@ async def test_unknown_or_disabled_service_starts_nothing() -> None:
         await social_auth.start(
             purpose=social_auth.LOGIN, service_id="nope", host=HOST, browser=BROWSER
         )
+
+
+# ------------------------------------------------------------- sites and scopes
+
+
+def add_site(site_id: str, host: str) -> None:
+    with session_scope() as session:
+        session.add(Site(id=site_id, name=site_id, host_names=host))
+
+
+def set_individual(site_id: str, on: bool) -> None:
+    with session_scope() as session:
+        site = session.get(Site, site_id)
+        assert site is not None
+        site.individual_settings = on
+        session.add(site)
+
+
+def redirect_host(url: str) -> str | None:
+    return urlsplit(parse_qs(urlsplit(url).query)["redirect_uri"][0]).hostname
+
+
+async def test_trying_a_scope_goes_through_a_site_that_uses_it() -> None:
+    """An administrator trying the common settings from a site with its own settings is
+    sent through a site that uses the common ones (its callback finds the service)."""
+    add_site("blog", "blog.example.org")
+    admin = local_user("root")
+
+    async def try_common() -> str:
+        return await social_auth.start(
+            purpose=social_auth.TRY,
+            service_id="staff",
+            host=HOST,
+            browser=BROWSER,
+            user_id=admin,
+            scope="common",
+        )
+
+    assert redirect_host(await try_common()) == "127.0.0.1"  # this site uses them
+    set_individual("s1", True)
+    assert redirect_host(await try_common()) == "blog.example.org"
+    set_individual("blog", True)  # no site uses the common settings now
+    with pytest.raises(LookupError):
+        await try_common()
+
+
+async def test_a_round_trip_whose_site_was_deleted_meanwhile_is_refused() -> None:
+    add_site("blog", "blog.example.org")
+    url = await social_auth.start(
+        purpose=social_auth.LOGIN, service_id="staff", host="blog.example.org", browser=BROWSER
+    )
+    async with httpx.AsyncClient() as client:
+        answer = await client.get(url)
+    with session_scope() as session:
+        session.delete(session.get(Site, "blog"))
+    callback = {k: v[-1] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
+    outcome = await social_auth.finish(
+        service_id="staff", callback=callback, browser=BROWSER, auth_token=""
+    )
+    assert outcome.refusal == "service_unavailable"
+    assert users() == []

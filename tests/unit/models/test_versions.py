@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from models.tables import Site
-from models.versions import StaleEditError, claim
+from models.tables import ConfiguredService, Site
+from models.versions import StaleEditError, claim, insert_new
 
 
 def test_second_edit_of_the_same_version_is_refused(engine: Engine) -> None:
@@ -35,3 +36,25 @@ def test_no_expected_version_always_wins(engine: Engine) -> None:
         claim(session, site, expected=None)
         session.commit()
         assert site.version == 2
+
+
+def test_a_row_inserted_meanwhile_makes_the_second_insert_stale(engine: Engine) -> None:
+    """Two forms both saw no row and both insert it: the second is refused as stale, and
+    its transaction stays usable (a savepoint took the failure)."""
+    with Session(engine) as session:
+        insert_new(
+            session, ConfiguredService(scope="common", service_id="yandex", provider="yandex")
+        )
+        session.commit()
+    with Session(engine) as session:
+        with pytest.raises(StaleEditError):
+            insert_new(
+                session, ConfiguredService(scope="common", service_id="yandex", provider="yandex")
+            )
+        site = session.get(Site, "s1")
+        assert site is not None
+        site.name = "Still saved"
+        session.commit()
+    with Session(engine) as check:
+        site = check.get(Site, "s1")
+        assert site and site.name == "Still saved"
