@@ -14,14 +14,14 @@ saved change applies to the next sign-in without a restart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlmodel import Session, col, func, select
 
 from admin_app.admin_access import acting_administrator, administrator_action
 from admin_app.config_file import SERVICE_ID, _acceptable_endpoint, _secrets_to_keep
+from admin_app.form_problems import FormError, Problems
 from admin_app.i18n import N_
 from admin_app.site_urls import redirect_uri
 from models.db import session_scope
@@ -99,24 +99,9 @@ class ServiceChanges:
     cleared_secrets: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class FieldProblem:
-    """What is wrong with a field: an English message id and its parameters."""
-
-    message: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def text(self, translate: Callable[[str], str] = lambda message: message) -> str:
-        return translate(self.message).format(**self.params)
-
-
-class ServiceFormError(Exception):
-    """The form cannot be saved. ``problems`` maps a field (``name``, ``service_id``,
-    ``settings.<key>``, ``endpoints.<key>``, or "" for the whole form) to what is wrong."""
-
-    def __init__(self, problems: Mapping[str, list[FieldProblem]]) -> None:
-        super().__init__("; ".join(f"{k}: {p.text()}" for k, ps in problems.items() for p in ps))
-        self.problems = dict(problems)
+class ServiceFormError(FormError):
+    """A service's form cannot be saved; the fields are ``name``, ``service_id``,
+    ``settings.<key>`` and ``endpoints.<key>``."""
 
 
 def setting_field(key: str) -> str:
@@ -127,16 +112,8 @@ def endpoint_field(key: str) -> str:
     return f"endpoints.{key}"
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.found: dict[str, list[FieldProblem]] = {}
-
-    def add(self, where: str, message: str, **params: Any) -> None:
-        self.found.setdefault(where, []).append(FieldProblem(message, params))
-
-    def raise_any(self) -> None:
-        if self.found:
-            raise ServiceFormError(self.found)
+def _problems() -> Problems:
+    return Problems(ServiceFormError)
 
 
 # ------------------------------------------------------------------------ reading
@@ -246,7 +223,7 @@ def _check(
     changes: ServiceChanges,
     *,
     enabled: bool,
-    problems: _Problems,
+    problems: Problems,
 ) -> _Checked:
     """The import's rules for one service, with each problem placed at its field."""
     endpoints: dict[str, str] = {}
@@ -324,7 +301,7 @@ def _check_issuer(
     provider: type[Provider],
     row: ConfiguredService | None,
     endpoints: Mapping[str, str],
-    problems: _Problems,
+    problems: Problems,
 ) -> None:
     """An OpenID Connect subject ("sub") is unique only within its issuer, and a linked
     account is found by service id and subject: so one service id keeps one issuer, in
@@ -452,7 +429,7 @@ def save_service(
     Raises NotAnAdministratorError, StaleEditError, or ServiceFormError (nothing saved).
     """
     acting_administrator()  # before reading anything
-    problems = _Problems()
+    problems = _problems()
     with session_scope() as session:
         _editable_scope_sites(session, scope)
         provider = _provider_for(session, scope, service_id)
@@ -492,7 +469,7 @@ def set_enabled(scope: str, service_id: str, enabled: bool, *, version: int | No
         if bool(row and row.enabled) == enabled:
             return version
         if enabled:
-            problems = _Problems()
+            problems = _problems()
             stored = ServiceChanges(
                 settings=dict(row.settings) if row else {},
                 endpoints=dict(row.endpoints) if row else {},
@@ -563,7 +540,7 @@ def add_service(scope: str, service_id: str, name: str) -> ServiceView:
     acting_administrator()
     service_id = service_id.strip()
     name = name.strip()
-    problems = _Problems()
+    problems = _problems()
     if not SERVICE_ID.fullmatch(service_id):
         problems.add("service_id", N_("a service id has 2 to 50 lower-case letters, digits or -"))
     elif service_id in PROVIDERS:

@@ -6,20 +6,28 @@ one site only, and exactly one default site, so making a site the default takes 
 the others. Deleting a site deletes its own service settings; the default site cannot be
 deleted. Every change is an audited administrator action that claims the version the
 form showed.
+
+The form is checked before the change, to show every problem at once, and the rules that
+depend on other sites (an id or a host name taken) once more in the transaction that
+writes: another administrator may have saved in between. Creating and changing sites
+lock the sites' rows first, so that on PostgreSQL such changes take turns as SQLite's
+writers do anyway.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 from admin_app.admin_access import acting_administrator, administrator_action
 from admin_app.config_file import HOST_NAME, SITE_ID
+from admin_app.form_problems import FieldProblem, FormError, Problems
 from admin_app.i18n import N_
-from admin_app.service_settings import FieldProblem
+from admin_app.service_settings import scope_services
+from admin_app.site_urls import site_base_url
 from models.db import session_scope
 from models.services import COMMON, remove_scope
 from models.sites import host_names_of, list_sites
@@ -50,13 +58,19 @@ class SiteForm:
     is_default: bool
 
 
-class SiteFormError(Exception):
-    """The form cannot be saved; ``problems`` maps a field (``id``, ``name``,
-    ``host_names``, ``default``, or "" for the whole form) to what is wrong."""
+@dataclass(frozen=True)
+class SiteSaved:
+    """A saved site, and the sites whose redirect URIs the save changed (this one for new
+    host names, the one that stopped being the default): the URIs registered at the
+    services' providers must be changed for them."""
 
-    def __init__(self, problems: Mapping[str, list[FieldProblem]]) -> None:
-        super().__init__("; ".join(f"{k}: {p.text()}" for k, ps in problems.items() for p in ps))
-        self.problems = dict(problems)
+    view: SiteView
+    redirect_uris_changed: tuple[SiteView, ...]
+
+
+class SiteFormError(FormError):
+    """A site's form cannot be saved; the fields are ``id``, ``name``, ``host_names`` and
+    ``default``."""
 
 
 def _as_view(site: Site) -> SiteView:
@@ -90,32 +104,14 @@ def parse_host_names(text: str) -> list[str]:
     return names
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.found: dict[str, list[FieldProblem]] = {}
-
-    def add(self, where: str, message: str, **params: object) -> None:
-        self.found.setdefault(where, []).append(FieldProblem(message, dict(params)))
-
-    def raise_any(self) -> None:
-        if self.found:
-            raise SiteFormError(self.found)
+def _problems() -> Problems:
+    return Problems(SiteFormError)
 
 
-def _check_form(
-    session: Session, site_id: str, form: SiteForm, problems: _Problems
-) -> tuple[str, list[str]]:
-    name = form.name.strip()
-    if not name:
-        problems.add("name", N_("required"))
-    elif len(name) > NAME_LIMIT:
-        problems.add("name", N_("at most {limit} characters"), limit=NAME_LIMIT)
-    hosts = parse_host_names(form.host_names)
+def _check_hosts(sites: list[Site], site_id: str, hosts: list[str], problems: Problems) -> None:
+    """Host names must be valid and belong to no site but ``site_id``."""
     owners = {
-        host: other.id
-        for other in list_sites(session)
-        if other.id != site_id
-        for host in host_names_of(other)
+        host: other.id for other in sites if other.id != site_id for host in host_names_of(other)
     }
     for host in hosts:
         if not HOST_NAME.fullmatch(host):
@@ -129,7 +125,41 @@ def _check_form(
             )
     if len(" ".join(hosts)) > HOST_NAMES_LIMIT:
         problems.add("host_names", N_("at most {limit} characters"), limit=HOST_NAMES_LIMIT)
+
+
+def _check_form(
+    session: Session, site_id: str, form: SiteForm, problems: Problems
+) -> tuple[str, list[str]]:
+    name = form.name.strip()
+    if not name:
+        problems.add("name", N_("required"))
+    elif len(name) > NAME_LIMIT:
+        problems.add("name", N_("at most {limit} characters"), limit=NAME_LIMIT)
+    hosts = parse_host_names(form.host_names)
+    _check_hosts(list_sites(session), site_id, hosts, problems)
     return name, hosts
+
+
+def _lock_sites(session: Session) -> list[Site]:
+    """Every site, locked until the transaction ends (PostgreSQL; SQLite's writers take
+    turns anyway): of two administrators saving sites at the same moment, the second
+    sees the first one's change before checking its own. Read again once locked: a
+    locking read that waited returns the rows it locked, not the ones added meanwhile."""
+    session.exec(select(Site).order_by(col(Site.id)).with_for_update()).all()
+    fresh = select(Site).order_by(col(Site.id)).execution_options(populate_existing=True)
+    return list(session.exec(fresh))
+
+
+def _check_hosts_again(sites: list[Site], site_id: str, hosts: list[str]) -> None:
+    """In the transaction that writes: a host name given to another site since the form
+    was checked is refused as it would have been then."""
+    problems = _problems()
+    _check_hosts(sites, site_id, hosts, problems)
+    problems.raise_any()
+
+
+def _id_taken(site_id: str) -> SiteFormError:
+    return SiteFormError({"id": [FieldProblem(N_("'{value}' is taken"), {"value": site_id})]})
 
 
 def _take_default_from_others(session: Session, site_id: str) -> list[str]:
@@ -148,7 +178,7 @@ def create_site(site_id: str, form: SiteForm) -> SiteView:
     """Raises NotAnAdministratorError or SiteFormError (nothing created)."""
     acting_administrator()
     site_id = site_id.strip()
-    problems = _Problems()
+    problems = _problems()
     if not site_id:
         problems.add("id", N_("required"))
     elif site_id == COMMON:
@@ -162,20 +192,27 @@ def create_site(site_id: str, form: SiteForm) -> SiteView:
     problems.raise_any()
     details: dict[str, object] = {"name": name, "host_names": hosts, "default": form.is_default}
     with administrator_action("site.create", site_id, details) as session:
-        if session.get(Site, site_id) is not None:
-            raise StaleEditError  # created by someone else a moment ago
+        site = Site(id=site_id, name=name, host_names=" ".join(hosts), is_default=False)
+        try:  # first, before anything is read: the id's uniqueness is the database's
+            with session.begin_nested():
+                session.add(site)
+                session.flush()
+        except IntegrityError:  # created by someone else since the form was checked
+            raise _id_taken(site_id) from None
+        sites = _lock_sites(session)
+        _check_hosts_again(sites, site_id, hosts)
         if form.is_default:
             _take_default_from_others(session, site_id)
-        site = Site(id=site_id, name=name, host_names=" ".join(hosts), is_default=form.is_default)
-        session.add(site)
+            site.is_default = True
+            session.add(site)
         session.flush()
         return _as_view(site)
 
 
-def update_site(site_id: str, form: SiteForm, *, version: int) -> SiteView:
+def update_site(site_id: str, form: SiteForm, *, version: int) -> SiteSaved:
     """Raises NotAnAdministratorError, StaleEditError or SiteFormError (nothing saved)."""
     acting_administrator()
-    problems = _Problems()
+    problems = _problems()
     with session_scope() as session:
         site = session.get(Site, site_id)
         if site is None or site.version != version:
@@ -199,10 +236,13 @@ def update_site(site_id: str, form: SiteForm, *, version: int) -> SiteView:
     ]
     details: dict[str, object] = {"changed": changed}
     with administrator_action("site.update", site_id, details) as session:
+        sites = _lock_sites(session)
         site = session.get(Site, site_id)
         if site is None:
             raise StaleEditError
         claim(session, site, expected=version)
+        _check_hosts_again(sites, site_id, hosts)
+        base_urls = {other.id: site_base_url(other) for other in sites}
         if form.is_default and not site.is_default:
             _take_default_from_others(session, site_id)
         site.name = name
@@ -210,7 +250,10 @@ def update_site(site_id: str, form: SiteForm, *, version: int) -> SiteView:
         site.is_default = form.is_default
         session.add(site)
         session.flush()
-        return _as_view(site)
+        moved = tuple(
+            _as_view(other) for other in sites if site_base_url(other) != base_urls[other.id]
+        )
+        return SiteSaved(view=_as_view(site), redirect_uris_changed=moved)
 
 
 def delete_site(site_id: str, *, version: int) -> None:
@@ -238,3 +281,13 @@ def set_individual_settings(site_id: str, on: bool, *, version: int) -> int:
         session.add(site)
         session.flush()
         return site.version
+
+
+def own_services_offered(site_id: str) -> list[str]:
+    """The services a site's own settings offer (switched on and complete), as titles to
+    translate: what its visitors would be offered with individual settings applied."""
+    try:
+        views = scope_services(site_id)
+    except LookupError:  # deleted meanwhile: switching will say so
+        return []
+    return [view.title for view in views if view.enabled and view.configured]

@@ -66,7 +66,7 @@ def register() -> None:
                     "only when it is switched on and its settings are complete."
                 )
             ).classes("text-gray-700")
-            draw_services_editor(COMMON, site_id=None)
+            draw_services_editor(COMMON)
         return None
 
     @ui.page(TRIED_PAGE)

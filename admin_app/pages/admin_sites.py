@@ -14,11 +14,11 @@ from nicegui.events import ValueChangeEventArguments
 
 from admin_app.accounts import Viewer
 from admin_app.admin_access import NotAnAdministratorError
+from admin_app.form_problems import FieldProblem
 from admin_app.i18n import N_, _
 from admin_app.pages.admin_frame import add_admin_area, admin_frame, report_action_error
 from admin_app.pages.guards import administrator
-from admin_app.pages.service_editor import attributes, draw_services_editor
-from admin_app.service_settings import FieldProblem
+from admin_app.pages.service_editor import ProblemLabel, attributes, draw_services_editor
 from admin_app.site_settings import (
     SiteForm,
     SiteFormError,
@@ -26,6 +26,7 @@ from admin_app.site_settings import (
     create_site,
     delete_site,
     list_site_views,
+    own_services_offered,
     set_individual_settings,
     site_view,
     update_site,
@@ -39,18 +40,6 @@ def _heading(text: str) -> None:
     ui.label(text).classes("text-xl font-semibold").props('role="heading" aria-level="2"')
 
 
-class _Problem:
-    def __init__(self, marker: str) -> None:
-        self.label = (
-            ui.label("").classes("text-negative text-sm").props('role="alert"').mark(marker)
-        )
-        self.label.set_visibility(False)
-
-    def show(self, problems: list[FieldProblem] | None) -> None:
-        self.label.set_text(" ".join(problem.text(_) for problem in problems or []))
-        self.label.set_visibility(bool(problems))
-
-
 class _SiteFields:
     """Name, host names and "default": the fields the new-site form and a site's form share."""
 
@@ -61,7 +50,7 @@ class _SiteFields:
             .classes("w-full")
             .mark("site-name")
         )
-        self.problems = {"name": _Problem("problem-name")}
+        self.problems = {"name": ProblemLabel("problem-name")}
         hint = _("One per line (or separated by spaces), e.g. shop.example.org")
         self.host_names = (
             attributes(
@@ -72,13 +61,13 @@ class _SiteFields:
             .classes("w-full")
             .mark("site-host-names")
         )
-        self.problems["host_names"] = _Problem("problem-host_names")
+        self.problems["host_names"] = ProblemLabel("problem-host_names")
         self.default = ui.checkbox(
             _("Default site (serves every host name that no other site has)"),
             value=view.is_default if view else False,
         ).mark("site-default")
-        self.problems["default"] = _Problem("problem-default")
-        self.problems[""] = _Problem("problem-site")
+        self.problems["default"] = ProblemLabel("problem-default")
+        self.problems[""] = ProblemLabel("problem-site")
 
     def form(self) -> SiteForm:
         return SiteForm(
@@ -108,9 +97,17 @@ def _site_list() -> None:
                         ui.badge(_("default"), color="primary")
                     if site.individual_settings:
                         ui.badge(_("individual settings"), color="secondary")
-                ui.label(", ".join(site.host_names) or _("any host")).classes(
-                    "text-sm text-gray-700 break-all"
-                )
+                ui.label(_host_names_text(site)).classes("text-sm text-gray-700 break-all")
+
+
+def _host_names_text(site: SiteView) -> str:
+    """A site answers to its host names; the default one also to every host that no
+    other site has, so a site that is neither is reached by no address at all."""
+    if site.host_names:
+        return ", ".join(site.host_names)
+    if site.is_default:
+        return _("any host")
+    return _("no host names: reached by no address")
 
 
 def _new_site_form() -> None:
@@ -124,7 +121,7 @@ def _new_site_form() -> None:
             .classes("w-full")
             .mark("site-id")
         )
-        id_problem = _Problem("problem-id")
+        id_problem = ProblemLabel("problem-id")
         fields = _SiteFields(None)
 
         def create() -> None:
@@ -161,6 +158,13 @@ class _SiteEditor:
                     ui.button(_("Delete site"), on_click=self.confirm_deletion).props(
                         "flat color=negative"
                     ).mark("site-delete")
+            self.moved_notice = (
+                ui.label("")
+                .classes("text-warning text-sm")
+                .props('role="status"')
+                .mark("redirect-uris-changed")
+            )
+            self.moved_notice.set_visibility(False)
         with ui.card().classes("w-full gap-2"):
             _heading(_("Services of this site"))
             self.switch = ui.switch(
@@ -176,7 +180,7 @@ class _SiteEditor:
         self.services.clear()
         with self.services:
             if self.switch.value:
-                draw_services_editor(self.view.id, site_id=self.view.id)
+                draw_services_editor(self.view.id)
             else:
                 with ui.row().classes("gap-1 flex-wrap items-baseline"):
                     ui.label(_("This site offers the common services:"))
@@ -184,7 +188,7 @@ class _SiteEditor:
 
     def save(self) -> None:
         try:
-            view = update_site(self.view.id, self.fields.form(), version=self.version)
+            saved = update_site(self.view.id, self.fields.form(), version=self.version)
         except SiteFormError as error:
             self.fields.show(error.problems)
             ui.notify(_("Not saved: see the messages next to the fields."), type="warning")
@@ -192,31 +196,89 @@ class _SiteEditor:
         except (NotAnAdministratorError, StaleEditError) as error:
             report_action_error(error)
             return
+        view = saved.view
         self.fields.show({})
         self.view = view
         self.version = view.version
         self.fields.host_names.set_value("\n".join(view.host_names))
         ui.notify(_("Site saved."), type="positive")
+        if saved.redirect_uris_changed:
+            self._redirect_uris_changed(saved.redirect_uris_changed)
+
+    def _redirect_uris_changed(self, sites: tuple[SiteView, ...]) -> None:
+        """New host names, or another default site: the services' redirect URIs are new
+        for these sites, so this page shows the new ones and says where to change them."""
+        if any(site.id == self.view.id for site in sites):
+            self.draw_services()
+        notice = _(
+            "Redirect URIs have changed for: {sites}. Update them where the services "
+            "are registered at their providers."
+        ).format(sites=", ".join(site.name for site in sites))
+        self.moved_notice.set_text(notice)
+        self.moved_notice.set_visibility(True)
+        ui.notify(notice, type="warning", multi_line=True)
+
+    def _set_switch(self, on: bool) -> None:
+        """Show the switch as ``on`` without acting on the change."""
+        self._reverting = True
+        try:
+            self.switch.set_value(on)
+        finally:
+            self._reverting = False
 
     def switched(self, event: ValueChangeEventArguments) -> None:
         if self._reverting:
             return
+        if event.value:  # off until the administrator confirms
+            self._set_switch(False)
+            self.confirm_individual_settings()
+        else:
+            self.apply_individual_settings(False)
+
+    def confirm_individual_settings(self) -> None:
+        """Individual settings replace the common services at once with the site's own:
+        say which those are (often none yet) before the sign-in buttons change."""
+        offered = [_(title) for title in own_services_offered(self.view.id)]
+        if offered:
+            question = _(
+                "Apply individual settings for {site}? Its visitors will then see only the "
+                "services configured for this site instead of the common ones: {services}."
+            ).format(site=self.view.name, services=", ".join(offered))
+        else:
+            question = _(
+                "Apply individual settings for {site}? Its visitors will then see only the "
+                "services configured for this site, and there are none yet: it will offer "
+                "no sign-in with external services until you set them up here."
+            ).format(site=self.view.name)
+        with ui.dialog() as dialog, ui.card():
+            ui.label(question).mark("individual-settings-question")
+            with ui.row().classes("gap-2 justify-end w-full"):
+                ui.button(_("Cancel"), on_click=dialog.close).props("flat").mark(
+                    "individual-settings-cancel"
+                )
+
+                def confirmed() -> None:
+                    dialog.close()
+                    self.apply_individual_settings(True)
+
+                ui.button(_("Apply individual settings"), on_click=confirmed).props(
+                    "color=primary"
+                ).mark("individual-settings-confirm")
+        dialog.on("hide", dialog.delete)
+        dialog.open()
+
+    def apply_individual_settings(self, on: bool) -> None:
         try:
-            self.version = set_individual_settings(
-                self.view.id, bool(event.value), version=self.version
-            )
+            self.version = set_individual_settings(self.view.id, on, version=self.version)
         except (NotAnAdministratorError, StaleEditError) as error:
-            self._reverting = True
-            try:
-                self.switch.set_value(not event.value)
-            finally:
-                self._reverting = False
+            self._set_switch(not on)
             report_action_error(error)
             return
+        self._set_switch(on)
         self.draw_services()
         ui.notify(
             _("This site now has services of its own.")
-            if event.value
+            if on
             else _("This site now offers the common services."),
             type="positive",
         )
@@ -229,7 +291,9 @@ class _SiteEditor:
                 )
             )
             with ui.row().classes("gap-2 justify-end w-full"):
-                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
+                ui.button(_("Cancel"), on_click=dialog.close).props("flat").mark(
+                    "site-delete-cancel"
+                )
 
                 def confirmed() -> None:
                     dialog.close()
@@ -238,6 +302,7 @@ class _SiteEditor:
                 ui.button(_("Delete"), on_click=confirmed).props("color=negative").mark(
                     "site-delete-confirm"
                 )
+        dialog.on("hide", dialog.delete)
         dialog.open()
 
     def delete(self) -> None:

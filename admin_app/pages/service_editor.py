@@ -22,11 +22,11 @@ from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
 
 from admin_app.admin_access import NotAnAdministratorError
+from admin_app.form_problems import FieldProblem
 from admin_app.i18n import N_, _
 from admin_app.pages.admin_frame import report_action_error
 from admin_app.service_badges import badge_svg
 from admin_app.service_settings import (
-    FieldProblem,
     ServiceChanges,
     ServiceFormError,
     ServiceView,
@@ -77,11 +77,7 @@ def help_html(text: str) -> str:
     return "".join(parts)
 
 
-def _problem_text(problems: list[FieldProblem]) -> str:
-    return " ".join(problem.text(_) for problem in problems)
-
-
-class _ProblemLabel:
+class ProblemLabel:
     """A message under a field; hidden while there is none."""
 
     def __init__(self, marker: str) -> None:
@@ -91,7 +87,7 @@ class _ProblemLabel:
         self.label.set_visibility(False)
 
     def show(self, problems: list[FieldProblem] | None) -> None:
-        self.label.set_text(_problem_text(problems or []))
+        self.label.set_text(" ".join(problem.text(_) for problem in problems or []))
         self.label.set_visibility(bool(problems))
 
 
@@ -110,7 +106,7 @@ class _ServiceCard:
         self.clear_buttons: dict[str, ui.button] = {}
         self.to_remove: set[str] = set()  # optional secrets whose saved value goes
         self.endpoint_inputs: dict[str, ui.input] = {}
-        self.problems: dict[str, _ProblemLabel] = {}
+        self.problems: dict[str, ProblemLabel] = {}
         self.card = self._draw()
 
     # -- drawing
@@ -165,7 +161,7 @@ class _ServiceCard:
                     .classes("w-full")
                     .mark(f"name-{sid}")
                 )
-                self.problems["name"] = _ProblemLabel(f"problem-{sid}-name")
+                self.problems["name"] = ProblemLabel(f"problem-{sid}-name")
             for setting in view.fields:
                 self._draw_field(setting.key)
             with (
@@ -188,10 +184,10 @@ class _ServiceCard:
                         .classes("w-full")
                         .mark(f"endpoint-{sid}-{endpoint.key}")
                     )
-                    self.problems[endpoint_field(endpoint.key)] = _ProblemLabel(
+                    self.problems[endpoint_field(endpoint.key)] = ProblemLabel(
                         f"problem-{sid}-{endpoint_field(endpoint.key)}"
                     )
-            self.problems[""] = _ProblemLabel(f"problem-{sid}")
+            self.problems[""] = ProblemLabel(f"problem-{sid}")
             with ui.row().classes("w-full items-center gap-2 flex-wrap"):
                 ui.button(_("Save"), on_click=self._save).props("color=primary").mark(f"save-{sid}")
                 self._draw_try_form()
@@ -269,7 +265,7 @@ class _ServiceCard:
             attributes(element, extra).props("outlined dense").classes("w-full")
             element.mark(f"field-{sid}-{key}")
             self.inputs[key] = element
-        self.problems[setting_field(key)] = _ProblemLabel(f"problem-{sid}-{setting_field(key)}")
+        self.problems[setting_field(key)] = ProblemLabel(f"problem-{sid}-{setting_field(key)}")
 
     def _draw_clear_button(self, key: str, label: str) -> ui.button:
         """An optional secret's saved value can be removed (an empty field keeps it): the
@@ -473,9 +469,8 @@ class _ServiceCard:
 class ServicesEditor:
     """The list of one scope's services, in the order of the sign-in buttons."""
 
-    def __init__(self, scope: str, site_id: str | None) -> None:
+    def __init__(self, scope: str) -> None:
         self.scope = scope
-        self.site_id = site_id
         self.csrf = csrf_token()  # read while drawing: events see no cookie
         self.versions: dict[str, int | None] = {}
         self.cards: list[_ServiceCard] = []
@@ -550,14 +545,14 @@ class ServicesEditor:
                 .classes("w-full")
                 .mark("add-service-id")
             )
-            id_problem = _ProblemLabel("problem-add-service_id")
+            id_problem = ProblemLabel("problem-add-service_id")
             name = (
                 ui.input(_("Display name"))
                 .props("outlined dense maxlength=100")
                 .classes("w-full")
                 .mark("add-service-name")
             )
-            name_problem = _ProblemLabel("problem-add-name")
+            name_problem = ProblemLabel("problem-add-name")
 
             def add() -> None:
                 try:
@@ -587,9 +582,8 @@ class ServicesEditor:
             ui.button(_("Add"), on_click=add).props("color=primary").mark("add-service-submit")
 
 
-def draw_services_editor(scope: str, *, site_id: str | None) -> ServicesEditor:
-    """Draw a scope's services editor here; ``site_id`` for a site's own scope (sent with
-    "Try it"), None for the common one."""
-    editor = ServicesEditor(scope, site_id)
+def draw_services_editor(scope: str) -> ServicesEditor:
+    """Draw a scope's services editor here: "common", or a site's id for its own."""
+    editor = ServicesEditor(scope)
     editor.draw()
     return editor

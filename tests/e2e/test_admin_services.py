@@ -148,6 +148,7 @@ def test_a_site_with_individual_settings_offers_its_own_list(
     activate(page.get_by_role("button", name="Create site"))
     expect(page).to_have_url(f"{app.base_url}/admin/sites/local")
     activate(page.get_by_role("switch", name="Apply individual settings for this site"))
+    activate(page.get_by_role("button", name="Apply individual settings", exact=True))
     expect(page.get_by_text("This site now has services of its own.")).to_be_visible()
     card = service_card(page, "google")
     open_form(card)

@@ -3,10 +3,16 @@ use cases called directly."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import pytest
+from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import col, select
 
+from admin_app import site_settings
 from admin_app.admin_access import NotAnAdministratorError
 from admin_app.service_catalogue import site_services
 from admin_app.site_settings import (
@@ -56,6 +62,41 @@ def rows_in(scope: str) -> list[ConfiguredService]:
 async def open_sites(user: User, path: str = "/admin/sites") -> None:
     marker = "site-list" if path == "/admin/sites" else "site-form"
     await open_as_admin(user, path, marker=marker)
+
+
+def value_of(user: User, marker: str) -> str:
+    element = next(iter(user.find(marker=marker).elements))
+    return str(getattr(element, "value", ""))
+
+
+def dialogs(user: User) -> list[ui.dialog]:
+    assert user.client is not None
+    return [e for e in user.client.elements.values() if isinstance(e, ui.dialog)]
+
+
+def close_dialogs(user: User) -> None:
+    """What the browser reports once a dialog has finished closing."""
+    user.find(kind=ui.dialog).trigger("hide")
+
+
+async def switch_individual_settings_on(user: User) -> None:
+    user.find(marker="individual-settings").click()
+    await user.should_see(marker="individual-settings-question", retries=RETRIES)
+    user.find(marker="individual-settings-confirm").click()
+
+
+def meanwhile(monkeypatch: pytest.MonkeyPatch, change: Any) -> None:
+    """Another administrator's change lands between a use case's check of the form and
+    the transaction that writes it."""
+    real = site_settings.administrator_action
+
+    @contextmanager
+    def action(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        change()
+        with real(*args, **kwargs) as session:
+            yield session
+
+    monkeypatch.setattr(site_settings, "administrator_action", action)
 
 
 def test_host_names_one_per_line_or_separated_by_spaces() -> None:
@@ -160,8 +201,14 @@ async def test_a_stale_site_form_is_refused(user: User) -> None:
     fill(user, "site-name", "Mine")
     user.find(marker="site-save").click()
     await user.should_see("Someone else changed this meanwhile.", retries=RETRIES)
-    user.find(marker="individual-settings").click()
-    await user.should_see("Someone else changed this meanwhile.", retries=RETRIES)
+    await switch_individual_settings_on(user)
+    stale = "Someone else changed this meanwhile. Reload the page to see their change."
+    for _ in range(RETRIES):
+        if user.notify.messages.count(stale) == 2:
+            break
+        await user.should_see(marker="individual-settings")
+    assert user.notify.messages.count(stale) == 2
+    assert value_of(user, "individual-settings") == "False"
     default = site("s1")
     assert default is not None and default.name == "Theirs" and not default.individual_settings
     assert audit_actions() == []
@@ -185,7 +232,7 @@ async def test_individual_settings_give_a_site_its_own_services(user: User) -> N
     await open_sites(user, "/admin/sites/blog")
     await user.should_see("This site offers the common services:")
     await user.should_not_see(marker="services-list")
-    user.find(marker="individual-settings").click()
+    await switch_individual_settings_on(user)
     await user.should_see(marker="services-list", retries=RETRIES)
     form = next(iter(user.find(marker="try-form-google").elements))
     hidden = {
@@ -193,7 +240,7 @@ async def test_individual_settings_give_a_site_its_own_services(user: User) -> N
         for child in form.default_slot.children
         if child.tag == "input"
     }
-    assert hidden["site"] == "blog"
+    assert hidden["scope"] == "blog"  # "Try it" runs this site's own settings
     redirect = next(iter(user.find(marker="redirect-google").elements))
     assert redirect.value == "http://blog.example.org:8080/oauth/google/callback"  # type: ignore[attr-defined]
     fill(user, "field-google-client_id", "blog-client")
@@ -247,11 +294,15 @@ async def test_an_administrator_removed_meanwhile_is_refused(user: User) -> None
     fill(user, "site-name", "Mine")
     user.find(marker="site-save").click()
     await user.should_see("Only administrators may do this.", retries=RETRIES)
-    user.find(marker="individual-settings").click()
-    await user.should_see("Only administrators may do this.", retries=RETRIES)
+    await switch_individual_settings_on(user)
     user.find(marker="site-delete").click()
     user.find(marker="site-delete-confirm").click()
-    await user.should_see("Only administrators may do this.", retries=RETRIES)
+    refused = "Only administrators may do this."
+    for _ in range(RETRIES):
+        if user.notify.messages.count(refused) == 3:
+            break
+        await user.should_see(marker="site-form")
+    assert user.notify.messages.count(refused) == 3
     blog = site("blog")
     assert blog is not None and blog.name == "Blog" and not blog.individual_settings
     assert audit_actions() == []
@@ -276,3 +327,215 @@ async def test_the_default_site_cannot_be_deleted_even_by_calling_the_action(use
     with user, pytest.raises(SiteFormError):
         delete_site("s1", version=1)
     assert site("s1") is not None and audit_actions() == []
+
+
+# ------------------------------------------------ redirect URIs follow the host names
+
+
+async def test_new_host_names_redraw_the_services_and_say_to_update_redirect_uris(
+    user: User,
+) -> None:
+    add_site("blog", "blog.example.org", individual=True)
+    await open_sites(user, "/admin/sites/blog")
+    assert value_of(user, "redirect-google") == (
+        "http://blog.example.org:8080/oauth/google/callback"
+    )
+    fill(user, "site-name", "The blog")  # a new name moves no redirect URI
+    user.find(marker="site-save").click()
+    await user.should_see("Site saved.", retries=RETRIES)
+    await user.should_not_see(marker="redirect-uris-changed")
+    fill(user, "site-host-names", "www.blog.example.org blog.example.org")
+    user.find(marker="site-save").click()
+    await user.should_see(marker="redirect-uris-changed", retries=RETRIES)
+    notice = (
+        "Redirect URIs have changed for: The blog. Update them where the services are "
+        "registered at their providers."
+    )
+    assert text_of(user, "redirect-uris-changed") == notice
+    assert notice in user.notify.messages
+    # the services part is drawn again: its fields and Copy button give the new URI
+    assert value_of(user, "redirect-google") == (
+        "http://www.blog.example.org:8080/oauth/google/callback"
+    )
+
+
+async def test_a_new_default_site_moves_the_old_default_sites_redirect_uris_too(
+    user: User,
+) -> None:
+    add_site("blog", "blog.example.org", individual=True)
+    with session_scope() as session:
+        default = session.get(Site, "s1")
+        assert default is not None
+        default.host_names = "main.example.org"
+        session.add(default)
+    await open_sites(user, "/admin/sites/blog")
+    user.find(marker="site-default").click()
+    user.find(marker="site-save").click()
+    await user.should_see(marker="redirect-uris-changed", retries=RETRIES)
+    assert text_of(user, "redirect-uris-changed") == (
+        "Redirect URIs have changed for: Blog, Default site. Update them where the "
+        "services are registered at their providers."
+    )
+    assert value_of(user, "redirect-google") == "http://127.0.0.1:8080/oauth/google/callback"
+
+
+# ------------------------------------------- rules checked again where the write is
+
+
+async def test_a_host_name_given_to_another_site_meanwhile_is_refused(
+    user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_site("blog", "blog.example.org")
+    await open_sites(user, "/admin/sites/blog")
+    meanwhile(monkeypatch, lambda: add_site("shop", "shop.example.org"))
+    form = SiteForm(name="Blog", host_names="blog.example.org shop.example.org", is_default=False)
+    with user, pytest.raises(SiteFormError) as refused:
+        update_site("blog", form, version=1)
+    assert [p.text() for p in refused.value.problems["host_names"]] == [
+        "'shop.example.org' belongs to site 'shop' too"
+    ]
+    blog = site("blog")
+    assert blog is not None and (blog.host_names, blog.version) == ("blog.example.org", 1)
+    assert audit_actions() == []
+
+
+async def test_a_host_name_taken_meanwhile_refuses_a_new_site(
+    user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await open_sites(user)
+    meanwhile(monkeypatch, lambda: add_site("shop", "shop.example.org"))
+    form = SiteForm(name="Store", host_names="shop.example.org", is_default=False)
+    with user, pytest.raises(SiteFormError) as refused:
+        create_site("store", form)
+    assert [p.text() for p in refused.value.problems["host_names"]] == [
+        "'shop.example.org' belongs to site 'shop' too"
+    ]
+    assert site("store") is None and audit_actions() == []
+
+
+async def test_a_site_id_created_meanwhile_is_taken(
+    user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await open_sites(user)
+    meanwhile(monkeypatch, lambda: add_site("shop", "theirs.example.org"))
+    form = SiteForm(name="Mine", host_names="mine.example.org", is_default=True)
+    with user, pytest.raises(SiteFormError) as refused:
+        create_site("shop", form)
+    assert [p.text() for p in refused.value.problems["id"]] == ["'shop' is taken"]
+    theirs, default = site("shop"), site("s1")
+    assert theirs is not None and (theirs.name, theirs.host_names) == ("Shop", "theirs.example.org")
+    assert default is not None and default.is_default and default.version == 1
+    assert audit_actions() == []
+
+
+async def test_a_site_id_created_meanwhile_is_shown_next_to_the_field(
+    user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await open_sites(user)
+    meanwhile(monkeypatch, lambda: add_site("shop"))
+    fill(user, "site-id", "shop")
+    fill(user, "site-name", "Mine")
+    fill(user, "site-host-names", "mine.example.org")
+    user.find(marker="site-create").click()
+    await user.should_see(marker="problem-id", retries=RETRIES)
+    assert text_of(user, "problem-id") == "'shop' is taken"
+    assert audit_actions() == []
+
+
+# ------------------------------------------------- individual settings, confirmed
+
+
+async def test_individual_settings_apply_only_once_confirmed(user: User) -> None:
+    add_site("blog", "blog.example.org")
+    await open_sites(user, "/admin/sites/blog")
+    user.find(marker="individual-settings").click()
+    await user.should_see(marker="individual-settings-question", retries=RETRIES)
+    assert text_of(user, "individual-settings-question") == (
+        "Apply individual settings for Blog? Its visitors will then see only the services "
+        "configured for this site, and there are none yet: it will offer no sign-in with "
+        "external services until you set them up here."
+    )
+    assert value_of(user, "individual-settings") == "False"  # not yet
+    user.find(marker="individual-settings-cancel").click()
+    close_dialogs(user)
+    await user.should_not_see(marker="individual-settings-question")
+    assert value_of(user, "individual-settings") == "False"
+    await user.should_see("This site offers the common services:")
+    blog = site("blog")
+    assert blog is not None and not blog.individual_settings and blog.version == 1
+    assert audit_actions() == []
+    await switch_individual_settings_on(user)
+    await user.should_see("This site now has services of its own.", retries=RETRIES)
+    assert value_of(user, "individual-settings") == "True"
+    blog = site("blog")
+    assert blog is not None and blog.individual_settings
+    assert audit_actions() == ["site.individual_settings"]
+    # switching off asks nothing
+    user.find(marker="individual-settings").click()
+    await user.should_see("This site now offers the common services.", retries=RETRIES)
+    blog = site("blog")
+    assert blog is not None and not blog.individual_settings
+
+
+async def test_the_question_names_the_services_the_site_already_has(user: User) -> None:
+    add_site("blog", "blog.example.org")
+    with session_scope() as session:
+        session.add(
+            ConfiguredService(
+                scope="blog",
+                service_id="google",
+                provider="google",
+                enabled=True,
+                settings={"client_id": "blog-client"},
+                secrets={"client_secret": "blog-secret"},
+            )
+        )
+        session.add(ConfiguredService(scope="blog", service_id="yandex", provider="yandex"))
+    await open_sites(user, "/admin/sites/blog")
+    user.find(marker="individual-settings").click()
+    await user.should_see(marker="individual-settings-question", retries=RETRIES)
+    assert text_of(user, "individual-settings-question") == (
+        "Apply individual settings for Blog? Its visitors will then see only the services "
+        "configured for this site instead of the common ones: Google."
+    )
+
+
+# ---------------------------------------------------------------------- the list
+
+
+async def test_a_site_without_host_names_is_labelled_as_reached_by_no_address(
+    user: User,
+) -> None:
+    add_site("blog")
+    add_site("shop", "shop.example.org")
+    await open_sites(user)
+    with user.scope(marker="site-blog"):
+        await user.should_see("no host names: reached by no address")
+        await user.should_not_see("any host")
+    with user.scope(marker="site-s1"):  # the default: every host no other site has
+        await user.should_see("any host")
+    with user.scope(marker="site-shop"):
+        await user.should_see("shop.example.org")
+        await user.should_not_see("no host names: reached by no address")
+
+
+# ----------------------------------------------------------------------- dialogs
+
+
+async def test_closed_dialogs_leave_nothing_behind(user: User) -> None:
+    add_site("blog", "blog.example.org")
+    await open_sites(user, "/admin/sites/blog")
+    for _ in range(2):
+        user.find(marker="site-delete").click()
+        await user.should_see(marker="site-delete-confirm", retries=RETRIES)
+        assert len(dialogs(user)) == 1
+        user.find(marker="site-delete-cancel").click()
+        close_dialogs(user)
+        assert dialogs(user) == []
+        user.find(marker="individual-settings").click()
+        await user.should_see(marker="individual-settings-question", retries=RETRIES)
+        assert len(dialogs(user)) == 1
+        user.find(marker="individual-settings-cancel").click()
+        close_dialogs(user)
+        assert dialogs(user) == []
+    assert site("blog") is not None and audit_actions() == []

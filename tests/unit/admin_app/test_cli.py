@@ -158,4 +158,4 @@ def test_russian_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
         env={**env, "SOCIALSERVICES_DATA_DIR": str(Path.cwd() / "data")},
     )
     assert result.returncode == 2
-    assert result.stderr.startswith("ошибка: Логин содержит")
+    assert result.stderr.startswith("ошибка: Логин должен содержать")
