@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nicegui import run
 from sqlalchemy.exc import IntegrityError
@@ -85,6 +85,7 @@ class Outcome:
     auth_token: str | None = None  # a new signed-in session for this browser
     linked: bool = False
     tried: dict[str, object] | None = None  # an administrator's "Try it": what came back
+    purpose: str = LOGIN  # linking: problems are shown on the profile page
 
 
 def _find_service(site_id: str, service_id: str, purpose: str = LOGIN) -> SiteService | None:
@@ -175,7 +176,9 @@ async def finish(
     service = _find_service(state.site_id, service_id, state.purpose)
     if service is None:
         log.warning("social.service_unavailable service=%s site=%s", service_id, state.site_id)
-        return Outcome(service_id, state.next_path, refusal="service_unavailable")
+        return Outcome(
+            service_id, state.next_path, refusal="service_unavailable", purpose=state.purpose
+        )
     request = AuthorizationRequest(
         url="",
         state=callback.get("state", ""),
@@ -188,7 +191,9 @@ async def finish(
     except TimeoutError:
         log.warning("social.provider_error service=%s code=timeout (deadline)", service_id)
         _record_event(state.purpose, service_id, state.site_id, "provider:timeout")
-        return Outcome(service_id, state.next_path, refusal="provider:timeout")
+        return Outcome(
+            service_id, state.next_path, refusal="provider:timeout", purpose=state.purpose
+        )
     except ProviderError as error:
         log.warning(
             "social.provider_error service=%s code=%s detail=%s",
@@ -197,7 +202,9 @@ async def finish(
             error.detail,
         )
         _record_event(state.purpose, service_id, state.site_id, f"provider:{error.code}")
-        return Outcome(service_id, state.next_path, refusal=f"provider:{error.code}")
+        return Outcome(
+            service_id, state.next_path, refusal=f"provider:{error.code}", purpose=state.purpose
+        )
     if state.purpose == TRY:
         return _tried(service, state.user_id, auth_token, result)
     if result.replay_key and not _consume_proof(result):
@@ -215,7 +222,7 @@ async def finish(
     )
     assert outcome is not None
     _record_event(state.purpose, service_id, state.site_id, outcome.refusal or "")
-    return outcome
+    return replace(outcome, purpose=state.purpose)
 
 
 def _record_event(purpose: str, service_id: str, site_id: str, refusal: str) -> None:

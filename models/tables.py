@@ -253,6 +253,8 @@ class LinkedAccount(SQLModel, table=True):
     scopes: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     last_used_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    #: the user's choice: publish their activity through this (X or Facebook) account
+    publish_activity: bool = False
 
 
 class OAuthState(SQLModel, table=True):

@@ -25,6 +25,9 @@ LOGIN_PATTERN = re.compile(r"^\w[\w.@+-]{2,99}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+MAX_NAME_LENGTH = 100
+
+
 class UserDataError(ValueError):
     """A value that cannot be stored; ``code`` is stable for logs and translations."""
 
@@ -94,8 +97,8 @@ def create_user(
         login_lower=login.lower(),
         email=email,
         email_lower=email.lower() if email else None,
-        first_name=first_name.strip()[:100],
-        last_name=last_name.strip()[:100],
+        first_name=first_name.strip()[:MAX_NAME_LENGTH],
+        last_name=last_name.strip()[:MAX_NAME_LENGTH],
         password_hash=hash_password(password) if password is not None else None,
     )
     session.add(user)

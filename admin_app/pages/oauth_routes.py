@@ -28,7 +28,14 @@ TRIED_KEY = "tried_profile"  # NiceGUI's per-browser storage, on the server
 TRIED_PAGE = "/admin/services/tried"
 
 
-def _problem(outcome_service: str, reason: str, next_path: str) -> RedirectResponse:
+def _problem(
+    outcome_service: str, reason: str, next_path: str, purpose: str = social_auth.LOGIN
+) -> RedirectResponse:
+    """The page that says why: the profile page for linking (its visitor is signed in
+    and was there), the sign-in problem page otherwise."""
+    if purpose == social_auth.LINK:
+        query = urlencode({"problem": reason, "service": outcome_service})
+        return RedirectResponse(f"/profile?{query}", status_code=303)
     query = urlencode({"reason": reason, "service": outcome_service, "next": next_path})
     return RedirectResponse(f"/signin/problem?{query}", status_code=303)
 
@@ -53,9 +60,9 @@ async def _go_to_service(
             scope=scope,
         )
     except LookupError:
-        return _problem(service_id, "service_unavailable", next_path)
+        return _problem(service_id, "service_unavailable", next_path, purpose)
     except ProviderError as error:
-        return _problem(service_id, f"provider:{error.code}", next_path)
+        return _problem(service_id, f"provider:{error.code}", next_path, purpose)
     return RedirectResponse(url, status_code=303)
 
 
@@ -74,7 +81,7 @@ def register() -> None:
         if user_id is None:
             return _problem(service_id, "not_signed_in", "/profile")
         if not social_auth.may_link(user_id):
-            return _problem(service_id, "link_denied", "/profile")
+            return _problem(service_id, "link_denied", "/profile", social_auth.LINK)
         return await _go_to_service(request, service_id, social_auth.LINK, "/profile", user_id)
 
     @app.post("/oauth/{service_id}/try", include_in_schema=False)
@@ -109,7 +116,7 @@ def register() -> None:
             auth_token=str(request.session.get(session.AUTH_KEY, "")),
         )
         if outcome.refusal is not None:
-            return _problem(service_id, outcome.refusal, outcome.next_path)
+            return _problem(service_id, outcome.refusal, outcome.next_path, outcome.purpose)
         if outcome.tried is not None:  # shown once to the administrator who tried
             app.storage.user[TRIED_KEY] = outcome.tried
             return RedirectResponse(TRIED_PAGE, status_code=303)

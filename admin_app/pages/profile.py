@@ -1,7 +1,14 @@
-"""``/profile``: the signed-in person's account and their linked external accounts."""
+"""``/profile``: the signed-in person's account and their linked external accounts.
+
+Linking starts with a real HTML form (a POST carrying our CSRF token) and comes back here
+with ``?linked=<service>`` or, when it did not work, ``?problem=<reason>&service=<id>``:
+reason codes only, so nothing from the URL is shown as it is.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import quote
 
 from fastapi import Request
@@ -11,63 +18,329 @@ from nicegui import ui
 from admin_app.accounts import Viewer
 from admin_app.i18n import N_, _
 from admin_app.layout import NavEntry, add_navigation, frame
+from admin_app.own_account import (
+    AccountFormError,
+    LastSignInMethodError,
+    NoSuchLinkError,
+    NotSignedInError,
+    change_own_password,
+    own_account,
+    set_publish_activity,
+    unlink_own,
+    update_own_details,
+)
 from admin_app.pages.guards import signed_in
-from admin_app.profile_links import profile_links
+from admin_app.pages.service_editor import ProblemLabel, attributes
+from admin_app.pages.signin_problem import problem_message
+from admin_app.profile_links import LinkedAccountView, ProfileLinks, profile_links
 from admin_app.service_badges import badge_svg
 from admin_app.session import csrf_token
+from models.versions import StaleEditError
+
+PATH = "/profile"
+LAST_METHOD = N_(
+    "This is the only way you can sign in now. Set a password first (below), then unlink it."
+)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else _("never")
+
+
+def _heading(text: str) -> None:
+    ui.label(text).classes("text-xl font-semibold").props('role="heading" aria-level="2"')
+
+
+def _report(error: Exception) -> None:
+    """What the person sees when an action is refused (call in an ``except``)."""
+    if isinstance(error, NotSignedInError):
+        ui.notify(_("You are signed out. Sign in again."), type="negative")
+    elif isinstance(error, StaleEditError):
+        ui.notify(_("Your account changed meanwhile. Reload the page."), type="warning")
+    elif isinstance(error, NoSuchLinkError):
+        ui.notify(_("This account is not linked any more. Reload the page."), type="warning")
+    else:
+        raise error
 
 
 def _link_form(service_id: str, title: str, csrf: str) -> None:
-    """A real HTML form: linking starts with a POST carrying our CSRF token."""
-    with (
-        ui.element("form")
-        .props(f'method="post" action="/oauth/{quote(service_id)}/link"')
-        .mark(f"link-{service_id}")
-    ):
-        ui.element("input").props(f'type="hidden" name="csrf" value="{csrf}"')
+    with attributes(
+        ui.element("form"), {"method": "post", "action": f"/oauth/{quote(service_id)}/link"}
+    ).mark(f"link-{service_id}"):
+        attributes(ui.element("input"), {"type": "hidden", "name": "csrf", "value": csrf})
         ui.button(_("Link {service}").format(service=title)).props("type=submit outline")
 
 
-def register() -> None:
-    add_navigation(NavEntry("/profile", N_("Profile")))
+class _DetailsForm:
+    """First and last name, e-mail."""
 
-    @ui.page("/profile")
-    def profile(request: Request, linked: str = "") -> RedirectResponse | None:
+    def __init__(self) -> None:
+        account = own_account()
+        self.version = account.version
+        _heading(_("Your details"))
+        self.inputs: dict[str, ui.input] = {}
+        self.problems: dict[str, ProblemLabel] = {}
+        values = {
+            "first_name": (_("First name"), account.first_name),
+            "last_name": (_("Last name"), account.last_name),
+            "email": (_("E-mail"), account.email),
+        }
+        with ui.card().classes("w-full max-w-xl gap-1").mark("details-form"):
+            for key, (label, value) in values.items():
+                self.inputs[key] = (
+                    ui.input(label, value=value)
+                    .props("outlined dense maxlength=254")
+                    .classes("w-full")
+                    .mark(f"details-{key}")
+                )
+                self.problems[key] = ProblemLabel(f"problem-{key}")
+            ui.button(_("Save"), on_click=self.save).props("color=primary").mark("details-save")
+
+    def save(self) -> None:
+        try:
+            account = update_own_details(
+                first_name=self.inputs["first_name"].value or "",
+                last_name=self.inputs["last_name"].value or "",
+                email=self.inputs["email"].value or "",
+                version=self.version,
+            )
+        except AccountFormError as error:
+            for key, label in self.problems.items():
+                label.show(error.problems.get(key))
+            return
+        except (NotSignedInError, StaleEditError) as error:
+            _report(error)
+            return
+        self.version = account.version
+        for label in self.problems.values():
+            label.show(None)
+        ui.notify(_("Your details are saved."), type="positive")
+
+
+class _PasswordForm:
+    """Change the password (the current one is asked for), or set a first one."""
+
+    def __init__(self, on_first_set: Callable[[], object]) -> None:
+        self.on_first_set = on_first_set
+        self.inputs: dict[str, ui.input] = {}
+        self.problems: dict[str, ProblemLabel] = {}
+        _heading(_("Password"))
+
+    @ui.refreshable_method
+    def draw(self) -> None:
+        has_password = own_account().has_password
+        self.inputs.clear()
+        self.problems.clear()
+        with ui.card().classes("w-full max-w-xl gap-1").mark("password-form"):
+            if not has_password:
+                ui.label(
+                    _("You sign in with external accounts only. A password adds another way.")
+                ).classes("text-sm text-gray-600")
+            fields = [("new_password", _("New password")), ("repeat_password", _("Repeat it"))]
+            if has_password:
+                fields.insert(0, ("current_password", _("Current password")))
+            for key, label in fields:
+                autocomplete = "current-password" if key == "current_password" else "new-password"
+                self.inputs[key] = (
+                    attributes(ui.input(label, password=True), {"autocomplete": autocomplete})
+                    .props("outlined dense")
+                    .classes("w-full")
+                    .mark(key)
+                )
+                self.problems[key] = ProblemLabel(f"problem-{key}")
+            label = _("Change password") if has_password else _("Set a password")
+            ui.button(label, on_click=lambda: self.save(first=not has_password)).props(
+                "color=primary"
+            ).mark("password-save")
+
+    def focus(self) -> None:
+        next(iter(self.inputs.values())).run_method("focus")
+
+    def save(self, *, first: bool) -> None:
+        values = {key: element.value or "" for key, element in self.inputs.items()}
+        try:
+            change_own_password(
+                current=values.get("current_password", ""),
+                new=values["new_password"],
+                repeat=values["repeat_password"],
+            )
+        except AccountFormError as error:
+            for key, label in self.problems.items():
+                label.show(error.problems.get(key))
+            return
+        except NotSignedInError as error:
+            _report(error)
+            return
+        ui.notify(_("Your password is saved."), type="positive")
+        self.draw.refresh()  # typed passwords leave the page; the form now asks for it
+        if first:
+            self.on_first_set()
+
+
+class _LinkedAccounts:
+    """The linked accounts, the buttons that link more, and what happened to the last try."""
+
+    def __init__(self, viewer: Viewer, host: str | None, password_form: Callable[[], object]):
+        self.viewer = viewer
+        self.host = host
+        self.focus_password = password_form
+        self.csrf = csrf_token()  # read while drawing: events see no cookie
+
+    @ui.refreshable_method
+    def draw(self) -> None:
+        links = profile_links(self.viewer.id, self.host)
+        with ui.element("ul").classes("w-full divide-y").mark("linked-list"):
+            for view in links.linked:
+                self._draw_link(view, links)
+        if not links.linked:
+            ui.label(_("No external accounts are linked yet.")).mark("no-links")
+        if not links.may_link:
+            ui.label(
+                _(
+                    "Your account may not link external services. Ask an administrator if you "
+                    "need to."
+                )
+            ).mark("link-denied")
+        elif links.linkable:
+            with ui.row().classes("gap-2 flex-wrap").mark("linkable"):
+                for service in links.linkable:
+                    _link_form(service.service_id, _(service.title), self.csrf)
+
+    def _draw_link(self, view: LinkedAccountView, links: ProfileLinks) -> None:
+        title = _(view.service_title)
+        with (
+            ui.element("li")
+            .classes("w-full py-3 flex flex-wrap items-center gap-x-4 gap-y-2")
+            .mark(f"linked-{view.service_id}")
+        ):
+            ui.html(badge_svg(view.provider_id), sanitize=False)
+            if view.picture_url:
+                attributes(
+                    ui.element("img"),
+                    {"src": view.picture_url, "alt": "", "referrerpolicy": "no-referrer"},
+                ).classes("w-10 h-10 rounded-full object-cover")
+            with ui.column().classes("gap-0 min-w-0 grow"):
+                ui.label(title).classes("font-medium")
+                ui.label(view.external_name).classes("break-all")  # text, never HTML
+                ui.label(
+                    _("Linked {linked}; last used to sign in: {used}").format(
+                        linked=_when(view.linked_at), used=_when(view.last_used_at)
+                    )
+                ).classes("text-sm text-gray-600")
+            if view.can_publish and links.activity_allowed:
+                attributes(
+                    ui.switch(
+                        _("Publish my activity"),
+                        value=view.publishes,
+                        on_change=lambda event, view=view: self._publish(view, bool(event.value)),
+                    ),
+                    {
+                        "aria-label": _("Publish my activity through {service}").format(
+                            service=title
+                        )
+                    },
+                ).mark(f"publish-{view.service_id}")
+            last = not links.has_password and len(links.linked) == 1
+            attributes(
+                ui.button(_("Unlink"), on_click=lambda view=view: self._ask(view, last)),
+                {"aria-label": _("Unlink {service}").format(service=title)},
+            ).props("flat color=negative").mark(f"unlink-{view.service_id}")
+
+    def _publish(self, view: LinkedAccountView, on: bool) -> None:
+        try:
+            set_publish_activity(view.link_id, on)
+        except (NotSignedInError, NoSuchLinkError) as error:
+            _report(error)
+            self.draw.refresh()
+
+    def _ask(self, view: LinkedAccountView, last: bool) -> None:
+        title = _(view.service_title)
+        with ui.dialog() as dialog, ui.card().classes("gap-3"):
+            if last:
+                ui.label(_(LAST_METHOD)).props('role="alert"').mark("last-method")
+            else:
+                ui.label(
+                    _("Unlink {service} ({name})? You can link it again later.").format(
+                        service=title, name=view.external_name
+                    )
+                )
+            with ui.row().classes("gap-2 justify-end w-full"):
+                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
+                if last:
+
+                    def to_password() -> None:
+                        dialog.close()
+                        self.focus_password()
+
+                    ui.button(_("Set a password"), on_click=to_password).props(
+                        "color=primary"
+                    ).mark("go-to-password")
+                else:
+
+                    def confirmed() -> None:
+                        dialog.close()
+                        self._unlink(view)
+
+                    ui.button(_("Unlink"), on_click=confirmed).props("color=negative").mark(
+                        "confirm-unlink"
+                    )
+        dialog.on("hide", dialog.delete)
+        dialog.open()
+
+    def _unlink(self, view: LinkedAccountView) -> None:
+        try:
+            unlink_own(view.link_id)
+        except LastSignInMethodError:
+            ui.notify(_(LAST_METHOD), type="warning", multi_line=True)
+            return
+        except (NotSignedInError, NoSuchLinkError) as error:
+            _report(error)
+            self.draw.refresh()
+            return
+        ui.notify(
+            _("{service} is unlinked.").format(service=_(view.service_title)), type="positive"
+        )
+        self.draw.refresh()
+
+
+def _outcome_message(links: ProfileLinks, linked: str, problem: str, service: str) -> None:
+    """The result of the round trip that brought the browser back here, if any."""
+    if problem:
+        titles = {s.service_id: _(s.title) for s in links.linkable}
+        titles.update({v.service_id: _(v.service_title) for v in links.linked})
+        name = titles.get(service, _("the service"))
+        ui.label(_(problem_message(problem)).format(service=name)).classes("text-negative").props(
+            'role="alert"'
+        ).mark("link-problem")
+        return
+    just_linked = next((v for v in links.linked if v.service_id == linked), None)
+    if just_linked is not None:
+        ui.label(
+            _("{service} is now linked to your account.").format(
+                service=_(just_linked.service_title)
+            )
+        ).classes("text-positive").props('role="status"').mark("linked-confirmation")
+
+
+def register() -> None:
+    add_navigation(NavEntry(PATH, N_("Profile")))
+
+    @ui.page(PATH)
+    def profile(
+        request: Request, linked: str = "", problem: str = "", service: str = ""
+    ) -> RedirectResponse | None:
         viewer = signed_in(request)
         if not isinstance(viewer, Viewer):
             return viewer
-        links = profile_links(viewer.id, request.headers.get("host"))
+        host = request.headers.get("host")
         with frame(_("Profile"), viewer):
-            with ui.card().classes("w-full max-w-md"):
-                ui.label(viewer.display_name).classes("text-lg")
-                ui.label(_("Login: {login}").format(login=viewer.login))
-            ui.label(_("Linked accounts")).classes("text-xl font-semibold").props(
-                'role="heading" aria-level="2"'
-            )
-            just_linked = next((v for v in links.linked if v.service_id == linked), None)
-            if just_linked is not None:
-                ui.label(
-                    _("{service} is now linked to your account.").format(
-                        service=_(just_linked.service_title)
-                    )
-                ).classes("text-positive").props('role="status"').mark("linked-confirmation")
-            if not links.linked:
-                ui.label(_("No external accounts are linked yet."))
-            for view in links.linked:
-                with ui.row().classes("items-center gap-3").mark(f"linked-{view.service_id}"):
-                    ui.html(badge_svg(view.provider_id), sanitize=False)
-                    ui.label(_(view.service_title)).classes("font-medium")
-                    ui.label(view.external_name)  # text, never HTML
-            if not links.may_link:
-                ui.label(
-                    _(
-                        "Your account may not link external services. Ask an administrator if you "
-                        "need to."
-                    )
-                ).mark("link-denied")
-            elif links.linkable:
-                csrf = csrf_token()
-                with ui.row().classes("gap-2 flex-wrap"):
-                    for service in links.linkable:
-                        _link_form(service.service_id, _(service.title), csrf)
+            ui.label(_("Login: {login}").format(login=viewer.login)).mark("profile-login")
+            _heading(_("Linked accounts"))
+            _outcome_message(profile_links(viewer.id, host), linked, problem, service)
+            password: list[_PasswordForm] = []  # drawn below the links it is needed by
+            accounts = _LinkedAccounts(viewer, host, lambda: password[0].focus())
+            accounts.draw()
+            _DetailsForm()
+            password.append(_PasswordForm(on_first_set=accounts.draw.refresh))
+            password[0].draw()
         return None

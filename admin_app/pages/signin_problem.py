@@ -21,7 +21,8 @@ LINKING_REASONS = {"link_denied", "linked_elsewhere", "not_signed_in", "link_ses
 UNKNOWN = N_("Something went wrong with this service. Please try again.")
 
 
-def _message(reason: str) -> str:
+def problem_message(reason: str) -> str:
+    """The message id for a reason code; unknown codes get a general message."""
     if reason.startswith("provider:"):
         return ERROR_MESSAGES.get(reason.removeprefix("provider:"), UNKNOWN)
     return REFUSALS.get(reason, UNKNOWN)
@@ -37,7 +38,7 @@ def register() -> None:
         name = _(known.title) if known else _("the service")
         viewer = current_viewer()
         with frame(_("Could not sign in"), viewer), ui.card().classes("w-full max-w-md gap-3"):
-            ui.label(_(_message(reason)).format(service=name)).props('role="alert"').mark(
+            ui.label(_(problem_message(reason)).format(service=name)).props('role="alert"').mark(
                 "problem-message"
             )
             with ui.row().classes("gap-3"):
