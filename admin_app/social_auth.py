@@ -327,6 +327,7 @@ def _sign_in(
         if is_in_any_group(session, user.id, denied_group_codes(session, DENIED_AUTH)):
             return _refuse(service, "auth_denied_group", next_path, user_id=user.id)
         _update_link(link, result)
+        linked_accounts.mark_used(link)  # signing in uses a link; linking does not
         record_sign_in(session, user)
         log.info("social.signed_in service=%s user_id=%d", service.service_id, user.id)
         return Outcome(
@@ -351,7 +352,7 @@ def _sign_in(
         last_name=profile.last_name,
     )
     assert user.id is not None
-    _new_link(session, service, site_id, user.id, result)
+    linked_accounts.mark_used(_new_link(session, service, site_id, user.id, result))
     record_sign_in(session, user)
     log.info("social.registered service=%s user_id=%d", service.service_id, user.id)
     return Outcome(
@@ -391,7 +392,7 @@ def _link(
 
 def _new_link(
     session: Session, service: SiteService, site_id: str, user_id: int, result: SignInResult
-) -> None:
+) -> LinkedAccount:
     link = LinkedAccount(
         user_id=user_id,
         service_id=service.service_id,
@@ -402,6 +403,7 @@ def _new_link(
     _update_link(link, result)
     session.add(link)
     session.flush()  # the unique (service, external id) decides parallel callbacks here
+    return link
 
 
 def _update_link(link: LinkedAccount, result: SignInResult) -> None:
@@ -424,4 +426,3 @@ def _update_link(link: LinkedAccount, result: SignInResult) -> None:
         expires_at=tokens.expires_at,
         scopes=tokens.scopes,
     )
-    linked_accounts.mark_used(link)

@@ -10,8 +10,9 @@ import pytest
 from tests.e2e.app_server import AppServer, make_app_server
 from tests.e2e.callback_catcher import callback
 from tests.e2e.oidc_provider import oidc_provider_factory
+from tests.e2e.social_setup import setup
 
-__all__ = ["callback", "oidc_provider_factory"]  # fixtures for every e2e test
+__all__ = ["callback", "oidc_provider_factory", "setup"]  # fixtures for every e2e test
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
