@@ -1,7 +1,7 @@
 """What signed-in people change about their own account on the profile page: name and
 e-mail, password, unlinking an external account, publishing activity through one.
 
-Each action asks who is signed in at the moment it runs (a session ended in another tab
+Each action asks who is signed in at the moment it runs (a db_session ended in another tab
 or a blocked user ends here too) and acts only on that person's own rows. One rule
 spans them: an account must keep a way to sign in, so the last linked account of a user
 without a password cannot be unlinked.
@@ -10,14 +10,19 @@ without a password cannot be unlinked.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from nicegui import run
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from admin_app import session as browser_session
 from admin_app.accounts import Viewer, current_viewer
 from admin_app.form_problems import FormError, Problems
 from admin_app.i18n import N_
-from models import linked_accounts
+from admin_app.service_catalogue import services_offered_anywhere
+from models import auth_sessions, linked_accounts, login_throttle
 from models.db import session_scope
 from models.options import activity_options
 from models.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
@@ -31,7 +36,7 @@ from models.users import (
     find_by_login,
     password_is_right,
 )
-from models.versions import claim
+from models.versions import StaleEditError, claim
 
 log = logging.getLogger("socialservices.profile")
 
@@ -56,6 +61,10 @@ class NoSuchLinkError(Exception):
     """The linked account is not (or no longer) this user's."""
 
 
+class PublishingOffError(Exception):
+    """The administrator does not allow sending activities (any more)."""
+
+
 @dataclass(frozen=True)
 class AccountView:
     first_name: str
@@ -72,10 +81,10 @@ def acting_user() -> Viewer:
     return viewer
 
 
-def _locked_user(session: Session, user_id: int) -> User:
+def _locked_user(db_session: Session, user_id: int) -> User:
     """The user's row, locked until the end of the transaction (PostgreSQL; SQLite's
     writers take turns anyway): two tabs unlinking at once then count links in turn."""
-    user = session.exec(select(User).where(User.id == user_id).with_for_update()).one()
+    user = db_session.exec(select(User).where(User.id == user_id).with_for_update()).one()
     return user
 
 
@@ -91,8 +100,8 @@ def _as_view(user: User) -> AccountView:
 
 def own_account() -> AccountView:
     viewer = acting_user()
-    with session_scope() as session:
-        user = session.get(User, viewer.id)
+    with session_scope() as db_session:
+        user = db_session.get(User, viewer.id)
         assert user is not None
         return _as_view(user)
 
@@ -106,31 +115,42 @@ def update_own_details(*, first_name: str, last_name: str, email: str, version: 
     for field_name, value in (("first_name", first_name), ("last_name", last_name)):
         if len(value) > MAX_NAME_LENGTH:
             problems.add(field_name, N_("at most {limit} characters"), limit=MAX_NAME_LENGTH)
-    with session_scope() as session:
+    with session_scope() as db_session:
         if email:
             try:
                 check_email(email)
             except UserDataError:
                 problems.add("email", N_("This is not a valid e-mail address."))
             else:
-                others = [find_by_email(session, email), find_by_login(session, email)]
+                others = [find_by_email(db_session, email), find_by_login(db_session, email)]
                 if any(other is not None and other.id != viewer.id for other in others):
                     problems.add("email", N_("This e-mail address belongs to another user."))
         problems.raise_any()
-        user = session.get(User, viewer.id)
+        user = db_session.get(User, viewer.id)
         assert user is not None
-        claim(session, user, expected=version)
+        claim(db_session, user, expected=version)
         user.first_name, user.last_name = first_name, last_name
         user.email, user.email_lower = email or None, email.lower() or None
-        session.add(user)
-        session.flush()
+        db_session.add(user)
+        try:
+            with db_session.begin_nested():
+                db_session.flush()
+        except IntegrityError:  # the same address saved by someone else a moment ago
+            problems.add("email", N_("This e-mail address belongs to another user."))
+            problems.raise_any()
         log.info("profile.details_changed user_id=%d", viewer.id)
         return _as_view(user)
 
 
-def change_own_password(*, current: str, new: str, repeat: str) -> None:
-    """Set or change one's password: the current one is asked for when there is one."""
+async def change_own_password(*, current: str, new: str, repeat: str) -> None:
+    """Set or change one's password, and sign out every other db_session of the account.
+
+    The current password is asked for when there is one, under the sign-in's throttle
+    (a db_session left open must not let anyone guess it at leisure); hashing runs in a
+    worker thread, as at sign-in, so that other visitors do not wait.
+    """
     viewer = acting_user()
+    keep = browser_session.auth_token()
     problems = Problems(AccountFormError)
     try:
         check_password(new)
@@ -143,43 +163,81 @@ def change_own_password(*, current: str, new: str, repeat: str) -> None:
         )
     if new != repeat:
         problems.add("repeat_password", N_("The two passwords differ."))
-    with session_scope() as session:
-        user = _locked_user(session, viewer.id)
-        if user.password_hash is not None and not password_is_right(session, user, current):
-            problems.add("current_password", N_("The current password is not right."))
-        problems.raise_any()
-        user.password_hash = hash_password(new)
-        user.version += 1
-        session.add(user)
-    log.info("profile.password_changed user_id=%d", viewer.id)
+    await run.io_bound(_change_password, viewer.id, keep, current, new, problems)
 
 
-def unlink_own(link_id: int) -> str:
-    """Remove one of one's linked accounts; returns its service id. Raises
-    LastSignInMethodError when it is the only way left to sign in."""
+def _change_password(user_id: int, keep: str, current: str, new: str, problems: Problems) -> None:
+    with session_scope() as db_session:
+        user = db_session.get(User, user_id)
+        assert user is not None
+        had_password = user.password_hash is not None
+    if had_password:
+        _check_current_password(user_id, current, problems)
+    problems.raise_any()
+    new_hash = hash_password(new)
+    with session_scope() as db_session:
+        user = _locked_user(db_session, user_id)
+        if (user.password_hash is not None) != had_password:
+            raise StaleEditError  # set in another tab meanwhile: the form is out of date
+        user.password_hash = new_hash
+        db_session.add(user)
+        ended = auth_sessions.end_others_of(db_session, user_id, keep=keep)
+    log.info("profile.password_changed user_id=%d other_sessions_ended=%d", user_id, ended)
+
+
+def _check_current_password(user_id: int, current: str, problems: Problems) -> None:
+    key = login_throttle.throttle_key(user_id=user_id, identifier="")
+    with session_scope() as db_session:
+        wait = login_throttle.begin_attempt(db_session, key)
+    if wait:
+        problems.add(
+            "current_password",
+            N_("Too many failed attempts for this login. Try again in {seconds} s."),
+            seconds=wait,
+        )
+        return
+    with session_scope() as db_session:
+        user = db_session.get(User, user_id)
+        if password_is_right(db_session, user, current):
+            login_throttle.record_success(db_session, key)
+            return
+        failures = login_throttle.record_failure(db_session, key)
+    log.warning("profile.wrong_password user_id=%d consecutive_failures=%d", user_id, failures)
+    problems.add("current_password", N_("The current password is not right."))
+
+
+def signs_in_with(links: Sequence[LinkedAccount], offered: set[str]) -> list[LinkedAccount]:
+    """The links one can sign in with: those of a service some site offers now."""
+    return [link for link in links if link.service_id in offered]
+
+
+def unlink_own(link_id: int) -> None:
+    """Remove one of one's linked accounts. Raises LastSignInMethodError when it is the
+    only way left to sign in (no password, and no other link to an offered service)."""
     viewer = acting_user()
-    with session_scope() as session:
-        user = _locked_user(session, viewer.id)
-        links = linked_accounts.links_of(session, viewer.id)
+    offered = services_offered_anywhere()
+    with session_scope() as db_session:
+        user = _locked_user(db_session, viewer.id)
+        links = linked_accounts.links_of(db_session, viewer.id)
         link = next((link for link in links if link.id == link_id), None)
         if link is None:
             raise NoSuchLinkError
-        if user.password_hash is None and len(links) == 1:
+        others = [other for other in signs_in_with(links, offered) if other.id != link_id]
+        if user.password_hash is None and link.service_id in offered and not others:
             raise LastSignInMethodError
-        session.delete(link)
-        log.info("profile.unlinked user_id=%d service=%s", viewer.id, link.service_id)
-        return link.service_id
+        db_session.delete(link)
+    log.info("profile.unlinked user_id=%d service=%s", viewer.id, link.service_id)
 
 
 def set_publish_activity(link_id: int, on: bool) -> None:
     """Switch publishing one's activity through a linked X or Facebook account; only while
     the administrator allows sending activities."""
     viewer = acting_user()
-    with session_scope() as session:
-        link = session.get(LinkedAccount, link_id)
+    with session_scope() as db_session:
+        link = db_session.get(LinkedAccount, link_id)
         if link is None or link.user_id != viewer.id or link.provider not in PUBLISHING_PROVIDERS:
             raise NoSuchLinkError
-        if on and not activity_options(session).send_activity:
-            raise NoSuchLinkError
+        if on and not activity_options(db_session).send_activity:
+            raise PublishingOffError
         link.publish_activity = on
-        session.add(link)
+        db_session.add(link)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from admin_app.own_account import PUBLISHING_PROVIDERS
-from admin_app.service_catalogue import SiteService
+from admin_app.own_account import PUBLISHING_PROVIDERS, signs_in_with
+from admin_app.service_catalogue import SiteService, services_offered_anywhere
 from admin_app.social_auth import may_link, offered_services
 from models.db import session_scope
 from models.linked_accounts import links_of
@@ -37,8 +37,10 @@ class ProfileLinks:
     may_link: bool
     #: the administrator allows sending activities: the "publish" switches are shown
     activity_allowed: bool
-    #: the user has a password: every link may go; without one the last must stay
+    #: the user has a password: every link may go; without one the last way must stay
     has_password: bool
+    #: the links the user can sign in with now (their service is offered somewhere)
+    sign_in_ways: list[int]
 
 
 def _title(service_id: str, provider_id: str, titles: dict[str, str]) -> str:
@@ -50,9 +52,12 @@ def _title(service_id: str, provider_id: str, titles: dict[str, str]) -> str:
 def profile_links(user_id: int, host: str | None) -> ProfileLinks:
     offered = offered_services(host)
     titles = {service.service_id: service.title for service in offered}
+    anywhere = services_offered_anywhere()
     with session_scope() as session:
         user = session.get(User, user_id)
         assert user is not None
+        rows = links_of(session, user_id)
+        sign_in_ways = [link.id for link in signs_in_with(rows, anywhere) if link.id is not None]
         linked = [
             LinkedAccountView(
                 link_id=link.id,
@@ -68,7 +73,7 @@ def profile_links(user_id: int, host: str | None) -> ProfileLinks:
                 can_publish=link.provider in PUBLISHING_PROVIDERS,
                 publishes=link.publish_activity,
             )
-            for link in links_of(session, user_id)
+            for link in rows
             if link.id is not None
         ]
         activity_allowed = activity_options(session).send_activity
@@ -80,4 +85,5 @@ def profile_links(user_id: int, host: str | None) -> ProfileLinks:
         may_link=may_link(user_id),
         activity_allowed=activity_allowed,
         has_password=has_password,
+        sign_in_ways=sign_in_ways,
     )

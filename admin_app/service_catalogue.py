@@ -80,3 +80,13 @@ def site_services(site_id: str | None = None, *, offered_only: bool = False) -> 
 def site_ids() -> list[str]:
     with session_scope() as session:
         return [site.id for site in list_sites(session)]
+
+
+def services_offered_anywhere() -> set[str]:
+    """The ids of the services some site offers to visitors now: a link to one of them
+    is a way to sign in."""
+    return {
+        service.service_id
+        for site_id in site_ids()
+        for service in site_services(site_id, offered_only=True)
+    }

@@ -209,7 +209,7 @@ async def finish(
         return _tried(service, state.user_id, auth_token, result)
     if result.replay_key and not _consume_proof(result):
         log.warning("social.proof_replayed service=%s", service_id)
-        return Outcome(service_id, state.next_path, refusal="state_invalid")
+        return Outcome(service_id, state.next_path, refusal="state_invalid", purpose=state.purpose)
     outcome = await run.io_bound(
         _apply_rules,
         state.purpose,

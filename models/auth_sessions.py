@@ -102,3 +102,14 @@ def user_of(session: Session, token: str) -> int | None:
 
 def end(session: Session, token: str) -> None:
     session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == _hash(token)))
+
+
+def end_others_of(session: Session, user_id: int, *, keep: str) -> int:
+    """Sign a user out everywhere but in the session ``keep`` (after a password change:
+    whoever else knew the old one is out); returns how many ended."""
+    result = session.exec(
+        delete(AuthSession).where(
+            col(AuthSession.user_id) == user_id, col(AuthSession.token_hash) != _hash(keep)
+        )
+    )
+    return result.rowcount or 0

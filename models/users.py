@@ -26,6 +26,7 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 MAX_NAME_LENGTH = 100
+MAX_EMAIL_LENGTH = 254
 
 
 class UserDataError(ValueError):
@@ -49,14 +50,16 @@ def check_login(login: str) -> str:
 
 def check_email(email: str) -> str:
     email = email.strip()
-    if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
+    if len(email) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.fullmatch(email):
         raise UserDataError("email_invalid", "not a valid e-mail address")
     return email
 
 
 def is_valid_email(email: str | None) -> bool:
     return (
-        bool(email) and len(email or "") <= 254 and EMAIL_PATTERN.fullmatch(email or "") is not None
+        bool(email)
+        and len(email or "") <= MAX_EMAIL_LENGTH
+        and EMAIL_PATTERN.fullmatch(email or "") is not None
     )
 
 

@@ -18,7 +18,8 @@ from admin_app.form_problems import FieldProblem
 from admin_app.i18n import N_, _
 from admin_app.pages.admin_frame import add_admin_area, admin_frame, report_action_error
 from admin_app.pages.guards import administrator
-from admin_app.pages.service_editor import ProblemLabel, attributes, draw_services_editor
+from admin_app.pages.service_editor import draw_services_editor
+from admin_app.pages.widgets import ProblemLabel, attributes
 from admin_app.site_settings import (
     SiteForm,
     SiteFormError,

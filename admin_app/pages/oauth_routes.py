@@ -76,7 +76,8 @@ def register() -> None:
     async def start_linking(request: Request, service_id: str) -> Response:
         form = await request.form()
         if not session.csrf_token_is_valid(request.session, str(form.get("csrf", ""))):
-            return RedirectResponse("/profile", status_code=303)  # forged: nothing starts
+            # forged, or a page from before signing in again: nothing starts
+            return _problem(service_id, "state_invalid", "/profile", social_auth.LINK)
         user_id = current_user_id_for(request.session)
         if user_id is None:
             return _problem(service_id, "not_signed_in", "/profile")

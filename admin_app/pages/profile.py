@@ -18,11 +18,13 @@ from nicegui import ui
 from admin_app.accounts import Viewer
 from admin_app.i18n import N_, _
 from admin_app.layout import NavEntry, add_navigation, frame
+from admin_app.messages import problem_message
 from admin_app.own_account import (
     AccountFormError,
     LastSignInMethodError,
     NoSuchLinkError,
     NotSignedInError,
+    PublishingOffError,
     change_own_password,
     own_account,
     set_publish_activity,
@@ -30,11 +32,11 @@ from admin_app.own_account import (
     update_own_details,
 )
 from admin_app.pages.guards import signed_in
-from admin_app.pages.service_editor import ProblemLabel, attributes
-from admin_app.pages.signin_problem import problem_message
+from admin_app.pages.widgets import ProblemLabel, attributes
 from admin_app.profile_links import LinkedAccountView, ProfileLinks, profile_links
 from admin_app.service_badges import badge_svg
 from admin_app.session import csrf_token
+from models.users import MAX_EMAIL_LENGTH, MAX_NAME_LENGTH
 from models.versions import StaleEditError
 
 PATH = "/profile"
@@ -47,14 +49,16 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else _("never")
 
 
-def _heading(text: str) -> None:
-    ui.label(text).classes("text-xl font-semibold").props('role="heading" aria-level="2"')
+def _heading(text: str) -> ui.label:
+    return ui.label(text).classes("text-xl font-semibold").props('role="heading" aria-level="2"')
 
 
 def _report(error: Exception) -> None:
     """What the person sees when an action is refused (call in an ``except``)."""
-    if isinstance(error, NotSignedInError):
-        ui.notify(_("You are signed out. Sign in again."), type="negative")
+    if isinstance(error, NotSignedInError):  # signed out in another tab, or blocked
+        ui.navigate.to(f"/login?next={PATH}")
+    elif isinstance(error, PublishingOffError):
+        ui.notify(_("Sending activities is switched off by the administrator."), type="warning")
     elif isinstance(error, StaleEditError):
         ui.notify(_("Your account changed meanwhile. Reload the page."), type="warning")
     elif isinstance(error, NoSuchLinkError):
@@ -80,16 +84,19 @@ class _DetailsForm:
         _heading(_("Your details"))
         self.inputs: dict[str, ui.input] = {}
         self.problems: dict[str, ProblemLabel] = {}
-        values = {
-            "first_name": (_("First name"), account.first_name),
-            "last_name": (_("Last name"), account.last_name),
-            "email": (_("E-mail"), account.email),
+        values = {  # label, value, the browser's autocomplete hint, longest value
+            "first_name": (_("First name"), account.first_name, "given-name", MAX_NAME_LENGTH),
+            "last_name": (_("Last name"), account.last_name, "family-name", MAX_NAME_LENGTH),
+            "email": (_("E-mail"), account.email, "email", MAX_EMAIL_LENGTH),
         }
         with ui.card().classes("w-full max-w-xl gap-1").mark("details-form"):
-            for key, (label, value) in values.items():
+            for key, (label, value, autocomplete, limit) in values.items():
                 self.inputs[key] = (
-                    ui.input(label, value=value)
-                    .props("outlined dense maxlength=254")
+                    attributes(
+                        ui.input(label, value=value),
+                        {"autocomplete": autocomplete, "maxlength": str(limit)},
+                    )
+                    .props("outlined dense" + (" type=email" if key == "email" else ""))
                     .classes("w-full")
                     .mark(f"details-{key}")
                 )
@@ -149,27 +156,36 @@ class _PasswordForm:
                 )
                 self.problems[key] = ProblemLabel(f"problem-{key}")
             label = _("Change password") if has_password else _("Set a password")
-            ui.button(label, on_click=lambda: self.save(first=not has_password)).props(
-                "color=primary"
-            ).mark("password-save")
+
+            async def save() -> None:
+                await self.save(first=not has_password)
+
+            ui.button(label, on_click=save).props("color=primary").mark("password-save")
 
     def focus(self) -> None:
         next(iter(self.inputs.values())).run_method("focus")
 
-    def save(self, *, first: bool) -> None:
+    async def save(self, *, first: bool) -> None:
         values = {key: element.value or "" for key, element in self.inputs.items()}
+        refused: Exception | None = None
         try:
-            change_own_password(
+            await change_own_password(
                 current=values.get("current_password", ""),
                 new=values["new_password"],
                 repeat=values["repeat_password"],
             )
         except AccountFormError as error:
-            for key, label in self.problems.items():
-                label.show(error.problems.get(key))
-            return
-        except NotSignedInError as error:
-            _report(error)
+            if not set(error.problems) <= set(self.problems):  # a field this form lacks
+                refused = StaleEditError()
+            else:
+                for key, label in self.problems.items():
+                    label.show(error.problems.get(key))
+                return
+        except (NotSignedInError, StaleEditError) as error:
+            refused = error
+        if refused is not None:
+            _report(refused)
+            self.draw.refresh()  # a password set in another tab meanwhile: ask for it now
             return
         ui.notify(_("Your password is saved."), type="positive")
         self.draw.refresh()  # typed passwords leave the page; the form now asks for it
@@ -180,15 +196,23 @@ class _PasswordForm:
 class _LinkedAccounts:
     """The linked accounts, the buttons that link more, and what happened to the last try."""
 
-    def __init__(self, viewer: Viewer, host: str | None, password_form: Callable[[], object]):
+    def __init__(
+        self,
+        viewer: Viewer,
+        host: str | None,
+        heading: ui.label,
+        password_form: Callable[[], object],
+    ):
         self.viewer = viewer
         self.host = host
+        self.heading = heading
         self.focus_password = password_form
         self.csrf = csrf_token()  # read while drawing: events see no cookie
 
     @ui.refreshable_method
-    def draw(self) -> None:
-        links = profile_links(self.viewer.id, self.host)
+    def draw(self, links: ProfileLinks | None = None) -> None:
+        """The list; ``links`` as the page read them, None to read them again."""
+        links = links or profile_links(self.viewer.id, self.host)
         with ui.element("ul").classes("w-full divide-y").mark("linked-list"):
             for view in links.linked:
                 self._draw_link(view, links)
@@ -240,22 +264,30 @@ class _LinkedAccounts:
                         )
                     },
                 ).mark(f"publish-{view.service_id}")
-            last = not links.has_password and len(links.linked) == 1
+            last = not links.has_password and links.sign_in_ways == [view.link_id]
+            unlink_label = _("Unlink {service} ({name})").format(
+                service=title, name=view.external_name
+            )
             attributes(
                 ui.button(_("Unlink"), on_click=lambda view=view: self._ask(view, last)),
-                {"aria-label": _("Unlink {service}").format(service=title)},
+                {"aria-label": unlink_label},
             ).props("flat color=negative").mark(f"unlink-{view.service_id}")
 
     def _publish(self, view: LinkedAccountView, on: bool) -> None:
         try:
             set_publish_activity(view.link_id, on)
-        except (NotSignedInError, NoSuchLinkError) as error:
+        except NotSignedInError as error:
             _report(error)
-            self.draw.refresh()
+        except (NoSuchLinkError, PublishingOffError) as error:
+            _report(error)
+            self.draw.refresh(None)
 
     def _ask(self, view: LinkedAccountView, last: bool) -> None:
         title = _(view.service_title)
-        with ui.dialog() as dialog, ui.card().classes("gap-3"):
+        dialog = attributes(
+            ui.dialog(), {"aria-label": _("Unlink {service}").format(service=title)}
+        )
+        with dialog, ui.card().classes("gap-3"):
             if last:
                 ui.label(_(LAST_METHOD)).props('role="alert"').mark("last-method")
             else:
@@ -293,17 +325,22 @@ class _LinkedAccounts:
         except LastSignInMethodError:
             ui.notify(_(LAST_METHOD), type="warning", multi_line=True)
             return
-        except (NotSignedInError, NoSuchLinkError) as error:
+        except NotSignedInError as error:
             _report(error)
-            self.draw.refresh()
+            return
+        except NoSuchLinkError as error:
+            _report(error)
+            self.draw.refresh(None)
             return
         ui.notify(
             _("{service} is unlinked.").format(service=_(view.service_title)), type="positive"
         )
-        self.draw.refresh()
+        self.draw.refresh(None)
+        # The focused button is gone with its row: keyboard users go on from the heading.
+        ui.run_javascript(f"document.getElementById('c{self.heading.id}').focus()")
 
 
-def _outcome_message(links: ProfileLinks, linked: str, problem: str, service: str) -> None:
+def _outcome_message(links: ProfileLinks, linked: str, problem: str, service: str) -> bool:
     """The result of the round trip that brought the browser back here, if any."""
     if problem:
         titles = {s.service_id: _(s.title) for s in links.linkable}
@@ -312,7 +349,7 @@ def _outcome_message(links: ProfileLinks, linked: str, problem: str, service: st
         ui.label(_(problem_message(problem)).format(service=name)).classes("text-negative").props(
             'role="alert"'
         ).mark("link-problem")
-        return
+        return True
     just_linked = next((v for v in links.linked if v.service_id == linked), None)
     if just_linked is not None:
         ui.label(
@@ -320,6 +357,8 @@ def _outcome_message(links: ProfileLinks, linked: str, problem: str, service: st
                 service=_(just_linked.service_title)
             )
         ).classes("text-positive").props('role="status"').mark("linked-confirmation")
+        return True
+    return False
 
 
 def register() -> None:
@@ -335,12 +374,14 @@ def register() -> None:
         host = request.headers.get("host")
         with frame(_("Profile"), viewer):
             ui.label(_("Login: {login}").format(login=viewer.login)).mark("profile-login")
-            _heading(_("Linked accounts"))
-            _outcome_message(profile_links(viewer.id, host), linked, problem, service)
+            heading = _heading(_("Linked accounts")).props("tabindex=-1")
+            links = profile_links(viewer.id, host)
+            if _outcome_message(links, linked, problem, service):
+                ui.navigate.history.replace(PATH)  # said once: not again on reload
             password: list[_PasswordForm] = []  # drawn below the links it is needed by
-            accounts = _LinkedAccounts(viewer, host, lambda: password[0].focus())
-            accounts.draw()
+            accounts = _LinkedAccounts(viewer, host, heading, lambda: password[0].focus())
+            accounts.draw(links)
             _DetailsForm()
-            password.append(_PasswordForm(on_first_set=accounts.draw.refresh))
+            password.append(_PasswordForm(on_first_set=lambda: accounts.draw.refresh(None)))
             password[0].draw()
         return None

@@ -15,7 +15,6 @@ import json
 import re
 from collections.abc import Mapping
 from html import escape
-from typing import TypeVar
 from urllib.parse import quote
 
 from nicegui import ui
@@ -25,6 +24,7 @@ from admin_app.admin_access import NotAnAdministratorError
 from admin_app.form_problems import FieldProblem
 from admin_app.i18n import N_, _
 from admin_app.pages.admin_frame import report_action_error
+from admin_app.pages.widgets import ProblemLabel, attributes
 from admin_app.service_badges import badge_svg
 from admin_app.service_settings import (
     ServiceChanges,
@@ -50,15 +50,6 @@ ENDPOINT_LABELS = {
 }
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')]+")
 
-ElementT = TypeVar("ElementT", bound=ui.element)
-
-
-def attributes(element: ElementT, values: Mapping[str, str]) -> ElementT:
-    """Set props (HTML attributes) from data rather than from a props string, so that a
-    quote or an ampersand in a name or hint stays exactly as typed."""
-    element.props.update(values)
-    return element
-
 
 def help_html(text: str) -> str:
     """Plain text as HTML: everything escaped, URLs made into links, lines kept."""
@@ -75,20 +66,6 @@ def help_html(text: str) -> str:
         position = end
     parts.append(escape(text[position:]))
     return "".join(parts)
-
-
-class ProblemLabel:
-    """A message under a field; hidden while there is none."""
-
-    def __init__(self, marker: str) -> None:
-        self.label = (
-            ui.label("").classes("text-negative text-sm").props('role="alert"').mark(marker)
-        )
-        self.label.set_visibility(False)
-
-    def show(self, problems: list[FieldProblem] | None) -> None:
-        self.label.set_text(" ".join(problem.text(_) for problem in problems or []))
-        self.label.set_visibility(bool(problems))
 
 
 class _ServiceCard:

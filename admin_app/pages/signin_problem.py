@@ -11,21 +11,13 @@ from urllib.parse import quote
 from nicegui import context, ui
 
 from admin_app.accounts import current_viewer
-from admin_app.i18n import N_, _
+from admin_app.i18n import _
 from admin_app.layout import frame
-from admin_app.social_auth import REFUSALS, offered_services
+from admin_app.messages import problem_message
+from admin_app.social_auth import offered_services
 from admin_app.urls import safe_next
-from providers.base import ERROR_MESSAGES
 
 LINKING_REASONS = {"link_denied", "linked_elsewhere", "not_signed_in", "link_session_changed"}
-UNKNOWN = N_("Something went wrong with this service. Please try again.")
-
-
-def problem_message(reason: str) -> str:
-    """The message id for a reason code; unknown codes get a general message."""
-    if reason.startswith("provider:"):
-        return ERROR_MESSAGES.get(reason.removeprefix("provider:"), UNKNOWN)
-    return REFUSALS.get(reason, UNKNOWN)
 
 
 def register() -> None:

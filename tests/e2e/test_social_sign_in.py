@@ -143,7 +143,10 @@ def test_attacks_start_nothing(page: Page, setup: Setup) -> None:
     response = page.request.post(
         f"{base}/oauth/{SERVICE}/link", form={"csrf": "forged"}, max_redirects=0
     )
-    assert (response.status, response.headers["location"]) == (303, "/profile")
+    assert (response.status, response.headers["location"]) == (
+        303,
+        f"/profile?problem=state_invalid&service={SERVICE}",
+    )
     # A callback with a made-up or replayed state is refused and changes nothing.
     page.goto(f"{base}/oauth/{SERVICE}/callback?code=stolen&state=made-up")
     expect(page.get_by_role("alert")).to_contain_text("This sign-in has expired, was already used")

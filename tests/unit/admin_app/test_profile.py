@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import yaml
 from nicegui.testing import User
 from sqlmodel import select
 
 from admin_app.config_file import import_configuration
+from models import auth_sessions
 from models.db import session_scope
 from models.passwords import verify_password
-from models.tables import LinkedAccount
+from models.tables import LinkedAccount, LoginThrottle
 from models.tables import User as UserRow
 from tests.unit.admin_app.conftest import PASSWORD, RETRIES, add_user
 from tests.unit.admin_app.test_sign_in_pages import sign_in
@@ -246,4 +249,62 @@ async def test_the_server_keeps_the_last_way_even_for_a_page_drawn_before(user: 
     user.find(marker="unlink-github").click()
     user.find(marker="confirm-unlink").click()
     await user.should_see("This is the only way you can sign in now.", retries=RETRIES)
+    assert links_of(alice) == ["github"]
+
+
+async def test_a_new_password_signs_out_the_other_sessions(user: User) -> None:
+    alice = add_user("alice")
+    with session_scope() as session:
+        elsewhere = auth_sessions.create_active(session, user_id=alice)
+    await open_profile(user, "alice")
+    fill(user, "current_password", PASSWORD)
+    fill(user, "new_password", NEW_PASSWORD)
+    fill(user, "repeat_password", NEW_PASSWORD)
+    user.find(marker="password-save").click()
+    await user.should_see("Your password is saved.", retries=RETRIES)
+    with session_scope() as session:
+        assert auth_sessions.user_of(session, elsewhere) is None
+    await user.open("/profile")
+    await user.should_see("Login: alice")  # this browser stays signed in
+
+
+def failures(user_id: int) -> int:
+    with session_scope() as session:
+        row = session.get(LoginThrottle, f"user:{user_id}")
+        return row.failures if row is not None else 0
+
+
+async def test_guessing_the_current_password_is_throttled(user: User) -> None:
+    alice = add_user("alice")
+    await open_profile(user, "alice")
+    fill(user, "new_password", NEW_PASSWORD)
+    fill(user, "repeat_password", NEW_PASSWORD)
+    for attempt in range(3):
+        fill(user, "current_password", f"guess {attempt}")
+        user.find(marker="password-save").click()
+        for _ in range(RETRIES):  # the check runs in a worker thread: wait for its count
+            if failures(alice) == attempt + 1:
+                break
+            await asyncio.sleep(0.05)
+        assert failures(alice) == attempt + 1
+    await user.should_see("The current password is not right.")
+    fill(user, "current_password", PASSWORD)  # right, but too soon after three failures
+    user.find(marker="password-save").click()
+    await user.should_see("Too many failed attempts for this login.", retries=RETRIES)
+
+
+async def test_a_link_to_a_service_offered_nowhere_is_no_way_to_sign_in(user: User) -> None:
+    alice = add_user("alice")
+    configure()
+    link(alice, "github")
+    link(alice, "facebook")  # not offered by any site: it signs nobody in
+    await open_profile(user, "alice")
+    forget_password(alice)
+    await user.open("/profile")
+    user.find(marker="unlink-github").click()
+    await user.should_see(marker="last-method")
+    await user.open("/profile")
+    user.find(marker="unlink-facebook").click()
+    user.find(marker="confirm-unlink").click()
+    await user.should_see("Facebook is unlinked.", retries=RETRIES)
     assert links_of(alice) == ["github"]
