@@ -51,7 +51,7 @@ class _SiteFields:
             .classes("w-full")
             .mark("site-name")
         )
-        self.problems = {"name": ProblemLabel("problem-name")}
+        self.problems = {"name": ProblemLabel("problem-name", self.name)}
         hint = _("One per line (or separated by spaces), e.g. shop.example.org")
         self.host_names = (
             attributes(
@@ -62,12 +62,12 @@ class _SiteFields:
             .classes("w-full")
             .mark("site-host-names")
         )
-        self.problems["host_names"] = ProblemLabel("problem-host_names")
+        self.problems["host_names"] = ProblemLabel("problem-host_names", self.host_names)
         self.default = ui.checkbox(
             _("Default site (serves every host name that no other site has)"),
             value=view.is_default if view else False,
         ).mark("site-default")
-        self.problems["default"] = ProblemLabel("problem-default")
+        self.problems["default"] = ProblemLabel("problem-default", self.default)
         self.problems[""] = ProblemLabel("problem-site")
 
     def form(self) -> SiteForm:
@@ -122,7 +122,7 @@ def _new_site_form() -> None:
             .classes("w-full")
             .mark("site-id")
         )
-        id_problem = ProblemLabel("problem-id")
+        id_problem = ProblemLabel("problem-id", site_id)
         fields = _SiteFields(None)
 
         def create() -> None:

@@ -100,7 +100,7 @@ class _DetailsForm:
                     .classes("w-full")
                     .mark(f"details-{key}")
                 )
-                self.problems[key] = ProblemLabel(f"problem-{key}")
+                self.problems[key] = ProblemLabel(f"problem-{key}", self.inputs[key])
             ui.button(_("Save"), on_click=self.save).props("color=primary").mark("details-save")
 
     def save(self) -> None:
@@ -154,7 +154,7 @@ class _PasswordForm:
                     .classes("w-full")
                     .mark(key)
                 )
-                self.problems[key] = ProblemLabel(f"problem-{key}")
+                self.problems[key] = ProblemLabel(f"problem-{key}", self.inputs[key])
             label = _("Change password") if has_password else _("Set a password")
 
             async def save() -> None:

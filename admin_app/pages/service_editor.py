@@ -138,7 +138,7 @@ class _ServiceCard:
                     .classes("w-full")
                     .mark(f"name-{sid}")
                 )
-                self.problems["name"] = ProblemLabel(f"problem-{sid}-name")
+                self.problems["name"] = ProblemLabel(f"problem-{sid}-name", self.name_input)
             for setting in view.fields:
                 self._draw_field(setting.key)
             with (
@@ -162,7 +162,7 @@ class _ServiceCard:
                         .mark(f"endpoint-{sid}-{endpoint.key}")
                     )
                     self.problems[endpoint_field(endpoint.key)] = ProblemLabel(
-                        f"problem-{sid}-{endpoint_field(endpoint.key)}"
+                        f"problem-{sid}-{endpoint_field(endpoint.key)}", endpoint_input
                     )
             self.problems[""] = ProblemLabel(f"problem-{sid}")
             with ui.row().classes("w-full items-center gap-2 flex-wrap"):
@@ -242,7 +242,9 @@ class _ServiceCard:
             attributes(element, extra).props("outlined dense").classes("w-full")
             element.mark(f"field-{sid}-{key}")
             self.inputs[key] = element
-        self.problems[setting_field(key)] = ProblemLabel(f"problem-{sid}-{setting_field(key)}")
+        self.problems[setting_field(key)] = ProblemLabel(
+            f"problem-{sid}-{setting_field(key)}", element
+        )
 
     def _draw_clear_button(self, key: str, label: str) -> ui.button:
         """An optional secret's saved value can be removed (an empty field keeps it): the
@@ -522,14 +524,14 @@ class ServicesEditor:
                 .classes("w-full")
                 .mark("add-service-id")
             )
-            id_problem = ProblemLabel("problem-add-service_id")
+            id_problem = ProblemLabel("problem-add-service_id", service_id)
             name = (
                 ui.input(_("Display name"))
                 .props("outlined dense maxlength=100")
                 .classes("w-full")
                 .mark("add-service-name")
             )
-            name_problem = ProblemLabel("problem-add-name")
+            name_problem = ProblemLabel("problem-add-name", name)
 
             def add() -> None:
                 try:

@@ -21,13 +21,17 @@ def attributes(element: ElementT, values: Mapping[str, str]) -> ElementT:
 
 
 class ProblemLabel:
-    """A message under a field; hidden while there is none."""
+    """A message under a field; hidden while there is none. Given the ``field`` (drawn just
+    before), the field is described by the message, so a screen reader reads it on focus;
+    set once, so showing a problem never sends the field (or what was typed) back."""
 
-    def __init__(self, marker: str) -> None:
+    def __init__(self, marker: str, field: ui.element | None = None) -> None:
         self.label = (
             ui.label("").classes("text-negative text-sm").props('role="alert"').mark(marker)
         )
         self.label.set_visibility(False)
+        if field is not None:
+            attributes(field, {"aria-describedby": f"c{self.label.id}"})
 
     def show(self, problems: list[FieldProblem] | None) -> None:
         self.label.set_text(" ".join(problem.text(_) for problem in problems or []))
