@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,24 @@ class FormError(Exception):
     def __init__(self, problems: Mapping[str, list[FieldProblem]]) -> None:
         super().__init__("; ".join(f"{k}: {p.text()}" for k, ps in problems.items() for p in ps))
         self.problems = dict(problems)
+
+    @classmethod
+    def single(cls, where: str, message: str, **params: Any) -> Self:
+        """One problem: at a field, or ("") with the form as a whole."""
+        return cls({where: [FieldProblem(message, params)]})
+
+    def messages(self) -> list[str]:
+        """Every problem's message id, in order (for logs and tests)."""
+        return [problem.message for problems in self.problems.values() for problem in problems]
+
+    def text(self, translate: Callable[[str], str], where: str | None = None) -> str:
+        """The problems at ``where`` (all of them for None), in the reader's language."""
+        return " ".join(
+            problem.text(translate)
+            for field, problems in self.problems.items()
+            if where is None or field == where
+            for problem in problems
+        )
 
 
 class Problems:

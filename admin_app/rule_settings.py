@@ -3,13 +3,13 @@
 Each form is read with the version it shows and saved in one administrator action that
 re-checks the administrators group, claims that version (refusing a stale form) and
 writes one audit entry naming the changed fields with their new values (none of them is
-secret). A value that cannot be stored raises ``FieldError`` naming the form field, so
+secret). A value that cannot be stored raises ``RuleFormError`` naming the form field, so
 that the page shows the message next to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from admin_app.admin_access import administrator_action
 from admin_app.config_file import HASHTAG
+from admin_app.form_problems import FormError
 from admin_app.i18n import N_
 from models.db import session_scope
 from models.options import (
@@ -40,17 +41,9 @@ NEW_USERS_GROUP = REGISTERED
 TOKEN_ENCRYPTION_ACTIVE = False
 
 
-class FieldError(ValueError):
-    """A value a form cannot save: which field, and why (an English message id)."""
-
-    def __init__(self, field_name: str, message: str, **params: Any) -> None:
-        super().__init__(message.format(**params))
-        self.field_name = field_name
-        self.message = message
-        self.params = params
-
-    def text(self, translate: Callable[[str], str]) -> str:
-        return translate(self.message).format(**self.params)
+class RuleFormError(FormError):
+    """A registration or activity form cannot be saved; the fields are
+    ``denied_auth_groups``, ``denied_link_groups`` and ``hashtags``."""
 
 
 class _Unchanged(Exception):
@@ -113,7 +106,7 @@ def _changes(before: Any, after: Any, names: Iterable[str]) -> dict[str, Any]:
 def save_registration(wanted: RegistrationRules) -> RegistrationRules:
     """Store the form as it was filled in over ``wanted.version``; returns what is stored.
 
-    Raises NotAnAdministratorError, StaleEditError or FieldError, changing nothing then.
+    Raises NotAnAdministratorError, StaleEditError or RuleFormError, changing nothing then.
     Saving an unchanged form writes nothing (and no audit entry).
     """
     wanted = RegistrationRules(
@@ -136,7 +129,7 @@ def save_registration(wanted: RegistrationRules) -> RegistrationRules:
             for field_name in ("denied_auth_groups", "denied_link_groups"):
                 for code in getattr(wanted, field_name):
                     if code not in known:
-                        raise FieldError(
+                        raise RuleFormError.single(
                             field_name,
                             N_("The group '{value}' no longer exists: reload the page."),
                             value=code,
@@ -173,14 +166,14 @@ class ActivitySettings:
 def normalise_hashtag(text: str, existing: Sequence[str] = ()) -> str:
     """``text`` as a stored hashtag ("#word"), checked like the configuration file's.
 
-    Raises FieldError("hashtags", ...) for an empty or malformed tag, or one already in
+    Raises RuleFormError("hashtags", ...) for an empty or malformed tag, or one already in
     ``existing`` whatever its letter case.
     """
     tag = text.strip()
     if not tag:
-        raise FieldError("hashtags", N_("Type a hashtag first."))
+        raise RuleFormError.single("hashtags", N_("Type a hashtag first."))
     if not HASHTAG.fullmatch(tag):
-        raise FieldError(
+        raise RuleFormError.single(
             "hashtags",
             N_(
                 "'{value}' is not a hashtag: use up to 100 letters, digits or _,"
@@ -190,7 +183,7 @@ def normalise_hashtag(text: str, existing: Sequence[str] = ()) -> str:
         )
     tag = "#" + tag.lstrip("#")
     if tag.casefold() in {other.casefold() for other in existing}:
-        raise FieldError("hashtags", N_("'{value}' is in the list already."), value=tag)
+        raise RuleFormError.single("hashtags", N_("'{value}' is in the list already."), value=tag)
     return tag
 
 
@@ -211,7 +204,7 @@ def activity_settings() -> ActivitySettings:
 def save_activity(wanted: ActivitySettings) -> ActivitySettings:
     """Store the form as it was filled in over ``wanted.version``; returns what is stored.
 
-    Raises NotAnAdministratorError, StaleEditError or FieldError, changing nothing then.
+    Raises NotAnAdministratorError, StaleEditError or RuleFormError, changing nothing then.
     """
     details: dict[str, Any] = {}  # filled in below; recorded when the block ends
     try:

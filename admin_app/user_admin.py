@@ -10,7 +10,7 @@ leaves the administrators, and the last active administrator stays one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from nicegui import run
 from sqlmodel import Session
 
 from admin_app.admin_access import acting_administrator, administrator_action
+from admin_app.form_problems import FormError, Problems
 from admin_app.i18n import N_
 from models import user_queries
 from models.db import session_scope
@@ -59,19 +60,14 @@ FIELD_MESSAGES = {
 }
 
 
-class UserAdminError(ValueError):
-    """A change the rules refuse, changing nothing: why (an English message id,
-    translated where it is shown), and for a form the message per field it concerns."""
-
-    def __init__(self, message: str = "", fields: Mapping[str, str] | None = None) -> None:
-        self.fields = dict(fields or {})
-        self.message = message or next(iter(self.fields.values()), "")
-        super().__init__(self.message)
+class UserAdminError(FormError):
+    """A change the rules refuse, changing nothing: at a field of the group form (``code``,
+    ``name``, ``description``), or ("") for the action as a whole."""
 
     @classmethod
     def from_data_error(cls, error: UserDataError) -> UserAdminError:
         field_name, message = FIELD_MESSAGES[error.code]
-        return cls(message, {field_name: message} if field_name else None)
+        return cls.single(field_name, message)
 
 
 CANNOT_BLOCK_SELF = N_("You cannot block yourself.")
@@ -243,7 +239,7 @@ def all_groups() -> list[GroupLine]:
 def _user_for_change(db_session: Session, user_id: int, version: int) -> User:
     user = db_session.get(User, user_id)
     if user is None:
-        raise UserAdminError(NO_SUCH_USER)
+        raise UserAdminError.single("", NO_SUCH_USER)
     claim(db_session, user, expected=version)
     return user
 
@@ -257,7 +253,7 @@ def _keeps_an_administrator(db_session: Session, user: User) -> None:
         and ADMINISTRATORS in group_codes_of(db_session, user.id)
         and not other_active_administrator_exists(db_session, user.id)
     ):
-        raise UserAdminError(LAST_ADMINISTRATOR)
+        raise UserAdminError.single("", LAST_ADMINISTRATOR)
 
 
 def _login_of(user_id: int) -> str:
@@ -265,7 +261,7 @@ def _login_of(user_id: int) -> str:
     with session_scope() as db_session:
         user = db_session.get(User, user_id)
         if user is None:
-            raise UserAdminError(NO_SUCH_USER)
+            raise UserAdminError.single("", NO_SUCH_USER)
         return user.login
 
 
@@ -277,7 +273,7 @@ def set_user_active(user_id: int, *, active: bool, version: int) -> None:
     """
     viewer = acting_administrator()
     if not active and viewer.id == user_id:
-        raise UserAdminError(CANNOT_BLOCK_SELF)
+        raise UserAdminError.single("", CANNOT_BLOCK_SELF)
     details: dict[str, Any] = {}
     action = "user.unblock" if active else "user.block"
     with administrator_action(action, f"user:{_login_of(user_id)}", details) as db_session:
@@ -297,7 +293,7 @@ def unlink_account(user_id: int, link_id: int) -> None:
     with administrator_action("user.unlink", f"user:{_login_of(user_id)}", details) as db_session:
         link = remove_link(db_session, user_id=user_id, link_id=link_id)
         if link is None:
-            raise UserAdminError(NO_SUCH_LINK)
+            raise UserAdminError.single("", NO_SUCH_LINK)
         details.update(service=link.service_id, external_id=link.external_id)
 
 
@@ -322,7 +318,7 @@ def set_user_groups(user_id: int, group_ids: Iterable[int], *, version: int) -> 
                 raise _Unchanged
             if administrators.id in current - wanted:
                 if user_id == viewer.id:
-                    raise UserAdminError(CANNOT_LEAVE_ADMINISTRATORS)
+                    raise UserAdminError.single("", CANNOT_LEAVE_ADMINISTRATORS)
                 _keeps_an_administrator(db_session, user)
             set_memberships(db_session, user_id, wanted)
             details.update(
@@ -368,15 +364,14 @@ def _check_group_form(
     ]
     if code is not None:
         checks.insert(0, lambda: user_queries.check_group_code(db_session, code))
-    fields: dict[str, str] = {}
+    problems = Problems(UserAdminError)
     for check in checks:
         try:
             check()
         except UserDataError as error:
             field_name, message = FIELD_MESSAGES[error.code]
-            fields[field_name] = message
-    if fields:
-        raise UserAdminError(fields=fields)
+            problems.add(field_name, message)
+    problems.raise_any()
 
 
 def create_group(*, code: str, name: str, description: str = "") -> GroupLine:

@@ -13,7 +13,7 @@ from admin_app.pages.admin_frame import add_admin_area, admin_frame, report_acti
 from admin_app.pages.guards import administrator
 from admin_app.rule_settings import (
     ActivitySettings,
-    FieldError,
+    RuleFormError,
     activity_settings,
     normalise_hashtag,
     save_activity,
@@ -52,7 +52,7 @@ def register() -> None:
         def add() -> None:
             try:
                 tag = normalise_hashtag(new_tag.value or "", hashtags)
-            except FieldError as error:
+            except RuleFormError as error:
                 new_tag.error = error.text(_)
                 return
             new_tag.error = None
@@ -76,7 +76,7 @@ def register() -> None:
                         version=shown.version,
                     )
                 )
-            except FieldError as error:
+            except RuleFormError as error:
                 new_tag.error = error.text(_)
                 return
             except (NotAnAdministratorError, StaleEditError) as error:

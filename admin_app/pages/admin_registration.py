@@ -15,8 +15,8 @@ from admin_app.pages.admin_frame import add_admin_area, admin_frame, report_acti
 from admin_app.pages.guards import administrator
 from admin_app.rule_settings import (
     NEW_USERS_GROUP,
-    FieldError,
     RegistrationRules,
+    RuleFormError,
     all_groups,
     registration_rules,
     save_registration,
@@ -69,8 +69,9 @@ def register() -> None:
                         version=shown.version,
                     )
                 )
-            except FieldError as error:
-                selects[error.field_name].error = error.text(_)
+            except RuleFormError as error:
+                for field_name in error.problems:
+                    selects[field_name].error = error.text(_, field_name)
                 return
             except (NotAnAdministratorError, StaleEditError) as error:
                 report_action_error(error)

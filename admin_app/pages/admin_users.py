@@ -61,7 +61,7 @@ def _run_action(action: Callable[[], object], done_message: str) -> bool:
         report_action_error(error)
         return False
     except UserAdminError as error:
-        ui.notify(_(error.message), type="negative", multi_line=True)
+        ui.notify(error.text(_), type="negative", multi_line=True)
         return False
     ui.notify(done_message, type="positive")
     return True
@@ -185,11 +185,12 @@ async def _user_search() -> None:
 
 
 def _show_field_errors(error: UserAdminError, inputs: dict[str, ui.input]) -> None:
-    for name, message in error.fields.items():
+    for name in error.problems:
         if name in inputs:
-            inputs[name].error = _(message)
-    if not error.fields:
-        ui.notify(_(error.message), type="negative", multi_line=True)
+            inputs[name].error = error.text(_, name)
+    if elsewhere := [name for name in error.problems if name not in inputs]:
+        text = " ".join(error.text(_, name) for name in elsewhere)
+        ui.notify(text, type="negative", multi_line=True)
 
 
 def _clear_errors(inputs: dict[str, ui.input]) -> None:

@@ -14,8 +14,8 @@ from admin_app.admin_access import NotAnAdministratorError
 from admin_app.pages import admin_activity, admin_encryption, admin_registration
 from admin_app.rule_settings import (
     ActivitySettings,
-    FieldError,
     RegistrationRules,
+    RuleFormError,
     TokenStorage,
     activity_settings,
     normalise_hashtag,
@@ -114,9 +114,9 @@ def test_hashtags_are_normalised_to_start_with_hash(typed: str, stored: str) -> 
     ],
 )
 def test_bad_hashtags_are_refused(typed: str, existing: list[str], message: str) -> None:
-    with pytest.raises(FieldError) as error:
+    with pytest.raises(RuleFormError) as error:
         normalise_hashtag(typed, existing)
-    assert error.value.field_name == "hashtags"
+    assert list(error.value.problems) == ["hashtags"]
     assert message in error.value.text(lambda text: text)
 
 

@@ -246,7 +246,7 @@ async def test_unlinking_twice_is_refused_plainly(admin: User) -> None:
     user_admin.unlink_account(alice, link_id)
     with pytest.raises(UserAdminError) as error:
         user_admin.unlink_account(alice, link_id)
-    assert error.value.message == user_admin.NO_SUCH_LINK
+    assert error.value.messages() == [user_admin.NO_SUCH_LINK]
     assert len(audit_actions()) == 1
 
 
@@ -304,11 +304,11 @@ async def test_administrators_cannot_lock_themselves_out(admin: User) -> None:
     version = row(root).version
     with pytest.raises(UserAdminError) as error:
         user_admin.set_user_active(root, active=False, version=version)
-    assert error.value.message == user_admin.CANNOT_BLOCK_SELF
+    assert error.value.messages() == [user_admin.CANNOT_BLOCK_SELF]
     registered = get_group_id(REGISTERED)
     with pytest.raises(UserAdminError) as error:
         user_admin.set_user_groups(root, [registered], version=version)
-    assert error.value.message == user_admin.CANNOT_LEAVE_ADMINISTRATORS
+    assert error.value.messages() == [user_admin.CANNOT_LEAVE_ADMINISTRATORS]
     assert row(root).is_active and audit_actions() == []
 
 
@@ -346,12 +346,12 @@ async def test_the_last_active_administrator_stays(
     second = add_user("second", admin=True)
     with pytest.raises(UserAdminError) as error:
         user_admin.set_user_active(second, active=False, version=row(second).version)
-    assert error.value.message == user_admin.LAST_ADMINISTRATOR
+    assert error.value.messages() == [user_admin.LAST_ADMINISTRATOR]
     assert row(second).is_active
     make_administrator(root)  # as before the race; the next one removes root again
     with pytest.raises(UserAdminError) as error:
         user_admin.set_user_groups(second, [get_group_id(REGISTERED)], version=row(second).version)
-    assert error.value.message == user_admin.LAST_ADMINISTRATOR
+    assert error.value.messages() == [user_admin.LAST_ADMINISTRATOR]
     assert ADMINISTRATORS in {code for code in codes_of(second)} and audit_actions() == []
 
 
@@ -471,7 +471,7 @@ async def test_group_delete_asks_first_and_built_ins_stay(admin: User) -> None:
     assert administrators and administrators.id
     with pytest.raises(UserAdminError) as error:
         user_admin.delete_group(administrators.id, version=administrators.version)
-    assert error.value.message == "Built-in groups cannot be deleted."
+    assert error.value.messages() == ["Built-in groups cannot be deleted."]
     with pytest.raises(StaleEditError):
         user_admin.delete_group(editors_id, version=1)
 
