@@ -21,6 +21,7 @@ import yaml
 
 from admin_app.i18n import N_
 from models.db import session_scope
+from models.linked_accounts import has_links
 from models.options import (
     DENIED_AUTH,
     DENIED_LINK,
@@ -290,11 +291,64 @@ def _plan(session: Any, top: dict[str, Any], errors: _Errors) -> _Plan:
                 plan.scopes[site_id] = _check_services(
                     checked, path, stored.get(site_id, {}), errors
                 )
+    _check_issuers(session, plan, stored, errors)
     if "registration" in top:
         plan.registration = _check_registration(top["registration"], group_codes(session), errors)
     if "activity" in top:
         plan.activity = _check_activity(top["activity"], errors)
     return plan
+
+
+def _effective_issuer(provider_id: str, endpoints: Mapping[str, str]) -> str:
+    provider = PROVIDERS.get(provider_id)
+    default = provider.endpoints.get("issuer", "") if provider else ""
+    return endpoints.get("issuer") or default
+
+
+def _check_issuers(
+    session: Any,
+    plan: _Plan,
+    stored: Mapping[str, Mapping[str, ConfiguredService]],
+    errors: _Errors,
+) -> None:
+    """The editor's rule, for a whole document: a service id keeps one issuer in every
+    scope, and the issuer of an id with linked accounts does not change (an OpenID Connect
+    subject is unique only within its issuer)."""
+    before: dict[str, dict[str, str]] = {}  # service id: scope: issuer
+    for scope, configs in stored.items():
+        for service_id, config in configs.items():
+            issuer = _effective_issuer(config.provider, config.endpoints)
+            before.setdefault(service_id, {})[scope] = issuer
+    after = {sid: dict(scopes) for sid, scopes in before.items()}
+    for scopes in after.values():  # the scopes the document replaces start empty
+        for scope in list(scopes):
+            if scope in plan.scopes or (plan.replace_site_scopes and scope != COMMON):
+                del scopes[scope]
+    for scope, services in plan.scopes.items():
+        for values in services:
+            issuer = _effective_issuer(values.provider, values.endpoints)
+            after.setdefault(values.service_id, {})[scope] = issuer
+    for service_id, scopes in after.items():
+        issuers = set(scopes.values()) - {""}
+        path = f"services.{service_id}.endpoints.issuer"
+        if len(issuers) > 1:
+            errors.add(
+                path,
+                N_("one service id, one issuer: '{value}' is given {issuers}"),
+                value=service_id,
+                issuers=", ".join(sorted(issuers)),
+            )
+            continue
+        earlier = set(before.get(service_id, {}).values()) - {""}
+        if issuers and earlier and issuers != earlier and has_links(session, service_id):
+            errors.add(
+                path,
+                N_(
+                    "accounts are linked through '{value}': its issuer cannot change "
+                    "(add the new issuer under another id)"
+                ),
+                value=service_id,
+            )
 
 
 def _check_sites(value: Any, errors: _Errors) -> list[Site]:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from nicegui import run
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
 
 from admin_app import session as browser_session
 from admin_app.accounts import Viewer, current_viewer
@@ -34,6 +33,7 @@ from models.users import (
     check_password,
     find_by_email,
     find_by_login,
+    lock_user,
     password_is_right,
 )
 from models.versions import StaleEditError, claim
@@ -79,13 +79,6 @@ def acting_user() -> Viewer:
     if viewer is None:
         raise NotSignedInError
     return viewer
-
-
-def _locked_user(db_session: Session, user_id: int) -> User:
-    """The user's row, locked until the end of the transaction (PostgreSQL; SQLite's
-    writers take turns anyway): two tabs unlinking at once then count links in turn."""
-    user = db_session.exec(select(User).where(User.id == user_id).with_for_update()).one()
-    return user
 
 
 def _as_view(user: User) -> AccountView:
@@ -176,7 +169,7 @@ def _change_password(user_id: int, keep: str, current: str, new: str, problems: 
     problems.raise_any()
     new_hash = hash_password(new)
     with session_scope() as db_session:
-        user = _locked_user(db_session, user_id)
+        user = lock_user(db_session, user_id)
         if (user.password_hash is not None) != had_password:
             raise StaleEditError  # set in another tab meanwhile: the form is out of date
         user.password_hash = new_hash
@@ -217,7 +210,7 @@ def unlink_own(link_id: int) -> None:
     viewer = acting_user()
     offered = services_offered_anywhere()
     with session_scope() as db_session:
-        user = _locked_user(db_session, viewer.id)
+        user = lock_user(db_session, viewer.id)
         links = linked_accounts.links_of(db_session, viewer.id)
         link = next((link for link in links if link.id == link_id), None)
         if link is None:

@@ -13,14 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from admin_app.admin_access import administrator_action
 from admin_app.config_file import HASHTAG
 from admin_app.form_problems import FormError
 from admin_app.i18n import N_
 from models.db import session_scope
+from models.linked_accounts import count_tokens
 from models.options import (
     DENIED_AUTH,
     DENIED_LINK,
@@ -30,7 +30,7 @@ from models.options import (
     registration_options,
     set_denied_groups,
 )
-from models.tables import Group, LinkedAccount
+from models.user_queries import list_groups
 from models.users import REGISTERED
 from models.versions import claim
 
@@ -73,8 +73,7 @@ class RegistrationRules:
 def all_groups() -> list[GroupChoice]:
     """Every group by name, for the denial lists (groups are few: no paging)."""
     with session_scope() as db_session:
-        rows = db_session.exec(select(Group.code, Group.name).order_by(col(Group.name)))
-        return [GroupChoice(code, name) for code, name in rows]
+        return [GroupChoice(group.code, group.name) for group in list_groups(db_session)]
 
 
 def _read_registration(db_session: Session) -> RegistrationRules:
@@ -243,14 +242,5 @@ class TokenStorage:
 
 def token_storage() -> TokenStorage:
     with session_scope() as db_session:
-        linked, access, refresh = db_session.exec(
-            select(
-                func.count(),
-                func.count().filter(col(LinkedAccount.access_token) != ""),
-                func.count().filter(
-                    col(LinkedAccount.refresh_token).is_not(None),
-                    col(LinkedAccount.refresh_token) != "",
-                ),
-            ).select_from(LinkedAccount)
-        ).one()
+        linked, access, refresh = count_tokens(db_session)
     return TokenStorage(TOKEN_ENCRYPTION_ACTIVE, linked, access, refresh)

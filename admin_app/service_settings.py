@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from admin_app.admin_access import acting_administrator, administrator_action
 from admin_app.config_file import SERVICE_ID, _acceptable_endpoint, _secrets_to_keep
@@ -26,7 +26,14 @@ from admin_app.i18n import N_
 from admin_app.site_urls import redirect_uri
 from models.db import session_scope
 from models.linked_accounts import has_links
-from models.services import COMMON, configs_in_scope, issuers_of, sites_using
+from models.services import (
+    COMMON,
+    configs_in_scope,
+    find_config,
+    issuers_of,
+    next_position,
+    sites_using,
+)
 from models.tables import ConfiguredService, Site, utcnow
 from models.versions import StaleEditError, claim, insert_new
 from providers import PROVIDERS
@@ -372,27 +379,12 @@ def _changed_fields(row: ConfiguredService | None, checked: _Checked) -> list[st
 
 def _provider_for(session: Session, scope: str, service_id: str) -> type[Provider]:
     """The provider of a listed service; StaleEditError when it is no longer listed."""
-    row = _row(session, scope, service_id)
+    row = find_config(session, scope, service_id)
     provider_id = row.provider if row else service_id
     provider = PROVIDERS.get(provider_id)
     if provider is None or (row is None and provider.multiple):
         raise StaleEditError
     return provider
-
-
-def _row(session: Session, scope: str, service_id: str) -> ConfiguredService | None:
-    return session.exec(
-        select(ConfiguredService).where(
-            ConfiguredService.scope == scope, ConfiguredService.service_id == service_id
-        )
-    ).first()
-
-
-def _next_position(session: Session, scope: str) -> int:
-    highest = session.exec(
-        select(func.max(col(ConfiguredService.position))).where(ConfiguredService.scope == scope)
-    ).one()
-    return int(highest or 0) + 1
 
 
 def _claimed_row(
@@ -403,7 +395,7 @@ def _claimed_row(
     The form's version None means "nothing was stored": a row found now was added by
     someone else; a version for a row gone means someone removed it.
     """
-    row = _row(session, scope, service_id)
+    row = find_config(session, scope, service_id)
     if row is None:
         if version is not None:
             raise StaleEditError
@@ -411,7 +403,7 @@ def _claimed_row(
             scope=scope,
             service_id=service_id,
             provider=provider_id,
-            position=_next_position(session, scope),
+            position=next_position(session, scope),
         )
         insert_new(session, row)
         return row
@@ -433,7 +425,7 @@ def save_service(
     with session_scope() as session:
         _editable_scope_sites(session, scope)
         provider = _provider_for(session, scope, service_id)
-        row = _row(session, scope, service_id)
+        row = find_config(session, scope, service_id)
         if (row.version if row else None) != version:
             raise StaleEditError
         checked = _check(
@@ -463,7 +455,7 @@ def set_enabled(scope: str, service_id: str, enabled: bool, *, version: int | No
     with session_scope() as session:
         _editable_scope_sites(session, scope)
         provider = _provider_for(session, scope, service_id)
-        row = _row(session, scope, service_id)
+        row = find_config(session, scope, service_id)
         if (row.version if row else None) != version:
             raise StaleEditError
         if bool(row and row.enabled) == enabled:
@@ -554,7 +546,7 @@ def add_service(scope: str, service_id: str, name: str) -> ServiceView:
     with session_scope() as session:
         _editable_scope_sites(session, scope)
         if "service_id" not in problems.found:
-            if _row(session, scope, service_id) is not None:
+            if find_config(session, scope, service_id) is not None:
                 problems.add("service_id", N_("'{value}' is taken"), value=service_id)
             elif not issuers_of(session, service_id) and has_links(session, service_id):
                 # The earlier service's issuer is unknown now: its subjects must not be
@@ -571,14 +563,14 @@ def add_service(scope: str, service_id: str, name: str) -> ServiceView:
     details = {"scope": scope, "provider": CUSTOM_PROVIDER, "name": name}
     with administrator_action("service.add", service_id, details) as session:
         sites = _editable_scope_sites(session, scope)
-        if _row(session, scope, service_id) is not None:
+        if find_config(session, scope, service_id) is not None:
             raise StaleEditError  # added by someone else a moment ago
         row = ConfiguredService(
             scope=scope,
             service_id=service_id,
             provider=CUSTOM_PROVIDER,
             name=name,
-            position=_next_position(session, scope),
+            position=next_position(session, scope),
         )
         insert_new(session, row)
         return _view(sites, service_id, PROVIDERS[CUSTOM_PROVIDER], row)
@@ -588,7 +580,7 @@ def remove_service(scope: str, service_id: str, *, version: int | None) -> None:
     """Remove an added (OpenID Connect) service with its settings."""
     with administrator_action("service.remove", service_id, {"scope": scope}) as session:
         _editable_scope_sites(session, scope)
-        row = _row(session, scope, service_id)
+        row = find_config(session, scope, service_id)
         if row is None or version is None:
             raise StaleEditError
         provider = PROVIDERS.get(row.provider)

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from admin_app.admin_access import acting_administrator, administrator_action
 from admin_app.config_file import HOST_NAME, SITE_ID
@@ -30,7 +30,7 @@ from admin_app.service_settings import scope_services
 from admin_app.site_urls import site_base_url
 from models.db import session_scope
 from models.services import COMMON, remove_scope
-from models.sites import host_names_of, list_sites
+from models.sites import host_names_of, list_sites, lock_sites
 from models.tables import Site
 from models.versions import StaleEditError, claim
 
@@ -140,16 +140,6 @@ def _check_form(
     return name, hosts
 
 
-def _lock_sites(session: Session) -> list[Site]:
-    """Every site, locked until the transaction ends (PostgreSQL; SQLite's writers take
-    turns anyway): of two administrators saving sites at the same moment, the second
-    sees the first one's change before checking its own. Read again once locked: a
-    locking read that waited returns the rows it locked, not the ones added meanwhile."""
-    session.exec(select(Site).order_by(col(Site.id)).with_for_update()).all()
-    fresh = select(Site).order_by(col(Site.id)).execution_options(populate_existing=True)
-    return list(session.exec(fresh))
-
-
 def _check_hosts_again(sites: list[Site], site_id: str, hosts: list[str]) -> None:
     """In the transaction that writes: a host name given to another site since the form
     was checked is refused as it would have been then."""
@@ -199,7 +189,7 @@ def create_site(site_id: str, form: SiteForm) -> SiteView:
                 session.flush()
         except IntegrityError:  # created by someone else since the form was checked
             raise _id_taken(site_id) from None
-        sites = _lock_sites(session)
+        sites = lock_sites(session)
         _check_hosts_again(sites, site_id, hosts)
         if form.is_default:
             _take_default_from_others(session, site_id)
@@ -236,7 +226,7 @@ def update_site(site_id: str, form: SiteForm, *, version: int) -> SiteSaved:
     ]
     details: dict[str, object] = {"changed": changed}
     with administrator_action("site.update", site_id, details) as session:
-        sites = _lock_sites(session)
+        sites = lock_sites(session)
         site = session.get(Site, site_id)
         if site is None:
             raise StaleEditError

@@ -82,3 +82,18 @@ def count_by_service(session: Session) -> dict[str, int]:
         select(LinkedAccount.service_id, func.count()).group_by(col(LinkedAccount.service_id))
     )
     return dict(rows.all())
+
+
+def count_tokens(session: Session) -> tuple[int, int, int]:
+    """How many links there are, and how many hold an access and a refresh token."""
+    linked, access, refresh = session.exec(
+        select(
+            func.count(),
+            func.count().filter(col(LinkedAccount.access_token) != ""),
+            func.count().filter(
+                col(LinkedAccount.refresh_token).is_not(None),
+                col(LinkedAccount.refresh_token) != "",
+            ),
+        ).select_from(LinkedAccount)
+    ).one()
+    return linked, access, refresh

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, func, select
 
 from models.tables import ConfiguredService, Site, utcnow
 
@@ -89,3 +89,19 @@ def scopes_in_use(session: Session) -> list[str]:
 
 def remove_scope(session: Session, scope: str) -> None:
     session.exec(delete(ConfiguredService).where(col(ConfiguredService.scope) == scope))
+
+
+def find_config(session: Session, scope: str, service_id: str) -> ConfiguredService | None:
+    return session.exec(
+        select(ConfiguredService).where(
+            ConfiguredService.scope == scope, ConfiguredService.service_id == service_id
+        )
+    ).first()
+
+
+def next_position(session: Session, scope: str) -> int:
+    """The button position after the scope's last one."""
+    highest = session.exec(
+        select(func.max(col(ConfiguredService.position))).where(ConfiguredService.scope == scope)
+    ).one()
+    return int(highest or 0) + 1

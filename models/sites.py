@@ -59,3 +59,13 @@ def replace_sites(session: Session, sites: list[Site]) -> list[str]:
             session.add(current)
     session.flush()
     return removed
+
+
+def lock_sites(session: Session) -> list[Site]:
+    """Every site, locked until the transaction ends (PostgreSQL; SQLite's writers take
+    turns anyway): of two administrators saving sites at the same moment, the second
+    sees the first one's change before checking its own. Read again once locked: a
+    locking read that waited returns the rows it locked, not the ones added meanwhile."""
+    session.exec(select(Site).order_by(col(Site.id)).with_for_update()).all()
+    fresh = select(Site).order_by(col(Site.id)).execution_options(populate_existing=True)
+    return list(session.exec(fresh))

@@ -15,6 +15,9 @@ from admin_app.cli import run
 from admin_app.config_file import ConfigFileError, export_configuration, import_configuration
 from admin_app.service_catalogue import site_services
 from admin_app.settings import load_settings
+from models.db import session_scope
+from models.tables import LinkedAccount
+from models.users import create_user
 
 EXAMPLE = re.search(
     r"```yaml\n(.*?)```", (Path(__file__).parents[3] / "docs" / "config.md").read_text(), re.S
@@ -250,3 +253,60 @@ def test_command_line_round_trip(
     err = capsys.readouterr().err
     assert err.startswith("error: services.facebok: unknown service")
     assert err.rstrip().endswith("Nothing was changed.")
+
+
+def oidc_document(issuers: dict[str, str]) -> str:
+    """A staff-sso service with an issuer per scope ("services" or a site id)."""
+
+    def entry(issuer: str) -> dict[str, object]:
+        return {"provider": "oidc", "endpoints": {"issuer": issuer}}
+
+    document: dict[str, object] = {
+        "sites": [
+            {"id": "s1", "name": "Shop", "default": True},
+            {
+                "id": "s2",
+                "name": "Blog",
+                "domains": ["blog.example.org"],
+                "individual_settings": True,
+            },
+        ]
+    }
+    if "services" in issuers:
+        document["services"] = {"staff-sso": entry(issuers["services"])}
+    sites = {
+        scope: {"staff-sso": entry(url)} for scope, url in issuers.items() if scope != "services"
+    }
+    if sites:
+        document["site_services"] = sites
+    return yaml.safe_dump(document)
+
+
+def test_one_service_id_has_one_issuer_in_every_scope() -> None:
+    problems = problems_of(
+        oidc_document({"services": "https://a.example.org", "s2": "https://b.example.org"})
+    )
+    assert any("one service id, one issuer" in line for line in problems), problems
+    import_configuration(
+        oidc_document({"services": "https://a.example.org", "s2": "https://a.example.org"})
+    )
+
+
+def test_the_issuer_of_linked_accounts_cannot_change() -> None:
+    import_configuration(oidc_document({"services": "https://a.example.org"}))
+    import_configuration(oidc_document({"services": "https://b.example.org"}))  # no links yet
+    with session_scope() as session:
+        user = create_user(session, login="alice", email=None, password=None)
+        assert user.id is not None
+        session.add(
+            LinkedAccount(
+                user_id=user.id,
+                service_id="staff-sso",
+                provider="oidc",
+                external_id="7",
+                site_id="s1",
+            )
+        )
+    problems = problems_of(oidc_document({"services": "https://c.example.org"}))
+    assert any("accounts are linked through 'staff-sso'" in line for line in problems), problems
+    import_configuration(oidc_document({"services": "https://b.example.org"}))  # unchanged: fine
