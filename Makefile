@@ -79,6 +79,7 @@ clean:
 bench: env
 	$(PY) bench/startup.py
 	$(PY) bench/user_search.py
+	$(PY) bench/encryption.py
 
 ## Maintainers: refresh the README's screenshots from the running app.
 screenshots: env browser

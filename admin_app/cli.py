@@ -18,10 +18,18 @@ from sqlalchemy.exc import SQLAlchemyError
 # Typer vendors click and does not re-export these; they tell usage errors apart.
 from typer._click.exceptions import BadParameter, MissingParameter, NoArgsIsHelpError, NoSuchOption
 
-from admin_app import config_file, service_catalogue, startup, user_directory
+from admin_app import (
+    config_file,
+    encryption,
+    service_catalogue,
+    startup,
+    user_directory,
+)
 from admin_app.i18n import terminal_language, translate
 from admin_app.messages import user_data_error_text
 from admin_app.settings import Settings, SettingsError, load_settings
+from models.encryption import PLAIN, PassProgress
+from models.token_cipher import UndecryptableError
 from models.users import UserDataError
 
 
@@ -73,10 +81,16 @@ def build_cli() -> typer.Typer:
         help=_("The whole configuration as a YAML file."), no_args_is_help=True
     )
     services_cli = typer.Typer(help=_("External services."), no_args_is_help=True)
+    encryption_cli = typer.Typer(
+        help=_("Encryption of stored tokens and secrets (see docs/encryption.md)."),
+        no_args_is_help=True,
+    )
     cli.add_typer(db_cli, name="db")
     cli.add_typer(user_cli, name="user")
     cli.add_typer(config_cli, name="config")
     cli.add_typer(services_cli, name="services")
+    cli.add_typer(encryption_cli, name="encryption")
+    _encryption_commands(encryption_cli)
 
     @config_cli.command("export", help=_("Write the configuration as YAML (see docs/config.md)."))
     def config_export(
@@ -187,8 +201,28 @@ def build_cli() -> typer.Typer:
         run_server(settings)
 
     @db_cli.command("upgrade", help=_("Bring the database schema up to date, and nothing else."))
-    def db_upgrade() -> None:
-        settings = _prepared_settings()
+    def db_upgrade(
+        no_token_encryption: Annotated[
+            bool,
+            typer.Option(
+                "--no-token-encryption",
+                help=_(
+                    "Create the database with token encryption off, for one that will receive "
+                    "plain-text tokens from elsewhere. Applies only to a database being "
+                    "created (or brought to the version that encrypts)."
+                ),
+            ),
+        ] = False,
+    ) -> None:
+        settings = load_settings()
+        startup.prepare(settings, token_encryption=not no_token_encryption)
+        if no_token_encryption and encryption.status().enabled:
+            _fail(
+                _(
+                    "this database exists already, with token encryption on: it stays on "
+                    "(--no-token-encryption applies only to a database being created)"
+                )
+            )
         typer.echo(_("The database is up to date: {url}").format(url=_safe_url(settings)))
 
     @user_cli.command("create", help=_("Create a user; with --admin, an administrator."))
@@ -233,6 +267,97 @@ def build_cli() -> typer.Typer:
             typer.echo(f"{user['id']}\t{user['login']}\t{user['email'] or '-'}\t{groups}{state}")
 
     return cli
+
+
+def _run_pass_with_progress() -> None:
+    """Seal what is stored, with a progress bar; a killed run resumes where it stopped."""
+    state = encryption.status()
+    total = state.progress[1] if state.progress else 0
+    with typer.progressbar(length=max(total, 1), label=_("Encrypting"), file=sys.stderr) as bar:
+        shown = 0
+
+        def advance(progress: PassProgress) -> None:
+            nonlocal shown
+            bar.update(max(progress.done - shown, 0))
+            shown = max(shown, progress.done)
+
+        try:
+            finished = encryption.run_pass(advance)
+        except UndecryptableError as error:
+            _fail(_("a stored value cannot be decrypted: {reason}").format(reason=error))
+    for key in finished.retired:
+        typer.echo(
+            _("Key {key} is no longer used by anything stored: it may be removed.").format(key=key)
+        )
+
+
+def _encryption_commands(encryption_cli: typer.Typer) -> None:
+    @encryption_cli.command("status", help=_("Whether encryption is on, and with which keys."))
+    def encryption_status() -> None:
+        _prepared_settings()
+        state = encryption.status()
+        typer.echo(
+            _("Token encryption: {state}").format(state=_("on") if state.enabled else _("off"))
+        )
+        typer.echo(_("Active key: {key}").format(key=state.active_key))
+        for key, number in sorted(state.by_key.items()):
+            label = _("not encrypted") if key == PLAIN else _("key {key}").format(key=key)
+            typer.echo(f"  {label}: {number}")
+        if state.progress is not None:
+            done, total = state.progress
+            typer.echo(
+                _("A pass is under way: {done} of {total} linked accounts.").format(
+                    done=done, total=total
+                )
+            )
+
+    @encryption_cli.command(
+        "enable", help=_("Encrypt every stored token and secret. Irreversible.")
+    )
+    def encryption_enable() -> None:
+        _prepared_settings()
+        if encryption.enable():
+            typer.echo(_("Token encryption is on, for good."))
+        else:
+            typer.echo(_("Token encryption was on already; finishing what is due."))
+        _run_pass_with_progress()
+        typer.echo(_("Every stored token and secret is encrypted."))
+
+    @encryption_cli.command(
+        "rotate-key",
+        help=_("Add a new key (to the key file) and encrypt everything stored with it again."),
+    )
+    def encryption_rotate_key() -> None:
+        settings = _prepared_settings()
+        if not encryption.status().enabled:
+            _fail(_("token encryption is off: run `socialservices encryption enable` first"))
+        if encryption.status().progress is not None:
+            typer.echo(_("Finishing the pass under way first."))
+            _run_pass_with_progress()
+        keyring = encryption.key_for_rotation(settings)
+        typer.echo(_("Rotating to key {key}.").format(key=keyring.active_id))
+        encryption.begin_rotation()
+        _run_pass_with_progress()
+        typer.echo(
+            _("Everything stored is encrypted with key {key}.").format(key=keyring.active_id)
+        )
+
+    @encryption_cli.command(
+        "resume", help=_("Finish an interrupted enable or rotate-key (serve does it too).")
+    )
+    def encryption_resume() -> None:
+        _prepared_settings()
+        if encryption.status().progress is None:
+            typer.echo(_("Nothing to finish."))
+            return
+        _run_pass_with_progress()
+        typer.echo(_("Every stored token and secret is encrypted."))
+
+    @encryption_cli.command(
+        "new-key", help=_("Print a new random key, for SOCIALSERVICES_ENCRYPTION_KEYS.")
+    )
+    def encryption_new_key() -> None:
+        typer.echo(encryption.generated_key())
 
 
 def _write_private(path: Path, document: str) -> None:

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from admin_app import runtime
+from admin_app.encryption import secrets_of
 from admin_app.i18n import N_
 from models.db import session_scope
 from models.linked_accounts import has_links
@@ -135,7 +137,8 @@ def _export_services(configs: list[ConfiguredService], with_secrets: bool) -> di
             entry["name"] = config.name
         entry["enabled"] = config.enabled
         entry["position"] = config.position
-        values = {**config.settings, **(config.secrets if with_secrets else {})}
+        secrets = secrets_of(config) if with_secrets else {}
+        values = {**config.settings, **secrets}
         order = [f.key for f in provider.fields] if provider else sorted(values)
         settings = {key: values[key] for key in order if values.get(key)}
         if settings:
@@ -526,7 +529,7 @@ def _secrets_to_keep(
     given = settings if isinstance(settings, dict) else {}
     if any(given.get(key) != value for key, value in stored.settings.items()):
         return {}
-    return stored.secrets
+    return secrets_of(stored)
 
 
 def _check_endpoints(
@@ -636,7 +639,7 @@ def _apply(session: Any, plan: _Plan) -> ImportSummary:
             if scope != COMMON and scope not in plan.scopes:
                 remove_scope(session, scope)
     for scope, services in plan.scopes.items():
-        replace_scope(session, scope, services)
+        replace_scope(session, runtime.keyring(), scope, services)
         summary.services += len(services)
     if plan.registration is not None:
         options = registration_options(session)

@@ -20,7 +20,6 @@ from admin_app.config_file import HASHTAG
 from admin_app.form_problems import FormError
 from admin_app.i18n import N_
 from models.db import session_scope
-from models.linked_accounts import count_tokens
 from models.options import (
     DENIED_AUTH,
     DENIED_LINK,
@@ -37,10 +36,8 @@ from models.versions import claim
 #: the group new users join: denying it sign-in closes registration through services
 NEW_USERS_GROUP = REGISTERED
 
+
 # The later encryption issue turns this on (and moves it where tokens are written).
-TOKEN_ENCRYPTION_ACTIVE = False
-
-
 class RuleFormError(FormError):
     """A registration or activity form cannot be saved; the fields are
     ``denied_auth_groups``, ``denied_link_groups`` and ``hashtags``."""
@@ -225,22 +222,3 @@ def save_activity(wanted: ActivitySettings) -> ActivitySettings:
             return _read_activity(db_session)
     except _Unchanged:
         return activity_settings()
-
-
-# -------------------------------------------------------------------- encryption
-
-
-@dataclass(frozen=True)
-class TokenStorage:
-    """Whether tokens are encrypted at rest, and how many are stored."""
-
-    encryption_active: bool
-    linked_accounts: int
-    access_tokens: int
-    refresh_tokens: int
-
-
-def token_storage() -> TokenStorage:
-    with session_scope() as db_session:
-        linked, access, refresh = count_tokens(db_session)
-    return TokenStorage(TOKEN_ENCRYPTION_ACTIVE, linked, access, refresh)

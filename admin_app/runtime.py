@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from admin_app.settings import Settings
 from models import db
+from models.token_cipher import Keyring
 
 _settings: Settings | None = None
 _secret_key = ""
+_keyring: Keyring | None = None
 
 
 def configure(settings: Settings) -> None:
@@ -29,3 +31,15 @@ def secret_key() -> str:
     if not _secret_key:
         raise RuntimeError("the application is not configured")
     return _secret_key
+
+
+def set_keyring(keyring: Keyring) -> None:
+    global _keyring
+    _keyring = keyring
+
+
+def keyring() -> Keyring:
+    """The encryption keys, newest first (loaded and checked at start-up)."""
+    if _keyring is None:
+        raise RuntimeError("the encryption keys are not loaded")
+    return _keyring

@@ -11,7 +11,7 @@ import logging
 from nicegui import app, ui
 from nicegui.storage import Storage
 
-from admin_app import first_run
+from admin_app import encryption, first_run
 from admin_app.i18n import terminal_language, translate
 from admin_app.pages import (
     admin,
@@ -91,6 +91,7 @@ def serve(settings: Settings) -> None:
     Storage.redis_url = settings.redis_url or None
     register_routes()
     app.on_startup(lambda: _announce(settings))
+    app.on_startup(encryption.run_pass_in_background)  # one left unfinished, or now due
     ui.run(
         host=settings.host,
         port=settings.port,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from admin_app.encryption import secrets_of
 from admin_app.site_urls import redirect_uri
 from models.db import session_scope
 from models.services import configs_in_scope, scope_of
@@ -47,7 +48,7 @@ def _as_site_service(site: Site, row: ConfiguredService) -> SiteService | None:
     provider = PROVIDERS.get(row.provider)
     if provider is None:  # a service this version no longer knows: offered nowhere
         return None
-    values = {**row.settings, **row.secrets}
+    values = {**row.settings, **secrets_of(row)}  # unreadable secrets: not complete
     return SiteService(
         service_id=row.service_id,
         provider=provider,

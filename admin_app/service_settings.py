@@ -19,12 +19,15 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from admin_app import runtime
 from admin_app.admin_access import acting_administrator, administrator_action
 from admin_app.config_file import SERVICE_ID, _acceptable_endpoint, _secrets_to_keep
+from admin_app.encryption import secrets_of
 from admin_app.form_problems import FormError, Problems
 from admin_app.i18n import N_
 from admin_app.site_urls import redirect_uri
 from models.db import session_scope
+from models.encryption import seal_secrets
 from models.linked_accounts import has_links
 from models.services import (
     COMMON,
@@ -352,7 +355,7 @@ def _check_issuer(
 def _changed_fields(row: ConfiguredService | None, checked: _Checked) -> list[str]:
     """The names of what changes (secrets by name only: values never reach the log)."""
     before_settings = dict(row.settings) if row else {}
-    before_secrets = dict(row.secrets) if row else {}
+    before_secrets = secrets_of(row) if row else {}
     before_endpoints = dict(row.endpoints) if row else {}
     changed = [
         setting_field(key)
@@ -439,7 +442,7 @@ def save_service(
         # Checked against the version read above: if it still holds, so does the check.
         row = _claimed_row(session, scope, service_id, provider.id, version)
         row.settings = checked.settings
-        row.secrets = checked.secrets
+        row.secrets = seal_secrets(session, runtime.keyring(), scope, service_id, checked.secrets)
         row.endpoints = checked.endpoints
         row.name = checked.name
         row.updated_at = utcnow()

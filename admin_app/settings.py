@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     port: int = 8080
     secret_key: str = ""
     redis_url: str = ""
+    #: base64url 256-bit keys, newest first; empty: the key file in DATA_DIR
+    encryption_keys: str = ""
 
     @field_validator("data_dir", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from nicegui import run
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from admin_app import runtime
 from admin_app.i18n import N_
 from admin_app.service_catalogue import SiteService, UnknownSiteError, site_services
 from models import auth_sessions, consumed_proofs, linked_accounts, oauth_states, sign_in_events
@@ -326,7 +327,7 @@ def _sign_in(
             return _refuse(service, "user_blocked", next_path, user_id=user.id)
         if is_in_any_group(session, user.id, denied_group_codes(session, DENIED_AUTH)):
             return _refuse(service, "auth_denied_group", next_path, user_id=user.id)
-        _update_link(link, result)
+        _update_link(session, link, result)
         linked_accounts.mark_used(link)  # signing in uses a link; linking does not
         record_sign_in(session, user)
         log.info("social.signed_in service=%s user_id=%d", service.service_id, user.id)
@@ -385,7 +386,7 @@ def _link(
     if link is None:
         _new_link(session, service, site_id, starter_id, result)
     else:
-        _update_link(link, result)
+        _update_link(session, link, result)
     log.info("social.linked service=%s user_id=%d", service.service_id, starter_id)
     return Outcome(service.service_id, "/profile", linked=True)
 
@@ -400,13 +401,13 @@ def _new_link(
         external_id=result.profile.external_id,
         site_id=site_id,
     )
-    _update_link(link, result)
+    _update_link(session, link, result)
     session.add(link)
     session.flush()  # the unique (service, external id) decides parallel callbacks here
     return link
 
 
-def _update_link(link: LinkedAccount, result: SignInResult) -> None:
+def _update_link(session: Session, link: LinkedAccount, result: SignInResult) -> None:
     profile, tokens = result.profile, result.tokens
     linked_accounts.record_profile(
         link,
@@ -420,6 +421,8 @@ def _update_link(link: LinkedAccount, result: SignInResult) -> None:
         raw=profile.raw,
     )
     linked_accounts.store_tokens(
+        session,
+        runtime.keyring(),
         link,
         access_token=tokens.access_token,
         refresh_token=tokens.refresh_token,

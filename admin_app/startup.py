@@ -13,15 +13,16 @@ import redis
 from alembic.util.exc import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
-from admin_app import runtime
+from admin_app import encryption, runtime
 from admin_app.i18n import N_
 from admin_app.settings import Settings, SettingsError
 from models import migrate
 from models.db import DatabaseUnavailableError, check_connection, get_engine
 
 
-def prepare(settings: Settings) -> None:
-    """Make DATA_DIR, the secret key and the database ready; the database is upgraded."""
+def prepare(settings: Settings, *, token_encryption: bool = True) -> None:
+    """Make DATA_DIR, the secret key, the database and the encryption keys ready; the
+    database is upgraded (``token_encryption`` False: one created now stays plain)."""
     settings.prepare_data_dir()
     settings.resolved_secret_key()
     runtime.configure(settings)
@@ -31,12 +32,13 @@ def prepare(settings: Settings) -> None:
     except DatabaseUnavailableError as error:
         raise SettingsError("database_url", N_("cannot connect: {reason}"), reason=error) from None
     try:
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, token_encryption=token_encryption)
     except (CommandError, SQLAlchemyError, migrate.MigrationError) as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise SettingsError(
             "database_url", N_("cannot upgrade the database schema: {reason}"), reason=reason
         ) from None
+    encryption.prepare_keys(settings)
 
 
 def check_port_free(settings: Settings) -> None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from models.encryption import seal_if_enabled, token_place
 from models.tables import LinkedAccount, utcnow
+from models.token_cipher import Keyring, UndecryptableError
+
+log = logging.getLogger("socialservices.links")
 
 
 def find_link(session: Session, *, service_id: str, external_id: str) -> LinkedAccount | None:
@@ -36,6 +42,8 @@ def links_of(session: Session, user_id: int) -> list[LinkedAccount]:
 
 
 def store_tokens(
+    session: Session,
+    keyring: Keyring,
     link: LinkedAccount,
     *,
     access_token: str,
@@ -43,11 +51,57 @@ def store_tokens(
     expires_at: datetime | None,
     scopes: Sequence[str],
 ) -> None:
-    """Every token written to a link goes through here (encryption will hook in here)."""
-    link.access_token = access_token
-    link.refresh_token = refresh_token
+    """Every token written to a link goes through here: sealed once encryption is on."""
+    link.access_token = seal_if_enabled(
+        session,
+        keyring,
+        access_token,
+        token_place("access_token", link.service_id, link.external_id),
+    )
+    link.refresh_token = (
+        seal_if_enabled(
+            session,
+            keyring,
+            refresh_token,
+            token_place("refresh_token", link.service_id, link.external_id),
+        )
+        if refresh_token
+        else refresh_token
+    )
     link.token_expires_at = expires_at
     link.scopes = " ".join(scopes)
+
+
+@dataclass(frozen=True)
+class StoredTokens:
+    access_token: str
+    refresh_token: str | None
+
+
+def read_tokens(keyring: Keyring, link: LinkedAccount) -> StoredTokens | None:
+    """A link's tokens in plain text; None when they cannot be decrypted (logged): the link
+    then needs its user to sign in with the service again, which stores new ones."""
+    try:
+        return StoredTokens(
+            keyring.decrypt(
+                link.access_token,
+                token_place("access_token", link.service_id, link.external_id),
+            ),
+            keyring.decrypt(
+                link.refresh_token,
+                token_place("refresh_token", link.service_id, link.external_id),
+            )
+            if link.refresh_token
+            else link.refresh_token,
+        )
+    except UndecryptableError as error:
+        log.error(
+            "encryption.undecryptable link_id=%s service=%s: needs re-authorization (%s)",
+            link.id,
+            link.service_id,
+            error,
+        )
+        return None
 
 
 def record_profile(
@@ -82,18 +136,3 @@ def count_by_service(session: Session) -> dict[str, int]:
         select(LinkedAccount.service_id, func.count()).group_by(col(LinkedAccount.service_id))
     )
     return dict(rows.all())
-
-
-def count_tokens(session: Session) -> tuple[int, int, int]:
-    """How many links there are, and how many hold an access and a refresh token."""
-    linked, access, refresh = session.exec(
-        select(
-            func.count(),
-            func.count().filter(col(LinkedAccount.access_token) != ""),
-            func.count().filter(
-                col(LinkedAccount.refresh_token).is_not(None),
-                col(LinkedAccount.refresh_token) != "",
-            ),
-        ).select_from(LinkedAccount)
-    ).one()
-    return linked, access, refresh

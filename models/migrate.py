@@ -40,9 +40,14 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply every migration not yet applied, all of them or none."""
+def upgrade(engine: Engine, revision: str = "head", *, token_encryption: bool = True) -> None:
+    """Apply every migration not yet applied, all of them or none.
+
+    ``token_encryption`` False: a database created now keeps tokens in plain text (for
+    one that receives plain-text tokens from elsewhere); it changes nothing later.
+    """
     config = alembic_config()
+    config.attributes["token_encryption"] = token_encryption
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
         if sqlite:  # must happen outside a transaction, where SQLite ignores it

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, delete, func, select
 
+from models.encryption import seal_secrets
 from models.tables import ConfiguredService, Site, utcnow
+from models.token_cipher import Keyring
 
 COMMON = "common"
 
@@ -60,8 +62,11 @@ def configs_in_scope(session: Session, scope: str) -> list[ConfiguredService]:
     )
 
 
-def replace_scope(session: Session, scope: str, services: Sequence[ServiceValues]) -> None:
-    """Make a scope hold exactly ``services``; rows of services not listed are removed."""
+def replace_scope(
+    session: Session, keyring: Keyring, scope: str, services: Sequence[ServiceValues]
+) -> None:
+    """Make a scope hold exactly ``services`` (secrets in plain text, sealed here once
+    encryption is on); rows of services not listed are removed."""
     existing = {config.service_id: config for config in configs_in_scope(session, scope)}
     wanted = {values.service_id for values in services}
     for service_id, config in existing.items():
@@ -76,7 +81,7 @@ def replace_scope(session: Session, scope: str, services: Sequence[ServiceValues
         config.enabled = values.enabled
         config.position = values.position
         config.settings = dict(values.settings)
-        config.secrets = dict(values.secrets)
+        config.secrets = seal_secrets(session, keyring, scope, values.service_id, values.secrets)
         config.endpoints = dict(values.endpoints)
         config.updated_at = utcnow()
         session.add(config)

@@ -212,6 +212,27 @@ class ConfiguredService(SQLModel, table=True):
     version: int = 1
 
 
+class EncryptionState(SQLModel, table=True):
+    """A single row (id 1): whether stored tokens and secrets are encrypted (once on, for
+    good), the keys that may have made what is stored, and the pass in progress that
+    seals everything with the newest key (resumed where it stopped)."""
+
+    __tablename__ = "encryption_state"
+
+    id: int = Field(default=1, primary_key=True)
+    enabled: bool = False
+    enabled_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    #: ids of every key that may have encrypted a stored value: each must be configured
+    key_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: the key a pass in progress seals with; "pending": one is due (with the newest key);
+    #: empty: none
+    pass_key_id: str = Field(default="", max_length=8)
+    #: the last linked account sealed by the pass; -1: the services' secrets come first
+    pass_cursor: int = -1
+    #: how many linked accounts there were when the pass began (for its progress)
+    pass_total: int = 0
+
+
 class ActivityOptions(SQLModel, table=True):
     """A single row (id 1): sending activities to X and Facebook, and live-feed hashtags."""
 

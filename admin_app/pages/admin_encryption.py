@@ -1,4 +1,5 @@
-"""``/admin/encryption``: whether stored tokens are encrypted (its controls come later)."""
+"""``/admin/encryption``: whether stored tokens and secrets are encrypted, with which keys,
+and (while it is off) the irreversible switch that turns it on."""
 
 from __future__ import annotations
 
@@ -6,19 +7,120 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
+from admin_app import encryption
 from admin_app.accounts import Viewer
+from admin_app.admin_access import NotAnAdministratorError
 from admin_app.i18n import N_, _
-from admin_app.pages.admin_frame import add_admin_area, admin_frame
+from admin_app.pages.admin_frame import add_admin_area, admin_frame, report_action_error
 from admin_app.pages.guards import administrator
-from admin_app.rule_settings import token_storage
+from admin_app.pages.widgets import attributes
 
 PATH = "/admin/encryption"
+PROGRESS_SECONDS = 1.0
 
 
-def _figure(label: str, value: int, marker: str) -> None:
-    with ui.card().classes("min-w-40"):
-        ui.label(str(value)).classes("text-3xl font-bold").mark(marker)
-        ui.label(label).classes("text-sm text-gray-600")
+def _heading(text: str) -> None:
+    ui.label(text).classes("text-xl font-semibold").props('role="heading" aria-level="2"')
+
+
+class _EncryptionView:
+    def __init__(self) -> None:
+        self.timer = ui.timer(PROGRESS_SECONDS, self._tick, active=False)
+
+    @ui.refreshable_method
+    def draw(self) -> None:
+        state = encryption.status()
+        with ui.card().classes("w-full gap-2").mark("encryption-status"):
+            if state.enabled:
+                ui.label(_("Token encryption is active")).classes(
+                    "text-lg font-semibold text-positive"
+                ).props('role="status"')
+                ui.label(
+                    _(
+                        "Access tokens, refresh tokens and the services' secret settings are "
+                        "stored encrypted (AES-256-GCM). New keys are added with "
+                        "`socialservices encryption rotate-key`."
+                    )
+                )
+                ui.label(_("Active key: {key}").format(key=state.active_key)).mark("active-key")
+            else:
+                self._draw_off()
+        if state.progress is not None:
+            done, total = state.progress
+            ui.label(
+                _("Encrypting what is stored: {done} of {total} linked accounts.").format(
+                    done=done, total=total
+                )
+            ).props('role="status" aria-live="polite"').mark("pass-progress")
+            attributes(
+                ui.linear_progress(value=done / total if total else 0, show_value=False),
+                {"aria-label": _("Progress")},
+            )
+        self.timer.active = state.progress is not None
+        _heading(_("Stored tokens and secrets"))
+        with ui.element("ul").classes("w-full divide-y max-w-md").mark("by-key"):
+            for key, number in sorted(state.by_key.items()):
+                with ui.element("li").classes("py-1 flex justify-between gap-4"):
+                    if key == "plain":
+                        ui.label(_("not encrypted"))
+                    elif key == state.active_key:
+                        ui.label(_("key {key} (active)").format(key=key))
+                    else:
+                        ui.label(_("key {key}").format(key=key))
+                    ui.label(str(number)).mark(f"count-{key}")
+        if not state.by_key:
+            ui.label(_("Nothing is stored yet."))
+
+    def _draw_off(self) -> None:
+        ui.label(_("Token encryption is off")).classes("text-lg font-semibold text-warning").props(
+            'role="status"'
+        )
+        ui.label(
+            _(
+                "Access tokens, refresh tokens and the services' secret settings are stored in "
+                "the database as they are. Enabling encryption encrypts all of them, in the "
+                "background while sign-ins go on. It cannot be switched off again."
+            )
+        )
+        ui.button(_("Enable encryption"), on_click=self._confirm).props("color=primary").mark(
+            "enable-encryption"
+        )
+
+    def _confirm(self) -> None:
+        dialog = attributes(ui.dialog(), {"aria-label": _("Enable encryption")})
+        with dialog, ui.card().classes("gap-3 max-w-md"):
+            ui.label(
+                _(
+                    "Enable token encryption? This is irreversible: from now on the keys are "
+                    "needed to read the stored tokens and secrets. Back up the key file (or "
+                    "the setting) before going on."
+                )
+            ).props('role="alert"')
+            with ui.row().classes("gap-2 justify-end w-full"):
+                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
+
+                def confirmed() -> None:
+                    dialog.close()
+                    self._enable()
+
+                ui.button(_("Enable encryption for good"), on_click=confirmed).props(
+                    "color=negative"
+                ).mark("confirm-enable")
+        dialog.on("hide", dialog.delete)
+        dialog.open()
+
+    def _enable(self) -> None:
+        try:
+            encryption.enable_by_administrator()
+        except NotAnAdministratorError as error:
+            report_action_error(error)
+            return
+        encryption.run_pass_in_background()
+        ui.notify(_("Token encryption is on."), type="positive")
+        self.draw.refresh()
+
+    def _tick(self) -> None:
+        self.draw.refresh()
 
 
 def register() -> None:
@@ -29,30 +131,6 @@ def register() -> None:
         viewer = administrator(request)
         if not isinstance(viewer, Viewer):
             return viewer
-        storage = token_storage()
         with admin_frame(_("Encryption"), viewer, PATH):
-            with ui.card().classes("w-full gap-2").mark("encryption-status"):
-                if storage.encryption_active:
-                    ui.label(_("Token encryption is active")).classes(
-                        "text-lg font-semibold text-positive"
-                    ).props('role="status"')
-                else:
-                    ui.label(_("Token encryption is not active yet")).classes(
-                        "text-lg font-semibold text-warning"
-                    ).props('role="status"')
-                    ui.label(
-                        _(
-                            "Access tokens, refresh tokens and the services' secret settings are"
-                            " stored in the database as they are. Encryption arrives with a later"
-                            " release; until then, protect the database and its backups like"
-                            " passwords."
-                        )
-                    )
-            ui.label(_("Stored tokens")).classes("text-xl font-semibold").props(
-                'role="heading" aria-level="2"'
-            )
-            with ui.row().classes("gap-4 flex-wrap"):
-                _figure(_("Linked accounts"), storage.linked_accounts, "linked-accounts")
-                _figure(_("Access tokens"), storage.access_tokens, "access-tokens")
-                _figure(_("Refresh tokens"), storage.refresh_tokens, "refresh-tokens")
+            _EncryptionView().draw()
         return None

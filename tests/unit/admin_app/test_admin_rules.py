@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import col, delete
 
@@ -16,20 +15,18 @@ from admin_app.rule_settings import (
     ActivitySettings,
     RegistrationRules,
     RuleFormError,
-    TokenStorage,
     activity_settings,
     normalise_hashtag,
     registration_rules,
     save_activity,
     save_registration,
-    token_storage,
 )
 from admin_app.settings import load_settings
-from models import audit, linked_accounts
+from models import audit
 from models.db import session_scope
 from models.options import activity_options, registration_options
-from models.tables import AuditEntry, Group, LinkedAccount, Membership
-from models.users import ADMINISTRATORS, create_user, get_group_by_code
+from models.tables import AuditEntry, Group, Membership
+from models.users import ADMINISTRATORS, get_group_by_code
 from models.versions import claim
 from tests.unit.admin_app.conftest import RETRIES, add_user
 from tests.unit.admin_app.test_sign_in_pages import sign_in
@@ -132,34 +129,6 @@ def test_nobody_signed_in_changes_nothing() -> None:
         save_activity(ActivitySettings(True, ("#tag",), activity.version))
     assert (registration_rules(), activity_settings()) == (rules, activity)
     assert audit_entries() == []
-
-
-def add_links(*tokens: tuple[str, str | None]) -> None:
-    """Accounts linked to a new user, with these (access, refresh) tokens."""
-    with session_scope() as db_session:
-        owner = create_user(db_session, login="owner", email=None, password=None)
-        assert owner.id is not None
-        for number, (access, refresh) in enumerate(tokens):
-            link = LinkedAccount(
-                user_id=owner.id,
-                service_id="google",
-                provider="google",
-                external_id=str(number),
-                site_id="s1",
-            )
-            linked_accounts.store_tokens(
-                link, access_token=access, refresh_token=refresh, expires_at=None, scopes=[]
-            )
-            db_session.add(link)
-
-
-def test_token_counts() -> None:
-    startup.prepare(load_settings())
-    assert token_storage() == TokenStorage(False, 0, 0, 0)
-    add_links(("a1", "r1"), ("a2", None), ("a3", ""), ("", None))
-    assert token_storage() == TokenStorage(
-        encryption_active=False, linked_accounts=4, access_tokens=3, refresh_tokens=1
-    )
 
 
 # ------------------------------------------------------------------ registration
@@ -375,22 +344,6 @@ async def test_activity_refused_to_someone_no_longer_administrator(user: User) -
     assert audit_entries() == []
 
 
-# -------------------------------------------------------------------- encryption
-
-
-async def test_encryption_page_says_honestly_that_tokens_are_not_encrypted(user: User) -> None:
-    await open_as_administrator(user, "/admin/encryption")
-    add_links(("access", "refresh"), ("access", None))
-    await user.open("/admin/encryption")
-    await user.should_see("Token encryption is not active yet", retries=RETRIES)
-    await user.should_see("Encryption arrives with a later release")
-    await user.should_not_see("Token encryption is active")
-    counts = [element(user, m).text for m in ("linked-accounts", "access-tokens", "refresh-tokens")]
-    assert counts == ["2", "2", "1"]
-    areas = [link.text for link in user.find(kind=ui.link).elements]
-    assert {"Registration", "Activity", "Encryption"} <= set(areas)
-
-
 # ---------------------------------------------------------------------- Russian
 
 
@@ -409,4 +362,4 @@ async def test_russian_pages(user: User) -> None:
     user.find(marker="hashtag-add").click()
     await user.should_see("Сначала введите хештег.")
     await user.open("/admin/encryption")
-    await user.should_see("Шифрование токенов пока не включено", retries=RETRIES)
+    await user.should_see("Шифрование токенов включено", retries=RETRIES)

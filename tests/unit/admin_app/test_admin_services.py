@@ -9,6 +9,7 @@ from nicegui.testing import User
 from sqlmodel import col, select
 
 from admin_app.admin_access import NotAnAdministratorError
+from admin_app.encryption import secrets_of
 from admin_app.pages.oauth_routes import TRIED_KEY
 from admin_app.pages.service_editor import help_html
 from admin_app.service_catalogue import site_services
@@ -123,7 +124,7 @@ async def test_save_stores_values_and_audits_field_names_only(user: User) -> Non
     stored = row("odnoklassniki")
     assert stored is not None
     assert stored.settings == {"app_id": "512000000000", "public_key": "CBAPUBLIC"}
-    assert stored.secrets == {"secret_key": SECRET}
+    assert secrets_of(stored) == {"secret_key": SECRET}
     assert stored.enabled is False and stored.version == 1
     (entry,) = audit_entries()
     assert (entry.action, entry.target, entry.actor_login) == (
@@ -148,7 +149,7 @@ async def test_secret_is_never_in_the_page(user: User) -> None:
     await user.should_see("Odnoklassniki: saved.", retries=RETRIES)
     assert SECRET not in everything_on_the_page(user)
     stored = row("odnoklassniki")
-    assert stored is not None and stored.secrets == {"secret_key": SECRET}
+    assert stored is not None and secrets_of(stored) == {"secret_key": SECRET}
     response = await user.http_client.get("/admin/services")
     assert response.status_code == 200 and SECRET not in response.text
     await user.open("/admin/services")
@@ -239,7 +240,7 @@ async def test_a_secret_follows_only_to_the_same_place(user: User) -> None:
     user.find(marker="save-odnoklassniki").click()
     await user.should_see("Odnoklassniki: saved.", retries=RETRIES)
     stored = row("odnoklassniki")
-    assert stored is not None and stored.secrets == {"secret_key": "another secret"}
+    assert stored is not None and secrets_of(stored) == {"secret_key": "another secret"}
 
 
 async def test_a_stale_form_is_refused(user: User) -> None:
@@ -579,13 +580,13 @@ async def test_an_optional_secret_can_be_removed_and_is_dropped_with_notice(user
     user.find(marker="save-vkontakte").click()
     await user.should_see("VK ID: saved.", retries=RETRIES)
     stored = row("vkontakte")
-    assert stored is not None and stored.secrets == {"client_secret": SECRET}
+    assert stored is not None and secrets_of(stored) == {"client_secret": SECRET}
     user.find(marker="clear-vkontakte-client_secret").click()
     user.find(marker="save-vkontakte").click()
     await user.should_see(marker="field-vkontakte-client_secret")
     await user.should_not_see(marker="saved-vkontakte-client_secret", retries=RETRIES)
     stored = row("vkontakte")
-    assert stored is not None and stored.secrets == {}
+    assert stored is not None and secrets_of(stored) == {}
     # saved again, then the application changes: the optional key is dropped, and said so
     fill(user, "field-vkontakte-client_secret", SECRET)
     user.find(marker="save-vkontakte").click()
@@ -594,7 +595,7 @@ async def test_an_optional_secret_can_be_removed_and_is_dropped_with_notice(user
     user.find(marker="save-vkontakte").click()
     await user.should_see("the saved value was removed", retries=RETRIES)
     stored = row("vkontakte")
-    assert stored is not None and (stored.settings, stored.secrets) == (
+    assert stored is not None and (stored.settings, secrets_of(stored)) == (
         {"client_id": "51000002"},
         {},
     )

@@ -1,0 +1,255 @@
+"""Tokens and service secrets at rest: where each value belongs, whether it is encrypted,
+and the pass that seals everything stored with the newest key.
+
+Once encryption is on it stays on: nothing here switches it off, and every write of a
+token or secret seals it. The pass works in batches, each one transaction that also moves
+its cursor, so a pass killed at any point resumes where its last batch ended; sealing
+leaves a value already sealed with the newest key as it is, so nothing is encrypted
+twice. A batch writes a value back only if it is still what the batch read: a sign-in
+that stored a new token meanwhile (sealed already) is never overwritten.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, case, func, literal, update
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
+
+from models.tables import ConfiguredService, EncryptionState, LinkedAccount, utcnow
+from models.token_cipher import PREFIX, Keyring, key_id_of
+from models.versions import StaleEditError, claim
+
+PENDING = "pending"
+TOKEN_COLUMNS = ("access_token", "refresh_token")
+PLAIN = "plain"  # the key id under which counts list values stored in plain text
+
+
+def token_place(column: str, service_id: str, external_id: str) -> str:
+    """The associated data of a link's token: its column and the link's natural key."""
+    return f"linked_accounts.{column}:{service_id}:{external_id}"
+
+
+def secret_place(key: str, scope: str, service_id: str) -> str:
+    return f"service_configs.secrets.{key}:{scope}:{service_id}"
+
+
+def state(session: Session, *, lock: bool = False) -> EncryptionState:
+    query = select(EncryptionState).where(EncryptionState.id == 1)
+    found = session.exec(query.with_for_update() if lock else query).one()
+    return found
+
+
+def is_enabled(session: Session) -> bool:
+    return state(session).enabled
+
+
+# ------------------------------------------------------------------- writing values
+
+
+def seal_if_enabled(session: Session, keyring: Keyring, value: str, place: str) -> str:
+    """``value`` as it is to be stored. A process still running with an older newest key
+    (keys were added since it started) notes its key as in use before writing with it, so
+    that the start-up check and the "no longer used" report stay true."""
+    if not value:
+        return value
+    current = state(session)
+    if not current.enabled:
+        return value
+    if keyring.active_id not in current.key_ids:
+        current = state(session, lock=True)
+        current.key_ids = [*current.key_ids, keyring.active_id]
+        session.add(current)
+    return keyring.seal(value, place)
+
+
+def seal_secrets(
+    session: Session, keyring: Keyring, scope: str, service_id: str, secrets: Mapping[str, str]
+) -> dict[str, str]:
+    """A service's secrets as they are stored: sealed once encryption is on."""
+    return {
+        key: seal_if_enabled(session, keyring, value, secret_place(key, scope, service_id))
+        for key, value in secrets.items()
+    }
+
+
+def open_secrets(keyring: Keyring, row: ConfiguredService) -> dict[str, str]:
+    """A service's secrets in plain text; raises UndecryptableError for one that is not."""
+    return {
+        key: keyring.decrypt(value, secret_place(key, row.scope, row.service_id))
+        for key, value in row.secrets.items()
+    }
+
+
+# -------------------------------------------------------------------- enabling
+
+
+def enable(session: Session) -> bool:
+    """Switch encryption on for good and make a pass due; False when it was on already."""
+    current = state(session, lock=True)
+    if current.enabled:
+        return False
+    current.enabled = True
+    current.enabled_at = utcnow()
+    current.pass_key_id = PENDING
+    session.add(current)
+    return True
+
+
+def register_key(session: Session, keyring: Keyring) -> None:
+    """Note the newest key among those that may have made stored values (before it makes
+    any), and begin a pass that is due."""
+    current = state(session, lock=True)
+    if not current.enabled:
+        return
+    if keyring.active_id not in current.key_ids:
+        current.key_ids = [*current.key_ids, keyring.active_id]
+    if current.pass_key_id == PENDING or (
+        current.pass_key_id and current.pass_key_id != keyring.active_id
+    ):
+        _begin_pass(session, current, keyring)
+    session.add(current)
+
+
+def begin_rotation(session: Session, keyring: Keyring) -> None:
+    """Seal everything again with the newest key (a pass under way starts over with it)."""
+    current = state(session, lock=True)
+    if not current.enabled:
+        raise ValueError("encryption is off")
+    if keyring.active_id not in current.key_ids:
+        current.key_ids = [*current.key_ids, keyring.active_id]
+    _begin_pass(session, current, keyring)
+    session.add(current)
+
+
+def _begin_pass(session: Session, current: EncryptionState, keyring: Keyring) -> None:
+    current.pass_key_id = keyring.active_id
+    current.pass_cursor = -1
+    current.pass_total = session.exec(select(func.count()).select_from(LinkedAccount)).one()
+
+
+# ---------------------------------------------------------------------- the pass
+
+
+@dataclass(frozen=True)
+class PassProgress:
+    running: bool
+    done: int  # linked accounts sealed so far
+    total: int
+    #: when the pass ended with this batch: the keys no stored value uses any more
+    retired: tuple[str, ...] = ()
+
+
+def seal_batch(session: Session, keyring: Keyring, size: int = 1000) -> PassProgress:
+    """Seal the next batch of the pass in progress (the services' secrets first, then the
+    linked accounts in id order); the caller commits. Raises UndecryptableError when a
+    stored value's key is missing."""
+    current = state(session, lock=True)
+    if not current.pass_key_id or current.pass_key_id == PENDING:
+        return PassProgress(False, current.pass_total, current.pass_total)
+    if current.pass_key_id != keyring.active_id:
+        raise ValueError(f"the pass seals with key {current.pass_key_id}, not configured first")
+    if current.pass_cursor < 0:
+        for row in session.exec(select(ConfiguredService)):
+            sealed = {
+                key: keyring.seal(value, secret_place(key, row.scope, row.service_id))
+                for key, value in row.secrets.items()
+            }
+            if sealed == row.secrets:
+                continue
+            try:  # an administrator's form from before now says "changed by someone else"
+                claim(session, row, expected=row.version)
+            except StaleEditError:
+                continue  # saved meanwhile by an administrator: sealed by that save
+            row.secrets = sealed
+            session.add(row)
+        current.pass_cursor = 0
+    columns = ("id", "service_id", "external_id", *TOKEN_COLUMNS)
+    rows = (
+        session.connection()
+        .execute(
+            core_select(*(_TABLE.c[name] for name in columns))
+            .where(_TABLE.c.id > current.pass_cursor)
+            .order_by(_TABLE.c.id)
+            .limit(size)
+        )
+        .all()
+    )
+    changes = []
+    for row_id, service_id, external_id, access, refresh in rows:
+        new_access = keyring.seal(access, token_place("access_token", service_id, external_id))
+        new_refresh = (
+            keyring.seal(refresh, token_place("refresh_token", service_id, external_id))
+            if refresh
+            else refresh
+        )
+        if (new_access, new_refresh) != (access, refresh):
+            changes.append(
+                {
+                    "row_id": row_id,
+                    "old_access": access,
+                    "old_refresh": refresh,
+                    "new_access": new_access,
+                    "new_refresh": new_refresh,
+                }
+            )
+    if changes:
+        session.connection().execute(_COMPARE_AND_SET, changes)
+    done_before = _done(current)
+    if rows:
+        current.pass_cursor = rows[-1][0]
+        session.add(current)
+        return PassProgress(
+            True, min(done_before + len(rows), current.pass_total), current.pass_total
+        )
+    retired = tuple(key for key in current.key_ids if key != keyring.active_id)
+    remaining = set(count_by_key(session)) - {PLAIN}
+    current.key_ids = [key for key in current.key_ids if key in remaining | {keyring.active_id}]
+    current.pass_key_id = ""
+    session.add(current)
+    return PassProgress(
+        False,
+        current.pass_total,
+        current.pass_total,
+        tuple(key for key in retired if key not in current.key_ids),
+    )
+
+
+def _done(current: EncryptionState) -> int:
+    return current.pass_cursor if current.pass_cursor > 0 else 0
+
+
+_TABLE = LinkedAccount.__table__  # type: ignore[attr-defined]
+_COMPARE_AND_SET = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("row_id"),
+        _TABLE.c.access_token == bindparam("old_access"),
+        _TABLE.c.refresh_token.is_not_distinct_from(bindparam("old_refresh")),
+    )
+    .values(access_token=bindparam("new_access"), refresh_token=bindparam("new_refresh"))
+)
+
+
+# -------------------------------------------------------------------- counting
+
+
+def count_by_key(session: Session) -> dict[str, int]:
+    """How many stored tokens and secrets each key made, and how many are plain (PLAIN)."""
+    counts: Counter[str] = Counter()
+    for column_name in TOKEN_COLUMNS:
+        column = getattr(LinkedAccount, column_name)
+        sealed = func.substr(column, 1, len(PREFIX)) == PREFIX
+        key = case((sealed, func.substr(column, len(PREFIX) + 1, 8)), else_=literal(PLAIN))
+        query = (
+            select(key, func.count()).where(col(column).is_not(None), column != "").group_by(key)
+        )
+        for found, number in session.exec(query):
+            counts[found] += number
+    for secrets in session.exec(select(ConfiguredService.secrets)):
+        for value in secrets.values():
+            counts[key_id_of(value) or PLAIN] += 1
+    return dict(counts)
