@@ -21,6 +21,7 @@ from typer._click.exceptions import BadParameter, MissingParameter, NoArgsIsHelp
 from admin_app import (
     config_file,
     encryption,
+    runtime,
     service_catalogue,
     startup,
     user_directory,
@@ -327,14 +328,25 @@ def _encryption_commands(encryption_cli: typer.Typer) -> None:
         "rotate-key",
         help=_("Add a new key (to the key file) and encrypt everything stored with it again."),
     )
-    def encryption_rotate_key() -> None:
+    def encryption_rotate_key(
+        keep_key: Annotated[
+            bool,
+            typer.Option(
+                "--keep-key",
+                help=_(
+                    "Add no key: encrypt again with the newest one (after every process was "
+                    "restarted with it)."
+                ),
+            ),
+        ] = False,
+    ) -> None:
         settings = _prepared_settings()
         if not encryption.status().enabled:
             _fail(_("token encryption is off: run `socialservices encryption enable` first"))
         if encryption.status().progress is not None:
             typer.echo(_("Finishing the pass under way first."))
             _run_pass_with_progress()
-        keyring = encryption.key_for_rotation(settings)
+        keyring = runtime.keyring() if keep_key else encryption.key_for_rotation(settings)
         typer.echo(_("Rotating to key {key}.").format(key=keyring.active_id))
         encryption.begin_rotation()
         _run_pass_with_progress()

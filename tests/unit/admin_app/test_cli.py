@@ -49,6 +49,12 @@ def test_every_command_has_help() -> None:
         ["user"],
         ["user", "create"],
         ["user", "list"],
+        ["encryption"],
+        ["encryption", "status"],
+        ["encryption", "enable"],
+        ["encryption", "rotate-key"],
+        ["encryption", "resume"],
+        ["encryption", "new-key"],
     ):
         result = subprocess.run([BINARY, *command, "--help"], capture_output=True, text=True)
         assert result.returncode == 0, (command, result.stderr)

@@ -192,3 +192,15 @@ def test_a_secret_that_cannot_be_decrypted_makes_the_service_incomplete(
     assert "client_secret" not in export_configuration(with_secrets=True)
     import_configuration(GOOGLE)  # the administrator enters it again
     assert [s.service_id for s in site_services("s1", offered_only=True)] == ["google"]
+
+
+def test_rotate_key_keep_key_adds_none(
+    isolated_settings: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    startup.prepare(load_settings())
+    import_configuration(GOOGLE)
+    key = runtime.keyring().active_id
+    code, out, err = cli(capsys, monkeypatch, "encryption", "rotate-key", "--keep-key")
+    assert code == 0, err
+    assert f"Everything stored is encrypted with key {key}." in out
+    assert len((isolated_settings / encryption.KEY_FILE).read_text().split()) == 1
