@@ -150,6 +150,7 @@ async def test_secret_is_never_in_the_page(user: User) -> None:
     assert SECRET not in everything_on_the_page(user)
     stored = row("odnoklassniki")
     assert stored is not None and secrets_of(stored) == {"secret_key": SECRET}
+    assert SECRET not in str(stored.secrets)  # and not in the database either: encrypted
     response = await user.http_client.get("/admin/services")
     assert response.status_code == 200 and SECRET not in response.text
     await user.open("/admin/services")
