@@ -206,8 +206,9 @@ def seal_batch(session: Session, keyring: Keyring, size: int = 1000) -> PassProg
             True, min(done_before + len(rows), current.pass_total), current.pass_total
         )
     retired = tuple(key for key in current.key_ids if key != keyring.active_id)
-    remaining = set(count_by_key(session)) - {PLAIN}
-    current.key_ids = [key for key in current.key_ids if key in remaining | {keyring.active_id}]
+    if retired:  # a scan of everything: only when a key may have become unused
+        remaining = set(count_by_key(session)) - {PLAIN}
+        current.key_ids = [key for key in current.key_ids if key in remaining | {keyring.active_id}]
     current.pass_key_id = ""
     session.add(current)
     return PassProgress(

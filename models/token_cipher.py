@@ -11,6 +11,7 @@ ciphertext copied into another row or column fails to decrypt.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import os
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "\u00a7v1:"
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")  # base64url, as urlsafe_b64encode writes it
 KEY_BYTES = 32
 NONCE_BYTES = 12
 
@@ -73,12 +75,13 @@ class Keyring:
         self._ciphers = {key_id(key): AESGCM(key) for key in keys}
         self.ids = [key_id(key) for key in keys]
         self.active_id = self.ids[0]
+        self._head = f"{PREFIX}{self.active_id}:"
 
     def encrypt(self, plain: str, where: str) -> str:
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._ciphers[self.active_id].encrypt(nonce, plain.encode(), where.encode())
-        body = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
-        return f"{PREFIX}{self.active_id}:{body}"
+        body = binascii.b2a_base64(nonce + sealed, newline=False).translate(_URL_SAFE)
+        return self._head + body.decode().rstrip("=")
 
     def decrypt(self, value: str, where: str) -> str:
         """The plain text of a ciphertext made for ``where``; plain text as it is."""
@@ -97,6 +100,8 @@ class Keyring:
     def seal(self, value: str, where: str) -> str:
         """``value`` encrypted with the newest key: plain text is encrypted, a ciphertext of
         an older key re-encrypted, one of the newest key left as it is (never twice)."""
-        if key_id_of(value) == self.active_id:
+        if not value.startswith(PREFIX):  # plain text, the common case of a pass
+            return self.encrypt(value, where)
+        if value.startswith(self._head):
             return value
         return self.encrypt(self.decrypt(value, where), where)
