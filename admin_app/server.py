@@ -78,6 +78,14 @@ def _announce(settings: Settings) -> None:
                 " --password-stdin)"
             ),
         ]
+        if not settings.encryption_keys:
+            key_file = settings.data_dir / encryption.KEY_FILE
+            lines.append(
+                _(
+                    "Tokens are stored encrypted with the key in {path}: back it up, apart "
+                    "from the database."
+                ).format(path=key_file)
+            )
     else:
         lines.append(
             _("Administrators sign in at {url}").format(url=settings.absolute_url("/login"))

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from admin_app import encryption, runtime, startup
 from admin_app.config_file import export_configuration, import_configuration
+from admin_app.server import _announce
 from admin_app.service_catalogue import site_services
 from admin_app.settings import SettingsError, load_settings
 from models.db import session_scope
@@ -204,3 +205,13 @@ def test_rotate_key_keep_key_adds_none(
     assert code == 0, err
     assert f"Everything stored is encrypted with key {key}." in out
     assert len((isolated_settings / encryption.KEY_FILE).read_text().split()) == 1
+
+
+def test_the_first_start_says_where_the_key_is(
+    isolated_settings: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = load_settings()
+    startup.prepare(settings)
+    _announce(settings)
+    out = capsys.readouterr().out
+    assert f"key in {isolated_settings / encryption.KEY_FILE}: back it up" in out
