@@ -233,6 +233,27 @@ class EncryptionState(SQLModel, table=True):
     pass_total: int = 0
 
 
+class FeedPost(SQLModel, table=True):
+    """A message in a site's live feed: written on the site, or (later) a post imported
+    from a service, kept once per (source, external id)."""
+
+    __tablename__ = "feed_posts"
+    __table_args__ = (
+        Index("ix_feed_posts_site_id_id", "site_id", "id"),
+        UniqueConstraint("source", "external_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: str = Field(max_length=20)
+    author_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    #: "site" for a message written here; a service's id for an imported post
+    source: str = Field(default="site", max_length=50)
+    external_id: str | None = Field(default=None, max_length=100)
+    external_url: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
 class ActivityOptions(SQLModel, table=True):
     """A single row (id 1): sending activities to X and Facebook, and live-feed hashtags."""
 

@@ -12,9 +12,7 @@ own, so that marking a secret field never sends its element (and what was typed)
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
-from html import escape
 from urllib.parse import quote
 
 from nicegui import ui
@@ -24,7 +22,7 @@ from admin_app.admin_access import NotAnAdministratorError
 from admin_app.form_problems import FieldProblem
 from admin_app.i18n import N_, _
 from admin_app.pages.admin_frame import report_action_error
-from admin_app.pages.widgets import ProblemLabel, attributes
+from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
 from admin_app.service_badges import badge_svg
 from admin_app.service_settings import (
     ServiceChanges,
@@ -48,24 +46,6 @@ ENDPOINT_LABELS = {
     "token_url": N_("Token URL"),
     "api_url": N_("Profile URL"),
 }
-URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')]+")
-
-
-def help_html(text: str) -> str:
-    """Plain text as HTML: everything escaped, URLs made into links, lines kept."""
-    parts: list[str] = []
-    position = 0
-    for match in URL_IN_TEXT.finditer(text):
-        url = match.group(0).rstrip(".,;:")
-        end = match.start() + len(url)
-        parts.append(escape(text[position : match.start()]))
-        parts.append(
-            f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer" '
-            f'class="text-primary underline break-all">{escape(url)}</a>'
-        )
-        position = end
-    parts.append(escape(text[position:]))
-    return "".join(parts)
 
 
 class _ServiceCard:
@@ -127,7 +107,7 @@ class _ServiceCard:
         view = self.view
         sid = view.service_id
         with ui.column().classes("w-full gap-3"):
-            ui.html(help_html(_(view.help)), sanitize=False).classes(
+            ui.html(text_with_links(_(view.help)), sanitize=False).classes(
                 "whitespace-pre-line text-sm max-w-full"
             ).mark(f"help-{sid}")
             self._draw_redirect_uris()

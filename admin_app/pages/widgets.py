@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from html import escape
 from typing import TypeVar
 
 from nicegui import ui
@@ -11,6 +13,7 @@ from admin_app.form_problems import FieldProblem
 from admin_app.i18n import _
 
 ElementT = TypeVar("ElementT", bound=ui.element)
+URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')]+")
 
 
 def attributes(element: ElementT, values: Mapping[str, str]) -> ElementT:
@@ -36,3 +39,21 @@ class ProblemLabel:
     def show(self, problems: list[FieldProblem] | None) -> None:
         self.label.set_text(" ".join(problem.text(_) for problem in problems or []))
         self.label.set_visibility(bool(problems))
+
+
+def text_with_links(text: str) -> str:
+    """Plain text as HTML: everything escaped, http(s) URLs made into links that open
+    apart (no referrer, no opener); show it with ``whitespace-pre-line`` to keep lines."""
+    parts: list[str] = []
+    position = 0
+    for match in URL_IN_TEXT.finditer(text):
+        url = match.group(0).rstrip(".,;:")
+        end = match.start() + len(url)
+        parts.append(escape(text[position : match.start()]))
+        parts.append(
+            f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer" '
+            f'class="text-primary underline break-all">{escape(url)}</a>'
+        )
+        position = end
+    parts.append(escape(text[position:]))
+    return "".join(parts)

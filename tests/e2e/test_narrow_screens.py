@@ -1,4 +1,4 @@
-"""The profile and every administration page on a 390 px wide phone, in both languages:
+"""The profile, the live feed and every administration page on a 390 px wide phone, in both languages:
 nothing makes the page wider than the screen (wide tables scroll inside their own box)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from tests.e2e.app_server import AppServer
 PASSWORD = "a long admin password"
 PAGES = (
     "/profile",
+    "/feed",
     "/admin",
     "/admin/services",
     "/admin/sites",

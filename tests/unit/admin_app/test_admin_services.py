@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from admin_app.admin_access import NotAnAdministratorError
 from admin_app.encryption import secrets_of
 from admin_app.pages.oauth_routes import TRIED_KEY
-from admin_app.pages.service_editor import help_html
+from admin_app.pages.widgets import text_with_links
 from admin_app.service_catalogue import site_services
 from admin_app.service_settings import ServiceChanges, save_service, set_enabled
 from models.db import session_scope
@@ -112,7 +112,7 @@ async def test_the_catalogue_with_help_links_and_redirect_uri(user: User) -> Non
 
 
 def test_help_text_is_escaped_and_its_links_are_ours() -> None:
-    html = help_html('See https://example.org/a?b=1&c=2. <script>alert("x")</script>\nNext')
+    html = text_with_links('See https://example.org/a?b=1&c=2. <script>alert("x")</script>\nNext')
     assert '<a href="https://example.org/a?b=1&amp;c=2" target="_blank"' in html
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert html.count("<a ") == 1 and ">https://example.org/a?b=1&amp;c=2</a>." in html

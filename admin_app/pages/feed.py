@@ -1,0 +1,120 @@
+"""``/feed``: the site's live feed. Signed-in people post and read; new posts appear on
+every open page without a reload (each page asks for them every few seconds)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from admin_app.accounts import Viewer
+from admin_app.feed import (
+    MAX_LENGTH,
+    FeedLine,
+    NotSignedInError,
+    PostError,
+    feed_page,
+    newer_posts,
+    post_message,
+    site_of,
+)
+from admin_app.i18n import N_, _
+from admin_app.layout import NavEntry, add_navigation, frame
+from admin_app.pages.guards import signed_in
+from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
+
+PATH = "/feed"
+POLL_SECONDS = 2.0
+
+
+class _Feed:
+    def __init__(self, site_id: str) -> None:
+        self.site_id = site_id
+        self.newest = 0
+        self.older: int | None = None
+
+    def draw(self) -> None:
+        self._draw_composer()
+        first = feed_page(self.site_id)
+        self.newest = first.lines[0].id if first.lines else 0
+        self.older = first.older
+        self.empty = ui.label(_("Nothing has been posted yet.")).mark("feed-empty")
+        self.empty.set_visibility(not first.lines)
+        with ui.element("ol").classes("w-full divide-y").mark("feed") as self.list:
+            for line in first.lines:
+                self._draw_line(line)
+        self.more = ui.button(_("Older posts"), on_click=self._load_older).props("outline")
+        self.more.mark("feed-older")
+        self.more.set_visibility(self.older is not None)
+        ui.timer(POLL_SECONDS, self._poll)
+
+    def _draw_composer(self) -> None:
+        with ui.card().classes("w-full gap-1"):
+            self.text = (
+                attributes(
+                    ui.textarea(_("Your message")),
+                    {"maxlength": str(MAX_LENGTH), "counter": "true"},
+                )
+                .props("outlined autogrow")
+                .classes("w-full")
+                .mark("feed-text")
+            )
+            self.problem = ProblemLabel("feed-problem", self.text)
+            ui.button(_("Post"), on_click=self._post).props("color=primary").mark("feed-post")
+
+    def _draw_line(self, line: FeedLine, *, first: bool = False) -> None:
+        with self.list:
+            item = ui.element("li").classes("w-full py-3 flex flex-col gap-1")
+            item.mark(f"post-{line.id}")
+            with item:
+                with ui.row().classes("items-baseline gap-3 flex-wrap"):
+                    ui.label(line.author).classes("font-medium")
+                    ui.label(line.created_at.strftime("%Y-%m-%d %H:%M UTC")).classes(
+                        "text-sm text-gray-600"
+                    )
+                    if line.external_url:
+                        ui.link(_("original"), line.external_url, new_tab=True).classes("text-sm")
+                ui.html(text_with_links(line.text), sanitize=False).classes(
+                    "whitespace-pre-line break-words"
+                )
+        if first:
+            item.move(self.list, target_index=0)
+
+    def _post(self) -> None:
+        try:
+            post_message(self.site_id, self.text.value or "")
+        except PostError as error:
+            self.problem.show(error.problems.get("text"))
+            return
+        except NotSignedInError:
+            ui.navigate.to(f"/login?next={PATH}")
+            return
+        self.problem.show(None)
+        self.text.set_value("")
+        self._poll()  # shows it, and anything posted meanwhile, in order
+
+    def _poll(self) -> None:
+        for line in newer_posts(self.site_id, self.newest):
+            self._draw_line(line, first=True)
+            self.newest = line.id
+            self.empty.set_visibility(False)
+
+    def _load_older(self) -> None:
+        page = feed_page(self.site_id, self.older)
+        for line in page.lines:
+            self._draw_line(line)
+        self.older = page.older
+        self.more.set_visibility(self.older is not None)
+
+
+def register() -> None:
+    add_navigation(NavEntry(PATH, N_("Live feed")))
+
+    @ui.page(PATH)
+    def live_feed(request: Request) -> RedirectResponse | None:
+        viewer = signed_in(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        with frame(_("Live feed"), viewer):
+            _Feed(site_of(request.headers.get("host"))).draw()
+        return None
