@@ -29,8 +29,7 @@ from admin_app import (
 from admin_app.i18n import terminal_language, translate
 from admin_app.messages import user_data_error_text
 from admin_app.settings import Settings, SettingsError, load_settings
-from models.encryption import PLAIN, PassProgress
-from models.token_cipher import UndecryptableError
+from models.encryption import PLAIN, KeyMismatchError, PassProgress
 from models.users import UserDataError
 
 
@@ -272,20 +271,21 @@ def build_cli() -> typer.Typer:
 
 def _run_pass_with_progress() -> None:
     """Seal what is stored, with a progress bar; a killed run resumes where it stopped."""
-    state = encryption.status()
-    total = state.progress[1] if state.progress else 0
+    progress = encryption.pass_progress()
+    total = progress[1] if progress else 0
     with typer.progressbar(length=max(total, 1), label=_("Encrypting"), file=sys.stderr) as bar:
         shown = 0
 
         def advance(progress: PassProgress) -> None:
             nonlocal shown
+            bar.length = max(progress.total, 1)  # known once the pass has begun
             bar.update(max(progress.done - shown, 0))
             shown = max(shown, progress.done)
 
         try:
             finished = encryption.run_pass(advance)
-        except UndecryptableError as error:
-            _fail(_("a stored value cannot be decrypted: {reason}").format(reason=error))
+        except KeyMismatchError as error:
+            _fail(_("the keys do not match: {reason}").format(reason=error))
     for key in finished.retired:
         typer.echo(
             _("Key {key} is no longer used by anything stored: it may be removed.").format(key=key)
@@ -343,7 +343,7 @@ def _encryption_commands(encryption_cli: typer.Typer) -> None:
         settings = _prepared_settings()
         if not encryption.status().enabled:
             _fail(_("token encryption is off: run `socialservices encryption enable` first"))
-        if encryption.status().progress is not None:
+        if encryption.pass_progress() is not None:
             typer.echo(_("Finishing the pass under way first."))
             _run_pass_with_progress()
         keyring = runtime.keyring() if keep_key else encryption.key_for_rotation(settings)
@@ -359,7 +359,7 @@ def _encryption_commands(encryption_cli: typer.Typer) -> None:
     )
     def encryption_resume() -> None:
         _prepared_settings()
-        if encryption.status().progress is None:
+        if encryption.pass_progress() is None:
             typer.echo(_("Nothing to finish."))
             return
         _run_pass_with_progress()

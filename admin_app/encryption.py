@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ log = logging.getLogger("socialservices.encryption")
 KEY_FILE = "encryption.keys"
 ENV_SETTING = "encryption_keys"
 BATCH = 1000
+PAUSE = 0.02  # seconds between batches
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,10 @@ def load_keys(settings: Settings, *, needed: Sequence[str] = ()) -> LoadedKeys:
 
 
 def prepare_keys(settings: Settings) -> LoadedKeys:
-    """Load the keys and check that every key the database may need is among them; note
-    the newest. Raises SettingsError naming what is missing; nothing is written then."""
+    """Load the keys and check that every key the database may need is among them.
+    Raises SettingsError naming what is missing. Only reads: a key is recorded when it
+    first encrypts something, so a command that writes nothing ties the database to
+    nothing."""
     with session_scope() as session:
         needed = list(encryption.state(session).key_ids)
     loaded = load_keys(settings, needed=needed)
@@ -136,13 +140,11 @@ def prepare_keys(settings: Settings) -> LoadedKeys:
             ids=", ".join(missing),
             source=loaded.source,
         )
-    with session_scope() as session:
-        encryption.register_key(session, loaded.keyring)
     runtime.set_keyring(loaded.keyring)
     return loaded
 
 
-def _reload_keys() -> bool:
+def reload_keys() -> bool:
     """Read the keys again (a rotation in another process may have added one); True when
     that brought new keys. Keys are only ever added here, never dropped."""
     try:
@@ -167,7 +169,7 @@ def secrets_of(row: ConfiguredService) -> dict[str, str]:
         try:
             return encryption.open_secrets(runtime.keyring(), row)
         except UndecryptableError as error:
-            if attempt == 0 and _reload_keys():
+            if attempt == 0 and reload_keys():
                 continue
             log.error(
                 "encryption.undecryptable service=%s scope=%s (%s)",
@@ -191,19 +193,26 @@ class EncryptionStatus:
     progress: tuple[int, int] | None
 
 
-def status() -> EncryptionStatus:
+def pass_progress() -> tuple[int, int] | None:
+    """The pass under way: linked accounts done and in all; None when there is none (a
+    pass due but not begun counts as under way, with nothing done yet). Reads one row."""
     with session_scope() as session:
         current = encryption.state(session)
+        if not current.pass_key_id:
+            return None
+        return current.pass_done, max(current.pass_total, current.pass_done)
+
+
+def status() -> EncryptionStatus:
+    with session_scope() as session:
+        enabled = encryption.state(session).enabled
         counts = encryption.count_by_key(session)
-        running = bool(current.pass_key_id) and current.pass_key_id != encryption.PENDING
-        progress = (max(current.pass_cursor, 0), current.pass_total) if running else None
-        done = min(progress[0], progress[1]) if progress else 0
-        return EncryptionStatus(
-            enabled=current.enabled,
-            active_key=runtime.keyring().active_id,
-            by_key=counts,
-            progress=(done, progress[1]) if progress else None,
-        )
+    return EncryptionStatus(
+        enabled=enabled,
+        active_key=runtime.keyring().active_id,
+        by_key=counts,
+        progress=pass_progress(),
+    )
 
 
 # ------------------------------------------------------------------- passes
@@ -215,12 +224,16 @@ def run_pass(
     """Seal everything with the newest key, batch after batch, until the pass is done
     (or none is due). Safe to run in several processes at once: batches take turns."""
     keyring = runtime.keyring()
+    with session_scope() as session:
+        encryption.begin_due_pass(session, keyring)
     while True:
         with session_scope() as session:
             progress = encryption.seal_batch(session, keyring, batch)
         if on_progress is not None:
             on_progress(progress)
-        if not progress.running:
+        if progress.running:
+            time.sleep(PAUSE)  # SQLite: let the sign-ins waiting to write have their turn
+        else:
             if progress.retired:
                 log.info("encryption.keys_retired ids=%s", ",".join(progress.retired))
             return progress
@@ -231,7 +244,7 @@ def enable() -> bool:
     with session_scope() as session:
         switched = encryption.enable(session)
         if switched:
-            encryption.register_key(session, runtime.keyring())
+            encryption.begin_due_pass(session, runtime.keyring())
     if switched:
         log.warning("encryption.enabled")
     return switched
@@ -242,7 +255,7 @@ def enable_by_administrator() -> bool:
     with administrator_action("encryption.enable", "encryption") as session:
         switched = encryption.enable(session)
         if switched:
-            encryption.register_key(session, runtime.keyring())
+            encryption.begin_due_pass(session, runtime.keyring())
     return switched
 
 

@@ -439,10 +439,13 @@ def save_service(
         changed = _changed_fields(row, checked)
     details = {"scope": scope, "changed": changed}
     with administrator_action("service.update", service_id, details) as session:
-        # Checked against the version read above: if it still holds, so does the check.
+        # Sealed first: the encryption state is locked before the service's row, in this
+        # order everywhere. Checked against the version read above: if it still holds, so
+        # does the check.
+        sealed = seal_secrets(session, runtime.keyring(), scope, service_id, checked.secrets)
         row = _claimed_row(session, scope, service_id, provider.id, version)
         row.settings = checked.settings
-        row.secrets = seal_secrets(session, runtime.keyring(), scope, service_id, checked.secrets)
+        row.secrets = sealed
         row.endpoints = checked.endpoints
         row.name = checked.name
         row.updated_at = utcnow()

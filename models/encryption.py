@@ -11,6 +11,7 @@ that stored a new token meanwhile (sealed already) is never overwritten.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,8 +21,10 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from models.tables import ConfiguredService, EncryptionState, LinkedAccount, utcnow
-from models.token_cipher import PREFIX, Keyring, key_id_of
+from models.token_cipher import PREFIX, Keyring, UndecryptableError, key_id_of
 from models.versions import StaleEditError, claim
+
+log = logging.getLogger("socialservices.encryption")
 
 PENDING = "pending"
 TOKEN_COLUMNS = ("access_token", "refresh_token")
@@ -37,10 +40,24 @@ def secret_place(key: str, scope: str, service_id: str) -> str:
     return f"service_configs.secrets.{key}:{scope}:{service_id}"
 
 
-def state(session: Session, *, lock: bool = False) -> EncryptionState:
+def state(session: Session, *, lock: bool = False, share: bool = False) -> EncryptionState:
+    """The state row, read afresh. ``lock``: for changing it (PostgreSQL: FOR UPDATE);
+    ``share``: for writing a value under it (FOR SHARE), so that enabling waits for writes
+    in flight and no plain text lands after it. Taken before anything else is flushed, so
+    that every transaction locks the state before any token or secret row."""
     query = select(EncryptionState).where(EncryptionState.id == 1)
-    found = session.exec(query.with_for_update() if lock else query).one()
-    return found
+    if not (lock or share):
+        return session.exec(query).one()
+    query = query.with_for_update(read=not lock).execution_options(populate_existing=True)
+    if lock:  # this transaction's own changes to the row are flushed, then read back
+        return session.exec(query).one()
+    with session.no_autoflush:  # the state first: no token or secret row locked before it
+        return session.exec(query).one()
+
+
+class KeyMismatchError(ValueError):
+    """Values are stored under a key this process does not have: it must not add values
+    under a key the others lack."""
 
 
 def is_enabled(session: Session) -> bool:
@@ -51,19 +68,29 @@ def is_enabled(session: Session) -> bool:
 
 
 def seal_if_enabled(session: Session, keyring: Keyring, value: str, place: str) -> str:
-    """``value`` as it is to be stored. A process still running with an older newest key
-    (keys were added since it started) notes its key as in use before writing with it, so
-    that the start-up check and the "no longer used" report stay true."""
+    """``value`` (plain text) as it is to be stored: encrypted once encryption is on.
+
+    The key is recorded as in use before it makes anything (a process started before a
+    rotation keeps the older key needed); a process lacking a key that stored values
+    need refuses to write (KeyMismatchError) rather than store values others cannot read.
+    """
     if not value:
         return value
-    current = state(session)
+    current = state(session, share=True)
     if not current.enabled:
         return value
+    _record_key(session, current, keyring)
+    return keyring.encrypt(value, place)
+
+
+def _record_key(session: Session, current: EncryptionState, keyring: Keyring) -> None:
+    missing = [key for key in current.key_ids if key not in keyring.ids]
+    if missing:
+        raise KeyMismatchError(f"stored values need key(s) {', '.join(missing)}, not configured")
     if keyring.active_id not in current.key_ids:
         current = state(session, lock=True)
         current.key_ids = [*current.key_ids, keyring.active_id]
         session.add(current)
-    return keyring.seal(value, place)
 
 
 def seal_secrets(
@@ -99,18 +126,14 @@ def enable(session: Session) -> bool:
     return True
 
 
-def register_key(session: Session, keyring: Keyring) -> None:
-    """Note the newest key among those that may have made stored values (before it makes
-    any), and begin a pass that is due."""
+def begin_due_pass(session: Session, keyring: Keyring) -> None:
+    """Begin the pass that enabling (or an upgrade) made due, with this process's newest
+    key (recorded first); a pass under way or none due is left as it is."""
     current = state(session, lock=True)
-    if not current.enabled:
+    if not current.enabled or current.pass_key_id != PENDING:
         return
-    if keyring.active_id not in current.key_ids:
-        current.key_ids = [*current.key_ids, keyring.active_id]
-    if current.pass_key_id == PENDING or (
-        current.pass_key_id and current.pass_key_id != keyring.active_id
-    ):
-        _begin_pass(session, current, keyring)
+    _record_key(session, current, keyring)
+    _begin_pass(session, current, keyring)
     session.add(current)
 
 
@@ -119,8 +142,7 @@ def begin_rotation(session: Session, keyring: Keyring) -> None:
     current = state(session, lock=True)
     if not current.enabled:
         raise ValueError("encryption is off")
-    if keyring.active_id not in current.key_ids:
-        current.key_ids = [*current.key_ids, keyring.active_id]
+    _record_key(session, current, keyring)
     _begin_pass(session, current, keyring)
     session.add(current)
 
@@ -128,6 +150,7 @@ def begin_rotation(session: Session, keyring: Keyring) -> None:
 def _begin_pass(session: Session, current: EncryptionState, keyring: Keyring) -> None:
     current.pass_key_id = keyring.active_id
     current.pass_cursor = -1
+    current.pass_done = 0
     current.pass_total = session.exec(select(func.count()).select_from(LinkedAccount)).one()
 
 
@@ -145,17 +168,22 @@ class PassProgress:
 
 def seal_batch(session: Session, keyring: Keyring, size: int = 1000) -> PassProgress:
     """Seal the next batch of the pass in progress (the services' secrets first, then the
-    linked accounts in id order); the caller commits. Raises UndecryptableError when a
-    stored value's key is missing."""
+    linked accounts in id order); the caller commits. A value that cannot be decrypted is
+    left as it is (logged): its key stays needed, and its link or service needs new ones.
+    Raises KeyMismatchError when the pass seals with a key that is not this process's
+    newest (another process, started with it, finishes the pass)."""
     current = state(session, lock=True)
     if not current.pass_key_id or current.pass_key_id == PENDING:
-        return PassProgress(False, current.pass_total, current.pass_total)
+        return PassProgress(False, current.pass_done, current.pass_total)
     if current.pass_key_id != keyring.active_id:
-        raise ValueError(f"the pass seals with key {current.pass_key_id}, not configured first")
+        raise KeyMismatchError(
+            f"the pass under way seals with key {current.pass_key_id}, and this process's "
+            f"newest key is {keyring.active_id}"
+        )
     if current.pass_cursor < 0:
         for row in session.exec(select(ConfiguredService)):
             sealed = {
-                key: keyring.seal(value, secret_place(key, row.scope, row.service_id))
+                key: _sealed(keyring, value, secret_place(key, row.scope, row.service_id))
                 for key, value in row.secrets.items()
             }
             if sealed == row.secrets:
@@ -180,9 +208,9 @@ def seal_batch(session: Session, keyring: Keyring, size: int = 1000) -> PassProg
     )
     changes = []
     for row_id, service_id, external_id, access, refresh in rows:
-        new_access = keyring.seal(access, token_place("access_token", service_id, external_id))
+        new_access = _sealed(keyring, access, token_place("access_token", service_id, external_id))
         new_refresh = (
-            keyring.seal(refresh, token_place("refresh_token", service_id, external_id))
+            _sealed(keyring, refresh, token_place("refresh_token", service_id, external_id))
             if refresh
             else refresh
         )
@@ -198,13 +226,11 @@ def seal_batch(session: Session, keyring: Keyring, size: int = 1000) -> PassProg
             )
     if changes:
         session.connection().execute(_COMPARE_AND_SET, changes)
-    done_before = _done(current)
     if rows:
         current.pass_cursor = rows[-1][0]
+        current.pass_done += len(rows)
         session.add(current)
-        return PassProgress(
-            True, min(done_before + len(rows), current.pass_total), current.pass_total
-        )
+        return PassProgress(True, current.pass_done, max(current.pass_total, current.pass_done))
     retired = tuple(key for key in current.key_ids if key != keyring.active_id)
     if retired:  # a scan of everything: only when a key may have become unused
         remaining = set(count_by_key(session)) - {PLAIN}
@@ -213,14 +239,21 @@ def seal_batch(session: Session, keyring: Keyring, size: int = 1000) -> PassProg
     session.add(current)
     return PassProgress(
         False,
-        current.pass_total,
-        current.pass_total,
+        current.pass_done,
+        max(current.pass_total, current.pass_done),
         tuple(key for key in retired if key not in current.key_ids),
     )
 
 
-def _done(current: EncryptionState) -> int:
-    return current.pass_cursor if current.pass_cursor > 0 else 0
+def _sealed(keyring: Keyring, value: str, place: str) -> str:
+    """``value`` sealed with the newest key; as it is when empty or undecryptable."""
+    if not value:
+        return value
+    try:
+        return keyring.seal(value, place)
+    except UndecryptableError as error:
+        log.error("encryption.undecryptable place=%s, left as it is (%s)", place, error)
+        return value
 
 
 _TABLE = LinkedAccount.__table__  # type: ignore[attr-defined]

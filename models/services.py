@@ -15,6 +15,7 @@ from sqlmodel import Session, col, delete, func, select
 from models.encryption import seal_secrets
 from models.tables import ConfiguredService, Site, utcnow
 from models.token_cipher import Keyring
+from models.versions import claim
 
 COMMON = "common"
 
@@ -82,6 +83,8 @@ def replace_scope(
         config.position = values.position
         config.settings = dict(values.settings)
         config.secrets = seal_secrets(session, keyring, scope, values.service_id, values.secrets)
+        if config.id is not None:
+            claim(session, config, None)  # open forms of this service now say "reload"
         config.endpoints = dict(values.endpoints)
         config.updated_at = utcnow()
         session.add(config)

@@ -192,8 +192,8 @@ class AuthSession(SQLModel, table=True):
 class ConfiguredService(SQLModel, table=True):
     """One external service as configured for a scope: "common", or a site's id when that
     site has individual settings. Secret values are kept apart from the others so that
-    they are never sent back to a browser, and so that encrypting them at rest (a later
-    change) touches that column alone; until then they are stored as they are."""
+    they are never sent back to a browser, and encrypted at rest once encryption is on
+    (``models.encryption``: each value sealed with its scope, service and setting)."""
 
     __tablename__ = "service_configs"
     __table_args__ = (UniqueConstraint("scope", "service_id"),)
@@ -229,8 +229,9 @@ class EncryptionState(SQLModel, table=True):
     pass_key_id: str = Field(default="", max_length=8)
     #: the last linked account sealed by the pass; -1: the services' secrets come first
     pass_cursor: int = -1
-    #: how many linked accounts there were when the pass began (for its progress)
+    #: how many linked accounts there were when the pass began, and how many it has done
     pass_total: int = 0
+    pass_done: int = 0
 
 
 class FeedPost(SQLModel, table=True):

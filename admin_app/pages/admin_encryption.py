@@ -46,16 +46,12 @@ class _EncryptionView:
             else:
                 self._draw_off()
         if state.progress is not None:
-            done, total = state.progress
-            ui.label(
-                _("Encrypting what is stored: {done} of {total} linked accounts.").format(
-                    done=done, total=total
-                )
-            ).props('role="status" aria-live="polite"').mark("pass-progress")
-            attributes(
-                ui.linear_progress(value=done / total if total else 0, show_value=False),
-                {"aria-label": _("Progress")},
+            self.progress_text = ui.label("").props('role="status" aria-live="polite"')
+            self.progress_text.mark("pass-progress")
+            self.progress_bar = attributes(
+                ui.linear_progress(value=0, show_value=False), {"aria-label": _("Progress")}
             )
+            self._show_progress(state.progress)
         self.timer.active = state.progress is not None
         _heading(_("Stored tokens and secrets"))
         with ui.element("ul").classes("w-full divide-y max-w-md").mark("by-key"):
@@ -119,8 +115,22 @@ class _EncryptionView:
         ui.notify(_("Token encryption is on."), type="positive")
         self.draw.refresh()
 
+    def _show_progress(self, progress: tuple[int, int]) -> None:
+        done, total = progress
+        self.progress_text.set_text(
+            _("Encrypting what is stored: {done} of {total} linked accounts.").format(
+                done=done, total=total
+            )
+        )
+        self.progress_bar.set_value(done / total if total else 0)
+
     def _tick(self) -> None:
-        self.draw.refresh()
+        """Only the pass's progress while it runs (one row); everything when it ends."""
+        progress = encryption.pass_progress()
+        if progress is None:
+            self.draw.refresh()
+        else:
+            self._show_progress(progress)
 
 
 def register() -> None:

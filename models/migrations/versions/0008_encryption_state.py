@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("pass_key_id", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("pass_cursor", sa.Integer(), nullable=False),
         sa.Column("pass_total", sa.Integer(), nullable=False),
+        sa.Column("pass_done", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_encryption_state")),
     )
     enabled = context.config.attributes.get("token_encryption", True)
@@ -46,6 +47,7 @@ def upgrade() -> None:
                 "pass_key_id": "pending" if enabled else "",
                 "pass_cursor": -1,
                 "pass_total": 0,
+                "pass_done": 0,
             }
         ],
     )

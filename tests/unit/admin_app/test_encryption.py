@@ -69,6 +69,7 @@ def test_a_wrong_key_in_the_setting_is_named(
     isolated_settings: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     startup.prepare(load_settings())
+    import_configuration(GOOGLE)  # a secret encrypted with the key: it is needed now
     needed = runtime.keyring().active_id
     monkeypatch.setenv("SOCIALSERVICES_ENCRYPTION_KEYS", encode_key(new_key()))
     with pytest.raises(SettingsError) as error:
@@ -215,3 +216,16 @@ def test_the_first_start_says_where_the_key_is(
     _announce(settings)
     out = capsys.readouterr().out
     assert f"key in {isolated_settings / encryption.KEY_FILE}: back it up" in out
+
+
+def test_commands_that_write_nothing_need_no_key(
+    isolated_settings: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `db upgrade` with a throw-away DATA_DIR (a deployment job) ties the database to no
+    key: the app's own key file works afterwards."""
+    code, _, err = cli(capsys, monkeypatch, "db", "upgrade")
+    assert code == 0, err
+    (isolated_settings / encryption.KEY_FILE).unlink()
+    startup.prepare(load_settings())  # a new key file, as on a first start
+    import_configuration(GOOGLE)
+    assert SECRET not in stored_secret()

@@ -4,6 +4,8 @@ PostgreSQL (``make test-pg``)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -112,7 +114,7 @@ def test_sealing_never_encrypts_twice_and_moves_old_keys_to_the_newest() -> None
 
 def test_a_new_database_encrypts_from_the_start(session: Session, keyring: Keyring) -> None:
     assert encryption.is_enabled(session)
-    encryption.register_key(session, keyring)
+    encryption.begin_due_pass(session, keyring)
     session.commit()
     link_id = add_link(session, keyring, 1)
     access, refresh = stored(session, link_id)
@@ -151,7 +153,7 @@ def test_enabling_seals_everything_stored_and_stays_on(
         )
         session.commit()
         assert encryption.enable(session)
-        encryption.register_key(session, keyring)
+        encryption.begin_due_pass(session, keyring)
         session.commit()
         assert not encryption.enable(session)  # on already: nothing switches it back
         progress = run_pass(session, keyring)
@@ -177,7 +179,7 @@ def test_a_pass_resumes_where_its_last_batch_ended(plain_engine: Engine, keyring
         for number in range(10):
             add_link(session, keyring, number)
         encryption.enable(session)
-        encryption.register_key(session, keyring)
+        encryption.begin_due_pass(session, keyring)
         session.commit()
         encryption.seal_batch(session, keyring, 4)  # the services, then links 1 to 4
         session.commit()
@@ -189,50 +191,58 @@ def test_a_pass_resumes_where_its_last_batch_ended(plain_engine: Engine, keyring
         assert encryption.count_by_key(again) == {keyring.active_id: 20}
 
 
-def test_a_pass_never_overwrites_a_token_stored_meanwhile(plain_engine: Engine) -> None:
-    """On PostgreSQL a sign-in may store new tokens between a batch's read and its write
-    (SQLite's writers take turns): the batch's write then finds the row changed and
-    leaves it."""
+def test_a_sign_in_during_a_batch_waits_and_is_neither_lost_nor_plain(
+    plain_engine: Engine,
+) -> None:
+    """On PostgreSQL a sign-in may try to store new tokens while a batch runs (SQLite's
+    writers take turns anyway): it waits for the batch (the state row is locked before any
+    token row, in every transaction), then stores its tokens sealed; nothing is lost."""
     if plain_engine.dialect.name != "postgresql":
-        pytest.skip("SQLite lets one writer at a time: the race cannot happen there")
+        pytest.skip("SQLite lets one writer at a time: there is nothing to wait for")
     key = new_key()
     keyring = Keyring([key])
     with Session(plain_engine, expire_on_commit=False) as session:
         link_id = add_link(session, keyring, 1)
         encryption.enable(session)
-        encryption.register_key(session, keyring)
+        encryption.begin_due_pass(session, keyring)
         session.commit()
 
-    class SignInMeanwhile(Keyring):
-        happened = False
+    def sign_in() -> None:
+        with Session(plain_engine) as other:
+            fresh = other.get(LinkedAccount, link_id)
+            assert fresh is not None
+            store_tokens(
+                other,
+                keyring,
+                fresh,
+                access_token="NEW",
+                refresh_token=None,
+                expires_at=None,
+                scopes=[],
+            )
+            other.add(fresh)
+            other.commit()
 
+    signing_in = threading.Thread(target=sign_in)
+
+    class SignInMeanwhile(Keyring):
         def seal(self, value: str, where: str) -> str:
-            if not self.happened and where.startswith("linked_accounts."):
-                self.happened = True
-                with Session(plain_engine) as other:
-                    fresh = other.get(LinkedAccount, link_id)
-                    assert fresh is not None
-                    store_tokens(
-                        other,
-                        keyring,
-                        fresh,
-                        access_token="NEW",
-                        refresh_token=None,
-                        expires_at=None,
-                        scopes=[],
-                    )
-                    other.add(fresh)
-                    other.commit()
+            if not signing_in.is_alive() and signing_in.ident is None:
+                signing_in.start()
+                time.sleep(0.3)  # it reaches the lock and waits there
             return super().seal(value, where)
 
-    racing = SignInMeanwhile([key])
     with Session(plain_engine, expire_on_commit=False) as session:
-        run_pass(session, racing)
-        assert racing.happened
+        run_pass(session, SignInMeanwhile([key]))
+    signing_in.join(timeout=10)
+    assert not signing_in.is_alive()
+    with Session(plain_engine) as session:
+        access, refresh = stored(session, link_id)
+        assert access.startswith(PREFIX) and refresh is None
         link = session.get(LinkedAccount, link_id)
         assert link is not None
         tokens = read_tokens(keyring, link)
-        assert tokens is not None and (tokens.access_token, tokens.refresh_token) == ("NEW", None)
+        assert tokens is not None and tokens.access_token == "NEW"
 
 
 def test_rotation_moves_everything_to_the_new_key_and_retires_the_old(
@@ -240,7 +250,7 @@ def test_rotation_moves_everything_to_the_new_key_and_retires_the_old(
 ) -> None:
     first_key, second_key = new_key(), new_key()
     first = Keyring([first_key])
-    encryption.register_key(session, first)
+    encryption.begin_due_pass(session, first)
     session.commit()
     run_pass(session, first)
     links = [add_link(session, first, number) for number in range(5)]
@@ -260,7 +270,7 @@ def test_rotation_moves_everything_to_the_new_key_and_retires_the_old(
 def test_a_ciphertext_copied_into_another_row_does_not_open(
     session: Session, keyring: Keyring
 ) -> None:
-    encryption.register_key(session, keyring)
+    encryption.begin_due_pass(session, keyring)
     first, second = add_link(session, keyring, 1), add_link(session, keyring, 2)
     copied, _ = stored(session, first)
     session.connection().execute(
@@ -274,16 +284,20 @@ def test_a_ciphertext_copied_into_another_row_does_not_open(
     assert read_tokens(keyring, link) is None  # needs re-authorization; no crash
 
 
-def test_a_process_still_on_an_older_key_notes_it_before_writing(session: Session) -> None:
-    """After a rotation retired the old key, a process started before it still writes with
-    that key: the key is noted as needed again, so no start-up drops it unnoticed."""
+def test_a_process_on_an_older_key_notes_it_or_refuses(session: Session) -> None:
+    """After a rotation retired the old key, a process started before it still has the
+    old key first: with the new key among its keys it records the old one as needed again
+    before writing; without it, it refuses to write values the others could not read."""
     old_key, newer_key = new_key(), new_key()
     old, newer = Keyring([old_key]), Keyring([newer_key, old_key])
-    encryption.register_key(session, old)
+    encryption.begin_due_pass(session, old)
     session.commit()
     run_pass(session, old)
     encryption.begin_rotation(session, newer)
     session.commit()
     assert run_pass(session, newer).retired == (old.active_id,)
-    add_link(session, old, 1)  # the old process signs someone in
+    with pytest.raises(encryption.KeyMismatchError):
+        add_link(session, old, 1)
+    session.rollback()
+    add_link(session, Keyring([old_key, newer_key]), 2)
     assert old.active_id in encryption.state(session).key_ids
