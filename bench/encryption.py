@@ -143,7 +143,7 @@ def encrypting_pass(engine: Engine) -> int:
     keyring = Keyring([new_key()])
     with Session(engine) as session:
         encryption.enable(session)
-        encryption.register_key(session, keyring)
+        encryption.begin_due_pass(session, keyring)
         session.commit()
     while True:
         with Session(engine) as session:
