@@ -24,7 +24,7 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import Engine, bindparam, text, update
+from sqlalchemy import Engine, text
 from sqlalchemy import select as core_select
 from sqlmodel import Session
 
@@ -38,15 +38,6 @@ from models.token_cipher import Keyring, new_key  # noqa: E402
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 BATCH = 1000
 TABLE = LinkedAccount.__table__  # type: ignore[attr-defined]
-PLAIN_UPDATE = (
-    update(TABLE)
-    .where(
-        TABLE.c.id == bindparam("row_id"),
-        TABLE.c.access_token == bindparam("old_access"),
-        TABLE.c.refresh_token.is_not_distinct_from(bindparam("old_refresh")),
-    )
-    .values(access_token=bindparam("new_access"), refresh_token=bindparam("new_refresh"))
-)
 
 
 def rows(links: int) -> list[tuple[str, str, str]]:
@@ -122,7 +113,7 @@ def plain_pass(engine: Engine) -> int:
             if not batch:
                 return done
             session.connection().execute(
-                PLAIN_UPDATE,
+                encryption.COMPARE_AND_SET,
                 [
                     {
                         "row_id": row_id,

@@ -67,20 +67,25 @@ def is_enabled(session: Session) -> bool:
 # ------------------------------------------------------------------- writing values
 
 
-def seal_if_enabled(session: Session, keyring: Keyring, value: str, place: str) -> str:
-    """``value`` (plain text) as it is to be stored: encrypted once encryption is on.
+def writing_keyring(session: Session, keyring: Keyring) -> Keyring | None:
+    """The keys to encrypt the values a transaction writes with, or None while encryption
+    is off (the values are stored as they are then). Read once per write, before the
+    values' rows are touched.
 
     The key is recorded as in use before it makes anything (a process started before a
     rotation keeps the older key needed); a process lacking a key that stored values
     need refuses to write (KeyMismatchError) rather than store values others cannot read.
     """
-    if not value:
-        return value
     current = state(session, share=True)
     if not current.enabled:
-        return value
+        return None
     _record_key(session, current, keyring)
-    return keyring.encrypt(value, place)
+    return keyring
+
+
+def sealed_value(sealer: Keyring | None, value: str, place: str) -> str:
+    """A plain value as ``writing_keyring`` says to store it (empty stays empty)."""
+    return sealer.encrypt(value, place) if sealer is not None and value else value
 
 
 def _record_key(session: Session, current: EncryptionState, keyring: Keyring) -> None:
@@ -97,8 +102,9 @@ def seal_secrets(
     session: Session, keyring: Keyring, scope: str, service_id: str, secrets: Mapping[str, str]
 ) -> dict[str, str]:
     """A service's secrets as they are stored: sealed once encryption is on."""
+    sealer = writing_keyring(session, keyring)
     return {
-        key: seal_if_enabled(session, keyring, value, secret_place(key, scope, service_id))
+        key: sealed_value(sealer, value, secret_place(key, scope, service_id))
         for key, value in secrets.items()
     }
 
@@ -225,7 +231,7 @@ def seal_batch(session: Session, keyring: Keyring, size: int = 1000) -> PassProg
                 }
             )
     if changes:
-        session.connection().execute(_COMPARE_AND_SET, changes)
+        session.connection().execute(COMPARE_AND_SET, changes)
     if rows:
         current.pass_cursor = rows[-1][0]
         current.pass_done += len(rows)
@@ -257,7 +263,8 @@ def _sealed(keyring: Keyring, value: str, place: str) -> str:
 
 
 _TABLE = LinkedAccount.__table__  # type: ignore[attr-defined]
-_COMPARE_AND_SET = (
+#: the pass's write: a value changes only if it is still what the batch read
+COMPARE_AND_SET = (
     update(_TABLE)
     .where(
         _TABLE.c.id == bindparam("row_id"),

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from models.encryption import seal_if_enabled, token_place
+from models.encryption import sealed_value, token_place, writing_keyring
 from models.tables import LinkedAccount, utcnow
 from models.token_cipher import Keyring, UndecryptableError
 
@@ -52,19 +52,11 @@ def store_tokens(
     scopes: Sequence[str],
 ) -> None:
     """Every token written to a link goes through here: sealed once encryption is on."""
-    link.access_token = seal_if_enabled(
-        session,
-        keyring,
-        access_token,
-        token_place("access_token", link.service_id, link.external_id),
-    )
+    sealer = writing_keyring(session, keyring)
+    where = link.service_id, link.external_id
+    link.access_token = sealed_value(sealer, access_token, token_place("access_token", *where))
     link.refresh_token = (
-        seal_if_enabled(
-            session,
-            keyring,
-            refresh_token,
-            token_place("refresh_token", link.service_id, link.external_id),
-        )
+        sealed_value(sealer, refresh_token, token_place("refresh_token", *where))
         if refresh_token
         else refresh_token
     )
