@@ -6,6 +6,7 @@ argument, 1 for anything else (a setting that cannot be used, a login already ta
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -91,6 +92,12 @@ def build_cli() -> typer.Typer:
     cli.add_typer(services_cli, name="services")
     cli.add_typer(encryption_cli, name="encryption")
     _encryption_commands(encryption_cli)
+    hashtags_cli = typer.Typer(
+        help=_("Posts on X with the listed hashtags, imported into the live feed."),
+        no_args_is_help=True,
+    )
+    cli.add_typer(hashtags_cli, name="hashtags")
+    _hashtag_commands(hashtags_cli)
 
     @config_cli.command("export", help=_("Write the configuration as YAML (see docs/config.md)."))
     def config_export(
@@ -290,6 +297,24 @@ def _run_pass_with_progress() -> None:
         typer.echo(
             _("Key {key} is no longer used by anything stored: it may be removed.").format(key=key)
         )
+
+
+def _hashtag_commands(hashtags_cli: typer.Typer) -> None:
+    @hashtags_cli.command(
+        "import", help=_("Import now, once (the server also does it every few minutes).")
+    )
+    def hashtags_import() -> None:
+        from admin_app import hashtag_import
+
+        _prepared_settings()
+        report = asyncio.run(hashtag_import.import_round())
+        if not report.ran:
+            typer.echo(_(hashtag_import.SKIPPED[report.reason]))
+            return
+        for note in report.notes:
+            message = hashtag_import.NOTES[note["problem"]]
+            typer.echo(_(message).format(**note))
+        typer.echo(_("Posts imported: {count}").format(count=report.imported))
 
 
 def _encryption_commands(encryption_cli: typer.Typer) -> None:

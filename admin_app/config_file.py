@@ -20,8 +20,10 @@ from urllib.parse import urlsplit
 import yaml
 
 from admin_app import runtime
+from admin_app.delivery_problems import TURNED_OFF
 from admin_app.encryption import secrets_of
 from admin_app.i18n import N_
+from models import outbox
 from models.db import session_scope
 from models.linked_accounts import has_links
 from models.options import (
@@ -650,6 +652,8 @@ def _apply(session: Any, plan: _Plan) -> ImportSummary:
         set_denied_groups(session, DENIED_LINK, plan.registration["denied_link_groups"])
     if plan.activity is not None:
         activity = activity_options(session)
+        if activity.send_activity and not plan.activity["send_activity"]:
+            outbox.cancel_pending(session, TURNED_OFF)  # as switching it off in the page
         activity.send_activity = plan.activity["send_activity"]
         activity.hashtags = plan.activity["hashtags"]
         session.add(activity)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nicegui import background_tasks, run
+from sqlmodel import Session
 
 from admin_app import runtime
 from admin_app.admin_access import administrator_action
@@ -28,7 +29,8 @@ from admin_app.i18n import N_
 from admin_app.settings import Settings, SettingsError
 from models import encryption
 from models.db import session_scope
-from models.tables import ConfiguredService
+from models.linked_accounts import store_tokens
+from models.tables import ConfiguredService, LinkedAccount
 from models.token_cipher import (
     Keyring,
     KeyringError,
@@ -37,6 +39,7 @@ from models.token_cipher import (
     encode_key,
     new_key,
 )
+from providers.base import TokenSet
 
 log = logging.getLogger("socialservices.encryption")
 
@@ -159,6 +162,26 @@ def reload_keys() -> bool:
     runtime.set_keyring(loaded.keyring)
     log.info("encryption.keys_reloaded active=%s", loaded.keyring.active_id)
     return True
+
+
+def store_link_tokens(session: Session, link: LinkedAccount, tokens: TokenSet) -> None:
+    """Store a link's new tokens with this process's keys, reading the key file again
+    once when the database needs a key added since this process started."""
+    for attempt in range(2):
+        try:
+            store_tokens(
+                session,
+                runtime.keyring(),
+                link,
+                access_token=tokens.access_token,
+                refresh_token=tokens.refresh_token,
+                expires_at=tokens.expires_at,
+                scopes=tokens.scopes,
+            )
+            return
+        except encryption.KeyMismatchError:
+            if attempt or not reload_keys():
+                raise
 
 
 def secrets_of(row: ConfiguredService) -> dict[str, str]:

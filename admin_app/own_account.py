@@ -18,10 +18,11 @@ from sqlalchemy.exc import IntegrityError
 
 from admin_app import session as browser_session
 from admin_app.accounts import Viewer, current_viewer
+from admin_app.delivery_problems import TURNED_OFF
 from admin_app.form_problems import FormError, Problems
 from admin_app.i18n import N_
 from admin_app.service_catalogue import services_offered_anywhere
-from models import auth_sessions, linked_accounts, login_throttle
+from models import auth_sessions, linked_accounts, login_throttle, outbox
 from models.db import session_scope
 from models.options import activity_options
 from models.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
@@ -37,11 +38,11 @@ from models.users import (
     password_is_right,
 )
 from models.versions import StaleEditError, claim
+from providers import PUBLISHERS
 
 log = logging.getLogger("socialservices.profile")
 
 #: the services that can publish a user's activity (the activity issue sends to them)
-PUBLISHING_PROVIDERS = ("twitter", "facebook")
 
 
 class NotSignedInError(Exception):
@@ -228,9 +229,11 @@ def set_publish_activity(link_id: int, on: bool) -> None:
     viewer = acting_user()
     with session_scope() as db_session:
         link = db_session.get(LinkedAccount, link_id)
-        if link is None or link.user_id != viewer.id or link.provider not in PUBLISHING_PROVIDERS:
+        if link is None or link.user_id != viewer.id or link.provider not in PUBLISHERS:
             raise NoSuchLinkError
         if on and not activity_options(db_session).send_activity:
             raise PublishingOffError
         link.publish_activity = on
         db_session.add(link)
+        if not on:  # what was queued through it is not sent any more
+            outbox.cancel_pending(db_session, TURNED_OFF, link_id=link_id)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from admin_app.own_account import PUBLISHING_PROVIDERS, signs_in_with
+from admin_app.own_account import signs_in_with
 from admin_app.service_catalogue import SiteService, services_offered_anywhere
 from admin_app.social_auth import may_link, offered_services
 from models.db import session_scope
 from models.linked_accounts import links_of
 from models.options import activity_options
 from models.tables import User
-from providers import PROVIDERS
+from providers import PROVIDERS, PUBLISHERS
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def profile_links(user_id: int, host: str | None) -> ProfileLinks:
                 picture_url=link.picture_url,
                 linked_at=link.created_at,
                 last_used_at=link.last_used_at,
-                can_publish=link.provider in PUBLISHING_PROVIDERS,
+                can_publish=link.provider in PUBLISHERS,
                 publishes=link.publish_activity,
             )
             for link in rows

@@ -17,8 +17,10 @@ from sqlmodel import Session
 
 from admin_app.admin_access import administrator_action
 from admin_app.config_file import HASHTAG
+from admin_app.delivery_problems import TURNED_OFF
 from admin_app.form_problems import FormError
 from admin_app.i18n import N_
+from models import outbox
 from models.db import session_scope
 from models.options import (
     DENIED_AUTH,
@@ -219,6 +221,11 @@ def save_activity(wanted: ActivitySettings) -> ActivitySettings:
             options.hashtags = list(wanted.hashtags)
             db_session.add(options)
             db_session.flush()
+            if before.send_activity and not wanted.send_activity:
+                # pending deliveries stop here (an attempt under way ends as it will)
+                cancelled = outbox.cancel_pending(db_session, TURNED_OFF)
+                if cancelled:
+                    details["cancelled_deliveries"] = cancelled
             return _read_activity(db_session)
     except _Unchanged:
         return activity_settings()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from nicegui import app, ui
+from nicegui import app, background_tasks, ui
 from nicegui.storage import Storage
 
-from admin_app import encryption, first_run
+from admin_app import activity_outbox, encryption, first_run, hashtag_import
 from admin_app.i18n import terminal_language, translate
 from admin_app.pages import (
     admin,
@@ -95,6 +95,13 @@ def _announce(settings: Settings) -> None:
     print("\n".join(lines), flush=True)
 
 
+def start_jobs() -> None:
+    """The jobs every app process runs: the activity outbox and the hashtag import
+    (they take turns across processes through the database)."""
+    background_tasks.create(activity_outbox.run_outbox(), name="activity-outbox")
+    background_tasks.create(hashtag_import.run_imports(), name="hashtag-import")
+
+
 def serve(settings: Settings) -> None:
     """Run the web server until stopped (returns at once under NiceGUI's test fixture)."""
     Storage.path = settings.data_dir / "sessions"
@@ -102,6 +109,7 @@ def serve(settings: Settings) -> None:
     register_routes()
     app.on_startup(lambda: _announce(settings))
     app.on_startup(encryption.run_pass_in_background)  # one left unfinished, or now due
+    app.on_startup(start_jobs)
     ui.run(
         host=settings.host,
         port=settings.port,

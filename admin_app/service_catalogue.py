@@ -91,3 +91,13 @@ def services_offered_anywhere() -> set[str]:
         for site_id in site_ids()
         for service in site_services(site_id, offered_only=True)
     }
+
+
+def link_service(site_id: str, service_id: str) -> SiteService | None:
+    """The service a link was made through, as its site has it now (the default site's
+    when that site is gone): the link's tokens were issued to that client."""
+    try:
+        services = site_services(site_id)
+    except UnknownSiteError:
+        services = site_services(None)
+    return next((s for s in services if s.service_id == service_id), None)

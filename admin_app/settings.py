@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     redis_url: str = ""
     #: base64url 256-bit keys, newest first; empty: the key file in DATA_DIR
     encryption_keys: str = ""
+    #: seconds between two looks at X for hashtag posts (X's rate limits may space them more)
+    hashtag_poll_seconds: int = 300
 
     @field_validator("data_dir", mode="before")
     @classmethod
@@ -128,6 +130,13 @@ class Settings(BaseSettings):
     def _check_port(cls, value: int) -> int:
         if not 1 <= value <= 65535:
             raise _Invalid(N_("must be between 1 and 65535"))
+        return value
+
+    @field_validator("hashtag_poll_seconds")
+    @classmethod
+    def _check_poll(cls, value: int) -> int:
+        if not 10 <= value <= 86400:
+            raise _Invalid(N_("must be between 10 and 86400 seconds"))
         return value
 
     @field_validator("secret_key")

@@ -20,12 +20,11 @@ from nicegui import run
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from admin_app import encryption, runtime
+from admin_app import encryption
 from admin_app.i18n import N_
 from admin_app.service_catalogue import SiteService, UnknownSiteError, site_services
 from models import auth_sessions, consumed_proofs, linked_accounts, oauth_states, sign_in_events
 from models.db import session_scope
-from models.encryption import KeyMismatchError
 from models.options import DENIED_AUTH, DENIED_LINK, denied_group_codes, registration_options
 from models.services import scope_of, sites_using
 from models.sites import site_for_host
@@ -421,18 +420,4 @@ def _update_link(session: Session, link: LinkedAccount, result: SignInResult) ->
         profile_url=profile.profile_url,
         raw=profile.raw,
     )
-    for attempt in range(2):
-        try:
-            linked_accounts.store_tokens(
-                session,
-                runtime.keyring(),
-                link,
-                access_token=tokens.access_token,
-                refresh_token=tokens.refresh_token,
-                expires_at=tokens.expires_at,
-                scopes=tokens.scopes,
-            )
-            return
-        except KeyMismatchError:  # keys were added since this process started
-            if attempt or not encryption.reload_keys():
-                raise
+    encryption.store_link_tokens(session, link, tokens)

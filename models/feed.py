@@ -7,6 +7,8 @@ a feed reads the same however long it gets.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session, col, select
 
 from models.tables import FeedPost, User
@@ -47,3 +49,13 @@ def posts_after(
         .limit(limit)
     )
     return [(post, author) for post, author in session.exec(query)]
+
+
+def own_post_ids(session: Session, author_id: int, post_ids: Sequence[int]) -> list[int]:
+    """Those of ``post_ids`` that ``author_id`` wrote."""
+    if not post_ids:
+        return []
+    query = select(FeedPost.id).where(
+        col(FeedPost.id).in_(post_ids), FeedPost.author_id == author_id
+    )
+    return [post_id for post_id in session.exec(query) if post_id is not None]

@@ -241,7 +241,9 @@ class FeedPost(SQLModel, table=True):
     __tablename__ = "feed_posts"
     __table_args__ = (
         Index("ix_feed_posts_site_id_id", "site_id", "id"),
-        UniqueConstraint("source", "external_id"),
+        Index("ix_feed_posts_source_id", "source", "id"),
+        #: an imported post lands once in each site's feed
+        UniqueConstraint("site_id", "source", "external_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -253,6 +255,75 @@ class FeedPost(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=100)
     external_url: str | None = Field(default=None, max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class ActivityDelivery(SQLModel, table=True):
+    """The outbox: one feed post to publish through one linked X or Facebook account.
+
+    (post, link) is unique: the idempotency key that keeps a post from being queued, and
+    so published, twice. A process claims a due row for ``claimed_until`` before sending;
+    a claim that expired with the row still pending means its process stopped mid-send.
+    """
+
+    __tablename__ = "activity_deliveries"
+    __table_args__ = (
+        UniqueConstraint("post_id", "link_id"),
+        Index("ix_activity_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="feed_posts.id", ondelete="CASCADE")
+    link_id: int = Field(foreign_key="linked_accounts.id", ondelete="CASCADE", index=True)
+    service_id: str = Field(max_length=50)
+    #: pending, sent, failed (for good) or cancelled (sending was turned off)
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    claimed_by: str | None = Field(default=None, max_length=40)
+    claimed_until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    #: an earlier attempt may have been published (no answer, or a server error)
+    maybe_published: bool = False
+    #: why it failed or was cancelled, as a reason code shown translated
+    problem: str = Field(default="", max_length=30)
+    #: what the service said (for the administrator and the log)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))
+    external_id: str | None = Field(default=None, max_length=100)
+    external_url: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class HashtagImport(SQLModel, table=True):
+    """A single row (id 1): the hashtag import job's lease and its last run.
+
+    The lease is the database lock that lets one app process import at a time; it
+    expires, so a process that stops mid-run does not stop the job for good.
+    """
+
+    __tablename__ = "hashtag_import"
+
+    id: int = Field(default=1, primary_key=True)
+    lease_owner: str = Field(default="", max_length=40)
+    lease_until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    last_started_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    last_finished_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    last_imported: int = 0
+    total_imported: int = 0
+    #: the last run's problems: [{"who": ..., "detail": ...}], for the administrator
+    last_errors: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class ImportCursor(SQLModel, table=True):
+    """How far the import has read one linked X account, and when it may ask again."""
+
+    __tablename__ = "import_cursors"
+
+    link_id: int = Field(foreign_key="linked_accounts.id", ondelete="CASCADE", primary_key=True)
+    since_id: str | None = Field(default=None, max_length=40)
+    #: the rate limit is spent until then (X's x-rate-limit-reset)
+    not_before: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
 
 
 class ActivityOptions(SQLModel, table=True):

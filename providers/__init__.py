@@ -6,6 +6,7 @@ line here, and one test module.
 
 from __future__ import annotations
 
+from providers.activity import Publisher
 from providers.apple import Apple
 from providers.base import Provider
 from providers.facebook import Facebook
@@ -37,3 +38,8 @@ PROVIDERS: dict[str, type[Provider]] = {
         OpenIDConnect,
     )
 }
+
+#: the providers that can publish a person's activity (X, Facebook)
+PUBLISHERS: tuple[str, ...] = tuple(
+    provider.id for provider in PROVIDERS.values() if issubclass(provider, Publisher)
+)

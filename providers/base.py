@@ -353,6 +353,22 @@ class Provider:
             form["code_verifier"] = request.code_verifier
         return await self.token_request(form)
 
+    async def refresh(self, refresh_token: str) -> TokenSet:
+        """New tokens for a refresh token (RFC 6749, section 6). A service that does not
+        send a new refresh token lets the old one go on: it is kept."""
+        tokens = await self.token_request(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        )
+        if tokens.refresh_token:
+            return tokens
+        return TokenSet(
+            access_token=tokens.access_token,
+            refresh_token=refresh_token,
+            expires_at=tokens.expires_at,
+            scopes=tokens.scopes,
+            raw=tokens.raw,
+        )
+
     async def token_request(self, form: dict[str, str]) -> TokenSet:
         """POST to the token endpoint with this service's client authentication."""
         form, headers = await self.authenticate_client(dict(form))

@@ -17,6 +17,18 @@ import hmac
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from providers.activity import (
+    DUPLICATE,
+    REFUSED,
+    RETRY,
+    TOKEN,
+    UNKNOWN,
+    Published,
+    Publisher,
+    PublishError,
+    publish_errors,
+    server_error,
+)
 from providers.base import (
     N_,
     AuthorizationRequest,
@@ -33,16 +45,22 @@ from providers.http import http_client
 #: the newest Graph API version (v26.0, released on 29 July 2026)
 GRAPH_VERSION = "v26.0"
 PROFILE_FIELDS = "id,first_name,last_name,email,picture"
+#: Graph error codes: the token is refused; the text repeats a recent post; try later
+TOKEN_CODES = {"190", "102", "463", "467"}
+DUPLICATE_CODES = {"506"}
+TRANSIENT_CODES = {"1", "2", "4", "17", "32", "341", "613"}
 
 
-class Facebook(Provider):
+class Facebook(Provider, Publisher):
     id = "facebook"
     title = N_("Facebook")
     endpoints: ClassVar[Mapping[str, str]] = {
         "authorize_url": f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth",
         "token_url": f"https://graph.facebook.com/{GRAPH_VERSION}/oauth/access_token",
         "api_url": f"https://graph.facebook.com/{GRAPH_VERSION}/me",
+        "post_url": f"https://graph.facebook.com/{GRAPH_VERSION}/me/feed",
     }
+    max_length = 5000
     scopes = ("email", "public_profile")
     scope_separator = ","
     token_auth = "client_secret_post"
@@ -99,6 +117,37 @@ class Facebook(Provider):
         response.raise_for_status()
         return profile
 
+    async def publish(self, access_token: str, message: str) -> Published:
+        """``POST /me/feed`` with ``message`` and ``appsecret_proof``; the Graph API
+        refuses a repeat of a recent post (code 506)."""
+        with publish_errors("post"):
+            async with http_client() as http:
+                response = await http.post(
+                    self.endpoint("post_url"),
+                    data={
+                        "message": self.shorten(message),
+                        "appsecret_proof": self.appsecret_proof(access_token),
+                    },
+                    headers={"Authorization": f"Bearer {access_token}"},
+                )
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            error = body.get("error") if isinstance(body, dict) else None
+            if isinstance(error, dict):
+                raise publish_error(error, response.status_code)
+            failure = server_error("post", response)
+            if failure:
+                raise failure
+            post_id = text(body.get("id")) if isinstance(body, dict) else ""
+            if response.status_code >= 400 or not post_id:
+                raise PublishError(UNKNOWN, f"post: HTTP {response.status_code} without an id")
+            person, _, post = post_id.partition("_")
+            return Published(
+                post_id, f"https://www.facebook.com/{person}/posts/{post}" if post else None
+            )
+
     def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
         email = text(raw.get("email")) or None
         picture = raw.get("picture")
@@ -114,6 +163,24 @@ class Facebook(Provider):
             picture_url=picture_url or None,
             raw=dict(raw),
         )
+
+
+def publish_error(error: Mapping[str, Any], status: int) -> PublishError:
+    """A Graph API error object from the feed endpoint as one PublishError."""
+    number = text(error.get("code"))
+    detail = (
+        f"post: HTTP {status} type={text(error.get('type'))!r} code={number!r}"
+        f" message={text(error.get('message'))!r}"
+    )
+    if number in TOKEN_CODES:
+        return PublishError(TOKEN, detail)
+    if number in DUPLICATE_CODES:
+        return PublishError(DUPLICATE, detail)
+    if status >= 500:  # it may have failed after publishing
+        return PublishError(UNKNOWN, detail)
+    if number in TRANSIENT_CODES or error.get("is_transient") is True:
+        return PublishError(RETRY, detail)
+    return PublishError(REFUSED, detail)
 
 
 def graph_error(step: str, body: Mapping[str, Any], *, expired_code: bool = False) -> ProviderError:

@@ -12,9 +12,30 @@ feature) and ``offline.access`` (a refresh token): the app's permissions at X mu
 
 from __future__ import annotations
 
+import html
+import re
+import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
+import httpx
+
+from providers.activity import (
+    DUPLICATE,
+    REFUSED,
+    RETRY,
+    TOKEN,
+    UNKNOWN,
+    ExternalPost,
+    Published,
+    Publisher,
+    PublishError,
+    RateLimit,
+    TimelinePage,
+    publish_errors,
+    server_error,
+)
 from providers.base import (
     N_,
     AuthorizationRequest,
@@ -24,23 +45,34 @@ from providers.base import (
     SettingField,
     TokenSet,
     json_object,
+    provider_errors,
     text,
 )
 from providers.http import http_client
 
 USER_FIELDS = "profile_image_url,name,username"
 #: ``invalid_request`` descriptions that mean the code cannot be redeemed (any more)
-GRANT_PROBLEMS = ("authorization code", "redirect uri", "code verifier")
+GRANT_PROBLEMS = ("authorization code", "redirect uri", "code verifier", "for the token")
+#: what X counts as 23 characters whatever its length: links, with or without a scheme
+#: (anything that looks like a domain counts: more than X would, never less)
+URL = re.compile(r"https?://\S+|\b(?:[\w-]+\.)+[a-z]{2,}\b(?:/\S*)?", re.IGNORECASE)
+URL_LENGTH = 23
+#: code points X counts once (twitter-text's weights); every other one counts twice
+LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+TIMELINE_FIELDS = "created_at"
 
 
-class Twitter(Provider):
+class Twitter(Provider, Publisher):
     id = "twitter"
     title = N_("X (Twitter)")
     endpoints: ClassVar[Mapping[str, str]] = {
         "authorize_url": "https://x.com/i/oauth2/authorize",
         "token_url": "https://api.x.com/2/oauth2/token",
         "api_url": "https://api.x.com/2/users/me",
+        "post_url": "https://api.x.com/2/tweets",
+        "timeline_url": "https://api.x.com/2/users/{id}/tweets",
     }
+    max_length = 280
     scopes = ("tweet.read", "tweet.write", "users.read", "offline.access")
     pkce = True
     token_auth = "client_secret_basic"
@@ -118,3 +150,123 @@ class Twitter(Provider):
             profile_url=f"https://x.com/{username}" if username else None,
             raw=dict(raw),
         )
+
+    # -- activity
+
+    def length(self, text: str) -> int:
+        """The length X counts: a link is 23; CJK, emoji and most symbols (even "…")
+        count twice."""
+        text = unicodedata.normalize("NFC", text)
+        rest = URL.sub("", text)
+        return len(URL.findall(text)) * URL_LENGTH + sum(
+            1 if any(low <= ord(char) <= high for low, high in LIGHT) else 2 for char in rest
+        )
+
+    async def publish(self, access_token: str, message: str) -> Published:
+        """``POST /2/tweets``; X refuses a repeat of a recent post's text (403)."""
+        with publish_errors("post"):
+            async with http_client() as http:
+                response = await http.post(
+                    self.endpoint("post_url"),
+                    json={"text": self.shorten(message)},
+                    headers={"Authorization": f"Bearer {access_token}"},
+                )
+            failure = server_error("post", response)
+            if failure:
+                raise failure
+            if response.status_code == 401:
+                raise PublishError(TOKEN, "post: HTTP 401")
+            body = answer_of(response)
+            if response.status_code >= 400:
+                detail = text_of(body.get("detail") or body.get("title") or body.get("errors"))
+                kind = (
+                    DUPLICATE
+                    if "duplicate" in detail.lower()
+                    # a token without tweet.write: the person must grant it again
+                    else TOKEN
+                    if response.status_code == 403 and "not permitted" in detail.lower()
+                    else REFUSED
+                )
+                raise PublishError(kind, f"post: HTTP {response.status_code} {detail}")
+            data = body.get("data")
+            post_id = text(data.get("id")) if isinstance(data, dict) else ""
+            if not post_id:
+                raise PublishError(UNKNOWN, "post: the answer has no id")
+            return Published(post_id, f"https://x.com/i/web/status/{post_id}")
+
+    async def timeline(
+        self,
+        access_token: str,
+        user_id: str,
+        username: str,
+        *,
+        since_id: str | None,
+        next_token: str | None = None,
+    ) -> TimelinePage:
+        """One page of the person's recent posts (``GET /2/users/:id/tweets``), newer than
+        ``since_id``; raises ProviderError, or PublishError(TOKEN) for a refused token and
+        PublishError(RETRY) with the reset time when the rate limit is spent."""
+        params = {"max_results": "100", "tweet.fields": TIMELINE_FIELDS}
+        if since_id:
+            params["since_id"] = since_id
+        else:
+            params["max_results"] = "20"  # the first look: recent posts only
+        if next_token:
+            params["pagination_token"] = next_token
+        with provider_errors("timeline"):
+            async with http_client() as http:
+                response = await http.get(
+                    self.endpoint("timeline_url").replace("{id}", user_id),
+                    params=params,
+                    headers={"Authorization": f"Bearer {access_token}"},
+                )
+        limit = RateLimit.from_headers(response.headers)
+        if response.status_code == 429:
+            raise PublishError(RETRY, "timeline: HTTP 429", retry_at=limit.reset_at)
+        if response.status_code == 401:
+            raise PublishError(TOKEN, "timeline: HTTP 401")
+        with provider_errors("timeline"):
+            body = json_object(response)
+            response.raise_for_status()
+        meta = body.get("meta")
+        meta = meta if isinstance(meta, dict) else {}
+        posts = [
+            post_of(item, username)
+            for item in body.get("data") or []
+            if isinstance(item, dict) and text(item.get("id"))
+        ]
+        return TimelinePage(
+            posts=posts,
+            newest_id=text(meta.get("newest_id")) or None,
+            next_token=text(meta.get("next_token")) or None,
+            rate_limit=limit,
+        )
+
+
+def post_of(item: Mapping[str, Any], username: str) -> ExternalPost:
+    """A post as plain text: X sends ``&``, ``<`` and ``>`` as HTML entities."""
+    post_id = text(item.get("id"))
+    created = text(item.get("created_at"))
+    try:
+        created_at = datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None
+    except ValueError:
+        created_at = None
+    return ExternalPost(
+        id=post_id,
+        text=html.unescape(str(item.get("text") or "")),
+        url=f"https://x.com/{username or 'i/web'}/status/{post_id}",
+        created_at=created_at,
+    )
+
+
+def answer_of(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object answered, or an empty one for anything else."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def text_of(value: Any) -> str:
+    return text(value) if not isinstance(value, dict | list) else str(value)[:300]

@@ -9,7 +9,8 @@ from nicegui import ui
 from admin_app.accounts import Viewer
 from admin_app.i18n import N_, _
 from admin_app.layout import NavEntry, add_navigation
-from admin_app.overview import Dashboard, dashboard
+from admin_app.overview import Dashboard, activity_summary, dashboard
+from admin_app.pages import activity_overview
 from admin_app.pages.admin_frame import add_admin_area, admin_frame
 from admin_app.pages.guards import administrator
 
@@ -113,6 +114,8 @@ def register() -> None:
                 ui.label(_("No external service is set up yet."))
             _heading(_("Sign-ins with external services, last 7 days"))
             _chart(board)
+            _heading(_("Activities and the live feed"))
+            activity_overview.draw(activity_summary())
             _heading(_("Sites"))
             columns = [
                 {"name": "id", "label": _("ID"), "field": "id", "align": "left"},

@@ -8,11 +8,14 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from admin_app.accounts import Viewer
+from admin_app.delivery_problems import MESSAGES
 from admin_app.feed import (
     MAX_LENGTH,
+    DeliveryNote,
     FeedLine,
     NotSignedInError,
     PostError,
+    delivery_notes,
     feed_page,
     newer_posts,
     post_message,
@@ -27,15 +30,34 @@ PATH = "/feed"
 POLL_SECONDS = 2.0
 
 
+def note_text(note: DeliveryNote) -> str:
+    """One delivery of one's own post, in words."""
+    service = _(note.service)
+    if note.status == "sent":
+        return _("Published on {service}").format(service=service)
+    if note.status == "pending":
+        if note.attempts:
+            return _("Sending to {service}: trying again soon").format(service=service)
+        return _("Sending to {service}…").format(service=service)
+    reason = MESSAGES.get(note.problem)
+    text = _("Not published on {service}.").format(service=service)
+    if reason:
+        text += " " + _(reason).format(service=service, attempts=note.attempts)
+    return text
+
+
 class _Feed:
-    def __init__(self, site_id: str) -> None:
+    def __init__(self, site_id: str, viewer_id: int) -> None:
         self.site_id = site_id
+        self.viewer_id = viewer_id
         self.newest = 0
         self.older: int | None = None
+        #: the notes of own posts still being sent, by post id: redrawn as they change
+        self.pending: dict[int, tuple[ui.element, tuple[DeliveryNote, ...]]] = {}
 
     def draw(self) -> None:
         self._draw_composer()
-        first = feed_page(self.site_id)
+        first = feed_page(self.site_id, viewer_id=self.viewer_id)
         self.newest = first.lines[0].id if first.lines else 0
         self.older = first.older
         self.empty = ui.label(_("Nothing has been posted yet.")).mark("feed-empty")
@@ -77,8 +99,26 @@ class _Feed:
                 ui.html(text_with_links(line.text), sanitize=False).classes(
                     "whitespace-pre-line break-words"
                 )
+                if line.deliveries:
+                    notes = ui.column().classes("gap-0").mark(f"deliveries-{line.id}")
+                    self._draw_notes(notes, line.id, line.deliveries)
         if first:
             item.move(self.list, target_index=0)
+
+    def _draw_notes(self, box: ui.element, post_id: int, notes: tuple[DeliveryNote, ...]) -> None:
+        box.clear()
+        with box:
+            for note in notes:
+                failed = note.status in {"failed", "cancelled"}
+                with ui.row().classes("items-baseline gap-2 text-sm"):
+                    label = ui.label(note_text(note)).mark(f"delivery-{post_id}-{note.status}")
+                    label.classes("text-red-800" if failed else "text-gray-600")
+                    if note.url:
+                        ui.link(_("open"), note.url, new_tab=True)
+        if any(note.status == "pending" for note in notes):
+            self.pending[post_id] = (box, notes)
+        else:
+            self.pending.pop(post_id, None)
 
     def _post(self) -> None:
         try:
@@ -94,13 +134,19 @@ class _Feed:
         self._poll()  # shows it, and anything posted meanwhile, in order
 
     def _poll(self) -> None:
-        for line in newer_posts(self.site_id, self.newest):
+        for line in newer_posts(self.site_id, self.newest, self.viewer_id):
             self._draw_line(line, first=True)
             self.newest = line.id
             self.empty.set_visibility(False)
+        if self.pending:
+            current = delivery_notes(self.viewer_id, list(self.pending))
+            for post_id, (box, shown) in list(self.pending.items()):
+                notes = current.get(post_id, ())  # none: the account was unlinked
+                if notes != shown:
+                    self._draw_notes(box, post_id, notes)
 
     def _load_older(self) -> None:
-        page = feed_page(self.site_id, self.older)
+        page = feed_page(self.site_id, self.older, self.viewer_id)
         for line in page.lines:
             self._draw_line(line)
         self.older = page.older
@@ -116,5 +162,5 @@ def register() -> None:
         if not isinstance(viewer, Viewer):
             return viewer
         with frame(_("Live feed"), viewer):
-            _Feed(site_of(request.headers.get("host"))).draw()
+            _Feed(site_of(request.headers.get("host")), viewer.id).draw()
         return None

@@ -8,11 +8,22 @@ its quirks (OK's ``sig``, Facebook's ``appsecret_proof``, Apple's signed client 
 ``failure`` makes the next request fail the way real services do, for the contract tests:
 ``access_denied`` (the user cancelled), ``invalid_grant``, ``token_500``, ``token_slow``,
 ``token_malformed``, ``profile_500``, ``profile_slow``, ``profile_malformed``, ``profile_no_id``.
+
+Tokens can also be issued directly (``issue_token``: as if a sign-in had happened), expired
+(``expire``) and refreshed at the token endpoint (``grant_type=refresh_token``, RFC 6749
+section 6): refresh tokens are single use and rotate, as X's do. Every access token knows its
+grant, and so the scope and the user it was issued for.
+
+The server is threading: a subclass keeps its shared state under ``self.lock``, and never
+sleeps while holding it. A JSON request body (``Content-Type: application/json``) reaches the
+route handlers as ``self.json_body`` (per request: the handler thread's own), with an empty
+``form``.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import json
 import secrets
@@ -39,6 +50,8 @@ class Grant:
     code_challenge: str | None
     nonce: str | None
     used: bool = False
+    #: who signed in (``issue_token(user_id=...)``); None: the fake's profile's id
+    user_id: str | None = None
 
 
 @dataclass
@@ -76,6 +89,19 @@ class FakeOAuthService:
         self.tokens: dict[str, Grant] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.authorize_requests: list[dict[str, str]] = []
+        #: guards the state below (and the subclasses' own) against concurrent requests
+        self.lock = threading.RLock()
+        #: refresh token -> its grant; single use: a refresh takes it out
+        self.refresh_tokens: dict[str, Grant] = {}
+        #: access tokens refused as expired: ``expire()``d, or past their lifetime
+        self.expired_tokens: dict[str, Grant] = {}
+        #: access token -> when it expires (time.time()); tokens not listed do not expire
+        self.token_expiry: dict[str, float] = {}
+        #: successful refreshes (new tokens issued); ``refresh_attempts`` counts every
+        #: ``grant_type=refresh_token`` request, refused ones included
+        self.refreshes = 0
+        self.refresh_attempts = 0
+        self._local = threading.local()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -105,6 +131,74 @@ class FakeOAuthService:
             "token_url": self.url(self.token_path),
             "api_url": self.url(self.profile_path),
         }
+
+    # -- tokens issued without a sign-in, expiry
+
+    def issue_token(
+        self, *, scope: str = "", user_id: str | None = None, expires_in: int = 3600
+    ) -> tuple[str, str]:
+        """Register an access token and a refresh token as if ``user_id`` had signed in and
+        granted ``scope`` (space separated); the access token expires in ``expires_in``
+        seconds (0 or less: already expired). Returns (access token, refresh token)."""
+        grant = Grant(
+            client_id=self.client_id,
+            redirect_uri="",
+            scope=scope,
+            code_challenge=None,
+            nonce=None,
+            used=True,
+            user_id=user_id,
+        )
+        access_token, refresh_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        with self.lock:
+            self.tokens[access_token] = grant
+            self.refresh_tokens[refresh_token] = grant
+            self.token_expiry[access_token] = time.time() + expires_in
+        return access_token, refresh_token
+
+    def expire(self, access_token: str) -> None:
+        """From now on ``access_token`` is refused as an expired token."""
+        with self.lock:
+            grant = self.tokens.pop(access_token, None)
+            if grant is not None:
+                self.expired_tokens[access_token] = grant
+            self.token_expiry.pop(access_token, None)
+
+    def expire_due_tokens(self) -> None:
+        """Move access tokens past their lifetime to ``expired_tokens`` (before each request)."""
+        now = time.time()
+        with self.lock:
+            for token, until in list(self.token_expiry.items()):
+                if until <= now:
+                    self.expire(token)
+
+    def token_state(self, access_token: str) -> str:
+        """``valid``, ``expired`` or ``unknown``."""
+        self.expire_due_tokens()
+        with self.lock:
+            if access_token and access_token in self.tokens:
+                return "valid"
+            return "expired" if access_token in self.expired_tokens else "unknown"
+
+    def user_id_of(self, grant: Grant) -> str:
+        """The user a token was issued for: its grant's, else the fake's profile's id."""
+        if grant.user_id is not None:
+            return grant.user_id
+        for key in ("id", "sub", "user_id", "uid"):
+            if self.user_profile.get(key) not in (None, ""):
+                return str(self.user_profile[key])
+        return ""
+
+    @property
+    def json_body(self) -> Any:
+        """The JSON body of the request this thread is serving (None: none, or unreadable)."""
+        return getattr(self._local, "json_body", None)
+
+    @property
+    def request_body(self) -> bytes:
+        """The raw body of the request this thread is serving."""
+        body: bytes = getattr(self._local, "body", b"")
+        return body
 
     # -- routing
 
@@ -190,12 +284,15 @@ class FakeOAuthService:
             return Response(200, b"{not json", "application/json")
         if not self.authenticated_client(form, headers):
             return oauth_error("invalid_client", "client authentication failed", 401)
+        if form.get("grant_type") == "refresh_token":
+            return self.refresh(form)
         if form.get("grant_type") != "authorization_code":
             return oauth_error("unsupported_grant_type")
-        grant = self.grants.get(form.get("code", ""))
-        if self.failure == "invalid_grant" or grant is None or grant.used:
-            return oauth_error("invalid_grant", "the code is unknown, expired or used")
-        grant.used = True  # single use, even when the rest of this request is wrong
+        with self.lock:
+            grant = self.grants.get(form.get("code", ""))
+            if self.failure == "invalid_grant" or grant is None or grant.used:
+                return oauth_error("invalid_grant", "the code is unknown, expired or used")
+            grant.used = True  # single use, even when the rest of this request is wrong
         if form.get("redirect_uri") != grant.redirect_uri:
             return oauth_error("invalid_grant", "redirect_uri differs from the authorize request")
         if grant.code_challenge or self.require_pkce:
@@ -203,8 +300,41 @@ class FakeOAuthService:
             if not verifier or create_s256_code_challenge(verifier) != grant.code_challenge:
                 return oauth_error("invalid_grant", "PKCE verification failed")
         access_token = secrets.token_urlsafe(24)
-        self.tokens[access_token] = grant
-        return json_response(self.token_response(access_token, grant))
+        with self.lock:
+            self.tokens[access_token] = grant
+            body = self.token_response(access_token, grant)
+            if isinstance(body.get("refresh_token"), str):  # redeemable with the grant
+                self.refresh_tokens[body["refresh_token"]] = grant
+        return json_response(body)
+
+    def refresh(self, form: dict[str, str]) -> Response:
+        """``grant_type=refresh_token`` from an authenticated client: a new access token and
+        a new refresh token; the one presented is spent (``invalid_grant`` from now on)."""
+        with self.lock:
+            self.refresh_attempts += 1
+            token = form.get("refresh_token", "")
+            grant = self.refresh_tokens.get(token)
+            if self.failure == "invalid_grant" or grant is None:
+                return oauth_error("invalid_grant", "the refresh token is unknown, expired or used")
+            del self.refresh_tokens[token]  # single use, even when the rest is wrong
+            if grant.client_id != self.client_id:
+                return oauth_error("invalid_grant", "the refresh token belongs to another client")
+            asked = form.get("scope", "").replace(",", " ").split()
+            if asked:  # RFC 6749 6: a narrower scope may be asked for, never a wider one
+                if not set(asked) <= set(grant.scope.split()):
+                    return oauth_error("invalid_scope", "the scope exceeds the granted one")
+                grant = dataclasses.replace(grant, scope=" ".join(asked))
+            access_token = secrets.token_urlsafe(24)
+            self.tokens[access_token] = grant
+            body = self.token_response(access_token, grant)
+            if not isinstance(body.get("refresh_token"), str):
+                body["refresh_token"] = secrets.token_urlsafe(24)
+            self.refresh_tokens[body["refresh_token"]] = grant
+            lifetime = body.get("expires_in")
+            if isinstance(lifetime, int | float) and lifetime > 0:
+                self.token_expiry[access_token] = time.time() + lifetime
+            self.refreshes += 1
+        return json_response(body)
 
     def token_response(self, access_token: str, grant: Grant) -> dict[str, Any]:
         return {
@@ -267,10 +397,30 @@ class FakeOAuthService:
                 parts = urlsplit(self.path)
                 query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
                 length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode() if length else ""
-                form = {k: v[-1] for k, v in parse_qs(body).items()}
+                raw = self.rfile.read(length) if length else b""
+                content_type = (self.headers.get("Content-Type") or "").partition(";")[0]
+                json_body: Any = None
+                if content_type.strip().lower() == "application/json":
+                    form: dict[str, str] = {}
+                    try:
+                        json_body = json.loads(raw.decode() or "null")
+                    except ValueError:  # UnicodeDecodeError is one
+                        json_body = None
+                    logged = {**query}
+                    if isinstance(json_body, dict):  # the log keeps str values, as forms
+                        logged.update(
+                            (str(k), v if isinstance(v, str) else json.dumps(v))
+                            for k, v in json_body.items()
+                        )
+                else:
+                    form = {k: v[-1] for k, v in parse_qs(raw.decode(errors="replace")).items()}
+                    logged = {**query, **form}
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                service.requests.append((method, parts.path, {**query, **form}))
+                service._local.body = raw
+                service._local.json_body = json_body
+                service.expire_due_tokens()
+                with service.lock:
+                    service.requests.append((method, parts.path, logged))
                 try:
                     response = service.route(method, parts.path, query, form, headers)
                 except Exception as error:  # a bug in a fake must show, not hang a test
