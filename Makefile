@@ -38,7 +38,8 @@ test-pg:
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== model, migration and sign-in rule tests again, on PostgreSQL ($(PG_URL)) =="; \
 	  SOCIALSERVICES_TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest tests/unit/models \
-	    tests/unit/admin_app/test_social_rules.py -q; \
+	    tests/unit/admin_app/test_social_rules.py tests/unit/admin_app/test_activity_outbox.py \
+	    tests/unit/admin_app/test_hashtag_import.py -q; \
 	else \
 	  echo "== PostgreSQL at $(PG_URL) does not answer: model, migration and sign-in rule tests ran on SQLite only =="; \
 	fi

@@ -33,16 +33,18 @@ from models import outbox
 from models.db import session_scope
 from models.options import activity_options
 from models.outbox import CANCELLED, FAILED, PENDING, SENT, Outcome
-from models.tables import ActivityDelivery, FeedPost, LinkedAccount, utcnow
+from models.tables import ActivityDelivery, FeedPost, LinkedAccount, User, utcnow
 from providers import PUBLISHERS
 from providers.activity import DUPLICATE, REFUSED, TOKEN, UNKNOWN, Publisher, PublishError
+from providers.base import Provider
 
 log = logging.getLogger("socialservices.outbox")
 
 #: this process, as it signs its claims
 OWNER = f"{socket.gethostname()[:24]}:{os.getpid()}:{secrets.token_hex(3)}"[:40]
-#: how long a claim lasts: longer than an attempt can take (a refresh and a post)
+#: how long a claim lasts; an attempt (refreshes and posts) is cut off well before
 LEASE = timedelta(minutes=2)
+ATTEMPT_LIMIT = timedelta(seconds=90)
 MAX_ATTEMPTS = 8
 FIRST_DELAY = timedelta(seconds=30)
 LONGEST_DELAY = timedelta(hours=1)
@@ -76,6 +78,11 @@ class _Attempt:
     allowed: bool
 
 
+def _is_active(session: Session, user_id: int) -> bool:
+    user = session.get(User, user_id)
+    return user is not None and user.is_active
+
+
 def _read(delivery_id: int) -> _Attempt | None:
     with session_scope() as session:
         delivery = session.get(ActivityDelivery, delivery_id)
@@ -92,7 +99,9 @@ def _read(delivery_id: int) -> _Attempt | None:
             link_id=delivery.link_id,
             site_id=link.site_id,
             service_id=link.service_id,
-            allowed=activity_options(session).send_activity and link.publish_activity,
+            allowed=activity_options(session).send_activity
+            and link.publish_activity
+            and _is_active(session, link.user_id),
         )
 
 
@@ -129,6 +138,18 @@ async def attempt_delivery(delivery_id: int, now: datetime) -> Outcome | None:
     provider = service.make_provider()
     assert isinstance(provider, Publisher)
     try:
+        async with asyncio.timeout(ATTEMPT_LIMIT.total_seconds()):
+            return await _publish(provider, attempt, now)
+    except TimeoutError:  # the claim is about to run out: it may be out there
+        return _later(attempt, now, "the attempt took too long", maybe_published=True)
+    except Exception as error:  # a bug, or an answer nobody foresaw: it may be out there
+        log.exception("outbox.attempt_failed link_id=%d", attempt.link_id)
+        return _later(attempt, now, type(error).__name__, maybe_published=True)
+
+
+async def _publish(provider: Provider, attempt: _Attempt, now: datetime) -> Outcome:
+    assert isinstance(provider, Publisher)
+    try:
         token = await usable_token(provider, attempt.link_id, now)
         try:
             published = await provider.publish(token.access_token, attempt.text)
@@ -163,20 +184,25 @@ async def attempt_delivery(delivery_id: int, now: datetime) -> Outcome | None:
 async def deliver_due(now: datetime | None = None, limit: int = BATCH) -> int:
     """Make one attempt at each due delivery (up to ``limit``) that this process manages
     to claim; returns how many it attempted."""
-    now = now or utcnow()
     with session_scope() as session:
-        due = outbox.due_ids(session, now, limit)
+        due = outbox.due_ids(session, now or utcnow(), limit)
     attempted = 0
     for delivery_id in due:
+        claimed_at = now or utcnow()  # each claim runs from when it is taken
         with session_scope() as session:
-            if not outbox.claim(session, delivery_id, OWNER, now, LEASE):
+            if not outbox.claim(session, delivery_id, OWNER, claimed_at, LEASE):
                 continue  # another process took it
         attempted += 1
         try:
-            outcome = await attempt_delivery(delivery_id, now)
-        except Exception as error:  # a bug or a database hiccup: the claim runs out, retried
+            outcome = await attempt_delivery(delivery_id, claimed_at)
+        except Exception as error:  # the database failed us: the claim runs out, retried
             log.exception("outbox.attempt_failed delivery_id=%d", delivery_id)
-            outcome = Outcome(PENDING, detail=f"{type(error).__name__}", retry_at=now + LEASE)
+            outcome = Outcome(
+                PENDING,
+                detail=type(error).__name__,
+                retry_at=claimed_at + LEASE,
+                maybe_published=True,
+            )
         if outcome is None:
             continue
         with session_scope() as session:

@@ -132,7 +132,9 @@ def _sites_offering_x() -> list[str]:
 
 
 async def import_round(now: datetime | None = None) -> RoundReport:
-    """One round, if no other process is running one; the report says what it did."""
+    """One round, if no other process is running one; the report says what it did.
+    ``now`` stands for the clock throughout the round (tests); None: the real one."""
+    fixed = now
     now = now or utcnow()
     with session_scope() as session:
         tags = list(activity_options(session).hashtags)
@@ -148,8 +150,13 @@ async def import_round(now: datetime | None = None) -> RoundReport:
     report = RoundReport(True)
     try:
         for account in _accounts():
+            now = fixed or utcnow()
             if account.not_before is not None and account.not_before > now:
                 continue  # X said this account's limit is spent until then
+            with session_scope() as session:
+                if not hashtag_import.extend_lease(session, OWNER, now, LEASE):
+                    log.warning("hashtags.lease_lost: another process goes on")
+                    break
             try:
                 report.imported += await _import_account(account, pattern, sites, now, report)
             except TokenProblem as problem:

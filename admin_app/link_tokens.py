@@ -47,12 +47,15 @@ class LinkToken:
 
 def current_token(link_id: int) -> LinkToken:
     """The link's tokens as stored; TokenProblem(REAUTHORIZE) when the link is gone or
-    its tokens cannot be decrypted."""
+    its tokens cannot be decrypted (after reading the key file again: another process
+    may have rotated the key)."""
     with session_scope() as session:
         link = session.get(LinkedAccount, link_id)
         if link is None:
             raise TokenProblem(REAUTHORIZE, "the link is gone")
         tokens = read_tokens(runtime.keyring(), link)
+        if tokens is None and encryption.reload_keys():
+            tokens = read_tokens(runtime.keyring(), link)
         if tokens is None or not tokens.access_token:
             raise TokenProblem(REAUTHORIZE, "no usable access token is stored")
         return LinkToken(
@@ -80,12 +83,13 @@ async def refreshed(provider: Provider, token: LinkToken) -> LinkToken:
     try:
         tokens = await provider.refresh(token.refresh_token)
     except ProviderError as error:
-        for wait in (0.0, SETTLE):  # another process may have refreshed it just now
+        for wait in (0.0, SETTLE, SETTLE):  # another process may have refreshed it just now
             await asyncio.sleep(wait)
             again = current_token(token.link_id)
             if again.stored_refresh != token.stored_refresh:
                 return again
-        kind = LATER if error.code in {"unavailable", "timeout"} else REAUTHORIZE
+        # only a refused grant is final; anything else may pass (busy, misconfigured...)
+        kind = REAUTHORIZE if error.code == "invalid_grant" else LATER
         raise TokenProblem(kind, f"refresh: {error.detail or error.code}") from None
     with session_scope() as session:
         link = session.get(LinkedAccount, token.link_id)

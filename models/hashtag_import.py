@@ -34,10 +34,23 @@ def take_lease(session: Session, owner: str, now: datetime, length: timedelta) -
         .where(
             and_(
                 row.id == 1,
-                or_(row.lease_until.is_(None), row.lease_until < now, row.lease_owner == owner),
+                or_(row.lease_until.is_(None), row.lease_until < now),
             )
         )
         .values(lease_owner=owner, lease_until=now + length, last_started_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def extend_lease(session: Session, owner: str, now: datetime, length: timedelta) -> bool:
+    """Keep the lease for another ``length``; False when this process lost it (it ran out
+    and another process took it): the round must stop then."""
+    row = HashtagImport.__table__.c  # type: ignore[attr-defined]
+    result = session.execute(
+        update(HashtagImport)
+        .where(and_(row.id == 1, row.lease_owner == owner))
+        .values(lease_until=now + length)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -108,8 +121,9 @@ def add_imported_post(
     """Store a post read from a service in a site's feed; False when it is there already."""
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = FeedPost.__table__  # type: ignore[attr-defined]
     statement = (
-        insert(FeedPost)
+        insert(table)
         .values(
             site_id=site_id,
             author_id=author_id,
@@ -120,8 +134,9 @@ def add_imported_post(
             created_at=created_at,
         )
         .on_conflict_do_nothing(index_elements=["site_id", "source", "external_id"])
+        .returning(table.c.id)
     )
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    return session.execute(statement).first() is not None
 
 
 def recent_imports(session: Session, source: str, limit: int) -> list[tuple[FeedPost, User]]:

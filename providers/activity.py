@@ -63,10 +63,11 @@ class RateLimit:
                 return None
 
         reset = number("x-rate-limit-reset")
-        return cls(
-            remaining=number("x-rate-limit-remaining"),
-            reset_at=datetime.fromtimestamp(reset, UTC) if reset is not None else None,
-        )
+        try:
+            reset_at = datetime.fromtimestamp(reset, UTC) if reset is not None else None
+        except (OverflowError, OSError, ValueError):  # not a time any clock has
+            reset_at = None
+        return cls(remaining=number("x-rate-limit-remaining"), reset_at=reset_at)
 
     @property
     def exhausted(self) -> bool:
@@ -127,7 +128,7 @@ def publish_errors(step: str) -> Iterator[None]:
         raise
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
         raise PublishError(RETRY, f"{step}: {type(error).__name__}") from None
-    except httpx.TransportError as error:
+    except httpx.HTTPError as error:  # sent, and no readable answer came back
         raise PublishError(UNKNOWN, f"{step}: {type(error).__name__}") from None
     except (ValueError, KeyError, TypeError) as error:
         raise PublishError(UNKNOWN, f"{step}: unreadable answer ({error})") from None

@@ -141,7 +141,9 @@ class Facebook(Provider, Publisher):
             if failure:
                 raise failure
             post_id = text(body.get("id")) if isinstance(body, dict) else ""
-            if response.status_code >= 400 or not post_id:
+            if response.status_code >= 400:  # a client error: nothing was published
+                raise PublishError(REFUSED, f"post: HTTP {response.status_code}")
+            if not post_id:
                 raise PublishError(UNKNOWN, f"post: HTTP {response.status_code} without an id")
             person, _, post = post_id.partition("_")
             return Published(

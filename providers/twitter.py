@@ -53,8 +53,8 @@ from providers.http import http_client
 USER_FIELDS = "profile_image_url,name,username"
 #: ``invalid_request`` descriptions that mean the code cannot be redeemed (any more)
 GRANT_PROBLEMS = ("authorization code", "redirect uri", "code verifier", "for the token")
-#: what X counts as 23 characters whatever its length: links, with or without a scheme
-#: (anything that looks like a domain counts: more than X would, never less)
+#: what X counts as 23 characters: links, with or without a scheme (anything that looks
+#: like a domain is taken for one)
 URL = re.compile(r"https?://\S+|\b(?:[\w-]+\.)+[a-z]{2,}\b(?:/\S*)?", re.IGNORECASE)
 URL_LENGTH = 23
 #: code points X counts once (twitter-text's weights); every other one counts twice
@@ -157,10 +157,10 @@ class Twitter(Provider, Publisher):
         """The length X counts: a link is 23; CJK, emoji and most symbols (even "…")
         count twice."""
         text = unicodedata.normalize("NFC", text)
-        rest = URL.sub("", text)
-        return len(URL.findall(text)) * URL_LENGTH + sum(
-            1 if any(low <= ord(char) <= high for low, high in LIGHT) else 2 for char in rest
-        )
+        # a link X recognises counts 23; one it does not counts its characters: whichever
+        # is more, so that a text cut to fit always fits
+        links = sum(max(URL_LENGTH, weight(link)) for link in URL.findall(text))
+        return links + weight(URL.sub("", text))
 
     async def publish(self, access_token: str, message: str) -> Published:
         """``POST /2/tweets``; X refuses a repeat of a recent post's text (403)."""
@@ -206,7 +206,8 @@ class Twitter(Provider, Publisher):
         """One page of the person's recent posts (``GET /2/users/:id/tweets``), newer than
         ``since_id``; raises ProviderError, or PublishError(TOKEN) for a refused token and
         PublishError(RETRY) with the reset time when the rate limit is spent."""
-        params = {"max_results": "100", "tweet.fields": TIMELINE_FIELDS}
+        # reposts carry someone else's words: never imported under this person's name
+        params = {"max_results": "100", "tweet.fields": TIMELINE_FIELDS, "exclude": "retweets"}
         if since_id:
             params["since_id"] = since_id
         else:
@@ -241,6 +242,12 @@ class Twitter(Provider, Publisher):
             next_token=text(meta.get("next_token")) or None,
             rate_limit=limit,
         )
+
+
+def weight(text: str) -> int:
+    """Characters as X counts them: most Latin, Cyrillic and punctuation once, the rest
+    (CJK, emoji, many symbols) twice."""
+    return sum(1 if any(low <= ord(char) <= high for low, high in LIGHT) else 2 for char in text)
 
 
 def post_of(item: Mapping[str, Any], username: str) -> ExternalPost:

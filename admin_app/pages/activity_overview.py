@@ -34,11 +34,11 @@ def _publishing(summary: ActivitySummary) -> None:
     with ui.column().classes("gap-1 w-full").mark("delivery-failures"):
         for failure in summary.failures:
             service = _(failure.service)
-            reason = MESSAGES.get(failure.problem, "")
+            reason = MESSAGES.get(failure.problem)
+            words = _(reason).format(service=service, attempts=failure.attempts) if reason else ""
             with ui.column().classes("gap-0 w-full"):
                 ui.label(
-                    f"{failure.when.strftime(WHEN)} · {failure.author} · {service}: "
-                    + _(reason).format(service=service, attempts=failure.attempts)
+                    f"{failure.when.strftime(WHEN)} · {failure.author} · {service}: {words}"
                 ).classes("text-red-800 break-words")
                 ui.label(f"«{failure.post}» — {failure.detail}").classes(
                     "text-sm text-gray-600 break-words"

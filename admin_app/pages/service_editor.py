@@ -45,6 +45,8 @@ ENDPOINT_LABELS = {
     "authorize_url": N_("Authorization URL"),
     "token_url": N_("Token URL"),
     "api_url": N_("Profile URL"),
+    "post_url": N_("Publishing URL"),
+    "timeline_url": N_("Timeline URL (with {id})"),
 }
 
 

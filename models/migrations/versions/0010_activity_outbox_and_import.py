@@ -119,6 +119,12 @@ def downgrade() -> None:
         batch_op.drop_index("ix_activity_deliveries_status_next_attempt_at")
         batch_op.drop_index(batch_op.f("ix_activity_deliveries_link_id"))
     op.drop_table("activity_deliveries")
+    # an X post imported into several sites' feeds: the older schema keeps one copy
+    op.execute(
+        "DELETE FROM feed_posts WHERE external_id IS NOT NULL AND id NOT IN "
+        "(SELECT MIN(id) FROM feed_posts WHERE external_id IS NOT NULL "
+        "GROUP BY source, external_id)"
+    )
     with op.batch_alter_table("feed_posts", schema=None) as batch_op:
         batch_op.drop_index("ix_feed_posts_source_id")
         batch_op.drop_constraint("uq_feed_posts_site_id", type_="unique")

@@ -17,6 +17,7 @@ from admin_app.overview import activity_summary
 from models import outbox
 from models.db import session_scope
 from models.tables import ActivityDelivery, LinkedAccount
+from models.tables import User as UserRow
 from models.token_cipher import PREFIX
 from providers import http as provider_http
 from tests.unit.admin_app.activity_setup import (
@@ -287,3 +288,29 @@ async def test_gives_up_after_the_last_attempt(x_api: FakeTwitter) -> None:
         activity_outbox.MAX_ATTEMPTS,
     )
     assert x_api.created == []
+
+
+async def test_a_refresh_the_service_could_not_answer_is_tried_again(x_api: FakeTwitter) -> None:
+    alice, _ = alice_on_x(x_api)
+    (token,) = list(x_api.tokens)
+    x_api.expire(token)
+    x_api.failure = "token_500"  # X's token endpoint is down for now
+    write_post(alice, "refresh later")
+    await activity_outbox.deliver_due()
+    (delivery,) = deliveries()
+    assert delivery.status == "pending" and x_api.created == []
+    x_api.failure = None
+    await activity_outbox.deliver_due(later(3600))
+    assert [p["text"] for p in x_api.created] == ["refresh later"]
+
+
+async def test_a_deactivated_persons_queued_posts_are_not_published(x_api: FakeTwitter) -> None:
+    alice, _ = alice_on_x(x_api)
+    write_post(alice, "before I left")
+    with session_scope() as session:
+        row = session.get(UserRow, alice)
+        assert row is not None
+        row.is_active = False
+    await activity_outbox.deliver_due()
+    assert x_api.created == []
+    assert [(d.status, d.problem) for d in deliveries()] == [("cancelled", "turned_off")]

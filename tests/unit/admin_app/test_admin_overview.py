@@ -5,12 +5,20 @@ from __future__ import annotations
 import yaml
 from nicegui.testing import User
 
+from admin_app import activity_outbox
 from admin_app.config_file import import_configuration
+from admin_app.hashtag_import import import_round
 from admin_app.overview import dashboard
 from models import audit, sign_in_events
 from models.db import session_scope
+from tests.unit.admin_app import activity_setup
+from tests.unit.admin_app.activity_setup import facebook_api, x_api
 from tests.unit.admin_app.conftest import RETRIES, add_user
 from tests.unit.admin_app.test_sign_in_pages import sign_in
+from tests.unit.providers.fakes.facebook import FakeFacebook
+from tests.unit.providers.fakes.twitter import FakeTwitter
+
+__all__ = ["facebook_api", "x_api"]
 
 CONFIG = {
     "sites": [
@@ -99,3 +107,33 @@ async def test_audit_log_is_for_administrators_and_lists_entries(user: User) -> 
         "yandex",
     )
     assert row["details"] == '{"changed": ["client_secret"]}'
+
+
+async def test_overview_shows_deliveries_failures_and_the_hashtag_import(
+    user: User, x_api: FakeTwitter, facebook_api: FakeFacebook
+) -> None:
+    activity_setup.configure(x_api, facebook_api, hashtags=("#python",))
+    alice = add_user("alice")
+    activity_setup.link(
+        alice,
+        "twitter",
+        "x-alice",
+        x_api.issue_token(scope=activity_setup.X_SCOPES, user_id="x-alice"),
+        username="alice_x",
+    )
+    x_api.post_failures = [403]  # X refuses it for good
+    activity_setup.write_post(alice, "refused by X")
+    await activity_outbox.deliver_due()
+    x_api.add_tweet("x-alice", "imported #python post")
+    bob = add_user("bob")
+    activity_setup.link(bob, "twitter", "x-bob", ("never-issued", None), username="bob_x")
+    await import_round()
+    add_user("root", admin=True)
+    await sign_in(user, "root", path="/login?next=/admin")
+    await user.should_see(marker="deliveries-summary", retries=RETRIES)
+    await user.should_see("Last 7 days: 0 published, 0 waiting, 1 failed, 0 cancelled.")
+    await user.should_see("X (Twitter) refused the post.")
+    await user.should_see("«refused by X»")
+    await user.should_see("posts imported then: 1; in all: 1.")
+    await user.should_see("@bob_x: X no longer accepts the saved sign-in")
+    await user.should_see("imported #python post")

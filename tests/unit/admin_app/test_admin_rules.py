@@ -10,6 +10,7 @@ from sqlmodel import col, delete
 
 from admin_app import startup
 from admin_app.admin_access import NotAnAdministratorError
+from admin_app.feed import delivery_notes
 from admin_app.pages import admin_activity, admin_encryption, admin_registration
 from admin_app.rule_settings import (
     ActivitySettings,
@@ -28,6 +29,7 @@ from models.options import activity_options, registration_options
 from models.tables import AuditEntry, Group, Membership
 from models.users import ADMINISTRATORS, get_group_by_code
 from models.versions import claim
+from tests.unit.admin_app.activity_setup import link, write_post
 from tests.unit.admin_app.conftest import RETRIES, add_user
 from tests.unit.admin_app.test_sign_in_pages import sign_in
 
@@ -363,3 +365,21 @@ async def test_russian_pages(user: User) -> None:
     await user.should_see("Сначала введите хештег.")
     await user.open("/admin/encryption")
     await user.should_see("Шифрование токенов включено", retries=RETRIES)
+
+
+async def test_switching_sending_off_cancels_what_waits_to_be_sent(user: User) -> None:
+    with session_scope() as db_session:
+        options = activity_options(db_session)
+        options.send_activity = True
+        db_session.add(options)
+    alice = add_user("alice")
+    link(alice, "twitter", "x-alice", ("some-token", None))
+    post_id = write_post(alice, "queued for X")
+    await open_as_administrator(user, "/admin/activity")
+    await user.should_see(marker="send-activity", retries=RETRIES)
+    user.find(marker="send-activity").click()
+    user.find(marker="activity-save").click()
+    await user.should_see("Saved.", retries=RETRIES)
+    (note,) = delivery_notes(alice, [post_id])[post_id]
+    assert (note.status, note.problem) == ("cancelled", "turned_off")
+    assert audit_entries()[-1].details == {"send_activity": False, "cancelled_deliveries": 1}

@@ -6,11 +6,25 @@ from __future__ import annotations
 from nicegui import ui
 from nicegui.testing import User
 
+from admin_app import activity_outbox
 from admin_app import feed as feed_use_cases
+from admin_app.hashtag_import import import_round
 from models import feed
 from models.db import session_scope
+from tests.unit.admin_app.activity_setup import (
+    X_SCOPES,
+    configure,
+    facebook_api,
+    link,
+    write_post,
+    x_api,
+)
 from tests.unit.admin_app.conftest import RETRIES, add_user
 from tests.unit.admin_app.test_sign_in_pages import sign_in
+from tests.unit.providers.fakes.facebook import FakeFacebook
+from tests.unit.providers.fakes.twitter import FakeTwitter
+
+__all__ = ["facebook_api", "x_api"]
 
 
 async def open_feed(user: User, login: str = "alice") -> int:
@@ -88,3 +102,62 @@ async def test_older_posts_come_a_page_at_a_time(user: User) -> None:
     await user.should_see("message number 00", retries=RETRIES)
     await user.should_not_see(marker="feed-older")
     assert len(ids) == 25
+
+
+# ------------------------------------------------ publishing and imported posts, on the page
+
+
+async def test_the_author_sees_where_a_post_was_published(
+    user: User, x_api: FakeTwitter, facebook_api: FakeFacebook
+) -> None:
+    configure(x_api, facebook_api)
+    alice = await open_feed(user)
+    link(alice, "twitter", "x-alice", x_api.issue_token(scope=X_SCOPES, user_id="x-alice"))
+    token, _ = facebook_api.issue_token(user_id="fb-alice")
+    link(alice, "facebook", "fb-alice", (token, None))
+    facebook_api.expire(token)
+    user.find(marker="feed-text").type("off to X")
+    user.find(marker="feed-post").click()
+    await user.should_see(marker="post-1", retries=RETRIES)
+    await user.should_see("Sending to X (Twitter)…")
+    await activity_outbox.deliver_due()
+    await user.should_see(marker="delivery-1-sent", retries=RETRIES)
+    await user.should_see("Published on X (Twitter)")
+    await user.should_see(marker="delivery-1-failed")
+    await user.should_see("Not published on Facebook. Facebook no longer accepts")
+    assert [p["text"] for p in x_api.created] == ["off to X"]
+
+
+async def test_others_do_not_see_an_authors_deliveries(
+    user: User, x_api: FakeTwitter, facebook_api: FakeFacebook
+) -> None:
+    configure(x_api, facebook_api)
+    bob = add_user("bob")
+    link(bob, "twitter", "x-bob", x_api.issue_token(scope=X_SCOPES, user_id="x-bob"))
+    write_post(bob, "a post by Bob")
+    await activity_outbox.deliver_due()
+    await open_feed(user)
+    await user.should_see("a post by Bob", retries=RETRIES)
+    await user.should_not_see("Published on X (Twitter)")
+
+
+async def test_an_imported_post_with_html_is_shown_as_text_with_its_original(
+    user: User, x_api: FakeTwitter, facebook_api: FakeFacebook
+) -> None:
+    configure(x_api, facebook_api, hashtags=("#python",))
+    await open_feed(user)
+    bob = add_user("bob")
+    link(
+        bob, "twitter", "x-bob", x_api.issue_token(scope=X_SCOPES, user_id="x-bob"), username="bob"
+    )
+    tweet = x_api.add_tweet("x-bob", '<img src=x onerror="alert(1)"> & <b>#Python</b>')
+    assert (await import_round()).imported == 1
+    await user.should_see(marker="post-1", retries=RETRIES)
+    (feed_list,) = user.find(marker="feed").elements
+    content = next(e for e in feed_list.descendants() if isinstance(e, ui.html)).content
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; &lt;b&gt;#Python&lt;/b&gt;" in (
+        content
+    )
+    assert "<img" not in content and "<b>" not in content
+    original = next(e for e in feed_list.descendants() if isinstance(e, ui.link))
+    assert original.props["href"] == f"https://x.com/bob/status/{tweet}"

@@ -9,11 +9,13 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from admin_app.config_file import import_configuration
+from admin_app.feed import delivery_notes
 from models import auth_sessions
 from models.db import session_scope
 from models.passwords import verify_password
 from models.tables import LinkedAccount, LoginThrottle
 from models.tables import User as UserRow
+from tests.unit.admin_app.activity_setup import write_post
 from tests.unit.admin_app.conftest import PASSWORD, RETRIES, add_user
 from tests.unit.admin_app.test_sign_in_pages import sign_in
 
@@ -175,6 +177,14 @@ async def test_publish_switch_only_for_x_while_allowed(user: User) -> None:
     with session_scope() as session:
         row = session.get(LinkedAccount, twitter)
         assert row is not None and row.publish_activity
+    # a post waiting to go out through it is not sent once the switch is off again
+    post_id = write_post(alice, "waiting for X")
+    user.find(marker="publish-twitter").click()
+    with session_scope() as session:
+        row = session.get(LinkedAccount, twitter)
+        assert row is not None and not row.publish_activity
+    (note,) = delivery_notes(alice, [post_id])[post_id]
+    assert (note.status, note.problem) == ("cancelled", "turned_off")
 
 
 async def test_details_are_checked_and_saved(user: User) -> None:

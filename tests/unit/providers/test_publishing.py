@@ -246,7 +246,12 @@ async def test_x_timeline_since_id_newest_first(x: FakeTwitter) -> None:
     assert page.posts[0].created_at == datetime(2026, 11, 26, 1, 2, 3, tzinfo=UTC)
     assert x.timeline_requests[-1] == {
         "user_id": X_USER,
-        "query": {"max_results": "100", "tweet.fields": "created_at", "since_id": first},
+        "query": {
+            "max_results": "100",
+            "tweet.fields": "created_at",
+            "exclude": "retweets",
+            "since_id": first,
+        },
     }
 
 
