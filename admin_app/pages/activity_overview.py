@@ -18,7 +18,7 @@ def _publishing(summary: ActivitySummary) -> None:
     state = _("on") if summary.send_activity else _("off")
     ui.label(
         _(
-            "Sending activities: {state}. Last 7 days: {sent} published, {pending} waiting, "
+            "Sending activities: {state}; last 7 days: {sent} published, {pending} waiting, "
             "{failed} failed, {cancelled} cancelled."
         ).format(
             state=state,

@@ -131,7 +131,7 @@ async def test_overview_shows_deliveries_failures_and_the_hashtag_import(
     add_user("root", admin=True)
     await sign_in(user, "root", path="/login?next=/admin")
     await user.should_see(marker="deliveries-summary", retries=RETRIES)
-    await user.should_see("Last 7 days: 0 published, 0 waiting, 1 failed, 0 cancelled.")
+    await user.should_see("last 7 days: 0 published, 0 waiting, 1 failed, 0 cancelled.")
     await user.should_see("X (Twitter) refused the post.")
     await user.should_see("«refused by X»")
     await user.should_see("posts imported then: 1; in all: 1.")
