@@ -1,5 +1,7 @@
 """Bringing a database to the schema this code expects (Alembic, run in-process).
 
+On PostgreSQL an upgrade holds an advisory lock for its transaction, so that several app
+processes started at once upgrade one after another (the later ones find nothing to do).
 On SQLite the whole upgrade runs in one transaction (the engine issues BEGIN itself, see
 ``models.db``) with foreign keys switched off, as SQLite's documented procedure for
 altering tables requires: rebuilding a table must not cascade-delete the rows that refer
@@ -17,6 +19,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: the PostgreSQL advisory lock an upgrade holds (b"socialsv" as a number)
+UPGRADE_LOCK = int.from_bytes(b"socialsv", "big") >> 1
 
 
 class MigrationError(RuntimeError):
@@ -54,6 +58,10 @@ def upgrade(engine: Engine, revision: str = "head", *, token_encryption: bool = 
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         try:
             with connection.begin():
+                if not sqlite:  # app processes starting at once upgrade one after another
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK}
+                    )
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
                 if sqlite:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -151,3 +152,18 @@ def test_names_of_existing_users_become_searchable(engine: Engine) -> None:
         ("zoë", "ёлкина"),
         ("anna", "ёлкина"),
     ]
+
+
+def test_processes_upgrading_a_fresh_database_at_once_take_turns(database_url: str) -> None:
+    """Two app processes started together on one new database: both come up, the schema
+    is built once (on PostgreSQL an advisory lock makes the second wait and find it done)."""
+    url = db.normalize_database_url(database_url)
+    engines = [db.make_engine(url) for _ in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        for future in [pool.submit(migrate.upgrade, engine) for engine in engines]:
+            future.result()
+    assert migrate.current_revision(engines[0]) == migrate.head_revision()
+    with Session(engines[0]) as session:
+        assert len(session.exec(select(Group)).all()) == 2
+    for engine in engines:
+        engine.dispose()
