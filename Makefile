@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 LOCALES := admin_app/locales
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: bench screenshots deps run test test-unit test-pg test-e2e lint translations extract-messages env browser node-packages migration clean
+.PHONY: bench screenshots deps run test test-unit test-pg test-e2e test-binary binary lint translations extract-messages env browser node-packages migration clean
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools && .tools/bin/pip install --quiet uv
@@ -47,6 +47,25 @@ test-pg:
 test-e2e:
 	$(PY) -m pytest tests/e2e -q
 
+## One executable file, dist/socialservices: `serve` on the embedded SQLite default and
+## every command. PyInstaller comes from the lock file's `binary` group.
+BINARY := dist/socialservices
+binary: env
+	$(UV) sync --frozen --quiet --group binary
+	$(PY) -m PyInstaller --noconfirm --clean --onefile --name socialservices --log-level WARN \
+	  --distpath dist --workpath build/pyinstaller --specpath build/pyinstaller \
+	  --add-data "$$($(PY) -c 'import nicegui, os; print(os.path.dirname(nicegui.__file__))'):nicegui" \
+	  --add-data "$(CURDIR)/admin_app/locales:admin_app/locales" \
+	  --add-data "$(CURDIR)/models/migrations:models/migrations" \
+	  --collect-submodules alembic --collect-submodules uvicorn --collect-data babel \
+	  --collect-all psycopg_binary main.py
+	$(UV) sync --frozen --quiet
+	@ls -l $(BINARY)
+
+## Build the binary, then sign in through it in Chromium (CI runs this after `make test`).
+test-binary: binary browser node-packages
+	SOCIALSERVICES_TEST_BINARY=$(CURDIR)/$(BINARY) $(PY) -m pytest tests/e2e/test_binary.py -q
+
 browser:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -77,7 +96,7 @@ clean:
 	rm -rf $(VENV) .tools tests/e2e/idp/node_modules
 
 ## Benchmarks: figures printed as ratios against a baseline measured in the same run.
-bench: env
+bench: env binary
 	$(PY) bench/startup.py
 	$(PY) bench/user_search.py
 	$(PY) bench/encryption.py

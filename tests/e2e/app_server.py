@@ -29,6 +29,8 @@ class AppServer:
     port: int
     env: dict[str, str]
     host: str = "127.0.0.1"
+    #: the ``socialservices`` executable: the installed script, or the single binary
+    binary: Path = BINARY
     process: subprocess.Popen[str] | None = None
     log_path: Path = field(init=False)
 
@@ -46,7 +48,7 @@ class AppServer:
     def start(self, timeout: float = 30) -> AppServer:
         log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [str(BINARY), "serve", "--host", self.host, "--port", str(self.port)],
+            [str(self.binary), "serve", "--host", self.host, "--port", str(self.port)],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -75,7 +77,7 @@ class AppServer:
     def cli(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         """Run a ``socialservices`` command against this installation."""
         return subprocess.run(
-            [str(BINARY), *args],
+            [str(self.binary), *args],
             env=self.env,
             input=stdin,
             capture_output=True,
@@ -93,7 +95,7 @@ class AppServer:
                 self.process.wait()
 
 
-def make_app_server(tmp_path: Path, **settings: str) -> AppServer:
+def make_app_server(tmp_path: Path, *, binary: Path = BINARY, **settings: str) -> AppServer:
     """An app (not started) whose SOCIALSERVICES_ settings are exactly ``settings``."""
     # Without pytest's and NiceGUI's test variables, or NiceGUI would think it is under test.
     env = {
@@ -104,4 +106,4 @@ def make_app_server(tmp_path: Path, **settings: str) -> AppServer:
     data_dir = tmp_path / "app-data"
     env["SOCIALSERVICES_DATA_DIR"] = str(data_dir)
     env.update({f"SOCIALSERVICES_{key.upper()}": value for key, value in settings.items()})
-    return AppServer(data_dir=data_dir, port=free_port(), env=env)
+    return AppServer(data_dir=data_dir, port=free_port(), env=env, binary=binary)
