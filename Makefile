@@ -97,6 +97,7 @@ clean:
 
 ## Benchmarks: figures printed as ratios against a baseline measured in the same run.
 bench: env binary
+	$(PY) bench/signin.py
 	$(PY) bench/startup.py
 	$(PY) bench/user_search.py
 	$(PY) bench/encryption.py

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from admin_app.encryption import secrets_of
 from admin_app.site_urls import redirect_uri
 from models.db import session_scope
-from models.services import configs_in_scope, scope_of
+from models.services import config_in_scope, configs_in_scope, scope_of
 from models.sites import default_site, list_sites
 from models.tables import ConfiguredService, Site
 from providers import PROVIDERS
@@ -78,6 +78,17 @@ def site_services(site_id: str | None = None, *, offered_only: bool = False) -> 
     ]
 
 
+def site_service(site_id: str, service_id: str) -> SiteService | None:
+    """One service as a site has it now (None when the site has no such service); reads
+    that service's row only. Raises UnknownSiteError for a site that does not exist."""
+    with session_scope() as session:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise UnknownSiteError(site_id)
+        row = config_in_scope(session, scope_of(site), service_id)
+        return _as_site_service(site, row) if row is not None else None
+
+
 def site_ids() -> list[str]:
     with session_scope() as session:
         return [site.id for site in list_sites(session)]
@@ -97,7 +108,8 @@ def link_service(site_id: str, service_id: str) -> SiteService | None:
     """The service a link was made through, as its site has it now (the default site's
     when that site is gone): the link's tokens were issued to that client."""
     try:
-        services = site_services(site_id)
+        return site_service(site_id, service_id)
     except UnknownSiteError:
-        services = site_services(None)
-    return next((s for s in services if s.service_id == service_id), None)
+        with session_scope() as session:
+            default = default_site(session).id
+        return site_service(default, service_id)

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from admin_app import encryption
 from admin_app.i18n import N_
-from admin_app.service_catalogue import SiteService, UnknownSiteError, site_services
+from admin_app.service_catalogue import SiteService, UnknownSiteError, site_service, site_services
 from models import auth_sessions, consumed_proofs, linked_accounts, oauth_states, sign_in_events
 from models.db import session_scope
 from models.options import DENIED_AUTH, DENIED_LINK, denied_group_codes, registration_options
@@ -94,10 +94,12 @@ def _find_service(site_id: str, service_id: str, purpose: str = LOGIN) -> SiteSe
     administrator's "Try it" also before it is switched on, if its settings are complete.
     None also for a site deleted since the round trip began."""
     try:
-        services = site_services(site_id, offered_only=purpose != TRY)
+        service = site_service(site_id, service_id)
     except UnknownSiteError:
         return None
-    return next((s for s in services if s.service_id == service_id and s.configured), None)
+    if service is None or not service.configured or not (service.enabled or purpose == TRY):
+        return None
+    return service
 
 
 def _site_id(host: str | None, scope: str | None = None) -> str:
@@ -222,7 +224,6 @@ async def finish(
         auth_token,
     )
     assert outcome is not None
-    _record_event(state.purpose, service_id, state.site_id, outcome.refusal or "")
     return replace(outcome, purpose=state.purpose)
 
 
@@ -295,7 +296,16 @@ def _apply_rules(
             with session_scope() as session:
                 if purpose == LINK:
                     return _link(session, service, site_id, starter_id, result, auth_token)
-                return _sign_in(session, service, site_id, next_path, result)
+                outcome = _sign_in(session, service, site_id, next_path, result)
+                # the overview's tally, in the sign-in's own transaction (one commit)
+                sign_in_events.record(
+                    session,
+                    service_id=service.service_id,
+                    site_id=site_id,
+                    success=not outcome.refusal,
+                    reason=outcome.refusal or "",
+                )
+                return outcome
         except (IntegrityError, UserDataError) as error:
             if isinstance(error, UserDataError) and not error.code.endswith("_taken"):
                 raise

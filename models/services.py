@@ -63,6 +63,15 @@ def configs_in_scope(session: Session, scope: str) -> list[ConfiguredService]:
     )
 
 
+def config_in_scope(session: Session, scope: str, service_id: str) -> ConfiguredService | None:
+    """One configured service of a scope (a sign-in needs just the one)."""
+    return session.exec(
+        select(ConfiguredService).where(
+            ConfiguredService.scope == scope, ConfiguredService.service_id == service_id
+        )
+    ).first()
+
+
 def replace_scope(
     session: Session, keyring: Keyring, scope: str, services: Sequence[ServiceValues]
 ) -> None:
