@@ -96,8 +96,9 @@ clean:
 	rm -rf $(VENV) .tools tests/e2e/idp/node_modules
 
 ## Benchmarks: figures printed as ratios against a baseline measured in the same run.
-bench: env binary
+bench: env binary browser
 	$(PY) bench/signin.py
+	$(PY) bench/pages.py
 	$(PY) bench/startup.py
 	$(PY) bench/user_search.py
 	$(PY) bench/encryption.py
