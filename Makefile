@@ -101,6 +101,7 @@ bench: env binary browser
 	$(PY) bench/pages.py
 	$(PY) bench/startup.py
 	$(PY) bench/user_search.py
+	$(PY) bench/scale.py
 	$(PY) bench/encryption.py
 
 ## Maintainers: refresh the README's screenshots from the running app.
