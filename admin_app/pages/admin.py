@@ -113,7 +113,15 @@ def register() -> None:
             else:
                 ui.label(_("No external service is set up yet."))
             _heading(_("Sign-ins with external services, last 7 days"))
-            _chart(board)
+            # drawn once the page is connected: the chart library then loads after the page
+            # is usable instead of before
+            chart_box = ui.element("div").classes("w-full h-56")
+
+            def draw_chart() -> None:
+                with chart_box:
+                    _chart(board)
+
+            ui.timer(0, draw_chart, once=True)
             _heading(_("Activities and the live feed"))
             activity_overview.draw(activity_summary())
             _heading(_("Sites"))
