@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from admin_app import delivery_problems as problems
-from admin_app.link_tokens import LATER, TokenProblem, refreshed, usable_token
+from admin_app.link_tokens import LATER, TokenProblem, usable_token, with_token
 from admin_app.service_catalogue import link_service
 from models import outbox
 from models.db import session_scope
@@ -151,13 +151,9 @@ async def _publish(provider: Provider, attempt: _Attempt, now: datetime) -> Outc
     assert isinstance(provider, Publisher)
     try:
         token = await usable_token(provider, attempt.link_id, now)
-        try:
-            published = await provider.publish(token.access_token, attempt.text)
-        except PublishError as error:
-            if error.kind != TOKEN or not token.refresh_token:
-                raise
-            token = await refreshed(provider, token)  # once: refused again is final
-            published = await provider.publish(token.access_token, attempt.text)
+        published, _ = await with_token(
+            provider, token, lambda access_token: provider.publish(access_token, attempt.text)
+        )
     except TokenProblem as problem:
         if problem.kind == LATER:
             return _later(attempt, now, problem.detail)

@@ -17,17 +17,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from admin_app import runtime
 from admin_app.activity_outbox import OWNER
 from admin_app.i18n import N_
-from admin_app.link_tokens import LATER, TokenProblem, refreshed, usable_token
+from admin_app.link_tokens import LATER, TokenProblem, usable_token, with_token
 from admin_app.service_catalogue import link_service, site_ids, site_services
 from models import hashtag_import
 from models.db import session_scope
 from models.options import activity_options
 from models.tables import utcnow
-from providers.activity import RETRY, TOKEN, ExternalPost, PublishError, TimelinePage
+from providers.activity import RETRY, TOKEN, ExternalPost, PublishError
 from providers.base import ProviderError
 from providers.twitter import URL, Twitter
 
@@ -197,27 +198,17 @@ async def _import_account(
     next_token: str | None = None
     not_before: datetime | None = None
     complete = False
+    read_page = partial(
+        provider.timeline,
+        user_id=account.external_id,
+        username=account.username,
+        since_id=account.since_id,
+    )
     for _ in range(PAGES):
         try:
-            try:
-                page: TimelinePage = await provider.timeline(
-                    token.access_token,
-                    account.external_id,
-                    account.username,
-                    since_id=account.since_id,
-                    next_token=next_token,
-                )
-            except PublishError as error:
-                if error.kind != TOKEN or not token.refresh_token:
-                    raise
-                token = await refreshed(provider, token)
-                page = await provider.timeline(
-                    token.access_token,
-                    account.external_id,
-                    account.username,
-                    since_id=account.since_id,
-                    next_token=next_token,
-                )
+            page, token = await with_token(
+                provider, token, partial(read_page, next_token=next_token)
+            )
         except PublishError as error:
             if error.kind == TOKEN:
                 raise TokenProblem(REAUTHORIZE, error.detail) from None

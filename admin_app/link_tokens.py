@@ -10,14 +10,19 @@ looks at the stored tokens again and uses the ones the other stored.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from admin_app import encryption, runtime
 from models.db import session_scope
 from models.linked_accounts import read_tokens
 from models.tables import LinkedAccount, utcnow
+from providers.activity import TOKEN, PublishError
 from providers.base import Provider, ProviderError
+
+T = TypeVar("T")
 
 #: a token this close to its expiry is refreshed before use
 EARLY = timedelta(seconds=60)
@@ -100,3 +105,18 @@ async def refreshed(provider: Provider, token: LinkToken) -> LinkToken:
     return LinkToken(
         token.link_id, tokens.access_token, tokens.refresh_token, tokens.expires_at, stored
     )
+
+
+async def with_token(
+    provider: Provider, token: LinkToken, call: Callable[[str], Awaitable[T]]
+) -> tuple[T, LinkToken]:
+    """``call`` with the link's access token; when the service refuses the token, once
+    more with refreshed tokens (refused again, its PublishError goes on). Returns the
+    answer and the token it was given with."""
+    try:
+        return await call(token.access_token), token
+    except PublishError as error:
+        if error.kind != TOKEN or not token.refresh_token:
+            raise
+    token = await refreshed(provider, token)
+    return await call(token.access_token), token

@@ -120,6 +120,13 @@ def link(
         return row.id
 
 
+def alice_on_x(x_api: FakeTwitter, *, publish: bool = True) -> tuple[int, int]:
+    """Alice, and her X account (@alice_x) holding a token the fake issued: (user, link)."""
+    alice = person("alice")
+    tokens = x_api.issue_token(scope=X_SCOPES, user_id="x-alice")
+    return alice, link(alice, "twitter", "x-alice", tokens, publish=publish, username="alice_x")
+
+
 def write_post(author_id: int, text: str) -> int:
     """A post written in the feed, queued as ``post_message`` queues it."""
     from admin_app import activity_outbox

@@ -22,6 +22,7 @@ from models.token_cipher import PREFIX
 from providers import http as provider_http
 from tests.unit.admin_app.activity_setup import (
     X_SCOPES,
+    alice_on_x,
     facebook_api,
     later,
     link,
@@ -50,12 +51,6 @@ def installation(
 def deliveries() -> list[ActivityDelivery]:
     with session_scope() as session:
         return list(session.exec(select(ActivityDelivery).order_by(ActivityDelivery.id)))
-
-
-def alice_on_x(x_api: FakeTwitter, **options: object) -> tuple[int, int]:
-    alice = person("alice")
-    tokens = x_api.issue_token(scope=X_SCOPES, user_id="x-alice")
-    return alice, link(alice, "twitter", "x-alice", tokens, **options)  # type: ignore[arg-type]
 
 
 async def test_a_post_is_published_once_on_each_account_when_sending_is_on(

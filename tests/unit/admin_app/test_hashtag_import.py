@@ -20,7 +20,7 @@ from admin_app.overview import activity_summary
 from models.db import session_scope
 from models.tables import FeedPost, ImportCursor
 from tests.unit.admin_app.activity_setup import (
-    X_SCOPES,
+    alice_on_x,
     facebook_api,
     later,
     link,
@@ -49,12 +49,6 @@ def set_hashtags(*tags: str) -> None:
     import_configuration(
         yaml.safe_dump({"activity": {"send_activity": False, "hashtags": list(tags)}})
     )
-
-
-def alice_on_x(x_api: FakeTwitter) -> tuple[int, int]:
-    alice = person("alice")
-    tokens = x_api.issue_token(scope=X_SCOPES, user_id="x-alice")
-    return alice, link(alice, "twitter", "x-alice", tokens, username="alice_x")
 
 
 def feed_posts() -> list[FeedPost]:
