@@ -7,11 +7,12 @@ fixture resets the app and re-runs ``main.py`` for every test.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from nicegui import app, background_tasks, helpers, ui
 from nicegui.storage import Storage
 
-from admin_app import activity_outbox, encryption, first_run, hashtag_import
+from admin_app import activity_outbox, encryption, first_run, hashtag_import, signin_lane
 from admin_app.i18n import terminal_language, translate
 from admin_app.pages import (
     admin,
@@ -39,8 +40,11 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "socialservices_session"
 
 
-def register_routes() -> None:
+def register_routes(session_options: dict[str, Any]) -> None:
+    """Every route; ``session_options`` are NiceGUI's session cookie's (secret included),
+    which the sign-in lane writes too."""
     app.add_middleware(SecurityHeaders)
+    signin_lane.install(oauth_routes.LANE_ROUTES, session_options)
     for area in (
         health,
         session_routes,
@@ -109,7 +113,13 @@ def serve(settings: Settings) -> None:
     """Run the web server until stopped (returns at once under NiceGUI's test fixture)."""
     Storage.path = settings.data_dir / "sessions"
     Storage.redis_url = settings.redis_url or None
-    register_routes()
+    cookie = {
+        "session_cookie": SESSION_COOKIE,
+        "same_site": "lax",
+        "https_only": settings.is_https,
+    }
+    secret = settings.resolved_secret_key()
+    register_routes({"secret_key": secret, **cookie})
     app.on_startup(lambda: _announce(settings))
     app.on_startup(encryption.run_pass_in_background)  # one left unfinished, or now due
     app.on_startup(start_jobs)
@@ -117,12 +127,8 @@ def serve(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         title="Social services",
-        storage_secret=settings.resolved_secret_key(),
-        session_middleware_kwargs={
-            "session_cookie": SESSION_COOKIE,
-            "same_site": "lax",
-            "https_only": settings.is_https,
-        },
+        storage_secret=secret,
+        session_middleware_kwargs=cookie,
         reload=False,
         show=False,
         show_welcome_message=False,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlmodel import Session
+
 from admin_app.encryption import secrets_of
 from admin_app.site_urls import redirect_uri
 from models.db import session_scope
@@ -85,8 +87,13 @@ def site_service(site_id: str, service_id: str) -> SiteService | None:
         site = session.get(Site, site_id)
         if site is None:
             raise UnknownSiteError(site_id)
-        row = config_in_scope(session, scope_of(site), service_id)
-        return _as_site_service(site, row) if row is not None else None
+        return service_of_site(session, site, service_id)
+
+
+def service_of_site(session: Session, site: Site, service_id: str) -> SiteService | None:
+    """``site_service`` inside the caller's transaction, for a site already read."""
+    row = config_in_scope(session, scope_of(site), service_id)
+    return _as_site_service(site, row) if row is not None else None
 
 
 def site_ids() -> list[str]:

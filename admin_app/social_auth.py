@@ -22,13 +22,13 @@ from sqlmodel import Session
 
 from admin_app import encryption
 from admin_app.i18n import N_
-from admin_app.service_catalogue import SiteService, UnknownSiteError, site_service, site_services
+from admin_app.service_catalogue import SiteService, service_of_site, site_services
 from models import auth_sessions, consumed_proofs, linked_accounts, oauth_states, sign_in_events
-from models.db import session_scope
+from models.db import read_scope, session_scope
 from models.options import DENIED_AUTH, DENIED_LINK, denied_group_codes, registration_options
 from models.services import scope_of, sites_using
 from models.sites import site_for_host
-from models.tables import LinkedAccount, User
+from models.tables import LinkedAccount, Site, User
 from models.users import (
     REGISTERED,
     UserDataError,
@@ -89,36 +89,42 @@ class Outcome:
     purpose: str = LOGIN  # linking: problems are shown on the profile page
 
 
-def _find_service(site_id: str, service_id: str, purpose: str = LOGIN) -> SiteService | None:
-    """The service as the site has it: offered (enabled and complete) for visitors; for an
-    administrator's "Try it" also before it is switched on, if its settings are complete.
-    None also for a site deleted since the round trip began."""
-    try:
-        service = site_service(site_id, service_id)
-    except UnknownSiteError:
-        return None
+def _usable(service: SiteService | None, purpose: str) -> SiteService | None:
+    """The service if this round trip may use it: offered (enabled and complete) for
+    visitors; for an administrator's "Try it" also before it is switched on, if its
+    settings are complete."""
     if service is None or not service.configured or not (service.enabled or purpose == TRY):
         return None
     return service
 
 
-def _site_id(host: str | None, scope: str | None = None) -> str:
+def _find_service(
+    session: Session, site_id: str, service_id: str, purpose: str
+) -> SiteService | None:
+    """The service as the site has it now, if usable; None also for a site deleted since
+    the round trip began."""
+    site = session.get(Site, site_id)
+    return None if site is None else _usable(service_of_site(session, site, service_id), purpose)
+
+
+def _site(session: Session, host: str | None, scope: str | None = None) -> Site:
     """The site of this host name; with ``scope`` (an administrator trying a scope's
     service), that site if it uses the scope (its cookies come back to its callback),
     else the first site that does. LookupError when no site uses the scope."""
-    with session_scope() as session:
-        site = site_for_host(session, host)
-        if scope is None or scope_of(site) == scope:
-            return site.id
-        using = sites_using(session, scope)
-        if not using:
-            raise LookupError(scope)
-        return using[0].id
+    site = site_for_host(session, host)
+    if scope is None or scope_of(site) == scope:
+        return site
+    using = sites_using(session, scope)
+    if not using:
+        raise LookupError(scope)
+    return using[0]
 
 
 def offered_services(host: str | None) -> list[SiteService]:
     """The services whose buttons the site of this host name shows, in order."""
-    return site_services(_site_id(host), offered_only=True)
+    with read_scope() as session:
+        site_id = _site(session, host).id
+    return site_services(site_id, offered_only=True)
 
 
 def may_link(user_id: int) -> bool:
@@ -141,8 +147,10 @@ async def start(
     Raises LookupError when the site does not offer the service, ProviderError when the
     service cannot be reached (discovery).
     """
-    site_id = _site_id(host, scope)
-    service = _find_service(site_id, service_id, purpose)
+    with read_scope() as session:
+        site = _site(session, host, scope)
+        service = _usable(service_of_site(session, site, service_id), purpose)
+    site_id = site.id
     if service is None:
         raise LookupError(service_id)
     try:
@@ -171,12 +179,12 @@ async def finish(
     *, service_id: str, callback: Mapping[str, str], browser: str, auth_token: str
 ) -> Outcome:
     """Check the callback and apply the rules; every failure is a refusal, nothing half-done."""
-    with session_scope() as session:
+    with session_scope() as session:  # the round trip and its service, in one transaction
         state = oauth_states.take(session, state=callback.get("state", ""), browser=browser)
-    if state is None or state.service_id != service_id:
-        log.warning("social.state_invalid service=%s", service_id)
-        return Outcome(service_id, refusal="state_invalid")
-    service = _find_service(state.site_id, service_id, state.purpose)
+        if state is None or state.service_id != service_id:
+            log.warning("social.state_invalid service=%s", service_id)
+            return Outcome(service_id, refusal="state_invalid")
+        service = _find_service(session, state.site_id, service_id, state.purpose)
     if service is None:
         log.warning("social.service_unavailable service=%s site=%s", service_id, state.site_id)
         return Outcome(

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, create_engine
@@ -78,13 +78,22 @@ def make_engine(url: str) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(
-            engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE")
-        )
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(
         url, pool_pre_ping=True, connect_args={"connect_timeout": 5}, pool_size=5, max_overflow=10
     )
+
+
+#: an execution option: this transaction only reads (see ``read_scope``)
+READ_ONLY = "socialservices_read_only"
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """BEGIN IMMEDIATE (see ``make_engine``), or a plain BEGIN for a transaction that only
+    reads: it needs no write lock, so it neither waits for writers nor holds them up."""
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -112,14 +121,16 @@ def check_connection(engine: Engine) -> None:
 
 
 _engine: Engine | None = None
+_reader: Engine | None = None  # the same engine and pool, for read_scope
 
 
 def configure(engine: Engine) -> None:
-    """Make ``engine`` the one that ``session_scope`` uses."""
-    global _engine
+    """Make ``engine`` the one that ``session_scope`` and ``read_scope`` use."""
+    global _engine, _reader
     if _engine is not None and _engine is not engine:
         _engine.dispose()
     _engine = engine
+    _reader = engine.execution_options(**{READ_ONLY: True})
 
 
 def get_engine() -> Engine:
@@ -131,7 +142,24 @@ def get_engine() -> Engine:
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back when it raises."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with _transaction(get_engine()) as session:
+        yield session
+
+
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    """A transaction that only reads. On SQLite it takes no write lock, so it neither
+    waits for writers nor holds them up. Do not write in it: on SQLite such a write fails
+    at once with "database is locked" when another transaction wrote meanwhile."""
+    if _reader is None:
+        raise RuntimeError("the database engine is not configured")
+    with _transaction(_reader) as session:
+        yield session
+
+
+@contextmanager
+def _transaction(bind: Engine) -> Iterator[Session]:
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -56,14 +56,11 @@ def take(session: Session, *, state: str, browser: str) -> OAuthState | None:
     it is deleted either way, so it can be taken once."""
     if not state:
         return None
-    stored = session.get(OAuthState, _hash(state))
-    if stored is None:
-        return None
-    row = OAuthState.model_validate(stored.model_dump())  # a copy that outlives the delete
-    deleted = session.exec(
-        delete(OAuthState).where(col(OAuthState.state_hash) == row.state_hash)
-    ).rowcount
-    if deleted != 1:  # another request took it a moment ago
+    # read and deleted in one statement: of two requests with the same state, one gets it
+    row = session.scalars(
+        delete(OAuthState).where(col(OAuthState.state_hash) == _hash(state)).returning(OAuthState)
+    ).one_or_none()
+    if row is None:  # unknown, or another request took it a moment ago
         return None
     if row.browser_binding != _hash(browser) or row.created_at < utcnow() - LIFETIME:
         return None

@@ -8,8 +8,9 @@ from urllib.parse import quote, urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nicegui import app
+from starlette.routing import BaseRoute, Route
 
-from admin_app import session, social_auth
+from admin_app import session, signin_lane, social_auth
 from admin_app.accounts import current_administrator_id_for, current_user_id_for
 from admin_app.urls import safe_next
 from providers.base import ProviderError
@@ -66,11 +67,45 @@ async def _go_to_service(
     return RedirectResponse(url, status_code=303)
 
 
+async def start_sign_in(request: Request) -> Response:
+    target = safe_next(request.query_params.get("next", "/"), default="/profile")
+    return await _go_to_service(
+        request, request.path_params["service_id"], social_auth.LOGIN, target
+    )
+
+
+async def callback(request: Request) -> Response:
+    service_id: str = request.path_params["service_id"]
+    params = dict(request.query_params)
+    if service_id == "telegram" and "hash" not in params and "tgAuthResult" not in params:
+        return HTMLResponse(FRAGMENT_TO_QUERY)
+    outcome = await social_auth.finish(
+        service_id=service_id,
+        callback=params,
+        browser=request.session[session.BROWSER_KEY],
+        auth_token=str(request.session.get(session.AUTH_KEY, "")),
+    )
+    if outcome.refusal is not None:
+        return _problem(service_id, outcome.refusal, outcome.next_path, outcome.purpose)
+    if outcome.tried is not None:  # shown once to the administrator who tried
+        (await signin_lane.user_storage(request))[TRIED_KEY] = outcome.tried
+        return RedirectResponse(TRIED_PAGE, status_code=303)
+    if outcome.auth_token is not None:  # signed in: a fresh cookie, nothing from before
+        session.start_new_browser_session(request.session, auth=outcome.auth_token)
+    if outcome.linked:
+        return RedirectResponse(f"/profile?linked={quote(service_id)}", status_code=303)
+    return RedirectResponse(safe_next(outcome.next_path), status_code=303)
+
+
+#: the sign-in's own two requests, served on the short path (admin_app.signin_lane)
+LANE_ROUTES: list[BaseRoute] = [
+    Route("/oauth/{service_id}/login", start_sign_in, methods=["GET"]),
+    Route("/oauth/{service_id}/callback", callback, methods=["GET"]),
+]
+
+
 def register() -> None:
-    @app.get("/oauth/{service_id}/login", include_in_schema=False)
-    async def start_sign_in(request: Request, service_id: str, next: str = "/") -> Response:
-        target = safe_next(next, default="/profile")
-        return await _go_to_service(request, service_id, social_auth.LOGIN, target)
+    """The round trip's other routes: posted forms, which NiceGUI's stack serves."""
 
     @app.post("/oauth/{service_id}/link", include_in_schema=False)
     async def start_linking(request: Request, service_id: str) -> Response:
@@ -104,25 +139,3 @@ def register() -> None:
         form = await request.form()
         query = urlencode({key: str(value) for key, value in form.items()})
         return RedirectResponse(f"/oauth/{quote(service_id)}/callback?{query}", status_code=303)
-
-    @app.get("/oauth/{service_id}/callback", include_in_schema=False)
-    async def callback(request: Request, service_id: str) -> Response:
-        params = dict(request.query_params)
-        if service_id == "telegram" and "hash" not in params and "tgAuthResult" not in params:
-            return HTMLResponse(FRAGMENT_TO_QUERY)
-        outcome = await social_auth.finish(
-            service_id=service_id,
-            callback=params,
-            browser=request.session[session.BROWSER_KEY],
-            auth_token=str(request.session.get(session.AUTH_KEY, "")),
-        )
-        if outcome.refusal is not None:
-            return _problem(service_id, outcome.refusal, outcome.next_path, outcome.purpose)
-        if outcome.tried is not None:  # shown once to the administrator who tried
-            app.storage.user[TRIED_KEY] = outcome.tried
-            return RedirectResponse(TRIED_PAGE, status_code=303)
-        if outcome.auth_token is not None:  # signed in: a fresh cookie, nothing from before
-            session.start_new_browser_session(request.session, auth=outcome.auth_token)
-        if outcome.linked:
-            return RedirectResponse(f"/profile?linked={quote(service_id)}", status_code=303)
-        return RedirectResponse(safe_next(outcome.next_path), status_code=303)

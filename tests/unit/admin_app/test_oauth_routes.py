@@ -45,3 +45,20 @@ async def test_problem_page_shows_only_known_messages(user: User) -> None:
         "Only accounts linked beforehand can sign in with the service. Sign in with your "
         "password and link the service on your profile page first."
     )
+
+
+async def test_the_sign_in_requests_carry_the_security_headers_and_the_session(user: User) -> None:
+    """Start and callback are served beside NiceGUI's middlewares (admin_app.signin_lane):
+    they must still answer with the same headers and the same session cookie as pages."""
+    first = await user.http_client.get("/oauth/nothing/login")
+    cookie = first.headers["set-cookie"]  # a new browser gets its id, as from a page
+    assert cookie.startswith("socialservices_session=") and "samesite=lax" in cookie.lower()
+    for path in ("/oauth/nothing/login", "/oauth/google/callback?code=x&state=y"):
+        response = await user.http_client.get(path)
+        assert response.status_code == 303
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "same-origin"
+    page = await user.http_client.get("/login")  # NiceGUI's stack keeps the same browser
+    assert "set-cookie" not in page.headers
+    head = await user.http_client.head("/oauth/nothing/login")
+    assert head.status_code == 303
