@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, delete, update
 
+from models.housekeeping import Occasionally
 from models.tables import AuthSession, utcnow
 
 PENDING_LIFETIME = timedelta(seconds=60)
@@ -21,6 +22,9 @@ TOUCH_INTERVAL = timedelta(minutes=5)
 
 def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+_stale = Occasionally()
 
 
 def _forget_stale(session: Session) -> None:
@@ -41,7 +45,8 @@ def create_pending(session: Session, *, user_id: int, browser: str) -> str:
     """
     if not browser:
         raise ValueError("a pending session needs the browser it is for")
-    _forget_stale(session)
+    if _stale.due():
+        _forget_stale(session)
     token = secrets.token_urlsafe(32)
     session.add(
         AuthSession(token_hash=_hash(token), user_id=user_id, browser_binding=_hash(browser))
@@ -52,7 +57,8 @@ def create_pending(session: Session, *, user_id: int, browser: str) -> str:
 def create_active(session: Session, *, user_id: int) -> str:
     """A session activated at once (for sign-ins that arrive as an HTTP request, whose
     response sets the cookie itself)."""
-    _forget_stale(session)
+    if _stale.due():
+        _forget_stale(session)
     token = secrets.token_urlsafe(32)
     session.add(AuthSession(token_hash=_hash(token), user_id=user_id, activated_at=utcnow()))
     return token

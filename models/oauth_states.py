@@ -12,9 +12,11 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, delete
 
+from models.housekeeping import Occasionally
 from models.tables import OAuthState, utcnow
 
 LIFETIME = timedelta(minutes=10)
+_unfinished = Occasionally()
 
 
 def _hash(value: str) -> str:
@@ -34,8 +36,9 @@ def remember(
     nonce: str | None,
     code_verifier: str | None,
 ) -> None:
-    """Store a new round trip, and forget those nobody finished in time."""
-    session.exec(delete(OAuthState).where(col(OAuthState.created_at) < utcnow() - LIFETIME))
+    """Store a new round trip, and (now and then) forget those nobody finished in time."""
+    if _unfinished.due():
+        session.exec(delete(OAuthState).where(col(OAuthState.created_at) < utcnow() - LIFETIME))
     session.add(
         OAuthState(
             state_hash=_hash(state),

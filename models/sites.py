@@ -13,23 +13,30 @@ def host_names_of(site: Site) -> list[str]:
     return [name for name in site.host_names.split() if name]
 
 
+NO_SITE = "no site exists: run 'socialservices db upgrade'"
+
+
 def default_site(session: Session) -> Site:
     site = session.exec(select(Site).where(col(Site.is_default))).first()
     if site is None:
         site = session.exec(select(Site).order_by(col(Site.id))).first()
     if site is None:
-        raise LookupError("no site exists: run 'socialservices db upgrade'")
+        raise LookupError(NO_SITE)
     return site
 
 
 def site_for_host(session: Session, host: str | None) -> Site:
-    """The site whose host names include ``host`` (port ignored), else the default site."""
+    """The site whose host names include ``host`` (port ignored), else the default site
+    (as ``default_site`` picks it); one query."""
+    sites = list_sites(session)
     wanted = urlsplit(f"//{host or ''}").hostname or ""  # drops the port, keeps [v6] whole
-    if wanted:
-        for site in session.exec(select(Site).order_by(col(Site.id))):
-            if wanted in (name.lower() for name in host_names_of(site)):
-                return site
-    return default_site(session)
+    for site in sites if wanted else []:
+        if wanted in (name.lower() for name in host_names_of(site)):
+            return site
+    default = next((site for site in sites if site.is_default), sites[0] if sites else None)
+    if default is None:
+        raise LookupError(NO_SITE)
+    return default
 
 
 def list_sites(session: Session) -> list[Site]:

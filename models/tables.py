@@ -54,8 +54,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _timestamp(*, nullable: bool = False) -> Column:
-    return Column(UTCDateTime(), nullable=nullable)
+def _timestamp(*, nullable: bool = False, index: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
 class User(SQLModel, table=True):
@@ -184,9 +184,10 @@ class AuthSession(SQLModel, table=True):
     token_hash: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
     browser_binding: str = Field(default="", max_length=64)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    # indexed for the purge of pending and idle sessions (auth_sessions.forget_stale)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(index=True))
     activated_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
-    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(index=True))
 
 
 class ConfiguredService(SQLModel, table=True):
@@ -387,7 +388,8 @@ class OAuthState(SQLModel, table=True):
     next_path: str = Field(default="/", max_length=2000)
     nonce: str | None = Field(default=None, max_length=255)
     code_verifier: str | None = Field(default=None, max_length=255)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    # indexed for the purge of round trips nobody finished (oauth_states.remember)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(index=True))
 
 
 class ConsumedProof(SQLModel, table=True):

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from models import auth_sessions
+from models.housekeeping import PURGE_INTERVAL, Occasionally
 from models.tables import AuthSession, utcnow
 from models.users import create_user
 
@@ -52,16 +53,26 @@ def test_a_ticket_expires_after_a_minute(session: Session, user_id: int) -> None
     assert auth_sessions.activate(session, ticket=ticket, browser="b1") is None
 
 
-def test_idle_sessions_end_and_are_forgotten(session: Session, user_id: int) -> None:
+def test_idle_sessions_end_and_are_forgotten(
+    session: Session, user_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = auth_sessions.create_active(session, user_id=user_id)
+    other = auth_sessions.create_active(session, user_id=user_id)
     session.commit()
-    row = session.exec(select(AuthSession)).one()
-    row.last_seen_at = utcnow() - auth_sessions.IDLE_LIFETIME - timedelta(minutes=1)
+    for row in session.exec(select(AuthSession)):
+        row.last_seen_at = utcnow() - auth_sessions.IDLE_LIFETIME - timedelta(minutes=1)
     session.commit()
-    assert auth_sessions.user_of(session, token) is None
-    auth_sessions.create_active(session, user_id=user_id)  # cleans up as it goes
+    assert auth_sessions.user_of(session, token) is None  # ended at once
+    monkeypatch.setattr(auth_sessions, "_stale", Occasionally(PURGE_INTERVAL))
+    auth_sessions.create_active(session, user_id=user_id)  # cleans up now and then
     session.commit()
     assert len(session.exec(select(AuthSession)).all()) == 1
+    assert auth_sessions.user_of(session, other) is None
+    for row in session.exec(select(AuthSession)):  # idle too; the next purge is a minute off
+        row.last_seen_at = utcnow() - auth_sessions.IDLE_LIFETIME - timedelta(minutes=1)
+    auth_sessions.create_active(session, user_id=user_id)
+    session.commit()
+    assert len(session.exec(select(AuthSession)).all()) == 2
 
 
 def test_ending_a_session(session: Session, user_id: int) -> None:
