@@ -7,8 +7,9 @@ functions take a ``Session`` so callers decide where a transaction starts and en
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, event, text
@@ -121,6 +122,7 @@ def check_connection(engine: Engine) -> None:
 
 
 _engine: Engine | None = None
+_writers = threading.RLock()  # see session_scope
 _reader: Engine | None = None  # the same engine and pool, for read_scope
 
 
@@ -141,8 +143,15 @@ def get_engine() -> Engine:
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back when it raises."""
-    with _transaction(get_engine()) as session:
+    """One transaction: committed when the block ends, rolled back when it raises.
+
+    On SQLite the transactions of this process that may write take turns on a lock of
+    the process first. SQLite itself makes a writer that finds the database locked sleep
+    and look again (1, 2, 5, 10 ms and longer), so several sign-ins at once spent most
+    of their time asleep; a lock hands over the moment the other one commits."""
+    engine = get_engine()
+    turn = _writers if engine.dialect.name == "sqlite" else nullcontext()
+    with turn, _transaction(engine) as session:
         yield session
 
 
