@@ -135,6 +135,11 @@ def configure(engine: Engine) -> None:
     _reader = engine.execution_options(**{READ_ONLY: True})
 
 
+def is_embedded() -> bool:
+    """SQLite: the database is a file that this process reads and writes itself."""
+    return get_engine().dialect.name == "sqlite"
+
+
 def get_engine() -> Engine:
     if _engine is None:
         raise RuntimeError("the database engine is not configured")
@@ -149,9 +154,8 @@ def session_scope() -> Iterator[Session]:
     the process first. SQLite itself makes a writer that finds the database locked sleep
     and look again (1, 2, 5, 10 ms and longer), so several sign-ins at once spent most
     of their time asleep; a lock hands over the moment the other one commits."""
-    engine = get_engine()
-    turn = _writers if engine.dialect.name == "sqlite" else nullcontext()
-    with turn, _transaction(engine) as session:
+    turn = _writers if is_embedded() else nullcontext()
+    with turn, _transaction(get_engine()) as session:
         yield session
 
 
