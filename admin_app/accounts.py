@@ -18,9 +18,9 @@ from sqlmodel import Session
 
 from admin_app import session
 from models import auth_sessions, login_throttle
-from models.db import session_scope
+from models.db import read_scope, session_scope
 from models.tables import User
-from models.users import find_by_login_or_email, is_administrator, password_is_right, record_sign_in
+from models.users import checked_password, find_by_login_or_email, is_administrator, record_sign_in
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +83,24 @@ def _check_local_sign_in(
     if wait:
         log.warning("auth.throttled key=%s wait=%ss ip=%s", key, wait, address)
         return None, wait
+    with read_scope() as db_session:
+        checked = db_session.get(User, user_id) if user_id is not None else None
+    # the hashing outside any transaction: on SQLite, other writers need not wait for it
+    kept = checked_password(checked, password)
     with session_scope() as db_session:
         user = db_session.get(User, user_id) if user_id is not None else None
-        if not password_is_right(db_session, user, password):
+        if (
+            kept is None
+            or user is None
+            or checked is None
+            or not user.is_active
+            or user.password_hash != checked.password_hash  # changed meanwhile
+        ):
             failures = login_throttle.record_failure(db_session, key)
             log.warning("auth.failed key=%s consecutive_failures=%d ip=%s", key, failures, address)
             return None, 0
-        assert user is not None and user.id is not None
+        assert user.id is not None
+        user.password_hash = kept  # upgraded when the hashing parameters were raised
         login_throttle.record_success(db_session, key)
         record_sign_in(db_session, user)
         token = auth_sessions.create_pending(db_session, user_id=user.id, browser=browser)

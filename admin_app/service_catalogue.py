@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from admin_app.encryption import secrets_of
 from admin_app.site_urls import redirect_uri
-from models.db import session_scope
+from models.db import read_scope
 from models.services import config_in_scope, configs_in_scope, scope_of
 from models.sites import default_site, list_sites
 from models.tables import ConfiguredService, Site
@@ -66,7 +66,7 @@ def _as_site_service(site: Site, row: ConfiguredService) -> SiteService | None:
 def site_services(site_id: str | None = None, *, offered_only: bool = False) -> list[SiteService]:
     """The services of a site (the default site when None) in button order; with
     ``offered_only``, just the enabled and fully configured ones a visitor may use."""
-    with session_scope() as session:
+    with read_scope() as session:
         site = default_site(session) if site_id is None else session.get(Site, site_id)
         if site is None:
             raise UnknownSiteError(site_id)
@@ -83,7 +83,7 @@ def site_services(site_id: str | None = None, *, offered_only: bool = False) -> 
 def site_service(site_id: str, service_id: str) -> SiteService | None:
     """One service as a site has it now (None when the site has no such service); reads
     that service's row only. Raises UnknownSiteError for a site that does not exist."""
-    with session_scope() as session:
+    with read_scope() as session:
         site = session.get(Site, site_id)
         if site is None:
             raise UnknownSiteError(site_id)
@@ -97,7 +97,7 @@ def service_of_site(session: Session, site: Site, service_id: str) -> SiteServic
 
 
 def site_ids() -> list[str]:
-    with session_scope() as session:
+    with read_scope() as session:
         return [site.id for site in list_sites(session)]
 
 
@@ -117,6 +117,6 @@ def link_service(site_id: str, service_id: str) -> SiteService | None:
     try:
         return site_service(site_id, service_id)
     except UnknownSiteError:
-        with session_scope() as session:
+        with read_scope() as session:
             default = default_site(session).id
         return site_service(default, service_id)

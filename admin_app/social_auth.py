@@ -129,7 +129,7 @@ def offered_services(host: str | None) -> list[SiteService]:
 
 
 def may_link(user_id: int) -> bool:
-    with session_scope() as session:
+    with read_scope() as session:
         return not is_in_any_group(session, user_id, denied_group_codes(session, DENIED_LINK))
 
 
@@ -185,7 +185,11 @@ async def finish(
         if state is None or state.service_id != service_id:
             log.warning("social.state_invalid service=%s", service_id)
             return Outcome(service_id, refusal="state_invalid")
-        service = _find_service(session, state.site_id, service_id, state.purpose)
+        try:
+            service = _find_service(session, state.site_id, service_id, state.purpose)
+        except Exception:  # the state stays taken: a service that cannot be read is unusable
+            log.exception("social.service_unreadable service=%s", service_id)
+            service = None
     if service is None:
         log.warning("social.service_unavailable service=%s site=%s", service_id, state.site_id)
         return Outcome(
@@ -232,9 +236,9 @@ async def finish(
         result,
         auth_token,
     )
-    # SQLite answers from within this process, holding the interpreter throughout: a
-    # worker thread would only add its hand-over (a sixth of a sign-in's time with 8 at
-    # once). PostgreSQL's answers come over the network, while the loop serves others.
+    # SQLite answers from within this process in about a millisecond: a worker thread
+    # would only add its hand-over (a sixth of a sign-in's time with 8 at once).
+    # PostgreSQL's answers come over the network, while the loop serves others.
     outcome = rules() if is_embedded() else await run.io_bound(rules)
     assert outcome is not None
     return replace(outcome, purpose=state.purpose)

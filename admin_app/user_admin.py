@@ -22,7 +22,7 @@ from admin_app.admin_access import acting_administrator, administrator_action
 from admin_app.form_problems import FormError, Problems
 from admin_app.i18n import N_
 from models import user_queries
-from models.db import session_scope
+from models.db import read_scope, session_scope
 from models.linked_accounts import links_of
 from models.tables import Group, User
 from models.user_queries import (
@@ -120,7 +120,7 @@ async def find_users(term: str, after: SearchCursor | None = None) -> UserSearch
 
 
 def _find_users(term: str, after: SearchCursor | None) -> UserSearchResult:
-    with session_scope() as db_session:
+    with read_scope() as db_session:
         page = search_users(db_session, term, after=after)
         lines = [
             UserLine(user.id, user.login, _name_of(user), user.email or "", user.is_active)

@@ -61,12 +61,12 @@ def make_engine(url: str) -> Engine:
 
     For SQLite the driver's own transaction handling is switched off and SQLAlchemy
     issues the BEGIN itself (SQLAlchemy's documented recipe), so that schema changes are
-    transactional too. It is BEGIN IMMEDIATE: a transaction that starts reading and then
-    writes would otherwise fail at once with "database is locked" when another one wrote
-    meanwhile; taking the write lock first makes concurrent transactions wait their turn
-    (up to the 30 s busy timeout) instead. Short transactions keep that wait small; many
-    writers at once are what PostgreSQL is for. A new database file is created readable by its owner only: it
-    holds password hashes.
+    transactional too. It is BEGIN IMMEDIATE (except in ``read_scope``): a transaction
+    that starts reading and then writes would otherwise fail at once with "database is
+    locked" when another one wrote meanwhile; taking the write lock first makes
+    concurrent transactions wait their turn (up to the 30 s busy timeout) instead. Short
+    transactions keep that wait small; many writers at once are what PostgreSQL is for.
+    A new database file is created readable by its owner only: it holds password hashes.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

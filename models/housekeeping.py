@@ -2,8 +2,9 @@
 
 Stale sessions and unfinished round trips are deleted by whoever creates new ones. Doing
 it on every sign-in cost a statement each time for rows that expire in minutes or days;
-once a minute per process keeps the tables just as small. Expired rows are refused by
-their readers anyway, purged or not.
+once a minute per process leaves at most a minute's more of them (or two, when the
+transaction that purged is rolled back). Expired rows are refused by their readers
+anyway, purged or not.
 """
 
 from __future__ import annotations

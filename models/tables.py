@@ -184,7 +184,7 @@ class AuthSession(SQLModel, table=True):
     token_hash: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
     browser_binding: str = Field(default="", max_length=64)
-    # indexed for the purge of pending and idle sessions (auth_sessions.forget_stale)
+    # indexed for the purge of pending and idle sessions (auth_sessions._forget_stale)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(index=True))
     activated_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     last_seen_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(index=True))

@@ -124,16 +124,23 @@ def find_by_login_or_email(session: Session, identifier: str) -> User | None:
     return find_by_login(session, identifier) or find_by_email(session, identifier)
 
 
-def password_is_right(session: Session, user: User | None, password: str) -> bool:
-    """True for an active user with this password; the same work when there is no user.
-
-    Upgrades the stored hash when the hashing parameters have been raised since.
-    """
+def checked_password(user: User | None, password: str) -> str | None:
+    """The hash to store for an active user with this password (a new one when the
+    hashing parameters have been raised since), None for a wrong one; the same work when
+    there is no user. This is the slow part (tens of ms): it needs no transaction."""
     ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
+    if not ok or user is None or not user.is_active or not user.password_hash:
+        return None
+    return hash_password(password) if needs_rehash(user.password_hash) else user.password_hash
+
+
+def password_is_right(session: Session, user: User | None, password: str) -> bool:
+    """True for an active user with this password, upgrading the stored hash."""
+    kept = checked_password(user, password)
+    if kept is None or user is None:
         return False
-    if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if kept != user.password_hash:
+        user.password_hash = kept
         session.add(user)
     return True
 

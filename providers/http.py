@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import threading
 from collections.abc import AsyncIterator
 from functools import cache
 
@@ -34,45 +35,65 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+#: what aiohttp must accept to behave as httpx did: header lines up to h11's 100 KiB
+#: (aiohttp's own limit, 8 KiB, refuses some services' cookies and policies), idle
+#: connections kept 5 s (aiohttp keeps them 15 s, past many servers' own keep-alive)
+_LONGEST_HEADER = 100 * 1024
+_KEEP_IDLE_SECONDS = 5.0
+#: request headers aiohttp sets from the body it sends (httpx's copies would be doubled)
+_BODY_HEADERS = {b"content-length", b"transfer-encoding"}
+
+
 class _Pool(httpx.AsyncBaseTransport):
     """One event loop's connections (an aiohttp session), which the clients using it do
-    not close: it is closed when its loop shuts down."""
+    not close: it is closed when its loop shuts down.
+
+    Async generators still suspended when an event loop shuts down are closed by it
+    (asyncio.run, uvicorn and pytest all do): the session is made together with such a
+    generator, which then closes it on its own loop, whoever made the loop."""
 
     def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+        self._closer: AsyncIterator[None] | None = None  # kept: dropping it closes it
+
+    async def _open(self) -> aiohttp.ClientSession:
+        self._closer = self._close_at_shutdown()
+        await anext(self._closer)  # the loop knows the generator once it has started
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(ssl=_tls()),
+            connector=aiohttp.TCPConnector(ssl=_tls(), keepalive_timeout=_KEEP_IDLE_SECONDS),
             cookie_jar=aiohttp.DummyCookieJar(),  # httpx's client keeps a call's cookies
             auto_decompress=False,  # httpx decodes the body, as the headers say
+            max_line_size=_LONGEST_HEADER,
+            max_field_size=_LONGEST_HEADER,
         )
-        # Async generators still suspended when an event loop shuts down are closed by
-        # it (asyncio.run, uvicorn and pytest all do): this one closes the session then,
-        # on its own loop, whoever made the loop.
-        self._closer = self._close_at_shutdown()  # kept: dropping it would close it
-        self._started = False
+        return self._session
 
     async def _close_at_shutdown(self) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            await self._session.close()
+            if self._session is not None:
+                await self._session.close()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if not self._started:  # the loop's hooks know the generator once it has started
-            self._started = True
-            await anext(self._closer)
+        session = self._session or await self._open()
         limits = request.extensions.get("timeout", {})
         try:
-            async with self._session.request(
+            async with session.request(
                 request.method,
                 URL(str(request.url), encoded=True),
                 headers=[
                     (name.decode("latin-1"), value.decode("latin-1"))
                     for name, value in request.headers.raw
+                    if name.lower() not in _BODY_HEADERS
                 ],
+                skip_auto_headers=("Content-Type",),  # httpx's, when it set one, is above
                 data=await request.aread() or None,
                 allow_redirects=False,
                 timeout=aiohttp.ClientTimeout(
-                    sock_connect=limits.get("connect"), sock_read=limits.get("read")
+                    connect=limits.get("pool"),  # waiting for a free connection included
+                    sock_connect=limits.get("connect"),
+                    sock_read=limits.get("read"),
                 ),
             ) as response:
                 body = await response.read()
@@ -87,7 +108,7 @@ class _Pool(httpx.AsyncBaseTransport):
         return httpx.Response(
             response.status,
             headers=list(response.raw_headers),
-            content=body,
+            stream=httpx.ByteStream(body),  # read by the client, which times the exchange
             request=request,
             extensions={"http_version": b"HTTP/1.1"},
         )
@@ -97,15 +118,17 @@ class _Pool(httpx.AsyncBaseTransport):
 
 
 _pools: dict[asyncio.AbstractEventLoop, _Pool] = {}
+_pools_lock = threading.Lock()  # loops of other threads (NiceGUI's run.io_bound, tests)
 
 
 def _pool() -> _Pool:
     loop = asyncio.get_running_loop()
     pool = _pools.get(loop)
     if pool is None:
-        for ended in [other for other in _pools if other.is_closed()]:
-            del _pools[ended]  # closed with their loops
-        pool = _pools[loop] = _Pool()
+        with _pools_lock:
+            for ended in [other for other in _pools if other.is_closed()]:
+                del _pools[ended]  # closed with their loops
+            pool = _pools.setdefault(loop, _Pool())
     return pool
 
 

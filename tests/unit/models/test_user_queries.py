@@ -20,6 +20,7 @@ from models.user_queries import (
     STAGE_LAST_NAME,
     STAGE_LOGIN,
     SearchCursor,
+    UserSearchPage,
     check_group_code,
     create_group,
     delete_group,
@@ -126,6 +127,15 @@ def test_like_wildcards_in_the_term_are_plain_characters(session: Session) -> No
     assert _logins(search_users(session, "A%").users) == ["axb"]
     assert search_users(session, "%").users == []
     assert search_users(session, "_").users == []
+    _add(session, "slash", first="A/b")  # the escape character itself
+    _add(session, "plain", first="Ab")
+    assert _logins(search_users(session, "a/").users) == ["slash"]
+
+
+def test_a_cursor_kept_from_another_term_ends_the_list(session: Session) -> None:
+    _add(session, "kim", first="Kim", last="Lee")
+    cursor = SearchCursor(STAGE_LAST_NAME, ("lee", 0))
+    assert search_users(session, "", after=cursor) == UserSearchPage([], None)
 
 
 def test_a_user_matching_several_ways_is_listed_once(session: Session) -> None:
