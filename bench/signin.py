@@ -2,7 +2,8 @@
 through django-allauth, against the same local OpenID Connect provider, in one run.
 
 Three ways through the same provider, each measured sequentially and with 8 concurrent
-clients:
+clients, in turns (five blocks of each, one way after the other) so that a slower
+moment of the machine does not fall on one of them only:
 
 - **floor**: a plain HTTP client does the flow's round trips itself: authorize (the
   provider approves at once), the token request, UserInfo. No app is involved: this is
@@ -41,7 +42,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -71,6 +72,7 @@ SEQUENTIAL = int(os.environ.get("BENCH_SIGNINS", "200"))
 TLS = httpx.create_ssl_context()
 CONCURRENT_CLIENTS = 8
 CONCURRENT_EACH = max(SEQUENTIAL // CONCURRENT_CLIENTS, 10)
+BLOCKS = 5  # each way measured in turns (see ``measure``)
 
 IDP_SCRIPT = f"""
 import sys, time
@@ -284,8 +286,23 @@ class Figures:
     per_second: float
 
 
-def measure(sign_in: Callable[[], None], clients: int, each: int) -> Figures:
-    latencies: list[float] = []
+@dataclass
+class Samples:
+    """One way's sign-ins so far: their latencies and the time its blocks took."""
+
+    latencies: list[float] = field(default_factory=list)
+    wall: float = 0.0
+
+    def figures(self) -> Figures:
+        latencies = sorted(self.latencies)
+        return Figures(
+            p50=statistics.median(latencies),
+            p95=latencies[int(len(latencies) * 0.95) - 1],
+            per_second=len(latencies) / self.wall,
+        )
+
+
+def run_block(sign_in: Callable[[], None], clients: int, each: int, into: Samples) -> None:
     lock = threading.Lock()
     errors: list[BaseException] = []
 
@@ -298,7 +315,7 @@ def measure(sign_in: Callable[[], None], clients: int, each: int) -> Figures:
                 errors.append(error)
                 return
             with lock:
-                latencies.append(time.perf_counter() - started)
+                into.latencies.append(time.perf_counter() - started)
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     started = time.perf_counter()
@@ -306,15 +323,22 @@ def measure(sign_in: Callable[[], None], clients: int, each: int) -> Figures:
         thread.start()
     for thread in threads:
         thread.join()
-    wall = time.perf_counter() - started
+    into.wall += time.perf_counter() - started
     if errors:
         raise SystemExit(f"a sign-in failed: {errors[0]!r}")
-    latencies.sort()
-    return Figures(
-        p50=statistics.median(latencies),
-        p95=latencies[int(len(latencies) * 0.95) - 1],
-        per_second=len(latencies) / wall,
-    )
+
+
+def measure(
+    ways: dict[str, Callable[[], None]], clients: int, each: int, blocks: int
+) -> dict[str, Figures]:
+    """``blocks`` blocks of each way in turn (``clients`` at once, ``each`` sign-ins
+    each): the machine's slower and faster moments then fall on every way alike, where
+    one way measured after the other would take whatever moment it got."""
+    samples = {name: Samples() for name in ways}
+    for _ in range(blocks):
+        for name, sign_in in ways.items():
+            run_block(sign_in, clients, each, samples[name])
+    return {name: found.figures() for name, found in samples.items()}
 
 
 def main() -> None:
@@ -347,13 +371,9 @@ def main() -> None:
             for sign_in in ways.values():  # the person signs up once, then returns
                 for _ in range(5):
                     sign_in()
-            results = {
-                name: (
-                    measure(sign_in, 1, SEQUENTIAL),
-                    measure(sign_in, CONCURRENT_CLIENTS, CONCURRENT_EACH),
-                )
-                for name, sign_in in ways.items()
-            }
+            one = measure(ways, 1, SEQUENTIAL // BLOCKS, BLOCKS)
+            eight = measure(ways, CONCURRENT_CLIENTS, CONCURRENT_EACH // BLOCKS, BLOCKS)
+            results = {name: (one[name], eight[name]) for name in ways}
         finally:
             for process in reversed(started):
                 stop(process)
