@@ -171,16 +171,8 @@ def serve_ours(scratch: Path) -> tuple[subprocess.Popen, str]:  # type: ignore[t
     """Another process of the same installation (same DATA_DIR and SQLite database)."""
     port = free_port()
     env = {**clean_env(), "SOCIALSERVICES_DATA_DIR": str(scratch / "ours")}
-    process = subprocess.Popen(
-        [str(BINARY), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_until(f"{base}/healthz", lambda r: r.status_code == 200, process)
-    return process, base
+    command = [str(BINARY), "serve", "--port", str(port)]
+    return launch(command, env, port, "/healthz", lambda r: r.status_code == 200)
 
 
 def start_allauth(issuer: str, scratch: Path) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
@@ -196,15 +188,29 @@ def start_allauth(issuer: str, scratch: Path) -> tuple[subprocess.Popen, str]:  
         "PEER_CLIENT_SECRET": CLIENT_SECRET,
         "PEER_TOKEN_AUTH": "client_secret_basic",  # what the provider takes
     }
+    # its page for signed-in people refuses a visitor: the app is up
+    return launch(
+        ["bash", str(PEER / "run.sh")], env, port, "/done/", lambda r: r.status_code == 403
+    )
+
+
+def launch(
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    ready_path: str,
+    ready: Callable[[httpx.Response], bool],
+) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
+    """Start a web app on ``port`` and wait until ``ready_path`` answers as ``ready``."""
     process = subprocess.Popen(
-        ["bash", str(PEER / "run.sh")],
+        command,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    wait_until(f"{base}/done/", lambda r: r.status_code == 403, process)
+    wait_until(f"{base}{ready_path}", ready, process)
     return process, base
 
 
