@@ -30,9 +30,11 @@ from providers.base import (
     ProviderError,
     SettingField,
     TokenSet,
+    identifier,
     text,
 )
 from providers.openid import OpenIDProvider
+from providers.values import origin
 
 #: Apple refuses client secrets valid for longer than six months (15,777,000 seconds).
 MAX_CLIENT_SECRET_LIFETIME = 15_777_000
@@ -138,6 +140,20 @@ class Apple(OpenIDProvider):
             raise ProviderError("misconfigured", "private_key is not a P-256 private key")
         return key
 
+    @classmethod
+    def identity_issuer(cls, endpoints: Mapping[str, str]) -> str:
+        """The issuer, and where its keys come from when that is not Apple's own place.
+
+        Apple's ID tokens are checked with the keys at ``api_url``, not with keys found
+        through the issuer: whoever answers there could sign tokens that name Apple's
+        issuer, so moving the keys is moving the issuer.
+        """
+        issuer = super().identity_issuer(endpoints)
+        keys = endpoints.get("api_url")
+        if keys and origin(keys) != origin(cls.endpoints["api_url"]):
+            return f"{issuer} (keys: {origin(keys)})"
+        return issuer
+
     # -- endpoints: all documented by Apple, no discovery round trip
 
     async def metadata(self) -> dict[str, Any]:
@@ -163,7 +179,7 @@ class Apple(OpenIDProvider):
         email = text(raw.get("email")) or None
         relay = raw.get("is_private_email") in (True, "true")
         return ExternalProfile(
-            external_id=text(raw.get("sub")),
+            external_id=identifier(raw.get("sub")),
             # a relay address's local part is random letters: no use as a login name
             login_hint="" if email is None or relay else email.split("@")[0],
             first_name=text(name.get("firstName")),

@@ -6,6 +6,11 @@ how the client authenticates, extra parameters. It knows nothing of our database
 it receives the administrator's settings and returns an ``ExternalProfile`` and tokens, or
 raises one ``ProviderError`` whose code the application turns into a readable message.
 
+Every result leaves through ``Provider.finish``, which no provider overrides: it passes
+the profile through one check (``checked_result``) so that the application receives an
+account id exactly as the service sent it, or a refusal, and other values that fit their
+columns on SQLite and PostgreSQL alike.
+
 Titles and help texts are English message ids marked with ``N_``; the application's
 translation layer renders them (Russian lives in the gettext catalogue).
 """
@@ -16,9 +21,9 @@ import base64
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, final
 from urllib.parse import quote
 
 import httpx
@@ -26,6 +31,20 @@ from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from providers.http import http_client
+from providers.values import (
+    MAX_LOGIN_HINT_LENGTH,
+    MAX_NAME_LENGTH,
+    email_address,
+    identifier_problem,
+    origin,
+    plain_text,
+    quoted,
+    scope_list,
+    storable,
+    unusable,
+    web_url,
+)
+from providers.values import identifier as identifier  # providers map their ids with it
 
 
 def N_(message: str) -> str:
@@ -122,6 +141,9 @@ ERROR_MESSAGES = {
     "timeout": N_("The service took too long to answer. Please try again later."),
     "malformed_response": N_("The service sent an answer we could not read."),
     "missing_id": N_("The service did not say who you are."),
+    "invalid_id": N_(
+        "The service gave an account id that cannot be used. Please tell the administrator."
+    ),
     "misconfigured": N_("This service is not set up completely. Please tell the administrator."),
 }
 
@@ -188,6 +210,46 @@ def text(value: Any) -> str:
     return str(value).strip()
 
 
+# ----------------------------------------------------------------------- the boundary
+
+
+def checked_result(result: SignInResult) -> SignInResult:
+    """A sign-in result as the application may store it: the one check every result
+    passes on its way out of a provider (``Provider.finish``)."""
+    return replace(result, profile=checked_profile(result.profile))
+
+
+def checked_profile(profile: ExternalProfile) -> ExternalProfile:
+    """The profile with every value fit for its column, or a ProviderError.
+
+    The account id is never altered: one that is empty is ``missing_id``; one that is too
+    long or holds a control character or a lone surrogate is ``invalid_id``. Names and
+    the login hint lose control characters and are cut to their columns; an e-mail
+    address or URL that does not fit or holds anything odd is dropped (an e-mail dropped
+    is no longer verified); the raw profile keeps only what both databases can store.
+    """
+    external_id = profile.external_id
+    if not isinstance(external_id, str) or not external_id:
+        raise ProviderError("missing_id", "the profile has no id")
+    problem = identifier_problem(external_id)
+    if problem:
+        raise ProviderError(
+            "invalid_id", f"the account id {quoted(external_id)} is refused: {problem}"
+        )
+    email = email_address(profile.email)
+    return ExternalProfile(
+        external_id=external_id,
+        login_hint=plain_text(profile.login_hint, MAX_LOGIN_HINT_LENGTH),
+        first_name=plain_text(profile.first_name, MAX_NAME_LENGTH),
+        last_name=plain_text(profile.last_name, MAX_NAME_LENGTH),
+        email=email,
+        email_verified=email is not None and profile.email_verified is True,
+        picture_url=web_url(profile.picture_url),
+        profile_url=web_url(profile.profile_url),
+        raw=storable(profile.raw),
+    )
+
+
 # ----------------------------------------------------------------------- provider
 
 
@@ -223,6 +285,25 @@ class Provider:
     @classmethod
     def endpoint_keys(cls) -> tuple[str, ...]:
         return tuple(cls.endpoints)
+
+    @classmethod
+    def identity_issuer(cls, endpoints: Mapping[str, str]) -> str:
+        """Who vouches for this service's account ids, given the administrator's endpoint
+        overrides: no network call, no secret.
+
+        An account id means something only together with it: the application records it
+        on each link and refuses to move a service with linked accounts to another one,
+        so that another issuer's "alice" never signs in as this one's.
+
+        OpenID Connect services (those with an ``issuer`` endpoint): the issuer exactly as
+        configured (an override, else the default; for a template such as Office 365's
+        ``…/{tenant}/v2.0`` the template, since the tenant is part of the account id).
+        Plain OAuth services: the origin of the endpoint that answers with the profile
+        (``api_url``), which is what names the account.
+        """
+        if "issuer" in cls.endpoints:
+            return endpoints.get("issuer") or cls.endpoints.get("issuer", "")
+        return origin(endpoints.get("api_url") or cls.endpoints.get("api_url", ""))
 
     @classmethod
     def is_complete(cls, values: Mapping[str, str], endpoints: Mapping[str, str]) -> bool:
@@ -305,19 +386,33 @@ class Provider:
 
     # -- step 2: the browser is back
 
+    @final
     async def finish(
         self,
         request: AuthorizationRequest,
         callback: Mapping[str, str],
         redirect_uri: str,
     ) -> SignInResult:
-        """Check the callback, exchange the code, read and map the profile.
+        """The sign-in's result, checked at the one boundary (``checked_result``) before
+        the application sees it. Providers override ``complete``, never this."""
+        return checked_result(await self.complete(request, callback, redirect_uri))
 
-        The state is compared first: an answer that does not carry ours is nobody's
-        business, not even its error message.
-        """
+    @staticmethod
+    def check_state(request: AuthorizationRequest, callback: Mapping[str, str]) -> None:
+        """The callback must carry our state: an answer that does not is nobody's
+        business, not even its error message."""
         if not secrets.compare_digest(callback.get("state", "").encode(), request.state.encode()):
             raise ProviderError("invalid_response", "state does not match")
+
+    async def complete(
+        self,
+        request: AuthorizationRequest,
+        callback: Mapping[str, str],
+        redirect_uri: str,
+    ) -> SignInResult:
+        """Check the callback, exchange the code, read and map the profile (the state
+        first)."""
+        self.check_state(request, callback)
         if callback.get("error"):
             error = callback.get("error", "")
             code = (
@@ -337,8 +432,6 @@ class Provider:
         with provider_errors("profile"):
             raw = await self.fetch_profile(tokens, request, callback)
             profile = self.map_profile(raw)
-        if not profile.external_id:
-            raise ProviderError("missing_id", "the profile has no id")
         return SignInResult(profile=profile, tokens=tokens)
 
     async def exchange_code(
@@ -415,6 +508,9 @@ class Provider:
         access_token = text(body.get("access_token"))
         if not access_token:
             raise ProviderError("malformed_response", "the token response has no access_token")
+        for name in ("access_token", "refresh_token", "id_token"):  # stored, or sent on
+            if any(unusable(char) for char in text(body.get(name))):
+                raise ProviderError("malformed_response", f"the {name} holds a control character")
         expires_in = body.get("expires_in")
         expires_at = (
             # clamped: a lifetime past ten years is as good as none, and would overflow
@@ -423,7 +519,7 @@ class Provider:
             else None
         )
         scope = body.get("scope")
-        granted = (
+        granted = scope_list(
             tuple(s for s in str(scope).replace(",", " ").split() if s) if scope else self.scopes
         )
         return TokenSet(

@@ -37,6 +37,7 @@ from providers.base import (
     ProviderError,
     SettingField,
     TokenSet,
+    identifier,
     json_object,
     text,
 )
@@ -156,7 +157,7 @@ class Facebook(Provider, Publisher):
         picture_data = picture.get("data") if isinstance(picture, dict) else None
         picture_url = text(picture_data.get("url")) if isinstance(picture_data, dict) else ""
         return ExternalProfile(
-            external_id=text(raw.get("id")),
+            external_id=identifier(raw.get("id")),
             login_hint=(email or "").split("@")[0],
             first_name=text(raw.get("first_name")),
             last_name=text(raw.get("last_name")),

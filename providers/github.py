@@ -25,6 +25,7 @@ from providers.base import (
     Provider,
     ProviderError,
     TokenSet,
+    identifier,
     json_object,
     text,
 )
@@ -117,7 +118,7 @@ class GitHub(Provider):
         )
         first, _, last = text(raw.get("name")).partition(" ")
         return ExternalProfile(
-            external_id=text(raw.get("id")),
+            external_id=identifier(raw.get("id")),
             login_hint=text(raw.get("login")),
             first_name=first.strip(),
             last_name=last.strip(),

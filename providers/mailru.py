@@ -18,6 +18,7 @@ from providers.base import (
     Provider,
     ProviderError,
     TokenSet,
+    identifier,
     json_object,
     text,
 )
@@ -76,7 +77,7 @@ class MailRu(Provider):
         if not first and not last:
             first, _, last = text(raw.get("name")).partition(" ")
         return ExternalProfile(
-            external_id=text(raw.get("id")),
+            external_id=identifier(raw.get("id")),
             login_hint=(email or "").split("@")[0] or text(raw.get("nickname")),
             first_name=first,
             last_name=last,

@@ -24,6 +24,7 @@ from providers.base import (
     ProviderError,
     SettingField,
     TokenSet,
+    identifier,
     json_object,
     text,
 )
@@ -125,7 +126,7 @@ class Odnoklassniki(Provider):
         return profile
 
     def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
-        uid = text(raw.get("uid"))
+        uid = identifier(raw.get("uid"))
         first, last = text(raw.get("first_name")), text(raw.get("last_name"))
         if not first and not last:
             first, _, last = text(raw.get("name")).partition(" ")

@@ -28,6 +28,7 @@ from providers.base import (
     ServiceConfig,
     SettingField,
     TokenSet,
+    identifier,
     json_object,
     text,
 )
@@ -36,7 +37,9 @@ from providers.openid import OpenIDProvider
 
 #: the tenant of personal Microsoft accounts
 CONSUMERS_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
-GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: Microsoft writes GUIDs in lower case; they are compared without regard to case, and
+#: kept as sent in the account id (``tid:oid``), which is compared exactly
+GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 DOMAIN = re.compile(
     r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]"
 )
@@ -149,7 +152,7 @@ class Office365(OpenIDProvider):
         template = self._issuer_template or self.issuer
         if "{tenantid}" not in template:
             return [template]
-        tid = text(claims.get("tid")).lower()
+        tid = identifier(claims.get("tid"))  # as in the token's own iss
         return [template.replace("{tenantid}", tid)] if GUID.fullmatch(tid) else []
 
     def check_discovered_issuer(self, discovered: str) -> None:
@@ -161,7 +164,7 @@ class Office365(OpenIDProvider):
     async def verify_id_token(self, id_token: str | None, nonce: str | None) -> dict[str, Any]:
         self._issuer_template = text((await self.metadata()).get("issuer")).rstrip("/")
         claims = await super().verify_id_token(id_token, nonce)
-        self.check_tenant(text(claims.get("tid")).lower())
+        self.check_tenant(identifier(claims.get("tid")).lower())
         return claims
 
     def check_tenant(self, tid: str) -> None:
@@ -199,14 +202,15 @@ class Office365(OpenIDProvider):
         response.raise_for_status()
         # Graph's id is the oid for work and school accounts (personal ones use another form).
         graph_id = text(me.get("id")).lower()
-        if GUID.fullmatch(graph_id) and graph_id != text(claims.get("oid")).lower():
+        if GUID.fullmatch(graph_id) and graph_id != identifier(claims.get("oid")).lower():
             raise ProviderError("invalid_response", "Microsoft Graph answered about another user")
         return {**claims, "graph": me}
 
     def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
         graph = raw.get("graph")
         me: Mapping[str, Any] = graph if isinstance(graph, dict) else {}
-        tid, oid = text(raw.get("tid")).lower(), text(raw.get("oid")).lower()
+        # as Microsoft sends them (lower case): an account id is never altered
+        tid, oid = identifier(raw.get("tid")), identifier(raw.get("oid"))
         username = text(raw.get("preferred_username"))
         email = next(
             (value for value in (text(raw.get("email")), username) if EMAIL.fullmatch(value)),

@@ -24,11 +24,13 @@ from providers.base import (
     ProviderError,
     SignInResult,
     TokenSet,
+    identifier,
     json_object,
     provider_errors,
     text,
 )
 from providers.http import http_client
+from providers.values import quoted
 
 DISCOVERY_TTL = 3600.0
 ID_TOKEN_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
@@ -136,7 +138,7 @@ class OpenIDProvider(Provider):
         except JoseError as error:
             raise ProviderError("invalid_response", f"id_token: {error}") from None
         claims = dict(token.claims)
-        if not text(claims.get("sub")):
+        if not identifier(claims.get("sub")):
             raise ProviderError("missing_id", "the id_token has no sub")
         issuers = self.accepted_issuers(claims)
         if not issuers:  # an empty list would mean "any issuer" to the claims registry
@@ -167,14 +169,24 @@ class OpenIDProvider(Provider):
         except (ValueError, JoseError) as error:
             raise ProviderError("invalid_response", f"id_token: {error}") from None
 
-    async def finish(
+    async def complete(
         self, request: AuthorizationRequest, callback: Mapping[str, str], redirect_uri: str
     ) -> SignInResult:
-        """Refuse an answer that names another issuer (RFC 9207, the mix-up defence)."""
+        """Refuse an answer that names another issuer, or names none when the issuer
+        says it always does (RFC 9207, the mix-up defence)."""
+        self.check_state(request, callback)
         issuer = callback.get("iss")
-        if issuer is not None and not await self._is_our_issuer(issuer):
-            raise ProviderError("invalid_response", f"iss parameter names {issuer!r}")
-        return await super().finish(request, callback, redirect_uri)
+        if issuer is None:
+            if await self.sends_iss_parameter():
+                raise ProviderError("invalid_response", "the callback has no iss parameter")
+        elif not await self._is_our_issuer(issuer):
+            raise ProviderError("invalid_response", f"iss parameter names {quoted(issuer)}")
+        return await super().complete(request, callback, redirect_uri)
+
+    async def sends_iss_parameter(self) -> bool:
+        """Whether the issuer's metadata promises ``iss`` in every authorization response
+        (``authorization_response_iss_parameter_supported``, RFC 9207 section 3)."""
+        return (await self.metadata()).get("authorization_response_iss_parameter_supported") is True
 
     async def _is_our_issuer(self, issuer: str) -> bool:
         if issuer == self.issuer:
@@ -202,7 +214,7 @@ class OpenIDProvider(Provider):
             )
         userinfo = json_object(response)
         response.raise_for_status()
-        if text(userinfo.get("sub")) != text(claims.get("sub")):
+        if identifier(userinfo.get("sub")) != identifier(claims.get("sub")):
             raise ProviderError("invalid_response", "userinfo is about another subject")
         return {**userinfo, **claims}
 
@@ -219,7 +231,7 @@ def standard_claims_profile(
         first, _, last = text(raw.get("name")).partition(" ")
     email = text(raw.get("email")) or None
     return ExternalProfile(
-        external_id=text(raw.get("sub")) if external_id is None else external_id,
+        external_id=identifier(raw.get("sub")) if external_id is None else external_id,
         login_hint=text(raw.get("preferred_username")) or (email or "").split("@")[0],
         first_name=first,
         last_name=last,

@@ -44,6 +44,7 @@ from providers.base import (
     SettingField,
     SignInResult,
     TokenSet,
+    identifier,
     provider_errors,
     text,
 )
@@ -93,6 +94,18 @@ class Telegram(Provider):
 
     # -- configuration
 
+    @classmethod
+    def identity_issuer(cls, endpoints: Mapping[str, str]) -> str:
+        """Telegram itself, whatever the settings: always ``https://telegram.org``.
+
+        The ids are Telegram's own user ids, the same whichever bot asks, and what
+        vouches for them is the hash made with the bot token, checked here; no endpoint
+        answers for them, so an override of ``authorize_url`` (where the browser is sent)
+        changes nothing. The bot token is a secret and the bot's id would only tell bots
+        apart, which see the same user ids: neither is part of it.
+        """
+        return "https://telegram.org"
+
     def configuration_checks(self) -> list[Callable[[], object]]:
         return [lambda: self.bot_username, lambda: self.bot_id]
 
@@ -130,20 +143,17 @@ class Telegram(Provider):
 
     # -- step 2: the browser is back with the signed data
 
-    async def finish(
+    async def complete(
         self,
         request: AuthorizationRequest,
         callback: Mapping[str, str],
         redirect_uri: str,
     ) -> SignInResult:
-        if not secrets.compare_digest(callback.get("state", "").encode(), request.state.encode()):
-            raise ProviderError("invalid_response", "state does not match")
+        self.check_state(request, callback)
         data = self.signed_data(callback)
         self.verify(data)
         with provider_errors("profile"):
             profile = self.map_profile(data)
-        if not profile.external_id:
-            raise ProviderError("missing_id", "the signed data has no id")
         signed_at = datetime.fromtimestamp(int(data["auth_date"]), UTC)
         return SignInResult(
             profile=profile,
@@ -192,7 +202,7 @@ class Telegram(Provider):
     def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
         username = text(raw.get("username"))
         return ExternalProfile(
-            external_id=text(raw.get("id")),
+            external_id=identifier(raw.get("id")),
             login_hint=username,
             first_name=text(raw.get("first_name")),
             last_name=text(raw.get("last_name")),

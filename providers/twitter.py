@@ -44,6 +44,7 @@ from providers.base import (
     ProviderError,
     SettingField,
     TokenSet,
+    identifier,
     json_object,
     provider_errors,
     text,
@@ -141,7 +142,7 @@ class Twitter(Provider, Publisher):
         username = text(user.get("username"))
         first, _, last = text(user.get("name")).partition(" ")
         return ExternalProfile(
-            external_id=text(user.get("id")),
+            external_id=identifier(user.get("id")),
             login_hint=username,
             first_name=first.strip(),
             last_name=last.strip(),

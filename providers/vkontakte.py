@@ -21,6 +21,7 @@ from providers.base import (
     ProviderError,
     SettingField,
     TokenSet,
+    identifier,
     json_object,
     text,
 )
@@ -117,7 +118,7 @@ class VKontakte(Provider):
         return user
 
     def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
-        user_id = text(raw.get("user_id"))
+        user_id = identifier(raw.get("user_id"))
         email = text(raw.get("email")) or None
         return ExternalProfile(
             external_id=user_id,

@@ -17,6 +17,7 @@ from providers.base import (
     ExternalProfile,
     Provider,
     TokenSet,
+    identifier,
     json_object,
     text,
 )
@@ -76,7 +77,7 @@ class Yandex(Provider):
             else None
         )
         return ExternalProfile(
-            external_id=text(raw.get("id")),
+            external_id=identifier(raw.get("id")),
             login_hint=login,
             first_name=text(raw.get("first_name")) or login,
             last_name=text(raw.get("last_name")),

@@ -7,7 +7,9 @@ profile we expect to map it to. Everything below then runs for it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import secrets
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any, ClassVar
@@ -74,6 +76,8 @@ class ProviderContract:
     expected: ClassVar[dict[str, Any]]
     #: the profile key whose value becomes our first name (for the HTML-as-text check)
     first_name_key: ClassVar[str] = "given_name"
+    #: the profile key whose value becomes the account id
+    id_key: ClassVar[str] = "sub"
     #: further parameters the authorize request must carry, e.g. {"force_confirm": "yes"}
     authorize_params: ClassVar[dict[str, str]] = {}
 
@@ -101,6 +105,25 @@ class ProviderContract:
             settings={**self.settings, **settings}, endpoints=service.endpoints()
         )
         return self.provider(config)
+
+    def profile_with_id(self, value: str) -> dict[str, Any]:
+        """The profile with ``value`` as the service's account id."""
+        return {**self.profile, self.id_key: value}
+
+    def profile_with_first_name(self, value: str) -> dict[str, Any]:
+        """The profile with ``value`` where the service puts the first (or only) name."""
+        return {**self.profile, self.first_name_key: value}
+
+    def expected_id(self, value: str) -> str:
+        """Our account id for a profile whose own id is ``value``."""
+        return value
+
+    async def sign_in_with(self, profile: dict[str, Any]) -> SignInResult:
+        service = self.make_fake(profile)
+        try:
+            return await self.sign_in(service)
+        finally:
+            service.stop()
 
     async def sign_in(self, service: FakeOAuthService) -> SignInResult:
         provider = self.make_provider(service)
@@ -208,6 +231,43 @@ class ProviderContract:
         finally:
             service.stop()
         assert result.profile.first_name == HTML_NAME
+
+    # ------------------------------------------- values from the service (the boundary)
+
+    @pytest.mark.parametrize("value", [" alice", "alice ", "Alice"])
+    async def test_account_id_is_kept_exactly(self, value: str) -> None:
+        """No stripping, no case folding: " alice" is not "alice" at the service."""
+        result = await self.sign_in_with(self.profile_with_id(value))
+        assert result.profile.external_id == self.expected_id(value)
+
+    @pytest.mark.parametrize(
+        "value",
+        ["alice\x00", "x" * 256, "\x1b[31malice", "ali\u0085ce"],
+        ids=["nul", "256-characters", "escape", "c1-control"],
+    )
+    async def test_unusable_account_id_is_refused_never_altered(self, value: str) -> None:
+        with pytest.raises(ProviderError) as error:
+            await self.sign_in_with(self.profile_with_id(value))
+        assert error.value.code == "invalid_id"
+        assert error.value.message in ERROR_MESSAGES.values()
+        assert value not in error.value.detail  # the log gets it escaped, and cut
+
+    async def test_long_name_arrives_cut_to_its_column(self) -> None:
+        result = await self.sign_in_with(self.profile_with_first_name("Я" * 500))
+        assert result.profile.first_name == "Я" * 100
+
+    async def test_a_wrong_pkce_verifier_is_refused(self, service: FakeOAuthService) -> None:
+        """Where PKCE is on, the fake checks the verifier as the service does: a code taken
+        by someone without ours cannot be exchanged."""
+        if not self.provider.pkce:
+            pytest.skip("this service does not use PKCE")
+        provider = self.make_provider(service)
+        request = await provider.begin(REDIRECT_URI)
+        callback = await follow_authorize(request)
+        stolen = dataclasses.replace(request, code_verifier=secrets.token_urlsafe(48))
+        with pytest.raises(ProviderError) as error:
+            await provider.finish(stolen, callback, REDIRECT_URI)
+        assert error.value.code == "invalid_grant"
 
     def test_declaration_is_complete(self) -> None:
         provider = self.provider

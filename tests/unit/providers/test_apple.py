@@ -72,6 +72,10 @@ class TestApple(ProviderContract):
             await provider.finish(request, await follow_authorize(request), REDIRECT_URI)
         assert error.value.code == "provider_error"
 
+    def profile_with_first_name(self, value: str) -> dict[str, Any]:
+        user = {**self.profile["user"], "name": {"firstName": value, "lastName": "X"}}
+        return {**self.profile, "user": user}
+
     async def test_html_in_a_profile_is_kept_as_text(self) -> None:
         user = {**self.profile["user"], "name": {"firstName": HTML_NAME, "lastName": "X"}}
         service = self.make_fake({**self.profile, "user": user})

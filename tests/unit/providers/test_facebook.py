@@ -48,6 +48,7 @@ class TestFacebook(ProviderContract):
         "profile_url": None,
     }
     first_name_key = "first_name"
+    id_key = "id"
     authorize_params = {"scope": "email,public_profile"}
 
     async def access_token(self, service: FakeOAuthService) -> str:

@@ -44,6 +44,7 @@ class TestGitHub(ProviderContract):
         "profile_url": "https://github.com/octocat",
     }
     first_name_key = "name"
+    id_key = "id"
     authorize_params = {"scope": "read:user user:email", "code_challenge_method": "S256"}
 
     async def test_html_in_a_profile_is_kept_as_text(self) -> None:

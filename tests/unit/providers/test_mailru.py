@@ -42,6 +42,7 @@ class TestMailRu(ProviderContract):
         "picture_url": "https://filin.mail.ru/pic?d=DGHz5a0Xr2DOHkLXwJ&width=180&height=180",
     }
     first_name_key = "first_name"
+    id_key = "id"
     authorize_params = {"scope": "userinfo", "code_challenge_method": "S256"}
 
     async def test_token_travels_as_a_query_parameter(self, service: FakeOAuthService) -> None:

@@ -48,6 +48,7 @@ class TestOdnoklassniki(ProviderContract):
         "profile_url": "https://ok.ru/profile/574380348957",
     }
     first_name_key = "first_name"
+    id_key = "uid"
     authorize_params = {"scope": "VALUABLE_ACCESS"}
 
     def make_fake(self, profile: dict[str, Any] | None = None, **kwargs: Any) -> FakeOAuthService:

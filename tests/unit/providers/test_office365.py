@@ -45,6 +45,10 @@ class TestOffice365(ProviderContract):
         "prompt": "select_account",
         "scope": "openid email profile offline_access User.Read",
     }
+    id_key = "oid"
+
+    def expected_id(self, value: str) -> str:
+        return f"{CONTOSO}:{value}"  # tid and oid, both as Microsoft sends them
 
     async def sign_in_as(self, profile: dict[str, str], **settings: str) -> Office365:
         service = self.make_fake(profile)

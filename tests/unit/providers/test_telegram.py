@@ -55,6 +55,7 @@ class TestTelegram(ProviderContract):
         "profile_url": "https://t.me/ivan_petrov",
     }
     first_name_key = "first_name"
+    id_key = "id"
 
     def make_fake(self, profile: dict[str, Any] | None = None, **options: Any) -> FakeOAuthService:
         return self.fake(

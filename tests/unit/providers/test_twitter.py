@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -43,10 +45,17 @@ class TestTwitter(ProviderContract):
         "profile_url": "https://x.com/ivan_petrov",
     }
     first_name_key = "name"
+    id_key = "id"
     authorize_params = {
         "scope": "tweet.read tweet.write users.read offline.access",
         "code_challenge_method": "S256",
     }
+
+    def profile_with_id(self, value: str) -> dict[str, Any]:
+        return {"data": {**self.profile["data"], "id": value}}
+
+    def profile_with_first_name(self, value: str) -> dict[str, Any]:
+        return {"data": {**self.profile["data"], "name": value}}
 
     async def test_html_in_a_profile_is_kept_as_text(self) -> None:
         # X has one display name; its first word is the first name, the rest the last name.

@@ -40,6 +40,7 @@ class TestVKontakte(ProviderContract):
         "profile_url": "https://vk.com/id1234567890",
     }
     first_name_key = "first_name"
+    id_key = "user_id"
     authorize_params = {"scope": "vkid.personal_info email", "code_challenge_method": "S256"}
 
     async def test_wrong_client_secret_is_refused(self, service: FakeOAuthService) -> None:

@@ -44,6 +44,7 @@ class TestYandex(ProviderContract):
         "131652443/kfYNsBhHR9zTbVCtdJTE1QrBkK4-1/islands-200",
     }
     first_name_key = "first_name"
+    id_key = "id"
     authorize_params = {"force_confirm": "yes"}
 
     async def test_redirect_uri_must_be_the_authorize_one(self, service: FakeOAuthService) -> None:

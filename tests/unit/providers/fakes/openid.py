@@ -31,6 +31,9 @@ class FakeOpenIDProvider(FakeOAuthService):
         self.signing_key = SIGNING_KEY
         self.issuer_suffix = ""  # "/" for issuers that end with a slash (Auth0)
         self.extra_claims: dict[str, Any] = {}
+        #: RFC 9207: advertise ``authorization_response_iss_parameter_supported`` and put
+        #: ``iss`` in every authorization response, as Keycloak and others do
+        self.iss_parameter = False
 
     @property
     def issuer(self) -> str:
@@ -59,7 +62,7 @@ class FakeOpenIDProvider(FakeOAuthService):
         return super().route(method, path, query, form, headers)
 
     def discovery(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "issuer": self.issuer,
             "authorization_endpoint": self.url(self.authorize_path),
             "token_endpoint": self.url(self.token_path),
@@ -70,6 +73,14 @@ class FakeOpenIDProvider(FakeOAuthService):
             "id_token_signing_alg_values_supported": ["RS256"],
             "code_challenge_methods_supported": ["S256"],
         }
+        if self.iss_parameter:
+            document["authorization_response_iss_parameter_supported"] = True
+        return document
+
+    def return_to_client(self, query: dict[str, str], params: dict[str, str]) -> Response:
+        if self.iss_parameter:  # answers and errors alike (RFC 9207, section 2)
+            params = {**params, "iss": self.issuer}
+        return super().return_to_client(query, params)
 
     def id_token_claims(self, grant: Grant) -> dict[str, Any]:
         now = int(time.time())

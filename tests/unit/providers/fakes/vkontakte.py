@@ -80,8 +80,10 @@ class FakeVKontakte(FakeOAuthService):
             return response
         body = json.loads(response.body)
         state = form["state"] if self.failure != "token_wrong_state" else "another-state"
-        user_id = self.user_profile.get("user_id", "")
-        return json_response({**body, "state": state, "user_id": int(user_id or 0)})
+        user_id = str(self.user_profile.get("user_id", ""))
+        # a number in VK's answer (a test's odd id is passed on as it is)
+        number = int(user_id) if user_id.isascii() and user_id.isdigit() else user_id
+        return json_response({**body, "state": state, "user_id": number or 0})
 
     def token_response(self, access_token: str, grant: Grant) -> dict[str, Any]:
         return {
