@@ -6,8 +6,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from admin_app.i18n import N_, _
 from models import audit
 from models.db import session_scope
+
+#: actors that are no person, by the ``actor_login`` stored for them
+ACTOR_LABELS = {audit.COMMAND_LINE_LOGIN: N_("(command line)")}
 
 PAGE_SIZE = 50
 
@@ -30,7 +34,9 @@ def audit_page(page: int) -> tuple[list[AuditLine], int]:
         lines = [
             AuditLine(
                 at=row.at,
-                actor=row.actor_login,
+                actor=_(ACTOR_LABELS[row.actor_login])
+                if row.actor_id is None and row.actor_login in ACTOR_LABELS
+                else row.actor_login,
                 address=row.address,
                 action=row.action,
                 target=row.target,

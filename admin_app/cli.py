@@ -16,10 +16,8 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-# Typer vendors click and does not re-export these; they tell usage errors apart.
-from typer._click.exceptions import BadParameter, MissingParameter, NoArgsIsHelpError, NoSuchOption
-
 from admin_app import (
+    bounded_yaml,
     config_file,
     encryption,
     runtime,
@@ -30,6 +28,8 @@ from admin_app import (
 from admin_app.i18n import terminal_language, translate
 from admin_app.messages import user_data_error_text
 from admin_app.settings import Settings, SettingsError, load_settings
+from models import audit
+from models.db import session_scope
 from models.encryption import PLAIN, KeyMismatchError, PassProgress
 from models.users import UserDataError
 
@@ -98,6 +98,12 @@ def build_cli() -> typer.Typer:
     )
     cli.add_typer(hashtags_cli, name="hashtags")
     _hashtag_commands(hashtags_cli)
+    housekeeping_cli = typer.Typer(
+        help=_("Deleting sign-in events and sent activities past their retention."),
+        no_args_is_help=True,
+    )
+    cli.add_typer(housekeeping_cli, name="housekeeping")
+    _housekeeping_commands(housekeeping_cli)
 
     @config_cli.command("export", help=_("Write the configuration as YAML (see docs/config.md)."))
     def config_export(
@@ -126,17 +132,14 @@ def build_cli() -> typer.Typer:
         path: Annotated[Path, typer.Argument(help=_("The YAML file."), show_default=False)],
     ) -> None:
         try:
-            document = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeError) as error:
-            reason = getattr(error, "strerror", None) or str(error)
-            raise typer.BadParameter(
-                _("cannot read {path} ({reason})").format(path=path, reason=reason),
-                param_hint="FILE",
-            ) from None
-        _prepared_settings()
-        try:
+            document = _read_document(path)
+            _prepared_settings()
             summary = config_file.import_configuration(document)
         except config_file.ConfigFileError as error:
+            if len(error.problems) == 1:  # one line, as every other failure
+                _fail(
+                    _("{problem}. Nothing was changed.").format(problem=error.problems[0].line(_))
+                )
             for problem in error.problems:
                 _print_error(problem.line(_))
             typer.echo(_("Nothing was changed."), err=True)
@@ -317,6 +320,22 @@ def _hashtag_commands(hashtags_cli: typer.Typer) -> None:
         typer.echo(_("Posts imported: {count}").format(count=report.imported))
 
 
+def _housekeeping_commands(housekeeping_cli: typer.Typer) -> None:
+    @housekeeping_cli.command(
+        "run", help=_("Run one round now, e.g. from cron (the server does it daily).")
+    )
+    def housekeeping_run() -> None:
+        from admin_app import housekeeping
+
+        _prepared_settings()
+        purged = housekeeping.run_round()
+        typer.echo(
+            _(
+                "Deleted {events} sign-in events and {deliveries} sent or cancelled activities."
+            ).format(events=purged.sign_in_events, deliveries=purged.deliveries)
+        )
+
+
 def _encryption_commands(encryption_cli: typer.Typer) -> None:
     @encryption_cli.command("status", help=_("Whether encryption is on, and with which keys."))
     def encryption_status() -> None:
@@ -343,6 +362,7 @@ def _encryption_commands(encryption_cli: typer.Typer) -> None:
     def encryption_enable() -> None:
         _prepared_settings()
         if encryption.enable():
+            _audit("encryption.enable", "encryption")
             typer.echo(_("Token encryption is on, for good."))
         else:
             typer.echo(_("Token encryption was on already; finishing what is due."))
@@ -374,6 +394,11 @@ def _encryption_commands(encryption_cli: typer.Typer) -> None:
         keyring = runtime.keyring() if keep_key else encryption.key_for_rotation(settings)
         typer.echo(_("Rotating to key {key}.").format(key=keyring.active_id))
         encryption.begin_rotation()
+        _audit(
+            "encryption.rotate_key",
+            "encryption",
+            {"key": keyring.active_id, "new_key": not keep_key},
+        )
         _run_pass_with_progress()
         typer.echo(
             _("Everything stored is encrypted with key {key}.").format(key=keyring.active_id)
@@ -397,6 +422,38 @@ def _encryption_commands(encryption_cli: typer.Typer) -> None:
         typer.echo(encryption.generated_key())
 
 
+def _read_document(path: Path) -> str:
+    """The file's text, read no further than the size a configuration may have (a huge
+    file, or /dev/zero, is refused without reading it all)."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(bounded_yaml.MAX_BYTES + 1)
+    except OSError as error:
+        raise typer.BadParameter(
+            _("cannot read {path} ({reason})").format(path=path, reason=error.strerror),
+            param_hint="FILE",
+        ) from None
+    try:
+        bounded_yaml.check_size(len(raw))
+    except bounded_yaml.YamlLimitError as error:
+        problem = config_file.Problem(error.where, error.message, error.params)
+        raise config_file.ConfigFileError([problem]) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeError as error:
+        raise typer.BadParameter(
+            _("cannot read {path} ({reason})").format(path=path, reason=error),
+            param_hint="FILE",
+        ) from None
+
+
+def _audit(action: str, target: str, details: dict[str, object] | None = None) -> None:
+    """An audit entry for something done from the command line (its own transaction,
+    after the action: an action that failed leaves none)."""
+    with session_scope() as session:
+        audit.record_by(session, audit.COMMAND_LINE, action, target, details)
+
+
 def _write_private(path: Path, document: str) -> None:
     """Write a file only its owner can read: it may hold client secrets."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -416,10 +473,10 @@ def run(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(build_cli())
     try:
         result = command.main(args=argv, prog_name="socialservices", standalone_mode=False)
-    except NoArgsIsHelpError as error:
-        typer.echo(error.format_message())  # the command's help, which is what was wanted
-        return 0
     except typer.TyperException as error:  # click's UsageError (exit code 2) and kin
+        if _is_a(error, "NoArgsIsHelpError"):
+            typer.echo(error.format_message())  # the command's help, which is what was wanted
+            return 0
         message = _usage_message(error)
         context = getattr(error, "ctx", None)
         if error.exit_code == 2 and context is not None:
@@ -438,14 +495,21 @@ def run(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def _is_a(error: Exception, class_name: str) -> bool:
+    """Whether ``error`` is click's exception of this name. Typer vendors click in a
+    private module and re-exports only BadParameter, so the others are told apart by
+    their documented names, as Typer itself does for NoArgsIsHelpError."""
+    return any(cls.__name__ == class_name for cls in type(error).__mro__)
+
+
 def _usage_message(error: typer.TyperException) -> str:
     """Click's message about a bad command line, in the terminal's language."""
-    if isinstance(error, NoSuchOption):
-        return _("No such option: {name}").format(name=error.option_name)
-    if isinstance(error, BadParameter):  # MissingParameter is one too
+    if _is_a(error, "NoSuchOption"):
+        return _("No such option: {name}").format(name=getattr(error, "option_name", ""))
+    if isinstance(error, typer.BadParameter):  # MissingParameter is one too
         hint = error.param_hint or (error.param.get_error_hint() if error.param else "")
         name = hint if isinstance(hint, str) else " / ".join(hint)
-        if isinstance(error, MissingParameter):
+        if _is_a(error, "MissingParameter"):
             return _("Missing option {name}.").format(name=name)
         return _("Invalid value for {name}: {problem}").format(name=name, problem=error.message)
     return " ".join(error.format_message().split())

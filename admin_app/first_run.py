@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from admin_app import runtime, session
 from admin_app.accounts import completion_url
-from models import auth_sessions
+from models import audit, auth_sessions
 from models.db import session_scope
 from models.setup_tokens import (
     consume_setup_token,
@@ -46,8 +46,12 @@ def create_administrator(
     password: str,
     first_name: str = "",
     last_name: str = "",
+    setup_link_from: str | None = None,
 ) -> User:
-    """An administrator; the set-up links close. Raises UserDataError for bad values."""
+    """An administrator; the set-up links close. Raises UserDataError for bad values.
+
+    Audited in the same transaction: by the command line, or, when ``setup_link_from``
+    gives the address a set-up link was used from, by the new administrator."""
     user = create_user(
         db_session,
         login=login,
@@ -58,6 +62,12 @@ def create_administrator(
         groups=(ADMINISTRATORS, REGISTERED),
     )
     revoke_setup_tokens(db_session)
+    assert user.id is not None
+    if setup_link_from is None:
+        actor, via = audit.COMMAND_LINE, "command_line"
+    else:
+        actor, via = audit.Actor(user.id, user.login, setup_link_from), "setup_link"
+    audit.record_by(db_session, actor, "administrator.create", user.login, {"via": via})
     return user
 
 
@@ -83,8 +93,17 @@ async def create_first_administrator(
     Raises SetupClosedError or UserDataError; nothing is written then.
     """
     browser = session.browser_id()
+    address = session.client_address()
     ticket = await run.io_bound(
-        _create_first_administrator, token, browser, login, email, password, first_name, last_name
+        _create_first_administrator,
+        token,
+        browser,
+        address,
+        login,
+        email,
+        password,
+        first_name,
+        last_name,
     )
     if ticket is None:  # the server is shutting down
         raise SetupClosedError
@@ -92,7 +111,14 @@ async def create_first_administrator(
 
 
 def _create_first_administrator(
-    token: str, browser: str, login: str, email: str, password: str, first_name: str, last_name: str
+    token: str,
+    browser: str,
+    address: str,
+    login: str,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
 ) -> str:
     with session_scope() as db_session:
         # The token is consumed first, atomically: of two submissions of one link, one
@@ -106,6 +132,7 @@ def _create_first_administrator(
             password=password,
             first_name=first_name,
             last_name=last_name,
+            setup_link_from=address,
         )
         assert user.id is not None
         ticket = auth_sessions.create_pending(db_session, user_id=user.id, browser=browser)

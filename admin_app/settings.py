@@ -213,6 +213,25 @@ class Settings(BaseSettings):
                 reason=error.strerror or str(error),
             ) from None
 
+    #: days sign-in events are kept (the overview charts the last 7), and days a sent or
+    #: cancelled outbox delivery is kept; older ones go in the daily housekeeping
+    sign_in_events_retention_days: int = 90
+    outbox_retention_days: int = 30
+
+    @field_validator("sign_in_events_retention_days")
+    @classmethod
+    def _check_sign_in_retention(cls, value: int) -> int:
+        if not 7 <= value <= 3650:
+            raise _Invalid(N_("must be between 7 and 3650 days"))
+        return value
+
+    @field_validator("outbox_retention_days")
+    @classmethod
+    def _check_outbox_retention(cls, value: int) -> int:
+        if not 1 <= value <= 3650:
+            raise _Invalid(N_("must be between 1 and 3650 days"))
+        return value
+
 
 DATABASE_URL_ERRORS = {
     "malformed": N_(

@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
 from models.tables import AuditEntry
+
+#: the ``actor_login`` of what an operator did from a shell (logins cannot hold spaces or
+#: brackets, so no person's login is ever this); the audit page shows it translated
+COMMAND_LINE_LOGIN = "(command line)"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it: a person (``id``, ``login``, the ``address`` they came from), or the
+    command line (``COMMAND_LINE``)."""
+
+    id: int | None
+    login: str
+    address: str = ""
+
+
+COMMAND_LINE = Actor(None, COMMAND_LINE_LOGIN)
 
 
 def record(
@@ -31,6 +49,25 @@ def record(
             target=target[:200],
             details=dict(details or {}),
         )
+    )
+
+
+def record_by(
+    session: Session,
+    actor: Actor,
+    action: str,
+    target: str = "",
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """``record`` for an ``Actor``, e.g. ``COMMAND_LINE``."""
+    record(
+        session,
+        actor_id=actor.id,
+        actor_login=actor.login,
+        address=actor.address,
+        action=action,
+        target=target,
+        details=details,
     )
 
 

@@ -5,13 +5,28 @@ it on every sign-in cost a statement each time for rows that expire in minutes o
 once a minute per process leaves at most a minute's more of them (or two, when the
 transaction that purged is rolled back). Expired rows are refused by their readers
 anyway, purged or not.
+
+Rows that only grow, sign-in events and finished outbox deliveries, are deleted past
+their retention by ``purge_old``, which the app runs daily (and an operator from cron):
+in batches of their own transactions, so that no table is held long, and harmlessly in
+several processes at once (a row deleted twice is deleted once).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from models import outbox, sign_in_events
+from models.db import session_scope
 
 PURGE_INTERVAL = 60.0  # seconds
+#: rows deleted in one transaction
+BATCH = 1000
 
 
 class Occasionally:
@@ -28,3 +43,38 @@ class Occasionally:
             return False
         self._next = now + self.seconds
         return True
+
+
+@dataclass(frozen=True)
+class Purged:
+    """How many rows one round deleted."""
+
+    sign_in_events: int
+    deliveries: int
+
+
+def purge_old(
+    *,
+    now: datetime,
+    sign_in_events_kept: timedelta,
+    deliveries_kept: timedelta,
+    batch: int = BATCH,
+) -> Purged:
+    """Delete sign-in events older than ``sign_in_events_kept`` and sent or cancelled
+    deliveries unchanged for ``deliveries_kept``."""
+    return Purged(
+        sign_in_events=_in_batches(sign_in_events.purge_batch, now - sign_in_events_kept, batch),
+        deliveries=_in_batches(outbox.purge_finished_batch, now - deliveries_kept, batch),
+    )
+
+
+def _in_batches(
+    delete: Callable[[Session, datetime, int], int], before: datetime, batch: int
+) -> int:
+    total = 0
+    while True:
+        with session_scope() as session:
+            deleted = delete(session, before, batch)
+        total += deleted
+        if deleted < batch:
+            return total

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, col, func, select
 
 from models.tables import ActivityDelivery, FeedPost, LinkedAccount, User, utcnow
@@ -157,6 +157,26 @@ def cancel_pending(
         update(ActivityDelivery)
         .where(condition)
         .values(status=CANCELLED, problem=problem, updated_at=now, claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def purge_finished_batch(session: Session, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` sent or cancelled deliveries last changed before ``before``;
+    returns how many. Pending and failed ones stay (the administrator reads failures)."""
+    finished = (
+        select(ActivityDelivery.id)
+        .where(
+            col(ActivityDelivery.status).in_((SENT, CANCELLED)),
+            col(ActivityDelivery.updated_at) < before,
+        )
+        .order_by(col(ActivityDelivery.id))
+        .limit(limit)
+    )
+    result = session.execute(
+        delete(ActivityDelivery)
+        .where(col(ActivityDelivery.id).in_(finished))
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

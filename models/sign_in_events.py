@@ -9,8 +9,6 @@ from sqlmodel import Session, col, delete, func, select
 
 from models.tables import SignInEvent, utcnow
 
-KEEP = timedelta(days=30)
-
 
 def record(
     session: Session, *, service_id: str, site_id: str, success: bool, reason: str = ""
@@ -48,5 +46,14 @@ def daily(
     return result
 
 
-def forget_old(session: Session) -> None:
-    session.exec(delete(SignInEvent).where(col(SignInEvent.at) < utcnow() - KEEP))
+def purge_batch(session: Session, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` events older than ``before`` (oldest first); returns how
+    many. Bounded so that one transaction never holds the table long."""
+    oldest = (
+        select(SignInEvent.id)
+        .where(col(SignInEvent.at) < before)
+        .order_by(col(SignInEvent.at))
+        .limit(limit)
+    )
+    result = session.exec(delete(SignInEvent).where(col(SignInEvent.id).in_(oldest)))
+    return int(result.rowcount)

@@ -11,17 +11,19 @@ from admin_app.audit_view import PAGE_SIZE, audit_page
 from admin_app.i18n import N_, _
 from admin_app.pages.admin_frame import add_admin_area, admin_frame
 from admin_app.pages.guards import administrator
+from admin_app.web_input import page_index
 
 
 def register() -> None:
     add_admin_area("/admin/audit", N_("Audit log"), 80)
 
     @ui.page("/admin/audit")
-    def audit_log(request: Request, page: int = 0) -> RedirectResponse | None:
+    def audit_log(request: Request, page: str = "") -> RedirectResponse | None:
         viewer = administrator(request)
         if not isinstance(viewer, Viewer):
             return viewer
-        lines, total = audit_page(page)
+        number = page_index(page)  # else the 400 page (admin_app.pages.error_pages)
+        lines, total = audit_page(number)
         with admin_frame(_("Audit log"), viewer, "/admin/audit"):
             if not lines:
                 ui.label(_("Nothing has been changed yet."))
@@ -50,13 +52,13 @@ def register() -> None:
                 "flat bordered dense wrap-cells hide-pagination"
             ).mark("audit-table")
             with ui.row().classes("gap-4 items-center"):
-                if page > 0:
-                    ui.link(_("Newer"), f"/admin/audit?page={page - 1}")
+                if number > 0:
+                    ui.link(_("Newer"), f"/admin/audit?page={number - 1}")
                 ui.label(
                     _("Page {page} of {pages}").format(
-                        page=page + 1, pages=max(1, -(-total // PAGE_SIZE))
+                        page=number + 1, pages=max(1, -(-total // PAGE_SIZE))
                     )
                 )
-                if (page + 1) * PAGE_SIZE < total:
-                    ui.link(_("Older"), f"/admin/audit?page={page + 1}")
+                if (number + 1) * PAGE_SIZE < total:
+                    ui.link(_("Older"), f"/admin/audit?page={number + 1}")
         return None

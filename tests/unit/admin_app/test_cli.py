@@ -55,6 +55,8 @@ def test_every_command_has_help() -> None:
         ["encryption", "rotate-key"],
         ["encryption", "resume"],
         ["encryption", "new-key"],
+        ["housekeeping"],
+        ["housekeeping", "run"],
     ):
         result = subprocess.run([BINARY, *command, "--help"], capture_output=True, text=True)
         assert result.returncode == 0, (command, result.stderr)
