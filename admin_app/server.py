@@ -12,7 +12,17 @@ from typing import Any
 from nicegui import app, background_tasks, helpers, ui
 from nicegui.storage import Storage
 
-from admin_app import activity_outbox, encryption, first_run, hashtag_import, signin_lane
+from admin_app import (
+    activity_outbox,
+    encryption,
+    first_run,
+    hashtag_import,
+    housekeeping,
+    log_lines,
+    script_nonces,
+    signin_lane,
+    socket_origins,
+)
 from admin_app.i18n import terminal_language, translate
 from admin_app.pages import (
     admin,
@@ -23,6 +33,7 @@ from admin_app.pages import (
     admin_services,
     admin_sites,
     admin_users,
+    error_pages,
     feed,
     health,
     login,
@@ -43,7 +54,9 @@ SESSION_COOKIE = "socialservices_session"
 def register_routes(session_options: dict[str, Any]) -> None:
     """Every route; ``session_options`` are NiceGUI's session cookie's (secret included),
     which the sign-in lane writes too."""
-    app.add_middleware(SecurityHeaders)
+    error_pages.install()  # first: the headers' middleware, added next, wraps its pages
+    app.add_middleware(SecurityHeaders, https=bool(session_options.get("https_only")))
+    script_nonces.install()
     signin_lane.install(oauth_routes.LANE_ROUTES, session_options)
     for area in (
         health,
@@ -101,12 +114,14 @@ def _announce(settings: Settings) -> None:
 
 def start_jobs() -> None:
     """The jobs every app process runs: the activity outbox and the hashtag import
-    (they take turns across processes through the database). Not under NiceGUI's test
-    simulation: its tests run a delivery or an import round when they mean to."""
+    (they take turns across processes through the database), and the daily
+    housekeeping. Not under NiceGUI's test simulation: its tests run a delivery, an
+    import or a housekeeping round when they mean to."""
     if helpers.is_user_simulation():
         return
     background_tasks.create(activity_outbox.run_outbox(), name="activity-outbox")
     background_tasks.create(hashtag_import.run_imports(), name="hashtag-import")
+    background_tasks.create(housekeeping.run_housekeeping(), name="housekeeping")
 
 
 def serve(settings: Settings) -> None:
@@ -120,6 +135,7 @@ def serve(settings: Settings) -> None:
     }
     secret = settings.resolved_secret_key()
     register_routes({"secret_key": secret, **cookie})
+    socket_origins.install(settings.base_url)
     app.on_startup(lambda: _announce(settings))
     app.on_startup(encryption.run_pass_in_background)  # one left unfinished, or now due
     app.on_startup(start_jobs)
@@ -134,4 +150,5 @@ def serve(settings: Settings) -> None:
         show_welcome_message=False,
         forwarded_allow_ips="127.0.0.1",
         proxy_headers=True,
+        log_config=log_lines.logging_config(),  # every line escaped (admin_app.log_lines)
     )

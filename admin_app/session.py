@@ -64,7 +64,9 @@ def csrf_token() -> str:
 
 
 def csrf_token_is_valid(cookie: MutableMapping[str, Any], token: str) -> bool:
-    return hmac.compare_digest(_csrf_for(str(cookie.get(AUTH_KEY, ""))), token)
+    # as bytes: compare_digest raises on a str with non-ASCII characters (a forged link)
+    expected = _csrf_for(str(cookie.get(AUTH_KEY, ""))).encode()
+    return hmac.compare_digest(expected, token.encode("utf-8", "surrogatepass"))
 
 
 def start_new_browser_session(cookie: MutableMapping[str, Any], *, auth: str | None) -> None:

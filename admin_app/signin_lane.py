@@ -8,8 +8,12 @@ through a stream. A page needs that; these redirects do not (the prefix of redir
 for apps served under a path, which our settings refuse), and for a sign-in it was a
 quarter of our own cost. These two routes get only what they use: the same signed
 session cookie (same secret, same name and flags, so NiceGUI reads what they write and
-the other way round), NiceGUI's browser id in it, our security headers, and a plain 500
-for an error. Every other request, HEAD on these paths too, goes through NiceGUI.
+the other way round), NiceGUI's browser id in it and our security headers. Every other
+request, HEAD on these paths too, goes through NiceGUI.
+
+In front of both sits the gate for URLs no route can use (``web_input.url_refusal``):
+such a request, and a lane request that fails, is handed to NiceGUI's stack marked with
+``failure_log.SCOPE_KEY``, where our error pages answer it in the visitor's language.
 """
 
 from __future__ import annotations
@@ -21,15 +25,16 @@ from typing import Any
 
 from nicegui import app
 from nicegui.storage import PersistentDict
-from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.routing import Router as StarletteRouter
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from admin_app.failure_log import SCOPE_KEY
 from admin_app.security_headers import SecurityHeaders
 from admin_app.session import BROWSER_KEY
+from admin_app.web_input import BadInputError, url_refusal
 
 #: the paths the lane serves (GET only); everything else is NiceGUI's
 LANE_PATHS = re.compile(r"/oauth/[^/]+/(login|callback)")
@@ -46,22 +51,51 @@ class _BrowserId:
         await self.app(scope, receive, send)
 
 
+def _refusal(scope: Scope) -> str | None:
+    """Why the request's URL is refused, or None (``raw_path`` as sent; some servers and
+    test clients put the query in it too)."""
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogatepass")
+    return url_refusal(raw_path.split(b"?", 1)[0], scope.get("query_string", b""))
+
+
 class _Dispatch:
-    """Sends the lane's requests to the lane and all others to NiceGUI's stack."""
+    """Sends the lane's requests to the lane and all others to NiceGUI's stack; a refused
+    URL, or a lane request that failed, to the stack's error pages."""
 
     def __init__(self, stack: ASGIApp, lane: ASGIApp) -> None:
         self.stack = stack
         self.lane = lane
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "GET"
-            and LANE_PATHS.fullmatch(scope["path"])
-        ):
-            await self.lane(scope, receive, send)
+        if scope["type"] != "http":
+            await self.stack(scope, receive, send)
+            return
+        if (reason := _refusal(scope)) is not None:
+            await self._hand_over(BadInputError(reason), scope, receive, send)
+        elif scope["method"] == "GET" and LANE_PATHS.fullmatch(scope["path"]):
+            await self._lane(scope, receive, send)
         else:
             await self.stack(scope, receive, send)
+
+    async def _lane(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.lane(scope, receive, watched)
+        except Exception as error:
+            if started:
+                raise
+            await self._hand_over(error, scope, receive, send)
+
+    async def _hand_over(
+        self, error: BaseException, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        await self.stack({**scope, SCOPE_KEY: error}, receive, send)
 
 
 def install(routes: list[BaseRoute], session_options: dict[str, Any]) -> None:
@@ -71,10 +105,12 @@ def install(routes: list[BaseRoute], session_options: dict[str, Any]) -> None:
     Starlette builds an app's middleware stack once, at its first request; the lane is
     put in front of it there. Installing again (NiceGUI's test fixture builds the app
     anew for each test) replaces the earlier lane."""
-    lane = ServerErrorMiddleware(
-        SessionMiddleware(
-            SecurityHeaders(_BrowserId(StarletteRouter(routes=routes))), **session_options
-        )
+    lane = SessionMiddleware(
+        SecurityHeaders(
+            _BrowserId(StarletteRouter(routes=routes)),
+            https=bool(session_options.get("https_only")),
+        ),
+        **session_options,
     )
     build_stack: Callable[[Any], ASGIApp] = type(app).build_middleware_stack
     setattr(app, "build_middleware_stack", lambda: _Dispatch(build_stack(app), lane))  # noqa: B010

@@ -28,6 +28,7 @@ from admin_app.form_problems import FieldProblem, FormError, Problems
 from admin_app.i18n import N_
 from admin_app.service_settings import scope_services
 from admin_app.site_urls import site_base_url
+from admin_app.web_input import INVISIBLE, has_invisible_characters
 from models.db import session_scope
 from models.services import COMMON, remove_scope
 from models.sites import host_names_of, list_sites, lock_sites
@@ -135,6 +136,8 @@ def _check_form(
         problems.add("name", N_("required"))
     elif len(name) > NAME_LIMIT:
         problems.add("name", N_("at most {limit} characters"), limit=NAME_LIMIT)
+    elif has_invisible_characters(name):
+        problems.add("name", INVISIBLE)
     hosts = parse_host_names(form.host_names)
     _check_hosts(list_sites(session), site_id, hosts, problems)
     return name, hosts

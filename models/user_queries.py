@@ -46,6 +46,10 @@ BUILT_IN_GROUPS = (ADMINISTRATORS, REGISTERED)
 GROUP_CODE_PATTERN = re.compile(r"[a-z][a-z0-9_]{1,49}")
 MAX_GROUP_NAME = 100
 MAX_GROUP_DESCRIPTION = 500
+#: what no group text may hold: control characters (a NUL cannot even be stored on
+#: PostgreSQL) and lone surrogates; a description keeps its line breaks
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 # Every string starting with a prefix sorts below prefix + U+10FFFF, the highest code
 # point: in byte order (SQLite, PostgreSQL's C collations) and in ICU collations alike,
@@ -256,6 +260,8 @@ def check_group_name(session: Session, name: str, *, group_id: int | None = None
     """A trimmed name no other group has, ignoring letter case (compared in Python:
     SQLite's lower() leaves non-ASCII letters as they are; groups are few)."""
     name = " ".join(name.split())
+    if _CONTROL.search(name):
+        raise UserDataError("group_name_invisible", "a group name holds control characters")
     if not 1 <= len(name) <= MAX_GROUP_NAME:
         raise UserDataError("group_name_length", "a group name has 1 to 100 characters")
     if any(
@@ -268,6 +274,10 @@ def check_group_name(session: Session, name: str, *, group_id: int | None = None
 
 def check_group_description(description: str) -> str:
     description = description.strip()
+    if _CONTROL_EXCEPT_LINES.search(description):
+        raise UserDataError(
+            "group_description_invisible", "a group description holds control characters"
+        )
     if len(description) > MAX_GROUP_DESCRIPTION:
         raise UserDataError(
             "group_description_length", "a group description has at most 500 characters"

@@ -21,10 +21,12 @@ from admin_app.feed import (
     post_message,
     site_of,
 )
+from admin_app.form_problems import FieldProblem
 from admin_app.i18n import N_, _
 from admin_app.layout import NavEntry, add_navigation, frame
 from admin_app.pages.guards import signed_in
 from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
+from admin_app.web_input import INVISIBLE, has_invisible_characters
 
 PATH = "/feed"
 POLL_SECONDS = 2.0
@@ -121,8 +123,14 @@ class _Feed:
             self.pending.pop(post_id, None)
 
     def _post(self) -> None:
+        typed = self.text.value or ""
+        # a NUL (PostgreSQL refuses it) or another invisible character: said here; the
+        # length is post_message's to check (once trimmed)
+        if has_invisible_characters(typed, multi_line=True):
+            self.problem.show([FieldProblem(INVISIBLE)])
+            return
         try:
-            post_message(self.site_id, self.text.value or "")
+            post_message(self.site_id, typed)
         except PostError as error:
             self.problem.show(error.problems.get("text"))
             return

@@ -12,6 +12,7 @@ from admin_app.i18n import _
 from admin_app.layout import frame, service_button
 from admin_app.social_auth import offered_services
 from admin_app.urls import safe_next
+from admin_app.web_input import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
 
 
 def _error_text(error: str | None, wait_seconds: int) -> str:
@@ -22,6 +23,14 @@ def _error_text(error: str | None, wait_seconds: int) -> str:
     if error == "unavailable":
         return _("The server is restarting. Try again in a moment.")
     return _("Wrong login or password.")
+
+
+def _typed_problem(identifier: str, password: str) -> str | None:
+    """What keeps the typed login or password from being checked at all, in words."""
+    for value, limit in ((identifier, MAX_LINE_LENGTH), (password, MAX_PASSWORD_TYPED)):
+        if problem := typed_text_problem(value, limit):
+            return _(problem).format(limit=limit)
+    return None
 
 
 def register() -> None:
@@ -39,6 +48,10 @@ def register() -> None:
         async def submit() -> None:
             if not identifier.value or not password.value:
                 message.set_text(_("Enter your login (or e-mail) and password."))
+                message.set_visibility(True)
+                return
+            if problem := _typed_problem(identifier.value, password.value):
+                message.set_text(problem)
                 message.set_visibility(True)
                 return
             button.disable()

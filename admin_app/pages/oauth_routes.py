@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from admin_app import session, signin_lane, social_auth
 from admin_app.accounts import current_administrator_id_for, current_user_id_for
+from admin_app.security_headers import with_script_nonce
 from admin_app.urls import safe_next
 from providers.base import ProviderError
 
@@ -24,6 +25,9 @@ if (m) { location.replace(location.pathname + location.search
 else { location.replace("/signin/problem?reason=state_invalid"); }
 </script>"""
 
+
+#: the longest service id there is (the column's size): a longer one names no service
+MAX_SERVICE_ID_LENGTH = 50
 
 TRIED_KEY = "tried_profile"  # NiceGUI's per-browser storage, on the server
 TRIED_PAGE = "/admin/services/tried"
@@ -50,6 +54,9 @@ async def _go_to_service(
     scope: str | None = None,
 ) -> Response:
     """Start a round trip and send the browser to the service, or to the problem page."""
+    if len(service_id) > MAX_SERVICE_ID_LENGTH:
+        short = service_id[:MAX_SERVICE_ID_LENGTH]
+        return _problem(short, "service_unavailable", next_path, purpose)
     try:
         url = await social_auth.start(
             purpose=purpose,
@@ -77,8 +84,10 @@ async def start_sign_in(request: Request) -> Response:
 async def callback(request: Request) -> Response:
     service_id: str = request.path_params["service_id"]
     params = dict(request.query_params)
+    if len(service_id) > MAX_SERVICE_ID_LENGTH:
+        return _problem(service_id[:MAX_SERVICE_ID_LENGTH], "service_unavailable", "/")
     if service_id == "telegram" and "hash" not in params and "tgAuthResult" not in params:
-        return HTMLResponse(FRAGMENT_TO_QUERY)
+        return HTMLResponse(with_script_nonce(FRAGMENT_TO_QUERY, request))  # our CSP
     outcome = await social_auth.finish(
         service_id=service_id,
         callback=params,

@@ -13,6 +13,17 @@ from admin_app.first_run import (
 from admin_app.i18n import _
 from admin_app.layout import frame
 from admin_app.messages import user_data_error_text
+from admin_app.web_input import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
+
+
+def _typed_problem(*fields: ui.input) -> str | None:
+    """What keeps a field from being checked at all (a NUL, which PostgreSQL refuses, or a
+    value far beyond any column), naming the field."""
+    for field in fields:
+        limit = MAX_PASSWORD_TYPED if field.props.get("type") == "password" else MAX_LINE_LENGTH
+        if problem := typed_text_problem(field.value or "", limit):
+            return f"{field.props.get('label', '')}: {_(problem).format(limit=limit)}"
+    return None
 
 
 def register() -> None:
@@ -33,6 +44,9 @@ def register() -> None:
             return
 
         async def submit() -> None:
+            if problem := _typed_problem(login, email, first_name, last_name, password):
+                show(problem)
+                return
             if password.value != repeat.value:
                 show(_("The two passwords differ."))
                 return

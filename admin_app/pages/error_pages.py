@@ -1,0 +1,151 @@
+"""Our own 400, 404 and 500 pages, in place of NiceGUI's and Starlette's.
+
+They are drawn in the site's frame, in the visitor's language, and never show an
+exception (its text may hold SQL and values): a 500 page shows the short id under which
+``admin_app.failure_log`` logged it. Three ways lead here:
+
+- a failure while a request is served, caught by ``ErrorPages`` (a value the database
+  refused, or ``BadInputError`` from a page, is a 400; anything else a 500);
+- a request the sign-in lane's gate refused or failed to serve: the lane hands it to
+  NiceGUI's stack marked with ``failure_log.SCOPE_KEY``, and ``ErrorPages`` answers it;
+- Starlette's 404 (no route) and FastAPI's refusal of a parameter, by exception handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from nicegui import Client, app, ui
+from nicegui.page import page
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from admin_app.accounts import Viewer, current_viewer
+from admin_app.failure_log import (
+    SCOPE_KEY,
+    caused_by_input,
+    log_nicegui_exceptions_once,
+    printable,
+    record_failure,
+)
+from admin_app.i18n import _
+from admin_app.layout import frame
+
+log = logging.getLogger(__name__)
+
+BAD_REQUEST, NOT_FOUND, SERVER_ERROR = 400, 404, 500
+
+
+def _viewer() -> Viewer | None:
+    """Who is signed in, for the frame; nobody when that cannot be told (the database may
+    be what failed)."""
+    try:
+        return current_viewer()
+    except Exception:  # the error page must be drawn whatever failed
+        return None
+
+
+def draw_error(status: int, error_id: str | None = None) -> None:
+    """The page's content for ``status``, in the frame."""
+    if status == BAD_REQUEST:
+        title = _("Bad request")
+        text = _(
+            "This address or form holds something that cannot be used: invisible control"
+            " characters, text that is too long or a number out of range. Check the link or"
+            " what you typed, and try again."
+        )
+    elif status == NOT_FOUND:
+        title = _("Page not found")
+        text = _("There is nothing at this address. The link may be mistyped or out of date.")
+    else:
+        title = _("Something went wrong")
+        text = _("The server could not answer this request. Please try again in a moment.")
+    with frame(title, _viewer()):
+        ui.label(text).props('role="alert"').mark("error-message")
+        if error_id is not None:
+            ui.label(
+                _("If it happens again, tell the administrator this error id: {id}").format(
+                    id=error_id
+                )
+            ).mark("error-id")
+        ui.link(_("Go to the start page"), "/").mark("error-home")
+
+
+def error_response(request: Request, status: int, error_id: str | None = None) -> Response:
+    """A whole page for ``status``, drawn as NiceGUI draws its own error pages."""
+    with Client(page(""), request=request) as client:
+        draw_error(status, error_id)
+    return client.build_response(request, status)
+
+
+class ErrorPages:
+    """Pure ASGI middleware inside NiceGUI's own (so that a page's session, language and
+    viewer are known): answers a failure with our page instead of a traceback or SQL."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        handed_over = scope.get(SCOPE_KEY)
+        if isinstance(handed_over, BaseException):  # from the sign-in lane
+            await self._answer(handed_over, scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as error:
+            if started:  # too late for a page: the server ends the response
+                raise
+            await self._answer(error, scope, receive, send)
+
+    @staticmethod
+    async def _answer(error: BaseException, scope: Scope, receive: Receive, send: Send) -> None:
+        error_id = record_failure(error, scope.get("path", ""))
+        request = Request(scope, receive)
+        if caused_by_input(error):
+            response = error_response(request, BAD_REQUEST)
+        else:
+            response = error_response(request, SERVER_ERROR, error_id)
+        await response(scope, receive, send)
+
+
+async def _not_found(request: Request, exception: Exception) -> Response:
+    """Starlette's 404 (no route matches) as our page; NiceGUI's own resources (a route
+    that is no page raising 404) keep their short JSON answer."""
+    endpoint = request.scope.get("endpoint")
+    if (
+        endpoint is not None
+        and not request.scope.get("nicegui_page_path")
+        and isinstance(exception, HTTPException)
+    ):
+        return await http_exception_handler(request, exception)
+    log.warning("request.not_found path=%s", printable(request.url.path))
+    return error_response(request, NOT_FOUND)
+
+
+async def _refused_parameter(request: Request, exception: Exception) -> Response:
+    """FastAPI's 422 (a parameter of the wrong type) as our 400 page, not JSON."""
+    log.warning("request.bad_input where=%s error=parameter", printable(request.url.path))
+    return error_response(request, BAD_REQUEST)
+
+
+def install() -> None:
+    """Called by ``register_routes`` before the app's first request (Starlette builds its
+    middleware stack then); again for every app NiceGUI's test fixture builds."""
+    app.add_middleware(ErrorPages)
+    app.exception_handler(NOT_FOUND)(_not_found)
+    app.exception_handler(RequestValidationError)(_refused_parameter)
+    log_nicegui_exceptions_once()
