@@ -19,13 +19,12 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from admin_app import runtime
+from admin_app import bounded_yaml, link_issuers, runtime
 from admin_app.delivery_problems import TURNED_OFF
 from admin_app.encryption import secrets_of
 from admin_app.i18n import N_
-from models import outbox
+from models import audit, outbox
 from models.db import session_scope
-from models.linked_accounts import has_links
 from models.options import (
     DENIED_AUTH,
     DENIED_LINK,
@@ -244,11 +243,17 @@ class _Plan:
     activity: dict[str, Any] | None = None
 
 
-def import_configuration(document: str) -> ImportSummary:
-    """Check the whole document, then apply it at once; raises ConfigFileError."""
+def import_configuration(
+    document: str, *, actor: audit.Actor = audit.COMMAND_LINE
+) -> ImportSummary:
+    """Check the whole document, then apply it at once, with its audit entry by ``actor``;
+    raises ConfigFileError. A document beyond ``bounded_yaml``'s bounds (1 MiB, nesting,
+    aliases) is one problem, found before anything is read."""
     errors = _Errors()
     try:
-        data = yaml.load(document, Loader=_UniqueKeyLoader)
+        data = bounded_yaml.load(document, _UniqueKeyLoader)
+    except bounded_yaml.YamlLimitError as error:
+        raise ConfigFileError([Problem(error.where, error.message, error.params)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(document)"
@@ -264,7 +269,20 @@ def import_configuration(document: str) -> ImportSummary:
         plan = _plan(session, top, errors)
         if errors.problems:
             raise ConfigFileError(errors.problems)
-        return _apply(session, plan)
+        summary = _apply(session, plan)
+        audit.record_by(
+            session,
+            actor,
+            "config.import",
+            "configuration",
+            {
+                "sections": [section for section in SECTIONS if section in top],
+                "sites": summary.sites,
+                "services": summary.services,
+                "removed_sites": summary.removed_sites,
+            },
+        )
+        return summary
 
 
 def _plan(session: Any, top: dict[str, Any], errors: _Errors) -> _Plan:
@@ -304,36 +322,30 @@ def _plan(session: Any, top: dict[str, Any], errors: _Errors) -> _Plan:
     return plan
 
 
-def _effective_issuer(provider_id: str, endpoints: Mapping[str, str]) -> str:
-    provider = PROVIDERS.get(provider_id)
-    default = provider.endpoints.get("issuer", "") if provider else ""
-    return endpoints.get("issuer") or default
-
-
 def _check_issuers(
     session: Any,
     plan: _Plan,
     stored: Mapping[str, Mapping[str, ConfiguredService]],
     errors: _Errors,
 ) -> None:
-    """The editor's rule, for a whole document: a service id keeps one issuer in every
-    scope, and the issuer of an id with linked accounts does not change (an OpenID Connect
-    subject is unique only within its issuer)."""
-    before: dict[str, dict[str, str]] = {}  # service id: scope: issuer
+    """The editor's rule (``link_issuers``), for a whole document: a service id keeps one
+    issuer in every scope, and while accounts are linked through it, the issuer they were
+    linked with, whether the service is kept, changed or given again after a removal."""
+    after: dict[str, dict[str, str]] = {}  # service id: scope: issuer
     for scope, configs in stored.items():
+        if scope in plan.scopes or (plan.replace_site_scopes and scope != COMMON):
+            continue  # the scopes the document replaces start empty
         for service_id, config in configs.items():
-            issuer = _effective_issuer(config.provider, config.endpoints)
-            before.setdefault(service_id, {})[scope] = issuer
-    after = {sid: dict(scopes) for sid, scopes in before.items()}
-    for scopes in after.values():  # the scopes the document replaces start empty
-        for scope in list(scopes):
-            if scope in plan.scopes or (plan.replace_site_scopes and scope != COMMON):
-                del scopes[scope]
+            issuer = link_issuers.identity_issuer(config.provider, config.endpoints)
+            after.setdefault(service_id, {})[scope] = issuer
     for scope, services in plan.scopes.items():
         for values in services:
-            issuer = _effective_issuer(values.provider, values.endpoints)
+            issuer = link_issuers.identity_issuer(values.provider, values.endpoints)
             after.setdefault(values.service_id, {})[scope] = issuer
+    given = {values.service_id for services in plan.scopes.values() for values in services}
     for service_id, scopes in after.items():
+        if service_id not in given:
+            continue  # as stored: checked when it was saved
         issuers = set(scopes.values()) - {""}
         path = f"services.{service_id}.endpoints.issuer"
         if len(issuers) > 1:
@@ -344,16 +356,9 @@ def _check_issuers(
                 issuers=", ".join(sorted(issuers)),
             )
             continue
-        earlier = set(before.get(service_id, {}).values()) - {""}
-        if issuers and earlier and issuers != earlier and has_links(session, service_id):
-            errors.add(
-                path,
-                N_(
-                    "accounts are linked through '{value}': its issuer cannot change "
-                    "(add the new issuer under another id)"
-                ),
-                value=service_id,
-            )
+        problem = link_issuers.moving_problem(session, service_id, next(iter(issuers), ""))
+        if problem is not None:
+            errors.add(path, problem.message, **problem.params)
 
 
 def _check_sites(value: Any, errors: _Errors) -> list[Site]:

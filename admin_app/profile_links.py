@@ -23,6 +23,9 @@ class LinkedAccountView:
     service_title: str  # a message id or the administrator's name
     external_name: str
     picture_url: str | None
+    #: the address the service gave; unverified, it is a contact only (not the user's)
+    email: str | None
+    email_verified: bool
     linked_at: datetime
     last_used_at: datetime | None
     #: an X or Facebook account: it may publish the user's activity
@@ -68,6 +71,8 @@ def profile_links(user_id: int, host: str | None) -> ProfileLinks:
                 or link.login_hint
                 or link.external_id,
                 picture_url=link.picture_url,
+                email=link.email,
+                email_verified=link.email_verified,
                 linked_at=link.created_at,
                 last_used_at=link.last_used_at,
                 can_publish=link.provider in PUBLISHERS,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from admin_app import link_issuers
 from admin_app.encryption import secrets_of
 from admin_app.site_urls import redirect_uri
 from models.db import read_scope
@@ -41,6 +42,12 @@ class SiteService:
     def title(self) -> str:
         """The name to show: the administrator's, else the provider's (a message id)."""
         return self.name or self.provider.title
+
+    @property
+    def issuer(self) -> str:
+        """Who vouches for this service's account ids: links record it and are found
+        through it."""
+        return link_issuers.identity_issuer(self.provider.id, self.config.endpoints)
 
     def make_provider(self) -> Provider:
         return self.provider(self.config)

@@ -19,21 +19,21 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from admin_app import runtime
+from admin_app import link_issuers, runtime
 from admin_app.admin_access import acting_administrator, administrator_action
 from admin_app.config_file import SERVICE_ID, _acceptable_endpoint, _secrets_to_keep
 from admin_app.encryption import secrets_of
 from admin_app.form_problems import FormError, Problems
 from admin_app.i18n import N_
 from admin_app.site_urls import redirect_uri
+from admin_app.web_input import INVISIBLE, has_invisible_characters
 from models.db import session_scope
 from models.encryption import seal_secrets
-from models.linked_accounts import has_links
 from models.services import (
     COMMON,
     configs_in_scope,
+    configs_of_service,
     find_config,
-    issuers_of,
     next_position,
     sites_using,
 )
@@ -279,6 +279,8 @@ def _check(
             value = settings.get(f.key, "")
         if len(value) > TEXT_LIMIT:
             problems.add(where, N_("at most {limit} characters"), limit=TEXT_LIMIT)
+        elif has_invisible_characters(value, multi_line=f.multiline):
+            problems.add(where, INVISIBLE)
         if value and f.secret:
             secrets[f.key] = value
         elif not value and enabled and f.required and not f.default and where not in problems.found:
@@ -289,6 +291,8 @@ def _check(
         name = changes.name.strip()
         if len(name) > NAME_LIMIT:
             problems.add("name", N_("at most {limit} characters"), limit=NAME_LIMIT)
+        elif has_invisible_characters(name):
+            problems.add("name", INVISIBLE)
         elif provider.multiple and not name:
             problems.add("name", N_("required"))
 
@@ -309,36 +313,22 @@ def _check_issuer(
     scope: str,
     service_id: str,
     provider: type[Provider],
-    row: ConfiguredService | None,
     endpoints: Mapping[str, str],
     problems: Problems,
 ) -> None:
-    """An OpenID Connect subject ("sub") is unique only within its issuer, and a linked
-    account is found by service id and subject: so one service id keeps one issuer, in
-    every scope and for as long as accounts are linked through it. Otherwise a person at
-    another issuer who happens to have the same subject would be signed in as ours."""
-    if "issuer" not in provider.endpoints:
-        return
-
-    def effective(stored: Mapping[str, str]) -> str:
-        return stored.get("issuer") or provider.endpoints["issuer"]
-
-    wanted = effective(endpoints)
-    before = effective(row.endpoints) if row else ""
-    where = endpoint_field("issuer")
-    if before and wanted != before and has_links(session, service_id):
-        problems.add(
-            where,
-            N_(
-                "Accounts are linked through this service: its issuer cannot change. Add "
-                "the new issuer as another service."
-            ),
-        )
+    """One service id, one issuer: in every scope (a link is made through one scope and
+    used through any), and for as long as accounts are linked through it
+    (``link_issuers``). The issuer is the endpoint that vouches for account ids."""
+    wanted = link_issuers.identity_issuer(provider.id, endpoints)
+    where = endpoint_field("issuer" if "issuer" in provider.endpoints else "api_url")
+    problem = link_issuers.moving_problem(session, service_id, wanted)
+    if problem is not None:
+        problems.add(where, problem.message, **problem.params)
         return
     others = {
-        effective({"issuer": issuer})
-        for other_scope, issuer in issuers_of(session, service_id).items()
-        if other_scope != scope
+        link_issuers.identity_issuer(row.provider, row.endpoints)
+        for row in configs_of_service(session, service_id)
+        if row.scope != scope
     } - {""}
     if wanted and others - {wanted}:
         problems.add(
@@ -434,7 +424,7 @@ def save_service(
         checked = _check(
             provider, row, changes, enabled=bool(row and row.enabled), problems=problems
         )
-        _check_issuer(session, scope, service_id, provider, row, checked.endpoints, problems)
+        _check_issuer(session, scope, service_id, provider, checked.endpoints, problems)
         problems.raise_any()
         changed = _changed_fields(row, checked)
     details = {"scope": scope, "changed": changed}
@@ -551,20 +541,8 @@ def add_service(scope: str, service_id: str, name: str) -> ServiceView:
         problems.add("name", N_("at most {limit} characters"), limit=NAME_LIMIT)
     with session_scope() as session:
         _editable_scope_sites(session, scope)
-        if "service_id" not in problems.found:
-            if find_config(session, scope, service_id) is not None:
-                problems.add("service_id", N_("'{value}' is taken"), value=service_id)
-            elif not issuers_of(session, service_id) and has_links(session, service_id):
-                # The earlier service's issuer is unknown now: its subjects must not be
-                # matched against another issuer's.
-                problems.add(
-                    "service_id",
-                    N_(
-                        "Accounts are still linked through an earlier service with the id "
-                        "'{value}': choose another id."
-                    ),
-                    value=service_id,
-                )
+        if "service_id" not in problems.found and find_config(session, scope, service_id):
+            problems.add("service_id", N_("'{value}' is taken"), value=service_id)
     problems.raise_any()
     details = {"scope": scope, "provider": CUSTOM_PROVIDER, "name": name}
     with administrator_action("service.add", service_id, details) as session:

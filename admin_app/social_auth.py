@@ -41,7 +41,7 @@ from models.users import (
     is_valid_email,
     record_sign_in,
 )
-from providers.base import AuthorizationRequest, ProviderError, SignInResult
+from providers.base import AuthorizationRequest, ExternalProfile, ProviderError, SignInResult
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +345,10 @@ def _sign_in(
 ) -> Outcome:
     profile = result.profile
     link = linked_accounts.find_link(
-        session, service_id=service.service_id, external_id=profile.external_id
+        session,
+        service_id=service.service_id,
+        issuer=service.issuer,
+        external_id=profile.external_id,
     )
     if link is not None:
         user = session.get(User, link.user_id)
@@ -363,7 +366,7 @@ def _sign_in(
             next_path,
             auth_token=auth_sessions.create_active(session, user_id=user.id),
         )
-    email = profile.email if is_valid_email(profile.email) else None  # garbage: as if absent
+    email = _proven_email(profile)
     if email and find_by_email(session, email) is not None:
         return _refuse(service, "email_exists", next_path)
     options = registration_options(session)
@@ -406,7 +409,10 @@ def _link(
     if is_in_any_group(session, starter_id, denied_group_codes(session, DENIED_LINK)):
         return _refuse(service, "link_denied", "/profile", user_id=starter_id)
     link = linked_accounts.find_link(
-        session, service_id=service.service_id, external_id=result.profile.external_id
+        session,
+        service_id=service.service_id,
+        issuer=service.issuer,
+        external_id=result.profile.external_id,
     )
     if link is not None and link.user_id != starter_id:
         return _refuse(service, "linked_elsewhere", "/profile", user_id=starter_id)
@@ -418,6 +424,15 @@ def _link(
     return Outcome(service.service_id, "/profile", linked=True)
 
 
+def _proven_email(profile: ExternalProfile) -> str | None:
+    """The address a new account may own: only one the service says it verified. An
+    unverified one proves nothing (anyone can type someone else's address at some
+    services): it stays on the link as a contact, and blocks nobody."""
+    if profile.email_verified and is_valid_email(profile.email):
+        return profile.email
+    return None
+
+
 def _new_link(
     session: Session, service: SiteService, site_id: str, user_id: int, result: SignInResult
 ) -> LinkedAccount:
@@ -425,6 +440,7 @@ def _new_link(
         user_id=user_id,
         service_id=service.service_id,
         provider=service.provider.id,
+        issuer=service.issuer,
         external_id=result.profile.external_id,
         site_id=site_id,
     )

@@ -13,11 +13,11 @@ import redis
 from alembic.util.exc import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
-from admin_app import encryption, runtime
+from admin_app import encryption, link_issuers, runtime
 from admin_app.i18n import N_
 from admin_app.settings import Settings, SettingsError
 from models import migrate
-from models.db import DatabaseUnavailableError, check_connection, get_engine
+from models.db import DatabaseUnavailableError, check_connection, get_engine, session_scope
 
 
 def prepare(settings: Settings, *, token_encryption: bool = True) -> None:
@@ -39,6 +39,8 @@ def prepare(settings: Settings, *, token_encryption: bool = True) -> None:
             "database_url", N_("cannot upgrade the database schema: {reason}"), reason=reason
         ) from None
     encryption.prepare_keys(settings)
+    with session_scope() as session:
+        link_issuers.record_missing_issuers(session)
 
 
 def check_port_free(settings: Settings) -> None:

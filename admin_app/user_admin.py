@@ -21,6 +21,7 @@ from sqlmodel import Session
 from admin_app.admin_access import acting_administrator, administrator_action
 from admin_app.form_problems import FormError, Problems
 from admin_app.i18n import N_
+from admin_app.web_input import INVISIBLE
 from models import user_queries
 from models.db import read_scope, session_scope
 from models.linked_accounts import links_of
@@ -56,6 +57,8 @@ FIELD_MESSAGES = {
     "group_name_length": ("name", N_("A group name has 1 to 100 characters.")),
     "group_name_taken": ("name", N_("Another group has this name.")),
     "group_description_length": ("description", N_("A description has at most 500 characters.")),
+    "group_name_invisible": ("name", INVISIBLE),
+    "group_description_invisible": ("description", INVISIBLE),
     "group_built_in": ("", N_("Built-in groups cannot be deleted.")),
 }
 
@@ -149,6 +152,7 @@ class LinkLine:
     external_id: str
     external_name: str
     email: str
+    email_verified: bool
     linked_at: datetime
     last_used_at: datetime | None
 
@@ -204,6 +208,7 @@ def user_details(user_id: int) -> UserDetails | None:
                 external_id=link.external_id,
                 external_name=f"{link.first_name} {link.last_name}".strip() or link.login_hint,
                 email=link.email or "",
+                email_verified=link.email_verified,
                 linked_at=link.created_at,
                 last_used_at=link.last_used_at,
             )

@@ -59,9 +59,9 @@ def fill_sqlite(path: Path, links: int) -> None:
     connection.executemany(
         "INSERT INTO linked_accounts (user_id, service_id, provider, external_id, site_id,"
         " login_hint, first_name, last_name, email_verified, raw_profile, access_token,"
-        " refresh_token, scopes, created_at, publish_activity)"
+        " refresh_token, scopes, created_at, publish_activity, issuer)"
         " VALUES (1, 'google', 'google', ?, 's1', '', '', '', 0, '{}', ?, ?, '',"
-        " '2026-01-01 00:00:00', 0)",
+        " '2026-01-01 00:00:00', 0, 'https://accounts.google.com')",
         rows(links),
     )
     connection.execute("COMMIT")
@@ -82,12 +82,12 @@ def fill_postgresql(engine: Engine, links: int) -> None:
         for external_id, access, refresh in rows(links):
             buffer.write(
                 f"{owner}\tgoogle\tgoogle\t{external_id}\ts1\t\t\t\tf\t{{}}\t{access}\t{refresh}"
-                "\t\t2026-01-01 00:00:00+00\tf\n"
+                "\t\t2026-01-01 00:00:00+00\tf\thttps://accounts.google.com\n"
             )
         columns = (
             "user_id, service_id, provider, external_id, site_id, login_hint, first_name,"
             " last_name, email_verified, raw_profile, access_token, refresh_token, scopes,"
-            " created_at, publish_activity"
+            " created_at, publish_activity, issuer"
         )
         raw = connection.connection.driver_connection
         with raw.cursor().copy(f"COPY linked_accounts ({columns}) FROM STDIN") as copy:  # type: ignore[union-attr]

@@ -44,6 +44,8 @@ SERVER = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ROUNDS = 101
 FIRST_NAMES = ["Anna", "Boris", "Clara", "Dmitry", "Elena", "Иван", "Мария", "Ольга", "Пётр"]
 LAST_NAMES = ["Smith", "Ivanov", "Petrova", "Miller", "Волков", "Соловьёва", "Васильев"]
+#: who vouches for each service's account ids (links are found through it)
+ISSUERS = {"staff": "https://idp.example.org", "github": "https://api.github.com"}
 
 
 def median_ms(action: Callable[[], object], rounds: int = ROUNDS) -> float:
@@ -78,7 +80,7 @@ def fill(url: str, users: int) -> None:
             links.write(
                 f"{number}\t{service}\t{'oidc' if service == 'staff' else 'github'}\t"
                 f"{service}-{number}\ts1\t\t{first}\t{last}\tf\t{{}}\tplain-token-{number}\t"
-                "openid\t2026-01-01 00:00:00+00\tf\n"
+                f"openid\t2026-01-01 00:00:00+00\tf\t{ISSUERS[service]}\n"
             )
     with psycopg.connect(url, autocommit=True) as connection:
         copy_rows(
@@ -91,7 +93,7 @@ def fill(url: str, users: int) -> None:
             connection,
             "COPY linked_accounts (user_id, service_id, provider, external_id, site_id,"
             " login_hint, first_name, last_name, email_verified, raw_profile, access_token,"
-            " scopes, created_at, publish_activity) FROM STDIN",
+            " scopes, created_at, publish_activity, issuer) FROM STDIN",
             links,
         )
         connection.execute("ANALYZE")
@@ -139,7 +141,7 @@ def run(url: str, users: int, scratch: Path) -> None:
                         "provider": "oidc",
                         "enabled": True,
                         "settings": {"client_id": "bench", "client_secret": "bench-secret"},
-                        "endpoints": {"issuer": "https://idp.example.org"},
+                        "endpoints": {"issuer": ISSUERS["staff"]},
                     }
                 }
             }
@@ -182,8 +184,9 @@ def run(url: str, users: int, scratch: Path) -> None:
     )
     plumbed_search = plumbing(search_sql, lambda: {"low": low, "high": high})
     plumbed_lookup = plumbing(
-        "SELECT * FROM linked_accounts WHERE service_id = 'staff' AND external_id = :key",
-        lambda: {"key": some_link()},
+        "SELECT * FROM linked_accounts WHERE service_id = 'staff' AND issuer = :issuer"
+        " AND external_id = :key",
+        lambda: {"issuer": ISSUERS["staff"], "key": some_link()},
     )
 
     def our_search() -> object:
@@ -195,13 +198,16 @@ def run(url: str, users: int, scratch: Path) -> None:
 
     def raw_lookup() -> object:
         return raw.execute(
-            "SELECT * FROM linked_accounts WHERE service_id = %s AND external_id = %s",
-            ("staff", some_link()),
+            "SELECT * FROM linked_accounts WHERE service_id = %s AND issuer = %s"
+            " AND external_id = %s",
+            ("staff", ISSUERS["staff"], some_link()),
         ).fetchone()
 
     def our_lookup() -> object:
         with session_scope() as session:
-            return find_link(session, service_id="staff", external_id=some_link())
+            return find_link(
+                session, service_id="staff", issuer=ISSUERS["staff"], external_id=some_link()
+            )
 
     def our_sign_in() -> object:
         result = SignInResult(

@@ -17,18 +17,54 @@ from models.token_cipher import Keyring, UndecryptableError
 log = logging.getLogger("socialservices.links")
 
 
-def find_link(session: Session, *, service_id: str, external_id: str) -> LinkedAccount | None:
+def find_link(
+    session: Session, *, service_id: str, issuer: str, external_id: str
+) -> LinkedAccount | None:
+    """The link of this account at this issuer: both compared byte for byte (the column's
+    collation is binary on SQLite and PostgreSQL's default ones), so " alice" is not
+    "alice", and another issuer's "alice" is nobody here."""
     return session.exec(
         select(LinkedAccount).where(
-            LinkedAccount.service_id == service_id, LinkedAccount.external_id == external_id
+            LinkedAccount.service_id == service_id,
+            LinkedAccount.issuer == issuer,
+            LinkedAccount.external_id == external_id,
         )
     ).first()
 
 
-def has_links(session: Session, service_id: str) -> bool:
-    """Whether any account is linked through a service id (configured or not any more)."""
-    query = select(LinkedAccount.id).where(LinkedAccount.service_id == service_id).limit(1)
-    return session.exec(query).first() is not None
+def linked_issuers(session: Session, service_id: str) -> dict[str, int]:
+    """How many accounts are linked through a service id (configured or not any more),
+    by the issuer that vouched for them ("": made before issuers were recorded)."""
+    rows = session.exec(
+        select(LinkedAccount.issuer, func.count())
+        .where(LinkedAccount.service_id == service_id)
+        .group_by(col(LinkedAccount.issuer))
+    )
+    return dict(rows.all())
+
+
+def services_with_unknown_issuers(session: Session) -> list[tuple[str, str]]:
+    """(service id, provider) of links made before issuers were recorded."""
+    rows = session.exec(
+        select(LinkedAccount.service_id, LinkedAccount.provider)
+        .where(LinkedAccount.issuer == "")
+        .distinct()
+    )
+    return list(rows.all())
+
+
+def record_unknown_issuers(session: Session, service_id: str, issuer: str) -> int:
+    """Give the links of a service id made before issuers were recorded the issuer they
+    were made with; returns how many."""
+    links = session.exec(
+        select(LinkedAccount).where(
+            LinkedAccount.service_id == service_id, LinkedAccount.issuer == ""
+        )
+    ).all()
+    for link in links:
+        link.issuer = issuer
+        session.add(link)
+    return len(links)
 
 
 def links_of(session: Session, user_id: int) -> list[LinkedAccount]:

@@ -44,12 +44,10 @@ def sites_using(session: Session, scope: str) -> list[Site]:
     return [site for site in sites if scope_of(site) == scope]
 
 
-def issuers_of(session: Session, service_id: str) -> dict[str, str]:
-    """Every scope that configures a service id, with the issuer it has set there (empty:
-    none, or the provider's own): an OpenID Connect subject is unique only within its
-    issuer."""
-    rows = session.exec(select(ConfiguredService).where(ConfiguredService.service_id == service_id))
-    return {row.scope: row.endpoints.get("issuer", "") for row in rows}
+def configs_of_service(session: Session, service_id: str) -> list[ConfiguredService]:
+    """Every scope's settings of one service id."""
+    query = select(ConfiguredService).where(ConfiguredService.service_id == service_id)
+    return list(session.exec(query))
 
 
 def configs_in_scope(session: Session, scope: str) -> list[ConfiguredService]:

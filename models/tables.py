@@ -344,12 +344,19 @@ class LinkedAccount(SQLModel, table=True):
     .store_tokens``, the one place token storage changes)."""
 
     __tablename__ = "linked_accounts"
-    __table_args__ = (UniqueConstraint("service_id", "external_id"),)
+    #: an account id is unique only within the issuer that vouches for it
+    __table_args__ = (UniqueConstraint("service_id", "issuer", "external_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
     service_id: str = Field(max_length=50)
     provider: str = Field(max_length=30)
+    #: who vouched for ``external_id`` when the link was made (the OpenID Connect issuer,
+    #: the origin of a plain OAuth service's profile endpoint): a link is only ever found
+    #: through that issuer. Empty for links made before issuers were recorded, until
+    #: ``admin_app.link_issuers`` fills it in.
+    issuer: str = Field(default="", max_length=500)
+    #: exactly as the service gave it: compared byte for byte
     external_id: str = Field(max_length=255)
     site_id: str = Field(max_length=20)
     login_hint: str = Field(default="", max_length=255)

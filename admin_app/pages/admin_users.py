@@ -21,6 +21,7 @@ from admin_app.admin_access import NotAnAdministratorError
 from admin_app.i18n import N_, _
 from admin_app.pages.admin_frame import add_admin_area, admin_frame, report_action_error
 from admin_app.pages.guards import administrator
+from admin_app.pages.widgets import service_email
 from admin_app.user_admin import (
     GroupLine,
     LinkLine,
@@ -38,6 +39,7 @@ from admin_app.user_admin import (
     update_group,
     user_details,
 )
+from admin_app.web_input import INVISIBLE, database_id, has_invisible_characters
 from models.users import ADMINISTRATORS
 from models.versions import StaleEditError
 
@@ -127,6 +129,9 @@ async def _user_search() -> None:
         results.refresh()
 
     async def on_term(term: str | None) -> None:
+        if has_invisible_characters(term or ""):  # a NUL: PostgreSQL refuses it
+            ui.notify(_(INVISIBLE), type="warning")
+            return
         await show((term or "").strip(), [None], [1])
 
     async def next_page() -> None:
@@ -427,8 +432,7 @@ def _user_view(user_id: int, viewer: Viewer) -> None:
                     with ui.column().classes("gap-0 grow min-w-0"):
                         ui.label(f"{service} · {link.service_id}").classes("font-medium")
                         ui.label(link.external_name or link.external_id).classes("break-all")
-                        if link.email:
-                            ui.label(link.email).classes("text-sm text-gray-600 break-all")
+                        service_email(link.email, link.email_verified)
                         ui.label(
                             _("Site {site}; linked {linked}; last used {used}").format(
                                 site=link.site_id,
@@ -489,14 +493,16 @@ def register() -> None:
         return None
 
     @ui.page(PATH + "/{user_id}")
-    def one_user(request: Request, user_id: int) -> RedirectResponse | None:
+    def one_user(request: Request, user_id: str) -> RedirectResponse | None:
         viewer = administrator(request)
         if not isinstance(viewer, Viewer):
             return viewer
-        details = user_details(user_id)
+        # no number, or one no row can have (PostgreSQL's integer): nobody, not an error
+        number = database_id(user_id)
+        details = user_details(number) if number is not None else None
         if details is None:
             context.client.status_code = 404
         title = details.login if details else _("Users and groups")
         with admin_frame(title, viewer, PATH):
-            _user_view(user_id, viewer)
+            _user_view(number or 0, viewer)
         return None

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from admin_app.accounts import Viewer
+from admin_app.form_problems import FieldProblem
 from admin_app.i18n import N_, _
 from admin_app.layout import NavEntry, add_navigation, frame
 from admin_app.messages import problem_message
@@ -32,10 +33,11 @@ from admin_app.own_account import (
     update_own_details,
 )
 from admin_app.pages.guards import signed_in
-from admin_app.pages.widgets import ProblemLabel, attributes
+from admin_app.pages.widgets import ProblemLabel, attributes, service_email
 from admin_app.profile_links import LinkedAccountView, ProfileLinks, profile_links
 from admin_app.service_badges import badge_svg
 from admin_app.session import csrf_token
+from admin_app.web_input import INVISIBLE, has_invisible_characters
 from models.users import MAX_EMAIL_LENGTH, MAX_NAME_LENGTH
 from models.versions import StaleEditError
 
@@ -104,6 +106,16 @@ class _DetailsForm:
             ui.button(_("Save"), on_click=self.save).props("color=primary").mark("details-save")
 
     def save(self) -> None:
+        # a NUL (PostgreSQL refuses it) or another invisible character: said at its field
+        invisible = {
+            key
+            for key, element in self.inputs.items()
+            if has_invisible_characters(element.value or "")
+        }
+        if invisible:
+            for key, label in self.problems.items():
+                label.show([FieldProblem(INVISIBLE)] if key in invisible else None)
+            return
         try:
             account = update_own_details(
                 first_name=self.inputs["first_name"].value or "",
@@ -246,6 +258,7 @@ class _LinkedAccounts:
             with ui.column().classes("gap-0 min-w-0 grow"):
                 ui.label(title).classes("font-medium")
                 ui.label(view.external_name).classes("break-all")  # text, never HTML
+                service_email(view.email, view.email_verified)
                 ui.label(
                     _("Linked {linked}; last used to sign in: {used}").format(
                         linked=_when(view.linked_at), used=_when(view.last_used_at)

@@ -57,3 +57,12 @@ def text_with_links(text: str) -> str:
         position = end
     parts.append(escape(text[position:]))
     return "".join(parts)
+
+
+def service_email(email: str | None, verified: bool) -> None:
+    """The e-mail a service gave for a linked account. Unverified, it is a contact the
+    service passed on, not an address the person proved: said so, never shown as theirs."""
+    if not email:
+        return
+    text = email if verified else _("{email} (not verified)").format(email=email)
+    ui.label(text).classes("text-sm text-gray-600 break-all").mark("link-email")

@@ -12,10 +12,12 @@ import yaml
 
 from admin_app import encryption, startup
 from admin_app.config_file import import_configuration
+from admin_app.link_issuers import identity_issuer
 from admin_app.settings import load_settings
 from models import feed
 from models.db import session_scope
 from models.options import activity_options
+from models.services import find_config
 from models.tables import LinkedAccount, utcnow
 from models.users import create_user
 from providers.base import TokenSet
@@ -96,10 +98,12 @@ def link(
 ) -> int:
     """A linked account holding these tokens, stored as a sign-in stores them."""
     with session_scope() as session:
+        service = find_config(session, "common", provider)
         row = LinkedAccount(
             user_id=user_id,
             service_id=provider,
             provider=provider,
+            issuer=identity_issuer(provider, service.endpoints if service else {}),
             external_id=external_id,
             site_id="s1",
             login_hint=username,

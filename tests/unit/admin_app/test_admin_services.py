@@ -497,7 +497,8 @@ async def add_staff_sso(user: User, issuer: str) -> None:
 
 async def test_an_issuer_stays_with_the_accounts_linked_through_it(user: User) -> None:
     """Subjects are unique per issuer only: with accounts linked, the issuer of their
-    service id cannot change, nor can the id be added again for another issuer."""
+    service id cannot change, nor can the id be added again for another issuer (only for
+    its own)."""
     await open_as_admin(user)
     await add_staff_sso(user, "http://127.0.0.1:9/a")
     await user.should_see("Staff: saved.", retries=RETRIES)
@@ -508,6 +509,7 @@ async def test_an_issuer_stays_with_the_accounts_linked_through_it(user: User) -
                 user_id=alice,
                 service_id="staff-sso",
                 provider="oidc",
+                issuer="http://127.0.0.1:9/a",
                 external_id="1",
                 site_id="s1",
             )
@@ -515,21 +517,25 @@ async def test_an_issuer_stays_with_the_accounts_linked_through_it(user: User) -
     fill(user, "endpoint-staff-sso-issuer", "http://127.0.0.1:9/b")
     user.find(marker="save-staff-sso").click()
     await user.should_see(
-        "Accounts are linked through this service: its issuer cannot change.", retries=RETRIES
+        "'staff-sso' has linked accounts (1) from the issuer http://127.0.0.1:9/a: its "
+        "issuer cannot change to http://127.0.0.1:9/b.",
+        retries=RETRIES,
     )
     stored = row("staff-sso")
     assert stored is not None and stored.endpoints == {"issuer": "http://127.0.0.1:9/a"}
     user.find(marker="remove-staff-sso").click()
     user.find(marker="confirm-remove-staff-sso").click()
     await user.should_see("Staff is removed.", retries=RETRIES)
-    fill(user, "add-service-id", "staff-sso")
-    fill(user, "add-service-name", "Staff again")
-    user.find(marker="add-service-submit").click()
+    await add_staff_sso(user, "http://127.0.0.1:9/b")  # the same id, another issuer
     await user.should_see(
-        "Accounts are still linked through an earlier service with the id 'staff-sso'",
+        "'staff-sso' has linked accounts (1) from the issuer http://127.0.0.1:9/a",
         retries=RETRIES,
     )
-    assert row("staff-sso") is None
+    stored = row("staff-sso")
+    assert stored is not None and stored.endpoints == {}
+    fill(user, "endpoint-staff-sso-issuer", "http://127.0.0.1:9/a")  # its own issuer
+    user.find(marker="save-staff-sso").click()
+    await user.should_see("Staff: saved.", retries=RETRIES)
 
 
 async def test_one_service_id_has_one_issuer_in_every_scope(user: User) -> None:

@@ -28,6 +28,7 @@ from models.users import (
     get_group_by_code,
 )
 from models.versions import StaleEditError
+from providers import PROVIDERS
 from tests.unit.admin_app.conftest import RETRIES, add_user
 from tests.unit.admin_app.test_sign_in_pages import sign_in
 
@@ -83,16 +84,20 @@ def group_named(code: str) -> Group | None:
         return session.exec(select(Group).where(Group.code == code)).first()
 
 
-def add_link(user_id: int, service_id: str = "github", external_id: str = "42") -> int:
+def add_link(
+    user_id: int, service_id: str = "github", external_id: str = "42", email: str | None = None
+) -> int:
     with session_scope() as session:
         link = LinkedAccount(
             user_id=user_id,
             service_id=service_id,
             provider="github",
+            issuer=PROVIDERS["github"].identity_issuer({}),
             external_id=external_id,
             site_id="s1",
             first_name="Alice",
             last_name="Hub",
+            email=email,
         )
         session.add(link)
         session.flush()
@@ -237,6 +242,14 @@ async def test_unlink_asks_first_and_is_audited(admin: User) -> None:
     assert audit_actions() == [
         ("user.unlink", "user:alice", {"service": "github", "external_id": "42"})
     ]
+
+
+async def test_an_unverified_email_of_a_link_is_shown_as_not_verified(admin: User) -> None:
+    await sign_in_as_root(admin)
+    alice = quick_user("alice")
+    add_link(alice, email="hub@example.org")
+    await admin.open(f"/admin/users/{alice}")
+    await admin.should_see("hub@example.org (not verified)")
 
 
 async def test_unlinking_twice_is_refused_plainly(admin: User) -> None:

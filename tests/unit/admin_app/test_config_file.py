@@ -13,6 +13,7 @@ import yaml
 from admin_app import startup
 from admin_app.cli import run
 from admin_app.config_file import ConfigFileError, export_configuration, import_configuration
+from admin_app.link_issuers import identity_issuer
 from admin_app.service_catalogue import site_services
 from admin_app.settings import load_settings
 from models.db import session_scope
@@ -303,10 +304,22 @@ def test_the_issuer_of_linked_accounts_cannot_change() -> None:
                 user_id=user.id,
                 service_id="staff-sso",
                 provider="oidc",
+                issuer="https://b.example.org",
                 external_id="7",
                 site_id="s1",
             )
         )
     problems = problems_of(oidc_document({"services": "https://c.example.org"}))
-    assert any("accounts are linked through 'staff-sso'" in line for line in problems), problems
+    assert any(
+        "'staff-sso' has linked accounts (1) from the issuer https://b.example.org" in line
+        for line in problems
+    ), problems
     import_configuration(oidc_document({"services": "https://b.example.org"}))  # unchanged: fine
+
+
+def test_an_issuer_longer_than_its_column_is_recorded_exactly_as_a_digest() -> None:
+    base = "https://a.example.org/" + "r" * 1900
+    recorded = identity_issuer("oidc", {"issuer": base})
+    assert recorded.startswith("sha256:") and len(recorded) < 100
+    assert identity_issuer("oidc", {"issuer": base + "x"}) != recorded
+    assert identity_issuer("oidc", {"issuer": "https://a.example.org"}) == "https://a.example.org"

@@ -65,9 +65,9 @@ def test_enabling_resumes_after_sigkill(isolated_settings: Path) -> None:
         connection.executemany(
             "INSERT INTO linked_accounts (user_id, service_id, provider, external_id, site_id,"
             " login_hint, first_name, last_name, email_verified, raw_profile, access_token,"
-            " refresh_token, scopes, created_at, publish_activity)"
+            " refresh_token, scopes, created_at, publish_activity, issuer)"
             " VALUES (1, 'google', 'google', ?, 's1', '', '', '', 0, '{}', ?, ?, '',"
-            " '2026-01-01 00:00:00', 0)",
+            " '2026-01-01 00:00:00', 0, 'https://accounts.google.com')",
             [(str(n), f"access-{n}", f"refresh-{n}" if n % 3 else None) for n in range(LINKS)],
         )
     first = kill_when_past(start_enabling(), data_dir, 0)

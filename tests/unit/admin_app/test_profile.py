@@ -15,6 +15,7 @@ from models.db import session_scope
 from models.passwords import verify_password
 from models.tables import LinkedAccount, LoginThrottle
 from models.tables import User as UserRow
+from providers import PROVIDERS
 from tests.unit.admin_app.activity_setup import write_post
 from tests.unit.admin_app.conftest import PASSWORD, RETRIES, add_user
 from tests.unit.admin_app.test_sign_in_pages import sign_in
@@ -44,15 +45,24 @@ def configure(*, denied_link: tuple[str, ...] = (), send_activity: bool = False)
     )
 
 
-def link(user_id: int, service_id: str, name: str = "Ext Name") -> int:
+def link(
+    user_id: int,
+    service_id: str,
+    name: str = "Ext Name",
+    email: str | None = None,
+    email_verified: bool = False,
+) -> int:
     with session_scope() as session:
         row = LinkedAccount(
             user_id=user_id,
             service_id=service_id,
             provider=service_id,
+            issuer=PROVIDERS[service_id].identity_issuer({}),
             external_id=f"{service_id}-{user_id}",
             site_id="s1",
             first_name=name,
+            email=email,
+            email_verified=email_verified,
         )
         session.add(row)
         session.flush()
@@ -112,6 +122,17 @@ async def test_linked_accounts_are_listed_and_not_offered_again(user: User) -> N
     await user.should_see("last used to sign in: never")
     await user.should_not_see("Link GitHub")
     await user.should_see("Link X")
+
+
+async def test_an_unverified_email_of_a_link_is_shown_as_not_verified(user: User) -> None:
+    alice = add_user("alice")
+    configure()
+    link(alice, "github", email="octo@example.org")
+    link(alice, "twitter", email="bird@example.org", email_verified=True)
+    await open_profile(user, "alice")
+    await user.should_see("octo@example.org (not verified)")
+    await user.should_see("bird@example.org")
+    await user.should_not_see("bird@example.org (not verified)")
 
 
 async def test_unlink_asks_first(user: User) -> None:

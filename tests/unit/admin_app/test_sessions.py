@@ -25,7 +25,14 @@ async def test_one_setup_link_submitted_many_times_creates_one_administrator(use
     def submit(number: int) -> str:
         try:
             _create_first_administrator(
-                token, f"browser{number}", f"admin{number}", "", "long enough pw", "", ""
+                token,
+                f"browser{number}",
+                "127.0.0.1",
+                f"admin{number}",
+                "",
+                "long enough pw",
+                "",
+                "",
             )
             return "created"
         except SetupClosedError:

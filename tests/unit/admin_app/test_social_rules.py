@@ -12,10 +12,11 @@ import pytest
 import yaml
 
 from admin_app import social_auth, startup
-from admin_app.config_file import import_configuration
+from admin_app.config_file import ConfigFileError, import_configuration
 from admin_app.settings import load_settings
 from models import auth_sessions, linked_accounts
 from models.db import session_scope
+from models.services import find_config
 from models.tables import Site, User
 from models.users import create_user, users_after
 from providers.openid import forget_cached_metadata
@@ -334,3 +335,158 @@ async def test_a_round_trip_whose_site_was_deleted_meanwhile_is_refused() -> Non
     )
     assert outcome.refusal == "service_unavailable"
     assert users() == []
+
+
+# ------------------------------------------------- who an external account is
+
+
+@pytest.mark.parametrize("variant", [" alice-1", "alice-1 ", "ALICE-1"])
+async def test_an_id_that_differs_by_a_space_or_a_letter_case_is_another_account(
+    idp: FakeOpenIDProvider, variant: str
+) -> None:
+    await round_trip()  # alice-1 registers
+    configure(idp, registration=False)
+    idp.user_profile = {**ALICE, "sub": variant, "email": None}
+    outcome = await round_trip()
+    assert outcome.refusal == "registration_closed" and outcome.auth_token is None
+    configure(idp, registration=True)
+    outcome = await round_trip()  # a person of their own, linked exactly as given
+    assert outcome.auth_token and len(users()) == 2
+    with session_scope() as session:
+        ids = {
+            link.external_id
+            for user in users_after(session)
+            for link in linked_accounts.links_of(session, user.id or 0)
+        }
+    assert ids == {"alice-1", variant}
+
+
+def staff_document(issuer: str | None) -> str:
+    services = (
+        {}
+        if issuer is None
+        else {
+            "staff": {
+                "provider": "oidc",
+                "enabled": True,
+                "settings": {"client_id": "app", "client_secret": "secret"},
+                "endpoints": {"issuer": issuer},
+            }
+        }
+    )
+    return yaml.safe_dump({"services": services})
+
+
+@pytest.fixture
+def other_idp() -> Iterator[FakeOpenIDProvider]:
+    """Another issuer, whose "alice-1" is somebody else."""
+    fake = FakeOpenIDProvider(client_id="app", client_secret="secret", profile=ALICE).start()
+    yield fake
+    fake.stop()
+
+
+async def test_config_import_cannot_move_a_service_with_links_to_another_issuer(
+    idp: FakeOpenIDProvider, other_idp: FakeOpenIDProvider
+) -> None:
+    await round_trip()  # alice-1 of the first issuer registers
+    import_configuration(staff_document(None))  # the service goes, its link stays
+    with pytest.raises(ConfigFileError) as refused:
+        import_configuration(staff_document(other_idp.issuer))
+    (problem,) = refused.value.problems
+    assert problem.path == "services.staff.endpoints.issuer"
+    assert problem.params["count"] == 1 and problem.params["issuer"] == idp.issuer
+    assert "'staff' has linked accounts (1) from the issuer" in problem.line()
+    with session_scope() as session:
+        assert find_config(session, "common", "staff") is None  # nothing changed
+    import_configuration(staff_document(idp.issuer))  # its own issuer may come back
+    assert (await round_trip()).auth_token and len(users()) == 1
+
+
+async def test_a_link_is_reached_only_through_the_issuer_that_made_it(
+    idp: FakeOpenIDProvider, other_idp: FakeOpenIDProvider
+) -> None:
+    """Whatever path re-points a service (here: its stored row edited directly), the
+    other issuer's "alice-1" never signs in as the first issuer's."""
+    first = await round_trip()
+    with session_scope() as session:
+        row = find_config(session, "common", "staff")
+        assert row is not None
+        row.endpoints = {"issuer": other_idp.issuer}
+        session.add(row)
+    other_idp.user_profile = {**ALICE, "email": None}
+    outcome = await round_trip()
+    with session_scope() as session:
+        original = auth_sessions.user_of(session, first.auth_token or "")
+        newcomer = auth_sessions.user_of(session, outcome.auth_token or "")
+    assert newcomer is not None and newcomer != original and len(users()) == 2
+
+
+async def test_links_made_before_issuers_were_recorded_get_their_services_issuer(
+    idp: FakeOpenIDProvider,
+) -> None:
+    await round_trip()
+    with session_scope() as session:
+        (link,) = linked_accounts.links_of(session, users()[0].id or 0)
+        assert link.issuer == idp.issuer
+        link.issuer = ""  # as migration 0012 leaves it
+        session.add(link)
+    startup.prepare(load_settings())
+    with session_scope() as session:
+        (link,) = linked_accounts.links_of(session, users()[0].id or 0)
+        assert link.issuer == idp.issuer
+    assert (await round_trip()).auth_token and len(users()) == 1
+
+
+# --------------------------------------------------- e-mail that proves nothing
+
+
+async def test_an_unverified_email_is_kept_as_a_contact_and_blocks_nobody(
+    idp: FakeOpenIDProvider,
+) -> None:
+    owner = local_user("alice.local", "alice@example.org")
+    idp.user_profile = {**ALICE, "email_verified": False}
+    outcome = await round_trip()
+    assert outcome.refusal is None and outcome.auth_token
+    (_owner, newcomer) = users()
+    assert newcomer.email is None  # the address is not theirs to take
+    with session_scope() as session:
+        (link,) = linked_accounts.links_of(session, newcomer.id or 0)
+        assert (link.email, link.email_verified) == ("alice@example.org", False)
+        assert session.get(User, owner).email == "alice@example.org"  # type: ignore[union-attr]
+
+
+async def test_an_unverified_email_does_not_occupy_the_address_of_its_real_owner(
+    idp: FakeOpenIDProvider,
+) -> None:
+    idp.user_profile = {**ALICE, "sub": "squatter", "email_verified": False}
+    assert (await round_trip()).auth_token  # someone gives alice's address, unverified
+    local_user("alice.local", "alice@example.org")  # the real owner can still register
+    assert [user.email for user in users()] == [None, "alice@example.org"]
+
+
+@pytest.mark.parametrize("sub", ["alice\x00", "alice\nsocial.signed_in", "a" * 256])
+async def test_an_unusable_id_is_refused_never_altered(idp: FakeOpenIDProvider, sub: str) -> None:
+    idp.user_profile = {**ALICE, "sub": sub}
+    outcome = await round_trip()
+    assert outcome.refusal == "provider:invalid_id" and outcome.auth_token is None
+    assert users() == []
+
+
+async def test_long_and_odd_values_from_the_service_are_stored_fitted(
+    idp: FakeOpenIDProvider,
+) -> None:
+    """On PostgreSQL a NUL in any text or JSON value, or a name longer than its column,
+    would fail the sign-in's transaction: the profile's boundary fits them first."""
+    idp.user_profile = {
+        **ALICE,
+        "given_name": "A\x00" + "l" * 500,
+        "email": "alice\x00@example.org",
+        "nickname": "nul\x00inside",
+    }
+    outcome = await round_trip()
+    assert outcome.refusal is None and outcome.auth_token
+    (user,) = users()
+    assert user.first_name == ("A" + "l" * 500)[:100] and user.email is None
+    with session_scope() as session:
+        (link,) = linked_accounts.links_of(session, user.id or 0)
+        assert "\x00" not in str(link.raw_profile) and link.email is None
