@@ -9,15 +9,15 @@ import sys
 
 
 def cli() -> None:
-    from admin_app.cli import run
+    from admin_app.cli.main import run
 
     sys.exit(run())
 
 
 def simulated() -> None:
-    from admin_app.server import serve
-    from admin_app.settings import load_settings
-    from admin_app.startup import prepare
+    from admin_app.core.settings import load_settings
+    from admin_app.core.startup import prepare
+    from admin_app.web.server import serve
 
     settings = load_settings()
     prepare(settings)

@@ -11,7 +11,7 @@ rounds:
 - **user search**: ``models.user_queries.search_users`` (what the directory page calls)
   for a first name, against the plain SQL of the same index range through psycopg;
 - **sign-in of an existing link**: the database part of a returning user's sign-in
-  (``admin_app.social_auth``: find the link, check the user and the denied groups, store
+  (``admin_app.auth.social_auth``: find the link, check the user and the denied groups, store
   the new tokens encrypted, mark the link and the user, start a session, count the
   sign-in; one transaction), and the link lookup it begins with, against the plain SQL
   lookup of the link by its unique key.
@@ -123,10 +123,11 @@ def run(url: str, users: int, scratch: Path) -> None:
     os.environ.update(SOCIALSERVICES_DATABASE_URL=url, SOCIALSERVICES_DATA_DIR=str(scratch))
     from sqlalchemy import text
 
-    from admin_app import social_auth, startup
-    from admin_app.config_file import import_configuration
-    from admin_app.service_catalogue import site_service
-    from admin_app.settings import load_settings
+    from admin_app.auth import social_auth
+    from admin_app.core import startup
+    from admin_app.core.settings import load_settings
+    from admin_app.services.catalogue import site_service
+    from admin_app.services.config_file import import_configuration
     from models.db import session_scope
     from models.linked_accounts import find_link
     from models.user_queries import search_users

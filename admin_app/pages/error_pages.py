@@ -2,7 +2,7 @@
 
 They are drawn in the site's frame, in the visitor's language, and never show an
 exception (its text may hold SQL and values): a 500 page shows the short id under which
-``admin_app.failure_log`` logged it. Three ways lead here:
+``admin_app.core.failure_log`` logged it. Three ways lead here:
 
 - a failure while a request is served, caught by ``ErrorPages`` (a value the database
   refused, or ``BadInputError`` from a page, is a 400; anything else a 500);
@@ -24,16 +24,16 @@ from nicegui.page import page
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin_app.accounts import Viewer, current_viewer
-from admin_app.failure_log import (
+from admin_app.auth.accounts import Viewer, current_viewer
+from admin_app.core.failure_log import (
     SCOPE_KEY,
     caused_by_input,
     log_nicegui_exceptions_once,
     printable,
     record_failure,
 )
-from admin_app.i18n import _
-from admin_app.layout import frame
+from admin_app.core.i18n import _
+from admin_app.web.layout import frame
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from admin_app.accounts import Viewer
-from admin_app.delivery_problems import MESSAGES
-from admin_app.feed import (
+from admin_app.activity.delivery_problems import MESSAGES
+from admin_app.activity.feed import (
     MAX_LENGTH,
     DeliveryNote,
     FeedLine,
@@ -21,12 +20,13 @@ from admin_app.feed import (
     post_message,
     site_of,
 )
-from admin_app.form_problems import FieldProblem
-from admin_app.i18n import N_, _
-from admin_app.layout import NavEntry, add_navigation, frame
+from admin_app.auth.accounts import Viewer
+from admin_app.core.form_problems import FieldProblem
+from admin_app.core.i18n import N_, _
 from admin_app.pages.guards import signed_in
 from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
-from admin_app.web_input import INVISIBLE, has_invisible_characters
+from admin_app.web.layout import NavEntry, add_navigation, frame
+from admin_app.web.web_input import INVISIBLE, has_invisible_characters
 
 PATH = "/feed"
 POLL_SECONDS = 2.0

@@ -8,9 +8,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import context, ui
 
-from admin_app.accounts import Viewer, current_viewer
-from admin_app.i18n import _
-from admin_app.layout import frame
+from admin_app.auth.accounts import Viewer, current_viewer
+from admin_app.core.i18n import _
+from admin_app.web.layout import frame
 
 
 def _login_redirect(request: Request) -> RedirectResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.responses import JSONResponse
 from nicegui import app
 
-from admin_app.health import database_problem
+from admin_app.core.health import database_problem
 
 
 def register() -> None:

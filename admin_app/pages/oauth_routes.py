@@ -10,10 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nicegui import app
 from starlette.routing import BaseRoute, Route
 
-from admin_app import session, signin_lane, social_auth
-from admin_app.accounts import current_administrator_id_for, current_user_id_for
-from admin_app.security_headers import with_script_nonce
-from admin_app.urls import safe_next
+from admin_app.auth import social_auth
+from admin_app.auth.accounts import current_administrator_id_for, current_user_id_for
+from admin_app.auth.safe_next import safe_next
+from admin_app.web import browser_cookie as session
+from admin_app.web import signin_lane
+from admin_app.web.security_headers import with_script_nonce
 from providers.base import ProviderError
 
 # Telegram's redirect flow hands its signed data back in the URL fragment, which browsers
@@ -106,7 +108,7 @@ async def callback(request: Request) -> Response:
     return RedirectResponse(safe_next(outcome.next_path), status_code=303)
 
 
-#: the sign-in's own two requests, served on the short path (admin_app.signin_lane)
+#: the sign-in's own two requests, served on the short path (admin_app.web.signin_lane)
 LANE_ROUTES: list[BaseRoute] = [
     Route("/oauth/{service_id}/login", start_sign_in, methods=["GET"]),
     Route("/oauth/{service_id}/callback", callback, methods=["GET"]),

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from admin_app.first_run import (
+from admin_app.auth.first_administrator import (
     SetupClosedError,
     UserDataError,
     create_first_administrator,
     setup_is_open,
 )
-from admin_app.i18n import _
-from admin_app.layout import frame
-from admin_app.messages import user_data_error_text
-from admin_app.web_input import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
+from admin_app.core.i18n import _
+from admin_app.core.messages import user_data_error_text
+from admin_app.web.layout import frame
+from admin_app.web.web_input import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
 
 
 def _typed_problem(*fields: ui.input) -> str | None:

@@ -9,8 +9,8 @@ from typing import TypeVar
 
 from nicegui import ui
 
-from admin_app.form_problems import FieldProblem
-from admin_app.i18n import _
+from admin_app.core.form_problems import FieldProblem
+from admin_app.core.i18n import _
 
 ElementT = TypeVar("ElementT", bound=ui.element)
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')]+")

@@ -64,6 +64,6 @@ def test_the_check_recognises_a_private_import() -> None:
     assert is_private_third_party("typer._click.exceptions.BadParameter")
     assert is_private_third_party("_pytest.fixtures")
     assert not is_private_third_party("typer.BadParameter")
-    assert not is_private_third_party("admin_app.server._announce")
+    assert not is_private_third_party("admin_app.web.server._announce")
     assert not is_private_third_party("collections.abc.Iterator")
     assert not is_private_third_party("typing.__all__")

@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import yaml
 
-from admin_app import encryption, startup
-from admin_app.config_file import import_configuration
-from admin_app.link_issuers import identity_issuer
-from admin_app.settings import load_settings
+from admin_app.admin import encryption
+from admin_app.auth.link_issuers import identity_issuer
+from admin_app.core import startup
+from admin_app.core.settings import load_settings
+from admin_app.services.config_file import import_configuration
 from models import feed
 from models.db import session_scope
 from models.options import activity_options
@@ -133,7 +134,7 @@ def alice_on_x(x_api: FakeTwitter, *, publish: bool = True) -> tuple[int, int]:
 
 def write_post(author_id: int, text: str) -> int:
     """A post written in the feed, queued as ``post_message`` queues it."""
-    from admin_app import activity_outbox
+    from admin_app.activity import outbox as activity_outbox
 
     with session_scope() as session:
         post = feed.add_post(session, site_id="s1", author_id=author_id, text=text)

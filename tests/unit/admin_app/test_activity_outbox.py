@@ -10,10 +10,11 @@ import pytest
 import yaml
 from sqlmodel import select
 
-from admin_app import activity_outbox, delivery_problems
-from admin_app.config_file import import_configuration
-from admin_app.feed import delivery_notes
-from admin_app.overview import activity_summary
+from admin_app.activity import delivery_problems
+from admin_app.activity import outbox as activity_outbox
+from admin_app.activity.feed import delivery_notes
+from admin_app.admin.overview import activity_summary
+from admin_app.services.config_file import import_configuration
 from models import outbox
 from models.db import session_scope
 from models.tables import ActivityDelivery, LinkedAccount

@@ -5,10 +5,10 @@ from __future__ import annotations
 import yaml
 from nicegui.testing import User
 
-from admin_app import activity_outbox
-from admin_app.config_file import import_configuration
-from admin_app.hashtag_import import import_round
-from admin_app.overview import dashboard
+from admin_app.activity import outbox as activity_outbox
+from admin_app.activity.hashtag_import import import_round
+from admin_app.admin.overview import dashboard
+from admin_app.services.config_file import import_configuration
 from models import audit, sign_in_events
 from models.db import session_scope
 from tests.unit.admin_app import activity_setup

@@ -8,11 +8,8 @@ import pytest
 from nicegui.testing import User
 from sqlmodel import col, delete
 
-from admin_app import startup
-from admin_app.admin_access import NotAnAdministratorError
-from admin_app.feed import delivery_notes
-from admin_app.pages import admin_activity, admin_encryption, admin_registration
-from admin_app.rule_settings import (
+from admin_app.activity.feed import delivery_notes
+from admin_app.admin.rules import (
     ActivitySettings,
     RegistrationRules,
     RuleFormError,
@@ -22,7 +19,12 @@ from admin_app.rule_settings import (
     save_activity,
     save_registration,
 )
-from admin_app.settings import load_settings
+from admin_app.auth.admin_access import NotAnAdministratorError
+from admin_app.core import startup
+from admin_app.core.settings import load_settings
+from admin_app.pages.admin import activity as admin_activity
+from admin_app.pages.admin import encryption as admin_encryption
+from admin_app.pages.admin import registration as admin_registration
 from models import audit
 from models.db import session_scope
 from models.options import activity_options, registration_options

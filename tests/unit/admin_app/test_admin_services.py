@@ -8,12 +8,12 @@ from nicegui import app
 from nicegui.testing import User
 from sqlmodel import col, select
 
-from admin_app.admin_access import NotAnAdministratorError
-from admin_app.encryption import secrets_of
+from admin_app.admin.encryption import secrets_of
+from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.pages.oauth_routes import TRIED_KEY
 from admin_app.pages.widgets import text_with_links
-from admin_app.service_catalogue import site_services
-from admin_app.service_settings import ServiceChanges, save_service, set_enabled
+from admin_app.services.catalogue import site_services
+from admin_app.services.service_editing import ServiceChanges, save_service, set_enabled
 from models.db import session_scope
 from models.services import COMMON
 from models.tables import AuditEntry, ConfiguredService, Group, LinkedAccount, Membership, Site

@@ -12,10 +12,10 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import col, select
 
-from admin_app import site_settings
-from admin_app.admin_access import NotAnAdministratorError
-from admin_app.service_catalogue import site_services
-from admin_app.site_settings import (
+from admin_app.auth.admin_access import NotAnAdministratorError
+from admin_app.services import site_editing as site_settings
+from admin_app.services.catalogue import site_services
+from admin_app.services.site_editing import (
     SiteForm,
     SiteFormError,
     create_site,

@@ -11,10 +11,10 @@ from nicegui import app, ui
 from nicegui.testing import User
 from sqlmodel import Session, col, select
 
-from admin_app import user_admin
-from admin_app.admin_access import NotAnAdministratorError
-from admin_app.pages import admin_users
-from admin_app.user_admin import UserAdminError
+from admin_app.admin import users as user_admin
+from admin_app.admin.users import UserAdminError
+from admin_app.auth.admin_access import NotAnAdministratorError
+from admin_app.pages.admin import users as admin_users
 from models import auth_sessions
 from models.db import session_scope
 from models.tables import AuditEntry, Group, LinkedAccount, Membership

@@ -12,11 +12,11 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import select
 
-from admin_app import user_admin
-from admin_app.first_run import setup_link
-from admin_app.service_settings import ServiceChanges, ServiceFormError, save_service
-from admin_app.site_settings import SiteForm, SiteFormError, create_site
-from admin_app.user_admin import UserAdminError
+from admin_app.admin import users as user_admin
+from admin_app.admin.users import UserAdminError
+from admin_app.auth.first_administrator import setup_link
+from admin_app.services.service_editing import ServiceChanges, ServiceFormError, save_service
+from admin_app.services.site_editing import SiteForm, SiteFormError, create_site
 from models.db import session_scope
 from models.services import find_config
 from models.tables import FeedPost, Site

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from admin_app.cli import run
+from admin_app.cli.main import run
 
 BINARY = Path(sys.executable).parent / "socialservices"
 

@@ -10,12 +10,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from admin_app import startup
-from admin_app.cli import run
-from admin_app.config_file import ConfigFileError, export_configuration, import_configuration
-from admin_app.link_issuers import identity_issuer
-from admin_app.service_catalogue import site_services
-from admin_app.settings import load_settings
+from admin_app.auth.link_issuers import identity_issuer
+from admin_app.cli.main import run
+from admin_app.core import startup
+from admin_app.core.settings import load_settings
+from admin_app.services.catalogue import site_services
+from admin_app.services.config_file import (
+    ConfigFileError,
+    export_configuration,
+    import_configuration,
+)
 from models.db import session_scope
 from models.tables import LinkedAccount
 from models.users import create_user

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from admin_app.cli import run
-from admin_app.config_file import export_configuration
+from admin_app.cli.main import run
+from admin_app.services.config_file import export_configuration
 from models import audit
 from models.db import session_scope
 

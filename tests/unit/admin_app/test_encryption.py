@@ -12,11 +12,12 @@ import pytest
 from nicegui.testing import User
 from sqlalchemy import text
 
-from admin_app import encryption, runtime, startup
-from admin_app.config_file import export_configuration, import_configuration
-from admin_app.server import _announce
-from admin_app.service_catalogue import site_services
-from admin_app.settings import SettingsError, load_settings
+from admin_app.admin import encryption
+from admin_app.core import runtime, startup
+from admin_app.core.settings import SettingsError, load_settings
+from admin_app.services.catalogue import site_services
+from admin_app.services.config_file import export_configuration, import_configuration
+from admin_app.web.server import _announce
 from models.db import session_scope
 from models.token_cipher import PREFIX, encode_key, new_key
 from tests.unit.admin_app.conftest import RETRIES, add_user

@@ -6,9 +6,9 @@ from __future__ import annotations
 from nicegui import ui
 from nicegui.testing import User
 
-from admin_app import activity_outbox
-from admin_app import feed as feed_use_cases
-from admin_app.hashtag_import import import_round
+from admin_app.activity import feed as feed_use_cases
+from admin_app.activity import outbox as activity_outbox
+from admin_app.activity.hashtag_import import import_round
 from models import feed
 from models.db import session_scope
 from tests.unit.admin_app.activity_setup import (

@@ -13,10 +13,10 @@ import pytest
 import yaml
 from sqlmodel import select
 
-from admin_app import hashtag_import
-from admin_app.config_file import import_configuration
-from admin_app.hashtag_import import carries_hashtag, hashtag_pattern, import_round
-from admin_app.overview import activity_summary
+from admin_app.activity import hashtag_import
+from admin_app.activity.hashtag_import import carries_hashtag, hashtag_pattern, import_round
+from admin_app.admin.overview import activity_summary
+from admin_app.services.config_file import import_configuration
 from models.db import session_scope
 from models.tables import FeedPost, ImportCursor
 from tests.unit.admin_app.activity_setup import (

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from admin_app import housekeeping, startup
-from admin_app.cli import run
-from admin_app.settings import load_settings
+from admin_app.admin import housekeeping
+from admin_app.cli.main import run
+from admin_app.core import startup
+from admin_app.core.settings import load_settings
 from models import feed
 from models.db import session_scope
 from models.housekeeping import purge_old

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from nicegui.testing import User
 
-from admin_app.i18n import parse_accept_language
+from admin_app.core.i18n import parse_accept_language
 from tests.unit.admin_app.conftest import RETRIES
 
 

@@ -1,6 +1,6 @@
 """One event, one line: values with control characters cannot forge log lines.
 
-The log as the operator reads it is what ``admin_app.log_lines.logging_config`` (the
+The log as the operator reads it is what ``admin_app.core.log_lines.logging_config`` (the
 configuration ``serve`` gives uvicorn) writes to stderr; it is applied here in a fresh
 Python process, as at start-up. The real server is tried in tests/e2e/test_log_lines.py.
 """
@@ -18,7 +18,7 @@ def operator_sees(code: str) -> list[str]:
     """The stderr lines of a process that configured logging as ``serve`` does and ran
     ``code``."""
     script = "import logging, logging.config\n"
-    script += "from admin_app.log_lines import logging_config\n"
+    script += "from admin_app.core.log_lines import logging_config\n"
     script += "logging.config.dictConfig(logging_config())\n"
     script += textwrap.dedent(code)
     done = subprocess.run(
@@ -30,7 +30,7 @@ def operator_sees(code: str) -> list[str]:
 def test_a_line_feed_in_a_logged_value_cannot_start_a_line() -> None:
     lines = operator_sees(
         f"""
-        log = logging.getLogger("admin_app.social_auth")
+        log = logging.getLogger("admin_app.auth.social_auth")
         log.warning("social.state_invalid service=%s", {FORGED!r})
         log.warning("social.provider_error detail=%s", ValueError("bad\\r\\nsocial.x=1"))
         log.warning({FORGED!r})  # a message that is itself a value
@@ -38,7 +38,7 @@ def test_a_line_feed_in_a_logged_value_cannot_start_a_line() -> None:
         """
     )
     assert len(lines) == 4  # four events, four lines
-    assert all(" WARNING admin_app.social_auth: " in line for line in lines)
+    assert all(" WARNING admin_app.auth.social_auth: " in line for line in lines)
     assert lines[0].endswith(
         "social.state_invalid service=x\\nsocial.signed_in service=x user_id=1"
     )
@@ -87,7 +87,7 @@ def test_the_access_log_keeps_its_format() -> None:
     script = textwrap.dedent(
         """
         import logging, logging.config
-        from admin_app.log_lines import logging_config
+        from admin_app.core.log_lines import logging_config
         config = logging_config()
         config["formatters"]["access"]["use_colors"] = False
         logging.config.dictConfig(config)

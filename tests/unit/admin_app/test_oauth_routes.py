@@ -48,7 +48,7 @@ async def test_problem_page_shows_only_known_messages(user: User) -> None:
 
 
 async def test_the_sign_in_requests_carry_the_security_headers_and_the_session(user: User) -> None:
-    """Start and callback are served beside NiceGUI's middlewares (admin_app.signin_lane):
+    """Start and callback are served beside NiceGUI's middlewares (admin_app.web.signin_lane):
     they must still answer with the same headers and the same session cookie as pages."""
     first = await user.http_client.get("/oauth/nothing/login")
     cookie = first.headers["set-cookie"]  # a new browser gets its id, as from a page

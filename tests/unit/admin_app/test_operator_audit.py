@@ -12,9 +12,9 @@ import pytest
 from nicegui.testing import User
 from sqlmodel import col, select
 
-from admin_app import runtime
-from admin_app.config_file import import_configuration
-from admin_app.first_run import setup_link
+from admin_app.auth.first_administrator import setup_link
+from admin_app.core import runtime
+from admin_app.services.config_file import import_configuration
 from models.db import session_scope
 from models.tables import AuditEntry
 from models.tables import User as UserRow

@@ -8,8 +8,8 @@ import yaml
 from nicegui.testing import User
 from sqlmodel import select
 
-from admin_app.config_file import import_configuration
-from admin_app.feed import delivery_notes
+from admin_app.activity.feed import delivery_notes
+from admin_app.services.config_file import import_configuration
 from models import auth_sessions
 from models.db import session_scope
 from models.passwords import verify_password

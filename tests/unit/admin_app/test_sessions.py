@@ -8,7 +8,11 @@ import pytest
 from nicegui.testing import User
 from sqlmodel import select
 
-from admin_app.first_run import SetupClosedError, _create_first_administrator, setup_link
+from admin_app.auth.first_administrator import (
+    SetupClosedError,
+    _create_first_administrator,
+    setup_link,
+)
 from models import auth_sessions, db
 from models.db import session_scope
 from models.tables import AuthSession

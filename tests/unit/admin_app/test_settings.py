@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from admin_app import startup
-from admin_app.settings import SettingsError, load_settings
+from admin_app.core import startup
+from admin_app.core.settings import SettingsError, load_settings
 
 
 def test_relative_data_dir_is_made_absolute(

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from nicegui.testing import User
 
-from admin_app.first_run import setup_link
+from admin_app.auth.first_administrator import setup_link
 from tests.unit.admin_app.conftest import RETRIES, add_user
 
 

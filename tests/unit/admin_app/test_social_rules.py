@@ -11,9 +11,10 @@ import httpx
 import pytest
 import yaml
 
-from admin_app import social_auth, startup
-from admin_app.config_file import ConfigFileError, import_configuration
-from admin_app.settings import load_settings
+from admin_app.auth import social_auth
+from admin_app.core import startup
+from admin_app.core.settings import load_settings
+from admin_app.services.config_file import ConfigFileError, import_configuration
 from models import auth_sessions, linked_accounts
 from models.db import session_scope
 from models.services import find_config

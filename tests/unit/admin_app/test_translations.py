@@ -7,7 +7,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from admin_app.i18n import LOCALES, translate
+from admin_app.core.i18n import LOCALES, translate
 
 ROOT = Path(__file__).resolve().parents[3]
 KEYWORDS = {"_": None, "N_": None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from admin_app.urls import safe_next
+from admin_app.auth.safe_next import safe_next
 
 
 @pytest.mark.parametrize("good", ["/admin", "/profile?tab=links", "/a/b#c", "/"])

@@ -1,0 +1,162 @@
+"""Use cases of a person's own account: local sign-in, who is asking, signing out.
+
+Signing in happens in two steps because a page event cannot set a cookie: the event
+checks the password and creates a pending session bound to this browser; the browser is
+then sent to ``/auth/complete`` which activates it once and sets the cookie.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from nicegui import run
+from sqlmodel import Session
+
+from admin_app.web import browser_cookie as session
+from models import auth_sessions, login_throttle
+from models.db import read_scope, session_scope
+from models.tables import User
+from models.users import checked_password, find_by_login_or_email, is_administrator, record_sign_in
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in person, as pages need them."""
+
+    id: int
+    login: str
+    display_name: str
+    is_admin: bool
+
+
+@dataclass(frozen=True)
+class LocalSignInResult:
+    completion_url: str | None = None  # where to send the browser to finish signing in
+    error: str | None = None  # "invalid_credentials", "throttled" or "unavailable"
+    wait_seconds: int = 0
+
+
+def _viewer(db_session: Session, user: User) -> Viewer:
+    assert user.id is not None
+    name = f"{user.first_name} {user.last_name}".strip() or user.login
+    return Viewer(user.id, user.login, name, is_administrator(db_session, user.id))
+
+
+def completion_url(token: str, next_path: str) -> str:
+    return f"/auth/complete?ticket={quote(token)}&next={quote(next_path, safe='/')}"
+
+
+async def sign_in_locally(identifier: str, password: str, next_path: str) -> LocalSignInResult:
+    """Check a login (or e-mail) and password; on success the URL that finishes sign-in.
+
+    The same error is given for an unknown login and a wrong password. The hashing runs
+    in a worker thread so that other visitors are not kept waiting.
+    """
+    browser = session.browser_id()
+    result = await run.io_bound(
+        _check_local_sign_in, identifier, password, browser, session.client_address()
+    )
+    if result is None:  # the server is shutting down
+        return LocalSignInResult(error="unavailable")
+    token, wait = result
+    if token is None:
+        return LocalSignInResult(
+            error="throttled" if wait else "invalid_credentials", wait_seconds=wait
+        )
+    return LocalSignInResult(completion_url=completion_url(token, next_path))
+
+
+def _check_local_sign_in(
+    identifier: str, password: str, browser: str, address: str
+) -> tuple[str | None, int]:
+    with session_scope() as db_session:
+        user = find_by_login_or_email(db_session, identifier)
+        user_id = user.id if user else None
+        key = login_throttle.throttle_key(user_id=user_id, identifier=identifier)
+        wait = login_throttle.begin_attempt(db_session, key)
+    if wait:
+        log.warning("auth.throttled key=%s wait=%ss ip=%s", key, wait, address)
+        return None, wait
+    with read_scope() as db_session:
+        checked = db_session.get(User, user_id) if user_id is not None else None
+    # the hashing outside any transaction: on SQLite, other writers need not wait for it
+    kept = checked_password(checked, password)
+    with session_scope() as db_session:
+        user = db_session.get(User, user_id) if user_id is not None else None
+        if (
+            kept is None
+            or user is None
+            or checked is None
+            or not user.is_active
+            or user.password_hash != checked.password_hash  # changed meanwhile
+        ):
+            failures = login_throttle.record_failure(db_session, key)
+            log.warning("auth.failed key=%s consecutive_failures=%d ip=%s", key, failures, address)
+            return None, 0
+        assert user.id is not None
+        user.password_hash = kept  # upgraded when the hashing parameters were raised
+        login_throttle.record_success(db_session, key)
+        record_sign_in(db_session, user)
+        token = auth_sessions.create_pending(db_session, user_id=user.id, browser=browser)
+    log.info("auth.password_ok user_id=%d", user.id)
+    return token, 0
+
+
+def complete_sign_in(cookie: MutableMapping[str, Any], ticket: str) -> bool:
+    """Activate the pending session named by ``ticket`` for this browser, set the cookie."""
+    with session_scope() as db_session:
+        activated = auth_sessions.activate(
+            db_session, ticket=ticket, browser=str(cookie.get(session.BROWSER_KEY, ""))
+        )
+    if activated is None:
+        log.warning("auth.ticket_refused")
+        return False
+    user_id, token = activated
+    session.start_new_browser_session(cookie, auth=token)
+    log.info("auth.signed_in user_id=%d", user_id)
+    return True
+
+
+def _active_user(db_session: Session, token: str) -> User | None:
+    """The active user of a session token. Read from the database on every call, so that
+    signing out elsewhere or blocking a user takes effect at once."""
+    user_id = auth_sessions.user_of(db_session, token)
+    user = db_session.get(User, user_id) if user_id is not None else None
+    return user if user is not None and user.is_active else None
+
+
+def current_user_id_for(cookie: MutableMapping[str, Any]) -> int | None:
+    """The active user signed in with this cookie (for HTTP routes), or None."""
+    with session_scope() as db_session:
+        user = _active_user(db_session, str(cookie.get(session.AUTH_KEY, "")))
+        return user.id if user is not None else None
+
+
+def current_administrator_id_for(cookie: MutableMapping[str, Any]) -> int | None:
+    """The active administrator signed in with this cookie (for HTTP routes), or None."""
+    with session_scope() as db_session:
+        user = _active_user(db_session, str(cookie.get(session.AUTH_KEY, "")))
+        if user is None or user.id is None or not is_administrator(db_session, user.id):
+            return None
+        return user.id
+
+
+def current_viewer() -> Viewer | None:
+    """The signed-in, still active user of this browser (pages and events), or None."""
+    with session_scope() as db_session:
+        user = _active_user(db_session, session.auth_token())
+        return _viewer(db_session, user) if user is not None else None
+
+
+def sign_out(cookie: MutableMapping[str, Any]) -> None:
+    token = cookie.get(session.AUTH_KEY)
+    if token:
+        with session_scope() as db_session:
+            auth_sessions.end(db_session, str(token))
+    session.start_new_browser_session(cookie, auth=None)

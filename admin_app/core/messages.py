@@ -1,0 +1,39 @@
+"""Texts for errors that several pages and commands show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from admin_app.auth.social_auth import REFUSALS
+from admin_app.core.i18n import N_, _
+from models.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from models.users import UserDataError
+from providers.base import ERROR_MESSAGES
+
+USER_DATA_ERRORS = {
+    "login_invalid": N_(
+        "A login has 3 to 100 characters: letters, digits and . _ @ + - (starting with a"
+        " letter or digit)."
+    ),
+    "email_invalid": N_("This is not a valid e-mail address."),
+    "password_length": N_("A password has {min} to {max} characters."),
+    "login_taken": N_("This login is already taken."),
+    "email_taken": N_("This e-mail address belongs to another user."),
+}
+
+
+def user_data_error_text(error: UserDataError, translate: Callable[[str], str] = _) -> str:
+    """The error in the reader's language: the page's, unless ``translate`` is given."""
+    return translate(USER_DATA_ERRORS[error.code]).format(
+        min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH
+    )
+
+
+UNKNOWN_PROBLEM = N_("Something went wrong with this service. Please try again.")
+
+
+def problem_message(reason: str) -> str:
+    """The message id for a reason code; unknown codes get a general message."""
+    if reason.startswith("provider:"):
+        return ERROR_MESSAGES.get(reason.removeprefix("provider:"), UNKNOWN_PROBLEM)
+    return REFUSALS.get(reason, UNKNOWN_PROBLEM)

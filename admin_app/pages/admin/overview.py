@@ -1,0 +1,148 @@
+"""``/admin``: the overview — services on each site, their use, warnings, totals."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from admin_app.admin.overview import Dashboard, activity_summary, dashboard
+from admin_app.auth.accounts import Viewer
+from admin_app.core.i18n import N_, _
+from admin_app.pages.admin import activity_overview
+from admin_app.pages.admin.frame import add_admin_area, admin_frame
+from admin_app.pages.guards import administrator
+from admin_app.web.layout import NavEntry, add_navigation
+
+
+def _figure(label: str, value: int) -> None:
+    with ui.card().classes("min-w-32"):
+        ui.label(str(value)).classes("text-3xl font-bold")
+        ui.label(label).classes("text-sm text-gray-600")
+
+
+def _heading(text: str) -> None:
+    ui.label(text).classes("text-xl font-semibold").props('role="heading" aria-level="2"')
+
+
+def _warnings(board: Dashboard) -> None:
+    for service in board.services:
+        if service.incomplete_on:
+            ui.label(
+                _(
+                    "{service} is switched on but its settings are incomplete on: {sites}. "
+                    "Its button is not shown there."
+                ).format(service=_(service.title), sites=", ".join(service.incomplete_on))
+            ).classes("text-warning").props('role="alert"').mark("incomplete-warning")
+
+
+def _services_table(board: Dashboard) -> None:
+    columns = [
+        {"name": "service", "label": _("Service"), "field": "service", "align": "left"},
+        *(
+            {
+                "name": f"site_{site.id}",
+                "label": site.name,
+                "field": f"site_{site.id}",
+                "align": "center",
+            }
+            for site in board.sites
+        ),
+        {"name": "linked", "label": _("Linked accounts"), "field": "linked"},
+        {"name": "day", "label": _("Sign-ins / failed, 24 h"), "field": "day"},
+        {"name": "week", "label": _("Sign-ins / failed, 7 days"), "field": "week"},
+    ]
+    rows = [
+        {
+            "service": _(service.title),
+            **{
+                f"site_{site.id}": _("on") if service.enabled_on.get(site.id) else "—"
+                for site in board.sites
+            },
+            "linked": service.linked,
+            "day": f"{service.signed_in_24h} / {service.failed_24h}",
+            "week": f"{service.signed_in_7d} / {service.failed_7d}",
+        }
+        for service in board.services
+    ]
+    ui.table(columns=columns, rows=rows, row_key="service").classes("w-full").props(
+        "flat bordered dense wrap-cells"
+    ).mark("services-table")
+
+
+def _chart(board: Dashboard) -> None:
+    ui.echart(
+        {
+            "tooltip": {"trigger": "axis"},
+            "legend": {"data": [_("Sign-ins"), _("Failed")]},
+            "xAxis": {"type": "category", "data": [day[5:] for day, _ok, _failed in board.daily]},
+            "yAxis": {"type": "value", "minInterval": 1},
+            "series": [
+                {
+                    "name": _("Sign-ins"),
+                    "type": "bar",
+                    "data": [ok for _day, ok, _f in board.daily],
+                },
+                {"name": _("Failed"), "type": "bar", "data": [f for _day, _ok, f in board.daily]},
+            ],
+        }
+    ).classes("w-full h-56").props(f'aria-label="{_("Sign-ins per day, last 7 days")}"')
+
+
+def register() -> None:
+    add_navigation(NavEntry("/admin", N_("Administration"), admin_only=True))
+    add_admin_area("/admin", N_("Overview"), 0)
+
+    @ui.page("/admin")
+    def admin(request: Request) -> RedirectResponse | None:
+        viewer = administrator(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        board = dashboard()
+        with admin_frame(_("Administration"), viewer, "/admin"):
+            with ui.row().classes("gap-4 flex-wrap"):
+                _figure(_("Users"), board.users)
+                _figure(_("Active users"), board.active_users)
+                _figure(_("Linked accounts"), board.links)
+                _figure(_("Groups"), board.groups)
+                _figure(_("Sites"), len(board.sites))
+            _warnings(board)
+            _heading(_("External services"))
+            if board.services:
+                _services_table(board)
+            else:
+                ui.label(_("No external service is set up yet."))
+            _heading(_("Sign-ins with external services, last 7 days"))
+            # drawn once the page is connected: the chart library then loads after the page
+            # is usable instead of before
+            chart_box = ui.element("div").classes("w-full h-56")
+
+            def draw_chart() -> None:
+                with chart_box:
+                    _chart(board)
+
+            ui.timer(0, draw_chart, once=True)
+            _heading(_("Activities and the live feed"))
+            activity_overview.draw(activity_summary())
+            _heading(_("Sites"))
+            columns = [
+                {"name": "id", "label": _("ID"), "field": "id", "align": "left"},
+                {"name": "name", "label": _("Name"), "field": "name", "align": "left"},
+                {"name": "hosts", "label": _("Host names"), "field": "hosts", "align": "left"},
+                {"name": "default", "label": _("Default"), "field": "default", "align": "left"},
+                {"name": "own", "label": _("Individual settings"), "field": "own", "align": "left"},
+            ]
+            rows = [
+                {
+                    "id": site.id,
+                    "name": site.name,
+                    "hosts": ", ".join(site.host_names) or _("any host"),
+                    "default": _("yes") if site.is_default else "",
+                    "own": _("yes") if site.individual_settings else "",
+                }
+                for site in board.sites
+            ]
+            ui.table(columns=columns, rows=rows, row_key="id").classes("w-full").props(
+                "flat bordered dense wrap-cells"
+            )
+        return None

@@ -1,0 +1,146 @@
+"""``/admin/registration``: who may register, and which groups may not use external services."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from admin_app.admin.rules import (
+    NEW_USERS_GROUP,
+    RegistrationRules,
+    RuleFormError,
+    all_groups,
+    registration_rules,
+    save_registration,
+)
+from admin_app.auth.accounts import Viewer
+from admin_app.auth.admin_access import NotAnAdministratorError
+from admin_app.core.i18n import N_, _
+from admin_app.pages.admin.frame import add_admin_area, admin_frame, report_action_error
+from admin_app.pages.guards import administrator
+from models.versions import StaleEditError
+
+PATH = "/admin/registration"
+
+
+def _hint(text: str) -> None:
+    ui.label(text).classes("text-sm text-gray-600")
+
+
+def _group_select(
+    heading: str, label: str, group_names: dict[str, str], codes: Sequence[str], marker: str
+) -> ui.select:
+    """A multi-select of groups under its full heading (a field's own label would be cut
+    short on a phone; it stays short and distinct for screen readers)."""
+    ui.label(heading).classes("font-medium pt-2")
+    return (
+        ui.select(group_names, multiple=True, value=list(codes), label=label)
+        .props("use-chips hide-bottom-space")
+        .classes("w-full")
+        .mark(marker)
+    )
+
+
+def register() -> None:
+    add_admin_area(PATH, N_("Registration"), 30)
+
+    @ui.page(PATH)
+    def registration_page(request: Request) -> RedirectResponse | None:
+        viewer = administrator(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        shown = registration_rules()
+        group_names = {group.code: group.name for group in all_groups()}
+
+        def save() -> None:
+            nonlocal shown
+            for select in selects.values():
+                select.error = None
+            try:
+                saved = save_registration(
+                    RegistrationRules(
+                        allow_self_registration=bool(self_registration.value),
+                        allow_social_registration=bool(social_registration.value),
+                        denied_auth_groups=tuple(denied_auth.value or ()),
+                        denied_link_groups=tuple(denied_link.value or ()),
+                        version=shown.version,
+                    )
+                )
+            except RuleFormError as error:
+                for field_name in error.problems:
+                    selects[field_name].error = error.text(_, field_name)
+                return
+            except (NotAnAdministratorError, StaleEditError) as error:
+                report_action_error(error)
+                return
+            unchanged = saved.version == shown.version
+            shown = saved
+            ui.notify(_("Nothing to save.") if unchanged else _("Saved."), type="positive")
+
+        with (
+            admin_frame(_("Registration and authorization"), viewer, PATH),
+            ui.card().classes("w-full gap-3"),
+        ):
+            self_registration = ui.switch(
+                _("Visitors may register themselves"), value=shown.allow_self_registration
+            ).mark("allow-self-registration")
+            social_registration = ui.switch(
+                _("Allow registration of new users through social networks"),
+                value=shown.allow_social_registration,
+            ).mark("allow-social-registration")
+            _hint(
+                _(
+                    "A person who signs in with an external service for the first time gets"
+                    " a new account only when visitors may also register themselves (the"
+                    " option above). When either option is off, only accounts linked"
+                    " beforehand can sign in with external services."
+                )
+            )
+            social_needs_self = (
+                ui.label(
+                    _(
+                        "Visitors may not register themselves, so no accounts are created"
+                        " through social networks either."
+                    )
+                )
+                .classes("text-warning")
+                .props('role="status"')
+                .mark("social-needs-self")
+            )
+
+            def explain_social_registration() -> None:
+                social_needs_self.set_visibility(
+                    bool(social_registration.value) and not self_registration.value
+                )
+
+            explain_social_registration()
+            self_registration.on_value_change(explain_social_registration)
+            social_registration.on_value_change(explain_social_registration)
+            denied_auth = _group_select(
+                _("User groups denied sign-in through social services"),
+                _("Denied sign-in through services"),
+                group_names,
+                shown.denied_auth_groups,
+                "denied-auth-groups",
+            )
+            _hint(
+                _(
+                    "Members of these groups can sign in only with their login and password."
+                    " If the group new users join ({group}) is listed, nobody can register"
+                    " through social networks."
+                ).format(group=group_names.get(NEW_USERS_GROUP, NEW_USERS_GROUP))
+            )
+            denied_link = _group_select(
+                _("User groups denied linking of social services"),
+                _("Denied linking of services"),
+                group_names,
+                shown.denied_link_groups,
+                "denied-link-groups",
+            )
+            _hint(_("Members of these groups cannot link external accounts to their account."))
+            selects = {"denied_auth_groups": denied_auth, "denied_link_groups": denied_link}
+            ui.button(_("Save"), on_click=save).props("color=primary").mark("registration-save")
+        return None

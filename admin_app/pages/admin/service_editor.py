@@ -1,0 +1,550 @@
+"""The services list and forms of one scope: drawn by ``/admin/services`` (the common
+scope) and by each site's page (the site's own scope).
+
+Per service: an on/off switch, arrows that move it in the sign-in buttons' order, and a
+form with the service's settings, help, redirect URI, endpoint overrides and "Try it".
+Secret values are never put into the page: a secret field is always drawn empty (a
+"saved" badge says whether one is stored), and what the administrator types into it is
+cleared from the page as soon as it is saved. Field problems are shown in labels of their
+own, so that marking a secret field never sends its element (and what was typed) back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from nicegui import ui
+from nicegui.events import ValueChangeEventArguments
+
+from admin_app.auth.admin_access import NotAnAdministratorError
+from admin_app.core.form_problems import FieldProblem
+from admin_app.core.i18n import N_, _
+from admin_app.pages.admin.frame import report_action_error
+from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
+from admin_app.services.badges import badge_svg
+from admin_app.services.service_editing import (
+    ServiceChanges,
+    ServiceFormError,
+    ServiceView,
+    add_service,
+    endpoint_field,
+    move_service,
+    remove_service,
+    save_service,
+    scope_services,
+    set_enabled,
+    setting_field,
+)
+from admin_app.web.browser_cookie import csrf_token
+from models.versions import StaleEditError
+
+ENDPOINT_LABELS = {
+    "issuer": N_("Issuer URL"),
+    "authorize_url": N_("Authorization URL"),
+    "token_url": N_("Token URL"),
+    "api_url": N_("Profile URL"),
+    "post_url": N_("Publishing URL"),
+    "timeline_url": N_("Timeline URL (with {id})"),
+}
+
+
+class _ServiceCard:
+    """One service of the list: switch, arrows and its form."""
+
+    def __init__(self, editor: ServicesEditor, view: ServiceView) -> None:
+        self.editor = editor
+        self.view = view
+        self.service_id = view.service_id
+        self.title = _(view.title)
+        self._reverting = False
+        self.inputs: dict[str, ui.input | ui.textarea] = {}
+        self.secret_inputs: dict[str, ui.input | ui.textarea] = {}
+        self.saved_badges: dict[str, ui.badge] = {}
+        self.clear_buttons: dict[str, ui.button] = {}
+        self.to_remove: set[str] = set()  # optional secrets whose saved value goes
+        self.endpoint_inputs: dict[str, ui.input] = {}
+        self.problems: dict[str, ProblemLabel] = {}
+        self.card = self._draw()
+
+    # -- drawing
+
+    def _draw(self) -> ui.card:
+        view = self.view
+        sid = view.service_id
+        with (
+            attributes(ui.card(), {"data-testid": f"service-{sid}"})
+            .classes("w-full gap-2")
+            .mark(f"service-{sid}") as card
+        ):
+            with ui.row().classes("w-full items-center gap-2 flex-wrap"):
+                ui.html(badge_svg(view.provider_id), sanitize=False)
+                self.heading = ui.label(self.title).classes("font-medium text-lg")
+                if view.name:
+                    ui.label(_(view.provider_title)).classes("text-sm text-gray-600")
+                ui.space()
+                self.switch = attributes(
+                    ui.switch(_("Enabled"), value=view.enabled, on_change=self._switched),
+                    {"aria-label": self._switch_label()},
+                ).mark(f"switch-{sid}")
+                with ui.row().classes("gap-1"):
+                    self._arrow("arrow_upward", _("Move {service} up"), -1, f"up-{sid}")
+                    self._arrow("arrow_downward", _("Move {service} down"), 1, f"down-{sid}")
+            with (
+                ui.expansion(_("Settings and help"), icon="tune")
+                .classes("w-full")
+                .mark(f"form-{sid}") as self.expansion
+            ):
+                self._draw_form()
+        return card
+
+    def _arrow(self, icon: str, label: str, offset: int, marker: str) -> None:
+        text = label.format(service=self.title)
+        attributes(
+            ui.button(icon=icon, on_click=lambda: self._move(offset)), {"aria-label": text}
+        ).props("flat round dense").tooltip(text).mark(marker)
+
+    def _draw_form(self) -> None:
+        view = self.view
+        sid = view.service_id
+        with ui.column().classes("w-full gap-3"):
+            ui.html(text_with_links(_(view.help)), sanitize=False).classes(
+                "whitespace-pre-line text-sm max-w-full"
+            ).mark(f"help-{sid}")
+            self._draw_redirect_uris()
+            if view.removable:
+                self.name_input = (
+                    ui.input(_("Display name"), value=view.name)
+                    .props("outlined dense maxlength=100")
+                    .classes("w-full")
+                    .mark(f"name-{sid}")
+                )
+                self.problems["name"] = ProblemLabel(f"problem-{sid}-name", self.name_input)
+            for setting in view.fields:
+                self._draw_field(setting.key)
+            with (
+                ui.expansion(_("Advanced"), icon="settings")
+                .classes("w-full")
+                .mark(f"advanced-{sid}") as self.advanced
+            ):
+                ui.label(
+                    _(
+                        "Addresses of the service, to replace the usual ones. Leave empty to use them."
+                    )
+                ).classes("text-sm text-gray-600")
+                for endpoint in view.endpoints:
+                    label = _(ENDPOINT_LABELS.get(endpoint.key, endpoint.key))
+                    endpoint_input = ui.input(label, value=endpoint.value)
+                    if endpoint.default:
+                        attributes(endpoint_input, {"placeholder": endpoint.default})
+                    self.endpoint_inputs[endpoint.key] = (
+                        endpoint_input.props("outlined dense")
+                        .classes("w-full")
+                        .mark(f"endpoint-{sid}-{endpoint.key}")
+                    )
+                    self.problems[endpoint_field(endpoint.key)] = ProblemLabel(
+                        f"problem-{sid}-{endpoint_field(endpoint.key)}", endpoint_input
+                    )
+            self.problems[""] = ProblemLabel(f"problem-{sid}")
+            with ui.row().classes("w-full items-center gap-2 flex-wrap"):
+                ui.button(_("Save"), on_click=self._save).props("color=primary").mark(f"save-{sid}")
+                self._draw_try_form()
+                if view.removable:
+                    ui.button(_("Remove"), on_click=self._confirm_removal).props(
+                        "flat color=negative"
+                    ).mark(f"remove-{sid}")
+            self.try_hint = ui.label(_("Save complete settings to try the sign-in.")).classes(
+                "text-sm text-gray-600"
+            )
+            self.try_hint.set_visibility(not view.configured)
+
+    def _draw_redirect_uris(self) -> None:
+        """One address per site these settings serve: each must be registered at the
+        service, or signing in from that site fails there."""
+        sid = self.view.service_id
+        uris = self.view.redirect_uris
+        if not uris:
+            ui.label(_("No site uses these settings now: every site applies its own.")).classes(
+                "text-sm text-gray-600"
+            ).mark(f"redirect-none-{sid}")
+            return
+        if len(uris) > 1:
+            ui.label(_("Register all these redirect URIs at the service, one per site:")).classes(
+                "text-sm"
+            )
+        for number, uri in enumerate(uris):
+            marker = f"{sid}" if number == 0 else f"{sid}-{number}"
+            with ui.row().classes("w-full items-center gap-2 no-wrap"):
+                ui.input(_("Redirect URI"), value=uri).props("readonly outlined dense").classes(
+                    "grow min-w-0"
+                ).mark(f"redirect-{marker}")
+                copy = _("Copy the redirect URI")
+                attributes(
+                    ui.button(icon="content_copy", on_click=lambda uri=uri: self._copy(uri)),
+                    {"aria-label": copy},
+                ).props("flat round").tooltip(copy).mark(f"copy-{marker}")
+
+    def _draw_field(self, key: str) -> None:
+        setting = next(f for f in self.view.fields if f.key == key)
+        sid = self.view.service_id
+        label = _(setting.label)
+        if not setting.required:
+            label = _("{label} (optional)").format(label=label)
+        extra: dict[str, str] = {}
+        if setting.hint:
+            extra["hint"] = _(setting.hint)
+        element: ui.input | ui.textarea
+        if setting.secret:
+            extra["autocomplete"] = "new-password"
+            if setting.saved:
+                extra["placeholder"] = _("saved: type a new value to replace it")
+            with ui.row().classes("w-full items-start gap-2 no-wrap"):
+                if setting.multiline:
+                    element = ui.textarea(label, value="")
+                else:
+                    element = ui.input(label, value="", password=True)
+                attributes(element, extra).props("outlined dense").classes("grow min-w-0")
+                element.mark(f"field-{sid}-{key}")
+                badge = ui.badge(_("saved"), color="positive").classes("mt-3")
+                badge.mark(f"saved-{sid}-{key}")
+                badge.set_visibility(setting.saved)
+                if not setting.required:
+                    self.clear_buttons[key] = self._draw_clear_button(key, label)
+                    self.clear_buttons[key].set_visibility(setting.saved)
+            self.secret_inputs[key] = element
+            self.saved_badges[key] = badge
+        else:
+            if setting.default:
+                extra["placeholder"] = setting.default
+            if setting.multiline:
+                element = ui.textarea(label, value=setting.value)
+            else:
+                element = ui.input(label, value=setting.value)
+            attributes(element, extra).props("outlined dense").classes("w-full")
+            element.mark(f"field-{sid}-{key}")
+            self.inputs[key] = element
+        self.problems[setting_field(key)] = ProblemLabel(
+            f"problem-{sid}-{setting_field(key)}", element
+        )
+
+    def _draw_clear_button(self, key: str, label: str) -> ui.button:
+        """An optional secret's saved value can be removed (an empty field keeps it): the
+        removal is marked here and made by "Save", like every other change of the form."""
+        text = _("Remove the saved {field}").format(field=label)
+        button = attributes(
+            ui.button(icon="backspace", on_click=lambda: self._mark_for_removal(key)),
+            {"aria-label": text},
+        )
+        return button.props("flat round dense").tooltip(text).mark(f"clear-{self.service_id}-{key}")
+
+    def _draw_try_form(self) -> None:
+        sid = self.view.service_id
+        with attributes(
+            ui.element("form"),
+            {"method": "post", "action": f"/oauth/{quote(sid)}/try", "target": "_blank"},
+        ).mark(f"try-form-{sid}"):
+            hidden = {"csrf": self.editor.csrf, "scope": self.editor.scope}
+            for name, value in hidden.items():
+                attributes(ui.element("input"), {"type": "hidden", "name": name, "value": value})
+            self.try_button = (
+                attributes(ui.button(_("Try it")), {"aria-label": self._try_label()})
+                .props("type=submit outline")
+                .mark(f"try-{sid}")
+            )
+            self.try_button.set_enabled(self.view.configured)
+
+    def _switch_label(self) -> str:
+        return _("{service} enabled").format(service=self.title)
+
+    def _try_label(self) -> str:
+        return _("Try signing in with {service} (opens a new tab)").format(service=self.title)
+
+    # -- showing problems
+
+    def show_problems(self, problems: Mapping[str, list[FieldProblem]]) -> None:
+        for where, label in self.problems.items():
+            label.show(problems.get(where))
+        if any(where.startswith("endpoints.") for where in problems):
+            self.advanced.open()
+        self.expansion.open()
+
+    # -- actions
+
+    async def _copy(self, uri: str) -> None:
+        """Browsers allow the clipboard on https and localhost only: say when it failed
+        rather than let the administrator paste an old value at the service."""
+        copied = await ui.run_javascript(
+            f"navigator.clipboard ? navigator.clipboard.writeText({json.dumps(uri)})"
+            ".then(() => true, () => false) : false"
+        )
+        if copied:
+            ui.notify(_("Copied"))
+        else:
+            ui.notify(
+                _("The browser did not allow copying: select the address and copy it."),
+                type="warning",
+            )
+
+    def _mark_for_removal(self, key: str) -> None:
+        self.to_remove.add(key)
+        self.saved_badges[key].set_visibility(False)
+        self.clear_buttons[key].set_visibility(False)
+        self.secret_inputs[key].props["placeholder"] = _("removed when you save")
+
+    def _switched(self, event: ValueChangeEventArguments) -> None:
+        if self._reverting:
+            return
+        wanted = bool(event.value)
+        try:
+            version = set_enabled(
+                self.editor.scope,
+                self.service_id,
+                wanted,
+                version=self.editor.versions.get(self.service_id),
+            )
+        except ServiceFormError as error:
+            self._revert_switch(not wanted)
+            self.show_problems(error.problems)
+            ui.notify(
+                _("Complete the settings of {service} before switching it on.").format(
+                    service=self.title
+                ),
+                type="warning",
+                multi_line=True,
+            )
+            return
+        except (NotAnAdministratorError, StaleEditError) as error:
+            self._revert_switch(not wanted)
+            report_action_error(error)
+            return
+        self.editor.versions[self.service_id] = version
+        self.show_problems({})
+        message = _("{service} is switched on.") if wanted else _("{service} is switched off.")
+        ui.notify(message.format(service=self.title), type="positive")
+
+    def _revert_switch(self, value: bool) -> None:
+        self._reverting = True
+        try:
+            self.switch.set_value(value)
+        finally:
+            self._reverting = False
+
+    def _move(self, offset: int) -> None:
+        self.editor.move(self, offset)
+
+    def _save(self) -> None:
+        changes = ServiceChanges(
+            settings={key: element.value or "" for key, element in self.inputs.items()},
+            secrets={key: element.value or "" for key, element in self.secret_inputs.items()},
+            endpoints={key: element.value or "" for key, element in self.endpoint_inputs.items()},
+            name=(self.name_input.value or "") if self.view.removable else None,
+            cleared_secrets=frozenset(self.to_remove),
+        )
+        try:
+            view = save_service(
+                self.editor.scope,
+                self.service_id,
+                changes,
+                version=self.editor.versions.get(self.service_id),
+            )
+        except ServiceFormError as error:
+            self.show_problems(error.problems)
+            ui.notify(_("Not saved: see the messages next to the fields."), type="warning")
+            return
+        except (NotAnAdministratorError, StaleEditError) as error:
+            report_action_error(error)
+            return
+        first_save = self.editor.versions.get(self.service_id) is None
+        was_saved = {f.key for f in self.view.fields if f.secret and f.saved}
+        dropped = [
+            _(f.label)
+            for f in view.fields
+            if f.key in was_saved and not f.saved and f.key not in self.to_remove
+        ]
+        self.to_remove.clear()
+        self.view = view
+        self.editor.versions[self.service_id] = view.version
+        if first_save:
+            self.editor.stored_now(self)
+        saved_text = _("saved: type a new value to replace it")
+        for setting in view.fields:
+            if not setting.secret:
+                continue
+            element = self.secret_inputs[setting.key]
+            element.set_value("")  # first: later updates of the element carry no secret
+            if setting.saved:
+                element.props["placeholder"] = saved_text
+            else:
+                element.props(remove="placeholder")
+            self.saved_badges[setting.key].set_visibility(setting.saved)
+            if setting.key in self.clear_buttons:
+                self.clear_buttons[setting.key].set_visibility(setting.saved)
+        if view.removable:
+            self.title = _(view.title)
+            self.heading.set_text(self.title)
+        self.try_button.set_enabled(view.configured)
+        self.try_hint.set_visibility(not view.configured)
+        self.show_problems({})
+        ui.notify(_("{service}: saved.").format(service=self.title), type="positive")
+        for label in dropped:
+            ui.notify(
+                _(
+                    "{field}: the saved value was removed, because the settings it is sent "
+                    "with changed. Enter it again if it is still needed."
+                ).format(field=label),
+                type="warning",
+                multi_line=True,
+            )
+
+    def _confirm_removal(self) -> None:
+        with ui.dialog() as dialog, ui.card():
+            ui.label(_("Remove {service} and its settings?").format(service=self.title))
+            with ui.row().classes("gap-2 justify-end w-full"):
+                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
+
+                def confirmed() -> None:
+                    dialog.close()
+                    self._remove()
+
+                ui.button(_("Remove"), on_click=confirmed).props("color=negative").mark(
+                    f"confirm-remove-{self.service_id}"
+                )
+        dialog.on("hide", dialog.delete)
+        dialog.open()
+
+    def _remove(self) -> None:
+        try:
+            remove_service(
+                self.editor.scope,
+                self.service_id,
+                version=self.editor.versions.get(self.service_id),
+            )
+        except (NotAnAdministratorError, StaleEditError) as error:
+            report_action_error(error)
+            return
+        self.editor.forget(self)
+        ui.notify(_("{service} is removed.").format(service=self.title), type="positive")
+
+
+class ServicesEditor:
+    """The list of one scope's services, in the order of the sign-in buttons."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        self.csrf = csrf_token()  # read while drawing: events see no cookie
+        self.versions: dict[str, int | None] = {}
+        self.cards: list[_ServiceCard] = []
+
+    def draw(self) -> None:
+        with ui.column().classes("w-full gap-3").mark("services-list") as self.container:
+            for view in scope_services(self.scope):
+                self._add_card(view)
+        self._draw_add_form()
+
+    def _add_card(self, view: ServiceView) -> _ServiceCard:
+        self.versions[view.service_id] = view.version
+        with self.container:
+            card = _ServiceCard(self, view)
+        self.cards.append(card)
+        return card
+
+    @property
+    def order(self) -> list[str]:
+        return [card.service_id for card in self.cards]
+
+    def move(self, card: _ServiceCard, offset: int) -> None:
+        here = self.cards.index(card)
+        there = here + offset
+        if not 0 <= there < len(self.cards):
+            return
+        try:
+            changed = move_service(
+                self.scope,
+                card.service_id,
+                offset,
+                shown_order=self.order,
+                versions=dict(self.versions),
+            )
+        except (NotAnAdministratorError, StaleEditError) as error:
+            report_action_error(error)
+            return
+        self.versions.update(changed)
+        self.cards[here], self.cards[there] = self.cards[there], self.cards[here]
+        card.card.move(target_index=there)
+        ui.notify(
+            _("{service} moved to place {place}.").format(service=card.title, place=there + 1)
+        )
+
+    def stored_now(self, card: _ServiceCard) -> None:
+        """A service saved for the first time is stored after the others: show it there."""
+        self.cards.remove(card)
+        place = sum(1 for other in self.cards if self.versions.get(other.service_id) is not None)
+        self.cards.insert(place, card)
+        card.card.move(target_index=place)
+
+    def forget(self, card: _ServiceCard) -> None:
+        self.cards.remove(card)
+        self.versions.pop(card.service_id, None)
+        self.container.remove(card.card)
+
+    def _draw_add_form(self) -> None:
+        with (
+            ui.expansion(_("Add an OpenID Connect service"), icon="add")
+            .classes("w-full")
+            .mark("add-service")
+        ):
+            ui.label(
+                _(
+                    "Any provider that speaks OpenID Connect, under an id and a name of your "
+                    "choice. The id becomes part of its redirect URI."
+                )
+            ).classes("text-sm text-gray-600")
+            service_id = (
+                attributes(ui.input(_("Service ID")), {"hint": _("For example: staff-sso")})
+                .props("outlined dense maxlength=50")
+                .classes("w-full")
+                .mark("add-service-id")
+            )
+            id_problem = ProblemLabel("problem-add-service_id", service_id)
+            name = (
+                ui.input(_("Display name"))
+                .props("outlined dense maxlength=100")
+                .classes("w-full")
+                .mark("add-service-name")
+            )
+            name_problem = ProblemLabel("problem-add-name", name)
+
+            def add() -> None:
+                try:
+                    view = add_service(self.scope, service_id.value or "", name.value or "")
+                except ServiceFormError as error:
+                    id_problem.show(error.problems.get("service_id"))
+                    name_problem.show(error.problems.get("name"))
+                    return
+                except (NotAnAdministratorError, StaleEditError) as error:
+                    report_action_error(error)
+                    return
+                id_problem.show(None)
+                name_problem.show(None)
+                service_id.set_value("")
+                name.set_value("")
+                card = self._add_card(view)
+                self.stored_now(card)
+                card.expansion.open()
+                ui.notify(
+                    _("{service} is added, switched off until its settings are complete.").format(
+                        service=view.name
+                    ),
+                    type="positive",
+                    multi_line=True,
+                )
+
+            ui.button(_("Add"), on_click=add).props("color=primary").mark("add-service-submit")
+
+
+def draw_services_editor(scope: str) -> ServicesEditor:
+    """Draw a scope's services editor here: "common", or a site's id for its own."""
+    editor = ServicesEditor(scope)
+    editor.draw()
+    return editor

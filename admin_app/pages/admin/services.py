@@ -1,0 +1,100 @@
+"""``/admin/services``: the common services (what every site without individual settings
+offers), and ``/admin/services/tried``: what a "Try it" round trip received."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import app, ui
+from nicegui.elements.mixins.text_element import TextElement
+
+from admin_app.auth.accounts import Viewer
+from admin_app.core.i18n import N_, _
+from admin_app.pages.admin.frame import add_admin_area, admin_frame
+from admin_app.pages.admin.service_editor import draw_services_editor
+from admin_app.pages.guards import administrator
+from admin_app.pages.oauth_routes import TRIED_KEY, TRIED_PAGE
+from models.services import COMMON
+
+PATH = "/admin/services"
+
+#: what the tried page shows, in order: (key in the stored profile, label)
+TRIED_FIELDS = (
+    ("service_id", N_("Service")),
+    ("external_id", N_("External ID")),
+    ("login_hint", N_("Login hint")),
+    ("first_name", N_("First name")),
+    ("last_name", N_("Last name")),
+    ("email", N_("E-mail")),
+    ("email_verified", N_("E-mail verified")),
+    ("picture_url", N_("Picture URL")),
+    ("profile_url", N_("Profile URL")),
+    ("scopes", N_("Scopes granted")),
+    ("refresh_token", N_("Refresh token received")),
+)
+
+
+def _tried_value(key: str, value: Any, profile: dict[str, Any]) -> str:
+    if key == "email" and not value:
+        return _("no e-mail came")
+    if key == "email_verified":
+        if not profile.get("email"):
+            return "—"
+        return _("yes") if value else _("no")
+    if key == "refresh_token":
+        return _("yes") if value else _("no")
+    if key == "scopes":
+        return " ".join(str(scope) for scope in value) if isinstance(value, list) and value else "—"
+    return str(value) if value not in (None, "") else "—"
+
+
+def register() -> None:
+    add_admin_area(PATH, N_("Services"), 10)
+
+    @ui.page(PATH)
+    def services(request: Request) -> RedirectResponse | None:
+        viewer = administrator(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        with admin_frame(_("Services"), viewer, PATH):
+            ui.label(
+                _(
+                    "The services every site offers unless it applies individual settings "
+                    "(see Sites). Sign-in buttons appear in this order; a service appears "
+                    "only when it is switched on and its settings are complete."
+                )
+            ).classes("text-gray-700")
+            draw_services_editor(COMMON)
+        return None
+
+    @ui.page(TRIED_PAGE)
+    def tried(request: Request) -> RedirectResponse | None:
+        viewer = administrator(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        profile = app.storage.user.pop(TRIED_KEY, None)  # shown once
+        with admin_frame(_("What the service sent"), viewer, PATH):
+            if not isinstance(profile, dict):
+                ui.label(
+                    _(
+                        "Nothing to show: no sign-in was tried in this browser, or its result "
+                        "was already shown."
+                    )
+                ).props('role="status"').mark("tried-nothing")
+            else:
+                ui.label(
+                    _(
+                        "The sign-in worked. This is what we received; nobody was signed in, "
+                        "registered or linked."
+                    )
+                ).props('role="status"').classes("text-positive")
+                with ui.element("dl").classes("grid gap-x-4 gap-y-1 sm:grid-cols-[auto_1fr]"):
+                    for key, label in TRIED_FIELDS:
+                        TextElement(tag="dt", text=_(label)).classes("font-medium")
+                        TextElement(
+                            tag="dd", text=_tried_value(key, profile.get(key), profile)
+                        ).classes("break-all").mark(f"tried-{key}")
+            ui.link(_("Back to the services"), PATH)
+        return None

@@ -1,0 +1,239 @@
+"""What signed-in people change about their own account on the profile page: name and
+e-mail, password, unlinking an external account, publishing activity through one.
+
+Each action asks who is signed in at the moment it runs (a db_session ended in another tab
+or a blocked user ends here too) and acts only on that person's own rows. One rule
+spans them: an account must keep a way to sign in, so the last linked account of a user
+without a password cannot be unlinked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nicegui import run
+from sqlalchemy.exc import IntegrityError
+
+from admin_app.activity.delivery_problems import TURNED_OFF
+from admin_app.auth.accounts import Viewer, current_viewer
+from admin_app.core.form_problems import FormError, Problems
+from admin_app.core.i18n import N_
+from admin_app.services.catalogue import services_offered_anywhere
+from admin_app.web import browser_cookie as browser_session
+from models import auth_sessions, linked_accounts, login_throttle, outbox
+from models.db import session_scope
+from models.options import activity_options
+from models.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
+from models.tables import LinkedAccount, User
+from models.users import (
+    MAX_NAME_LENGTH,
+    UserDataError,
+    check_email,
+    check_password,
+    find_by_email,
+    find_by_login,
+    lock_user,
+    password_is_right,
+)
+from models.versions import StaleEditError, claim
+from providers import PUBLISHERS
+
+log = logging.getLogger("socialservices.profile")
+
+#: the services that can publish a user's activity (the activity issue sends to them)
+
+
+class NotSignedInError(Exception):
+    """Nobody (or a blocked user) is signed in in this browser any more."""
+
+
+class AccountFormError(FormError):
+    """The account form cannot be saved; the fields are ``first_name``, ``last_name``,
+    ``email``, ``current_password``, ``new_password`` and ``repeat_password``."""
+
+
+class LastSignInMethodError(Exception):
+    """Unlinking would leave the account with no way to sign in: set a password first."""
+
+
+class NoSuchLinkError(Exception):
+    """The linked account is not (or no longer) this user's."""
+
+
+class PublishingOffError(Exception):
+    """The administrator does not allow sending activities (any more)."""
+
+
+@dataclass(frozen=True)
+class AccountView:
+    first_name: str
+    last_name: str
+    email: str
+    has_password: bool
+    version: int
+
+
+def acting_user() -> Viewer:
+    viewer = current_viewer()
+    if viewer is None:
+        raise NotSignedInError
+    return viewer
+
+
+def _as_view(user: User) -> AccountView:
+    return AccountView(
+        first_name=user.first_name,
+        last_name=user.last_name,
+        email=user.email or "",
+        has_password=user.password_hash is not None,
+        version=user.version,
+    )
+
+
+def own_account() -> AccountView:
+    viewer = acting_user()
+    with session_scope() as db_session:
+        user = db_session.get(User, viewer.id)
+        assert user is not None
+        return _as_view(user)
+
+
+def update_own_details(*, first_name: str, last_name: str, email: str, version: int) -> AccountView:
+    """Change one's names and e-mail; raises AccountFormError (nothing saved) or
+    StaleEditError when the account changed since the form was shown."""
+    viewer = acting_user()
+    problems = Problems(AccountFormError)
+    first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip()
+    for field_name, value in (("first_name", first_name), ("last_name", last_name)):
+        if len(value) > MAX_NAME_LENGTH:
+            problems.add(field_name, N_("at most {limit} characters"), limit=MAX_NAME_LENGTH)
+    with session_scope() as db_session:
+        if email:
+            try:
+                check_email(email)
+            except UserDataError:
+                problems.add("email", N_("This is not a valid e-mail address."))
+            else:
+                others = [find_by_email(db_session, email), find_by_login(db_session, email)]
+                if any(other is not None and other.id != viewer.id for other in others):
+                    problems.add("email", N_("This e-mail address belongs to another user."))
+        problems.raise_any()
+        user = db_session.get(User, viewer.id)
+        assert user is not None
+        claim(db_session, user, expected=version)
+        user.first_name, user.last_name = first_name, last_name
+        user.email, user.email_lower = email or None, email.lower() or None
+        db_session.add(user)
+        try:
+            with db_session.begin_nested():
+                db_session.flush()
+        except IntegrityError:  # the same address saved by someone else a moment ago
+            problems.add("email", N_("This e-mail address belongs to another user."))
+            problems.raise_any()
+        log.info("profile.details_changed user_id=%d", viewer.id)
+        return _as_view(user)
+
+
+async def change_own_password(*, current: str, new: str, repeat: str) -> None:
+    """Set or change one's password, and sign out every other db_session of the account.
+
+    The current password is asked for when there is one, under the sign-in's throttle
+    (a db_session left open must not let anyone guess it at leisure); hashing runs in a
+    worker thread, as at sign-in, so that other visitors do not wait.
+    """
+    viewer = acting_user()
+    keep = browser_session.auth_token()
+    problems = Problems(AccountFormError)
+    try:
+        check_password(new)
+    except UserDataError:
+        problems.add(
+            "new_password",
+            N_("A password has {min} to {max} characters."),
+            min=MIN_PASSWORD_LENGTH,
+            max=MAX_PASSWORD_LENGTH,
+        )
+    if new != repeat:
+        problems.add("repeat_password", N_("The two passwords differ."))
+    await run.io_bound(_change_password, viewer.id, keep, current, new, problems)
+
+
+def _change_password(user_id: int, keep: str, current: str, new: str, problems: Problems) -> None:
+    with session_scope() as db_session:
+        user = db_session.get(User, user_id)
+        assert user is not None
+        had_password = user.password_hash is not None
+    if had_password:
+        _check_current_password(user_id, current, problems)
+    problems.raise_any()
+    new_hash = hash_password(new)
+    with session_scope() as db_session:
+        user = lock_user(db_session, user_id)
+        if (user.password_hash is not None) != had_password:
+            raise StaleEditError  # set in another tab meanwhile: the form is out of date
+        user.password_hash = new_hash
+        db_session.add(user)
+        ended = auth_sessions.end_others_of(db_session, user_id, keep=keep)
+    log.info("profile.password_changed user_id=%d other_sessions_ended=%d", user_id, ended)
+
+
+def _check_current_password(user_id: int, current: str, problems: Problems) -> None:
+    key = login_throttle.throttle_key(user_id=user_id, identifier="")
+    with session_scope() as db_session:
+        wait = login_throttle.begin_attempt(db_session, key)
+    if wait:
+        problems.add(
+            "current_password",
+            N_("Too many failed attempts for this login. Try again in {seconds} s."),
+            seconds=wait,
+        )
+        return
+    with session_scope() as db_session:
+        user = db_session.get(User, user_id)
+        if password_is_right(db_session, user, current):
+            login_throttle.record_success(db_session, key)
+            return
+        failures = login_throttle.record_failure(db_session, key)
+    log.warning("profile.wrong_password user_id=%d consecutive_failures=%d", user_id, failures)
+    problems.add("current_password", N_("The current password is not right."))
+
+
+def signs_in_with(links: Sequence[LinkedAccount], offered: set[str]) -> list[LinkedAccount]:
+    """The links one can sign in with: those of a service some site offers now."""
+    return [link for link in links if link.service_id in offered]
+
+
+def unlink_own(link_id: int) -> None:
+    """Remove one of one's linked accounts. Raises LastSignInMethodError when it is the
+    only way left to sign in (no password, and no other link to an offered service)."""
+    viewer = acting_user()
+    offered = services_offered_anywhere()
+    with session_scope() as db_session:
+        user = lock_user(db_session, viewer.id)
+        links = linked_accounts.links_of(db_session, viewer.id)
+        link = next((link for link in links if link.id == link_id), None)
+        if link is None:
+            raise NoSuchLinkError
+        others = [other for other in signs_in_with(links, offered) if other.id != link_id]
+        if user.password_hash is None and link.service_id in offered and not others:
+            raise LastSignInMethodError
+        db_session.delete(link)
+    log.info("profile.unlinked user_id=%d service=%s", viewer.id, link.service_id)
+
+
+def set_publish_activity(link_id: int, on: bool) -> None:
+    """Switch publishing one's activity through a linked X or Facebook account; only while
+    the administrator allows sending activities."""
+    viewer = acting_user()
+    with session_scope() as db_session:
+        link = db_session.get(LinkedAccount, link_id)
+        if link is None or link.user_id != viewer.id or link.provider not in PUBLISHERS:
+            raise NoSuchLinkError
+        if on and not activity_options(db_session).send_activity:
+            raise PublishingOffError
+        link.publish_activity = on
+        db_session.add(link)
+        if not on:  # what was queued through it is not sent any more
+            outbox.cancel_pending(db_session, TURNED_OFF, link_id=link_id)

@@ -1,0 +1,129 @@
+"""Which external services a site offers, ready to use: provider, values, redirect URI.
+
+The one place that turns stored configuration into providers; the sign-in flow, the admin
+pages and the command line all ask here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from admin_app.admin.encryption import secrets_of
+from admin_app.auth import link_issuers
+from admin_app.services.site_urls import redirect_uri
+from models.db import read_scope
+from models.services import config_in_scope, configs_in_scope, scope_of
+from models.sites import default_site, list_sites
+from models.tables import ConfiguredService, Site
+from providers import PROVIDERS
+from providers.base import Provider, ServiceConfig
+
+
+class UnknownSiteError(LookupError):
+    """No site has this id."""
+
+
+@dataclass(frozen=True)
+class SiteService:
+    """One service as a site has it configured (enabled or not)."""
+
+    service_id: str
+    provider: type[Provider]
+    name: str  # the administrator's name for it; empty: the provider's title
+    enabled: bool
+    position: int
+    configured: bool  # every required setting has a value
+    redirect_uri: str
+    config: ServiceConfig
+
+    @property
+    def title(self) -> str:
+        """The name to show: the administrator's, else the provider's (a message id)."""
+        return self.name or self.provider.title
+
+    @property
+    def issuer(self) -> str:
+        """Who vouches for this service's account ids: links record it and are found
+        through it."""
+        return link_issuers.identity_issuer(self.provider.id, self.config.endpoints)
+
+    def make_provider(self) -> Provider:
+        return self.provider(self.config)
+
+
+def _as_site_service(site: Site, row: ConfiguredService) -> SiteService | None:
+    provider = PROVIDERS.get(row.provider)
+    if provider is None:  # a service this version no longer knows: offered nowhere
+        return None
+    values = {**row.settings, **secrets_of(row)}  # unreadable secrets: not complete
+    return SiteService(
+        service_id=row.service_id,
+        provider=provider,
+        name=row.name,
+        enabled=row.enabled,
+        position=row.position,
+        configured=provider.is_complete(values, row.endpoints),
+        redirect_uri=redirect_uri(site, row.service_id),
+        config=ServiceConfig(settings=values, endpoints=dict(row.endpoints)),
+    )
+
+
+def site_services(site_id: str | None = None, *, offered_only: bool = False) -> list[SiteService]:
+    """The services of a site (the default site when None) in button order; with
+    ``offered_only``, just the enabled and fully configured ones a visitor may use."""
+    with read_scope() as session:
+        site = default_site(session) if site_id is None else session.get(Site, site_id)
+        if site is None:
+            raise UnknownSiteError(site_id)
+        services = [
+            _as_site_service(site, row) for row in configs_in_scope(session, scope_of(site))
+        ]
+    return [
+        service
+        for service in services
+        if service is not None and (not offered_only or (service.enabled and service.configured))
+    ]
+
+
+def site_service(site_id: str, service_id: str) -> SiteService | None:
+    """One service as a site has it now (None when the site has no such service); reads
+    that service's row only. Raises UnknownSiteError for a site that does not exist."""
+    with read_scope() as session:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise UnknownSiteError(site_id)
+        return service_of_site(session, site, service_id)
+
+
+def service_of_site(session: Session, site: Site, service_id: str) -> SiteService | None:
+    """``site_service`` inside the caller's transaction, for a site already read."""
+    row = config_in_scope(session, scope_of(site), service_id)
+    return _as_site_service(site, row) if row is not None else None
+
+
+def site_ids() -> list[str]:
+    with read_scope() as session:
+        return [site.id for site in list_sites(session)]
+
+
+def services_offered_anywhere() -> set[str]:
+    """The ids of the services some site offers to visitors now: a link to one of them
+    is a way to sign in."""
+    return {
+        service.service_id
+        for site_id in site_ids()
+        for service in site_services(site_id, offered_only=True)
+    }
+
+
+def link_service(site_id: str, service_id: str) -> SiteService | None:
+    """The service a link was made through, as its site has it now (the default site's
+    when that site is gone): the link's tokens were issued to that client."""
+    try:
+        return site_service(site_id, service_id)
+    except UnknownSiteError:
+        with read_scope() as session:
+            default = default_site(session).id
+        return site_service(default, service_id)

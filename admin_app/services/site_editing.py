@@ -1,0 +1,286 @@
+"""The sites editor's use cases: list, create, change and delete sites.
+
+The rules are the configuration import's (``config_file``): an id of lower-case letters,
+digits or _ ("common" is the name of the shared scope), valid host names that belong to
+one site only, and exactly one default site, so making a site the default takes that from
+the others. Deleting a site deletes its own service settings; the default site cannot be
+deleted. Every change is an audited administrator action that claims the version the
+form showed.
+
+The form is checked before the change, to show every problem at once, and the rules that
+depend on other sites (an id or a host name taken) once more in the transaction that
+writes: another administrator may have saved in between. Creating and changing sites
+lock the sites' rows first, so that on PostgreSQL such changes take turns as SQLite's
+writers do anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from admin_app.auth.admin_access import acting_administrator, administrator_action
+from admin_app.core.form_problems import FieldProblem, FormError, Problems
+from admin_app.core.i18n import N_
+from admin_app.services.config_file import HOST_NAME, SITE_ID
+from admin_app.services.service_editing import scope_services
+from admin_app.services.site_urls import site_base_url
+from admin_app.web.web_input import INVISIBLE, has_invisible_characters
+from models.db import session_scope
+from models.services import COMMON, remove_scope
+from models.sites import host_names_of, list_sites, lock_sites
+from models.tables import Site
+from models.versions import StaleEditError, claim
+
+NAME_LIMIT = 100
+HOST_NAMES_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class SiteView:
+    id: str
+    name: str
+    host_names: tuple[str, ...]
+    is_default: bool
+    individual_settings: bool
+    version: int
+
+
+@dataclass(frozen=True)
+class SiteForm:
+    """What the site form sends: host names as typed (one per line, or separated by
+    spaces or commas)."""
+
+    name: str
+    host_names: str
+    is_default: bool
+
+
+@dataclass(frozen=True)
+class SiteSaved:
+    """A saved site, and the sites whose redirect URIs the save changed (this one for new
+    host names, the one that stopped being the default): the URIs registered at the
+    services' providers must be changed for them."""
+
+    view: SiteView
+    redirect_uris_changed: tuple[SiteView, ...]
+
+
+class SiteFormError(FormError):
+    """A site's form cannot be saved; the fields are ``id``, ``name``, ``host_names`` and
+    ``default``."""
+
+
+def _as_view(site: Site) -> SiteView:
+    return SiteView(
+        id=site.id,
+        name=site.name,
+        host_names=tuple(host_names_of(site)),
+        is_default=site.is_default,
+        individual_settings=site.individual_settings,
+        version=site.version,
+    )
+
+
+def list_site_views() -> list[SiteView]:
+    with session_scope() as session:
+        return [_as_view(site) for site in list_sites(session)]
+
+
+def site_view(site_id: str) -> SiteView | None:
+    with session_scope() as session:
+        site = session.get(Site, site_id)
+        return _as_view(site) if site is not None else None
+
+
+def parse_host_names(text: str) -> list[str]:
+    """Host names as typed, lower-cased, each once, in their order."""
+    names: list[str] = []
+    for name in re.split(r"[\s,]+", text.lower()):
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _problems() -> Problems:
+    return Problems(SiteFormError)
+
+
+def _check_hosts(sites: list[Site], site_id: str, hosts: list[str], problems: Problems) -> None:
+    """Host names must be valid and belong to no site but ``site_id``."""
+    owners = {
+        host: other.id for other in sites if other.id != site_id for host in host_names_of(other)
+    }
+    for host in hosts:
+        if not HOST_NAME.fullmatch(host):
+            problems.add("host_names", N_("'{value}' is not a host name"), value=host)
+        elif host in owners:
+            problems.add(
+                "host_names",
+                N_("'{value}' belongs to site '{site}' too"),
+                value=host,
+                site=owners[host],
+            )
+    if len(" ".join(hosts)) > HOST_NAMES_LIMIT:
+        problems.add("host_names", N_("at most {limit} characters"), limit=HOST_NAMES_LIMIT)
+
+
+def _check_form(
+    session: Session, site_id: str, form: SiteForm, problems: Problems
+) -> tuple[str, list[str]]:
+    name = form.name.strip()
+    if not name:
+        problems.add("name", N_("required"))
+    elif len(name) > NAME_LIMIT:
+        problems.add("name", N_("at most {limit} characters"), limit=NAME_LIMIT)
+    elif has_invisible_characters(name):
+        problems.add("name", INVISIBLE)
+    hosts = parse_host_names(form.host_names)
+    _check_hosts(list_sites(session), site_id, hosts, problems)
+    return name, hosts
+
+
+def _check_hosts_again(sites: list[Site], site_id: str, hosts: list[str]) -> None:
+    """In the transaction that writes: a host name given to another site since the form
+    was checked is refused as it would have been then."""
+    problems = _problems()
+    _check_hosts(sites, site_id, hosts, problems)
+    problems.raise_any()
+
+
+def _id_taken(site_id: str) -> SiteFormError:
+    return SiteFormError({"id": [FieldProblem(N_("'{value}' is taken"), {"value": site_id})]})
+
+
+def _take_default_from_others(session: Session, site_id: str) -> list[str]:
+    """Make every other site not the default (their versions raised); returns their ids."""
+    taken = []
+    for other in list_sites(session):
+        if other.id != site_id and other.is_default:
+            claim(session, other, expected=other.version)
+            other.is_default = False
+            session.add(other)
+            taken.append(other.id)
+    return taken
+
+
+def create_site(site_id: str, form: SiteForm) -> SiteView:
+    """Raises NotAnAdministratorError or SiteFormError (nothing created)."""
+    acting_administrator()
+    site_id = site_id.strip()
+    problems = _problems()
+    if not site_id:
+        problems.add("id", N_("required"))
+    elif site_id == COMMON:
+        problems.add("id", N_("'{value}' is reserved"), value=site_id)
+    elif not SITE_ID.fullmatch(site_id):
+        problems.add("id", N_("use 1 to 20 lower-case letters, digits or _"))
+    with session_scope() as session:
+        if "id" not in problems.found and session.get(Site, site_id) is not None:
+            problems.add("id", N_("'{value}' is taken"), value=site_id)
+        name, hosts = _check_form(session, site_id, form, problems)
+    problems.raise_any()
+    details: dict[str, object] = {"name": name, "host_names": hosts, "default": form.is_default}
+    with administrator_action("site.create", site_id, details) as session:
+        site = Site(id=site_id, name=name, host_names=" ".join(hosts), is_default=False)
+        try:  # first, before anything is read: the id's uniqueness is the database's
+            with session.begin_nested():
+                session.add(site)
+                session.flush()
+        except IntegrityError:  # created by someone else since the form was checked
+            raise _id_taken(site_id) from None
+        sites = lock_sites(session)
+        _check_hosts_again(sites, site_id, hosts)
+        if form.is_default:
+            _take_default_from_others(session, site_id)
+            site.is_default = True
+            session.add(site)
+        session.flush()
+        return _as_view(site)
+
+
+def update_site(site_id: str, form: SiteForm, *, version: int) -> SiteSaved:
+    """Raises NotAnAdministratorError, StaleEditError or SiteFormError (nothing saved)."""
+    acting_administrator()
+    problems = _problems()
+    with session_scope() as session:
+        site = session.get(Site, site_id)
+        if site is None or site.version != version:
+            raise StaleEditError
+        name, hosts = _check_form(session, site_id, form, problems)
+        if site.is_default and not form.is_default:
+            problems.add(
+                "default",
+                N_("One site must be the default: make another site the default instead."),
+            )
+        before = _as_view(site)
+    problems.raise_any()
+    changed = [
+        label
+        for label, differs in (
+            ("name", before.name != name),
+            ("host_names", list(before.host_names) != hosts),
+            ("default", before.is_default != form.is_default),
+        )
+        if differs
+    ]
+    details: dict[str, object] = {"changed": changed}
+    with administrator_action("site.update", site_id, details) as session:
+        sites = lock_sites(session)
+        site = session.get(Site, site_id)
+        if site is None:
+            raise StaleEditError
+        claim(session, site, expected=version)
+        _check_hosts_again(sites, site_id, hosts)
+        base_urls = {other.id: site_base_url(other) for other in sites}
+        if form.is_default and not site.is_default:
+            _take_default_from_others(session, site_id)
+        site.name = name
+        site.host_names = " ".join(hosts)
+        site.is_default = form.is_default
+        session.add(site)
+        session.flush()
+        moved = tuple(
+            _as_view(other) for other in sites if site_base_url(other) != base_urls[other.id]
+        )
+        return SiteSaved(view=_as_view(site), redirect_uris_changed=moved)
+
+
+def delete_site(site_id: str, *, version: int) -> None:
+    """Delete a site that is not the default, and its own service settings."""
+    with administrator_action("site.delete", site_id) as session:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise StaleEditError
+        claim(session, site, expected=version)
+        if site.is_default:
+            raise SiteFormError({"": [FieldProblem(N_("The default site cannot be deleted."))]})
+        remove_scope(session, site_id)
+        session.delete(site)
+
+
+def set_individual_settings(site_id: str, on: bool, *, version: int) -> int:
+    """Switch a site between the common services and its own; returns the new version.
+    The site's own settings are kept while switched off, for when it is switched on again."""
+    with administrator_action("site.individual_settings", site_id, {"on": on}) as session:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise StaleEditError
+        claim(session, site, expected=version)
+        site.individual_settings = on
+        session.add(site)
+        session.flush()
+        return site.version
+
+
+def own_services_offered(site_id: str) -> list[str]:
+    """The services a site's own settings offer (switched on and complete), as titles to
+    translate: what its visitors would be offered with individual settings applied."""
+    try:
+        views = scope_services(site_id)
+    except LookupError:  # deleted meanwhile: switching will say so
+        return []
+    return [view.title for view in views if view.enabled and view.configured]

@@ -1,0 +1,149 @@
+"""Declaring every route on NiceGUI's app and running it.
+
+Routes are declared by ``register_routes`` rather than at import, because NiceGUI's test
+fixture resets the app and re-runs ``main.py`` for every test.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from nicegui import app, background_tasks, helpers, ui
+from nicegui.storage import Storage
+
+from admin_app.activity import hashtag_import
+from admin_app.activity import outbox as activity_outbox
+from admin_app.admin import encryption, housekeeping
+from admin_app.auth import first_administrator as first_run
+from admin_app.core import log_lines
+from admin_app.core.i18n import terminal_language, translate
+from admin_app.core.settings import Settings
+from admin_app.pages import (
+    error_pages,
+    feed,
+    health,
+    login,
+    oauth_routes,
+    profile,
+    session_routes,
+    setup,
+    signin_problem,
+)
+from admin_app.pages.admin import activity as admin_activity
+from admin_app.pages.admin import audit as admin_audit
+from admin_app.pages.admin import encryption as admin_encryption
+from admin_app.pages.admin import overview as admin
+from admin_app.pages.admin import registration as admin_registration
+from admin_app.pages.admin import services as admin_services
+from admin_app.pages.admin import sites as admin_sites
+from admin_app.pages.admin import users as admin_users
+from admin_app.web import script_nonces, signin_lane, socket_origins
+from admin_app.web.security_headers import SecurityHeaders
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "socialservices_session"
+
+
+def register_routes(session_options: dict[str, Any]) -> None:
+    """Every route; ``session_options`` are NiceGUI's session cookie's (secret included),
+    which the sign-in lane writes too."""
+    error_pages.install()  # first: the headers' middleware, added next, wraps its pages
+    app.add_middleware(SecurityHeaders, https=bool(session_options.get("https_only")))
+    script_nonces.install()
+    signin_lane.install(oauth_routes.LANE_ROUTES, session_options)
+    for area in (
+        health,
+        session_routes,
+        oauth_routes,
+        login,
+        signin_problem,
+        setup,
+        profile,
+        feed,
+        admin,
+        admin_services,
+        admin_sites,
+        admin_registration,
+        admin_users,
+        admin_activity,
+        admin_encryption,
+        admin_audit,
+    ):
+        area.register()
+
+
+def _announce(settings: Settings) -> None:
+    """Tell the operator where to go; while no administrator exists, with a setup link."""
+    language = terminal_language()
+
+    def _(message: str) -> str:
+        return translate(message, language)
+
+    lines = [_("socialservices is running: open {url}").format(url=settings.absolute_url("/"))]
+    link = first_run.setup_link()
+    if link:
+        lines += [
+            _("No administrator exists yet. Create the first one with this one-time link:"),
+            f"  {link}",
+            _(
+                "(or from a shell: socialservices user create --admin --login L --email E"
+                " --password-stdin)"
+            ),
+        ]
+        if not settings.encryption_keys:
+            key_file = settings.data_dir / encryption.KEY_FILE
+            lines.append(
+                _(
+                    "Tokens are stored encrypted with the key in {path}: back it up, apart "
+                    "from the database."
+                ).format(path=key_file)
+            )
+    else:
+        lines.append(
+            _("Administrators sign in at {url}").format(url=settings.absolute_url("/login"))
+        )
+    print("\n".join(lines), flush=True)
+
+
+def start_jobs() -> None:
+    """The jobs every app process runs: the activity outbox and the hashtag import
+    (they take turns across processes through the database), and the daily
+    housekeeping. Not under NiceGUI's test simulation: its tests run a delivery, an
+    import or a housekeeping round when they mean to."""
+    if helpers.is_user_simulation():
+        return
+    background_tasks.create(activity_outbox.run_outbox(), name="activity-outbox")
+    background_tasks.create(hashtag_import.run_imports(), name="hashtag-import")
+    background_tasks.create(housekeeping.run_housekeeping(), name="housekeeping")
+
+
+def serve(settings: Settings) -> None:
+    """Run the web server until stopped (returns at once under NiceGUI's test fixture)."""
+    Storage.path = settings.data_dir / "sessions"
+    Storage.redis_url = settings.redis_url or None
+    cookie = {
+        "session_cookie": SESSION_COOKIE,
+        "same_site": "lax",
+        "https_only": settings.is_https,
+    }
+    secret = settings.resolved_secret_key()
+    register_routes({"secret_key": secret, **cookie})
+    socket_origins.install(settings.base_url)
+    app.on_startup(lambda: _announce(settings))
+    app.on_startup(encryption.run_pass_in_background)  # one left unfinished, or now due
+    app.on_startup(start_jobs)
+    ui.run(
+        host=settings.host,
+        port=settings.port,
+        title="Social services",
+        storage_secret=secret,
+        session_middleware_kwargs=cookie,
+        reload=False,
+        show=False,
+        show_welcome_message=False,
+        forwarded_allow_ips="127.0.0.1",
+        proxy_headers=True,
+        log_config=log_lines.logging_config(),  # every line escaped (admin_app.core.log_lines)
+    )

@@ -1,0 +1,126 @@
+"""The two requests of every sign-in (its start and the service's callback) served on a
+short path, beside NiceGUI's middleware stack instead of through it.
+
+Every request to the app passes NiceGUI's middlewares: three of them are Starlette
+``BaseHTTPMiddleware`` classes (request tracking, cache headers, prefixed redirects),
+each of which runs the rest of the request in a task of its own and copies the response
+through a stream. A page needs that; these redirects do not (the prefix of redirects is
+for apps served under a path, which our settings refuse), and for a sign-in it was a
+quarter of our own cost. These two routes get only what they use: the same signed
+session cookie (same secret, same name and flags, so NiceGUI reads what they write and
+the other way round), NiceGUI's browser id in it and our security headers. Every other
+request, HEAD on these paths too, goes through NiceGUI.
+
+In front of both sits the gate for URLs no route can use (``web_input.url_refusal``):
+such a request, and a lane request that fails, is handed to NiceGUI's stack marked with
+``failure_log.SCOPE_KEY``, where our error pages answer it in the visitor's language.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from nicegui import app
+from nicegui.storage import PersistentDict
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.routing import BaseRoute
+from starlette.routing import Router as StarletteRouter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from admin_app.core.failure_log import SCOPE_KEY
+from admin_app.web.browser_cookie import BROWSER_KEY
+from admin_app.web.security_headers import SecurityHeaders
+from admin_app.web.web_input import BadInputError, url_refusal
+
+#: the paths the lane serves (GET only); everything else is NiceGUI's
+LANE_PATHS = re.compile(r"/oauth/[^/]+/(login|callback)")
+
+
+class _BrowserId:
+    """What NiceGUI's request tracking gives every browser: an ``id`` in its cookie."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["session"].setdefault(BROWSER_KEY, str(uuid.uuid4()))
+        await self.app(scope, receive, send)
+
+
+def _refusal(scope: Scope) -> str | None:
+    """Why the request's URL is refused, or None (``raw_path`` as sent; some servers and
+    test clients put the query in it too)."""
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogatepass")
+    return url_refusal(raw_path.split(b"?", 1)[0], scope.get("query_string", b""))
+
+
+class _Dispatch:
+    """Sends the lane's requests to the lane and all others to NiceGUI's stack; a refused
+    URL, or a lane request that failed, to the stack's error pages."""
+
+    def __init__(self, stack: ASGIApp, lane: ASGIApp) -> None:
+        self.stack = stack
+        self.lane = lane
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.stack(scope, receive, send)
+            return
+        if (reason := _refusal(scope)) is not None:
+            await self._hand_over(BadInputError(reason), scope, receive, send)
+        elif scope["method"] == "GET" and LANE_PATHS.fullmatch(scope["path"]):
+            await self._lane(scope, receive, send)
+        else:
+            await self.stack(scope, receive, send)
+
+    async def _lane(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.lane(scope, receive, watched)
+        except Exception as error:
+            if started:
+                raise
+            await self._hand_over(error, scope, receive, send)
+
+    async def _hand_over(
+        self, error: BaseException, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        await self.stack({**scope, SCOPE_KEY: error}, receive, send)
+
+
+def install(routes: list[BaseRoute], session_options: dict[str, Any]) -> None:
+    """Serve ``routes`` on the lane from now on, with the cookie of ``session_options``
+    (the keyword arguments of NiceGUI's SessionMiddleware, ``secret_key`` included).
+
+    Starlette builds an app's middleware stack once, at its first request; the lane is
+    put in front of it there. Installing again (NiceGUI's test fixture builds the app
+    anew for each test) replaces the earlier lane."""
+    lane = SessionMiddleware(
+        SecurityHeaders(
+            _BrowserId(StarletteRouter(routes=routes)),
+            https=bool(session_options.get("https_only")),
+        ),
+        **session_options,
+    )
+    build_stack: Callable[[Any], ASGIApp] = type(app).build_middleware_stack
+    setattr(app, "build_middleware_stack", lambda: _Dispatch(build_stack(app), lane))  # noqa: B010
+
+
+async def user_storage(request: Request) -> PersistentDict:
+    """NiceGUI's server-side storage of this browser (``app.storage.user``), which a
+    lane request has no other way to reach: set up as NiceGUI's request tracking does
+    (NiceGUI 3.18's private names; the e2e "Try it" test goes through here)."""
+    browser = request.session[BROWSER_KEY]
+    if browser not in app.storage._users:
+        await app.storage._create_user_storage(browser)
+    return app.storage._users[browser]
