@@ -81,6 +81,7 @@ lint: env
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 ## Maintainers: refresh the message catalogues after changing user-facing strings.
 extract-messages: deps

@@ -354,7 +354,7 @@ class LinkedAccount(SQLModel, table=True):
     #: who vouched for ``external_id`` when the link was made (the OpenID Connect issuer,
     #: the origin of a plain OAuth service's profile endpoint): a link is only ever found
     #: through that issuer. Empty for links made before issuers were recorded, until
-    #: ``admin_app.auth.link_issuers`` fills it in.
+    #: ``admin_app.core.link_issuers`` fills it in.
     issuer: str = Field(default="", max_length=500)
     #: exactly as the service gave it: compared byte for byte
     external_id: str = Field(max_length=255)

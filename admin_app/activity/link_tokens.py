@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from admin_app.admin import encryption
-from admin_app.core import runtime
+from admin_app.core import encryption_keys, runtime, token_storage
 from models.db import session_scope
 from models.linked_accounts import read_tokens
 from models.tables import LinkedAccount, utcnow
@@ -60,7 +59,7 @@ def current_token(link_id: int) -> LinkToken:
         if link is None:
             raise TokenProblem(REAUTHORIZE, "the link is gone")
         tokens = read_tokens(runtime.keyring(), link)
-        if tokens is None and encryption.reload_keys():
+        if tokens is None and encryption_keys.reload_keys():
             tokens = read_tokens(runtime.keyring(), link)
         if tokens is None or not tokens.access_token:
             raise TokenProblem(REAUTHORIZE, "no usable access token is stored")
@@ -101,7 +100,7 @@ async def refreshed(provider: Provider, token: LinkToken) -> LinkToken:
         link = session.get(LinkedAccount, token.link_id)
         if link is None:
             raise TokenProblem(REAUTHORIZE, "the link is gone")
-        encryption.store_link_tokens(session, link, tokens)
+        token_storage.store_link_tokens(session, link, tokens)
         stored = link.refresh_token
     return LinkToken(
         token.link_id, tokens.access_token, tokens.refresh_token, tokens.expires_at, stored

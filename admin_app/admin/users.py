@@ -10,18 +10,18 @@ leaves the administrators, and the last active administrator stays one.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from nicegui import run
 from sqlmodel import Session
 
 from admin_app.auth.admin_access import acting_administrator, administrator_action
 from admin_app.core.form_problems import FormError, Problems
 from admin_app.core.i18n import N_
-from admin_app.web.web_input import INVISIBLE
+from admin_app.core.input_checks import INVISIBLE
 from models import user_queries
 from models.db import read_scope, session_scope
 from models.linked_accounts import links_of
@@ -118,7 +118,7 @@ async def find_users(term: str, after: SearchCursor | None = None) -> UserSearch
     visitors should not wait for it.
     """
     acting_administrator()
-    result = await run.io_bound(_find_users, term.strip()[:254], after)
+    result = await asyncio.to_thread(_find_users, term.strip()[:254], after)
     return result if result is not None else UserSearchResult([], None)
 
 

@@ -7,16 +7,16 @@ then sent to ``/auth/complete`` which activates it once and sets the cookie.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from nicegui import run
 from sqlmodel import Session
 
-from admin_app.web import browser_cookie as session
+from admin_app.core import asking
 from models import auth_sessions, login_throttle
 from models.db import read_scope, session_scope
 from models.tables import User
@@ -58,9 +58,9 @@ async def sign_in_locally(identifier: str, password: str, next_path: str) -> Loc
     The same error is given for an unknown login and a wrong password. The hashing runs
     in a worker thread so that other visitors are not kept waiting.
     """
-    browser = session.browser_id()
-    result = await run.io_bound(
-        _check_local_sign_in, identifier, password, browser, session.client_address()
+    browser = asking.browser_id()
+    result = await asyncio.to_thread(
+        _check_local_sign_in, identifier, password, browser, asking.client_address()
     )
     if result is None:  # the server is shutting down
         return LocalSignInResult(error="unavailable")
@@ -112,13 +112,13 @@ def complete_sign_in(cookie: MutableMapping[str, Any], ticket: str) -> bool:
     """Activate the pending session named by ``ticket`` for this browser, set the cookie."""
     with session_scope() as db_session:
         activated = auth_sessions.activate(
-            db_session, ticket=ticket, browser=str(cookie.get(session.BROWSER_KEY, ""))
+            db_session, ticket=ticket, browser=str(cookie.get(asking.BROWSER_KEY, ""))
         )
     if activated is None:
         log.warning("auth.ticket_refused")
         return False
     user_id, token = activated
-    session.start_new_browser_session(cookie, auth=token)
+    asking.start_new_browser_session(cookie, auth=token)
     log.info("auth.signed_in user_id=%d", user_id)
     return True
 
@@ -134,14 +134,14 @@ def _active_user(db_session: Session, token: str) -> User | None:
 def current_user_id_for(cookie: MutableMapping[str, Any]) -> int | None:
     """The active user signed in with this cookie (for HTTP routes), or None."""
     with session_scope() as db_session:
-        user = _active_user(db_session, str(cookie.get(session.AUTH_KEY, "")))
+        user = _active_user(db_session, str(cookie.get(asking.AUTH_KEY, "")))
         return user.id if user is not None else None
 
 
 def current_administrator_id_for(cookie: MutableMapping[str, Any]) -> int | None:
     """The active administrator signed in with this cookie (for HTTP routes), or None."""
     with session_scope() as db_session:
-        user = _active_user(db_session, str(cookie.get(session.AUTH_KEY, "")))
+        user = _active_user(db_session, str(cookie.get(asking.AUTH_KEY, "")))
         if user is None or user.id is None or not is_administrator(db_session, user.id):
             return None
         return user.id
@@ -150,13 +150,13 @@ def current_administrator_id_for(cookie: MutableMapping[str, Any]) -> int | None
 def current_viewer() -> Viewer | None:
     """The signed-in, still active user of this browser (pages and events), or None."""
     with session_scope() as db_session:
-        user = _active_user(db_session, session.auth_token())
+        user = _active_user(db_session, asking.auth_token())
         return _viewer(db_session, user) if user is not None else None
 
 
 def sign_out(cookie: MutableMapping[str, Any]) -> None:
-    token = cookie.get(session.AUTH_KEY)
+    token = cookie.get(asking.AUTH_KEY)
     if token:
         with session_scope() as db_session:
             auth_sessions.end(db_session, str(token))
-    session.start_new_browser_session(cookie, auth=None)
+    asking.start_new_browser_session(cookie, auth=None)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from admin_app.auth.accounts import Viewer, current_viewer
-from admin_app.web import browser_cookie as browser_session
+from admin_app.core import asking
 from models import audit
 from models.db import session_scope
 
@@ -47,7 +47,7 @@ def administrator_action(
             db_session,
             actor_id=viewer.id,
             actor_login=viewer.login,
-            address=browser_session.client_address(),
+            address=asking.client_address(),
             action=action,
             target=target,
             details=details,

@@ -5,14 +5,13 @@ Once an administrator exists, every set-up link stops working.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from nicegui import run
 from sqlmodel import Session
 
 from admin_app.auth.accounts import completion_url
-from admin_app.core import runtime
-from admin_app.web import browser_cookie as session
+from admin_app.core import asking, runtime
 from models import audit, auth_sessions
 from models.db import session_scope
 from models.setup_tokens import (
@@ -93,9 +92,9 @@ async def create_first_administrator(
 
     Raises SetupClosedError or UserDataError; nothing is written then.
     """
-    browser = session.browser_id()
-    address = session.client_address()
-    ticket = await run.io_bound(
+    browser = asking.browser_id()
+    address = asking.client_address()
+    ticket = await asyncio.to_thread(
         _create_first_administrator,
         token,
         browser,

@@ -17,12 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 
-from nicegui import run
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from admin_app.admin import encryption
-from admin_app.core.i18n import N_
+from admin_app.core import token_storage
 from admin_app.services.catalogue import SiteService, service_of_site, site_services
 from models import auth_sessions, consumed_proofs, linked_accounts, oauth_states, sign_in_events
 from models.db import is_embedded, read_scope, session_scope
@@ -48,34 +46,6 @@ log = logging.getLogger(__name__)
 LOGIN, LINK, TRY = "login", "link", "try"
 ROUND_TRIP_DEADLINE = 30.0  # seconds for all the calls to a service in one step
 
-#: why a round trip ended without success; the problem page shows these (by code only)
-REFUSALS = {
-    "service_unavailable": N_("This service is not available on this site."),
-    "state_invalid": N_(
-        "This sign-in has expired, was already used, or was started in another browser. "
-        "Please try again."
-    ),
-    "user_blocked": N_("This account is blocked."),
-    "auth_denied_group": N_(
-        "Your account may not sign in with external services. Please sign in with your "
-        "login and password."
-    ),
-    "email_exists": N_(
-        "An account with the e-mail address that {service} gave already exists. If it is "
-        "yours, sign in with your password and link {service} on your profile page."
-    ),
-    "registration_closed": N_(
-        "Only accounts linked beforehand can sign in with {service}. Sign in with your "
-        "password and link {service} on your profile page first."
-    ),
-    "link_denied": N_("Your account may not link external services."),
-    "linked_elsewhere": N_("This {service} account is already linked to another user."),
-    "not_signed_in": N_("Please sign in first: linking needs the account to link to."),
-    "link_session_changed": N_(
-        "You signed out, or signed in as someone else, while linking. Please try again."
-    ),
-}
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -83,7 +53,7 @@ class Outcome:
 
     service_id: str
     next_path: str = "/"
-    refusal: str | None = None  # a key of REFUSALS, or "provider:<ProviderError code>"
+    refusal: str | None = None  # a key of refusals.REFUSALS, or "provider:<ProviderError code>"
     auth_token: str | None = None  # a new signed-in session for this browser
     linked: bool = False
     tried: dict[str, object] | None = None  # an administrator's "Try it": what came back
@@ -239,7 +209,7 @@ async def finish(
     # SQLite answers from within this process in about a millisecond: a worker thread
     # would only add its hand-over (a sixth of a sign-in's time with 8 at once).
     # PostgreSQL's answers come over the network, while the loop serves others.
-    outcome = rules() if is_embedded() else await run.io_bound(rules)
+    outcome = rules() if is_embedded() else await asyncio.to_thread(rules)
     assert outcome is not None
     return replace(outcome, purpose=state.purpose)
 
@@ -463,4 +433,4 @@ def _update_link(session: Session, link: LinkedAccount, result: SignInResult) ->
         profile_url=profile.profile_url,
         raw=profile.raw,
     )
-    encryption.store_link_tokens(session, link, tokens)
+    token_storage.store_link_tokens(session, link, tokens)

@@ -1,0 +1,1 @@
+"""The socialservices command line: one module per command group."""

@@ -17,7 +17,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from admin_app.admin import encryption, user_directory
-from admin_app.core import bounded_yaml, runtime, startup
+from admin_app.core import bounded_yaml, encryption_keys, runtime, startup
 from admin_app.core.i18n import terminal_language, translate
 from admin_app.core.messages import user_data_error_text
 from admin_app.core.settings import Settings, SettingsError, load_settings
@@ -386,7 +386,7 @@ def _encryption_commands(encryption_cli: typer.Typer) -> None:
         if encryption.pass_progress() is not None:
             typer.echo(_("Finishing the pass under way first."))
             _run_pass_with_progress()
-        keyring = runtime.keyring() if keep_key else encryption.key_for_rotation(settings)
+        keyring = runtime.keyring() if keep_key else encryption_keys.key_for_rotation(settings)
         typer.echo(_("Rotating to key {key}.").format(key=keyring.active_id))
         encryption.begin_rotation()
         _audit(
@@ -414,7 +414,7 @@ def _encryption_commands(encryption_cli: typer.Typer) -> None:
         "new-key", help=_("Print a new random key, for SOCIALSERVICES_ENCRYPTION_KEYS.")
     )
     def encryption_new_key() -> None:
-        typer.echo(encryption.generated_key())
+        typer.echo(encryption_keys.generated_key())
 
 
 def _read_document(path: Path) -> str:

@@ -14,7 +14,7 @@ import secrets
 
 from sqlalchemy.exc import DataError, StatementError
 
-from admin_app.web.web_input import BadInputError
+from admin_app.core.input_checks import BadInputError
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,8 @@ import logging
 from functools import cache
 from pathlib import Path
 
+from admin_app.core import asking
+
 LOCALES = Path(__file__).parent.parent / "locales"
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = "en"
@@ -53,18 +55,10 @@ def parse_accept_language(header: str | None) -> str | None:
 
 def current_language() -> str:
     """The language of the page being built or the event being handled."""
-    from nicegui import context  # a page-time import: the command line needs no UI
-
-    from admin_app.web.browser_cookie import chosen_language
-
-    chosen = chosen_language()
-    if chosen in LANGUAGES:
-        return chosen
-    try:
-        header = context.client.request.headers.get("accept-language")
-    except (RuntimeError, AttributeError):
-        header = None
-    return parse_accept_language(header) or DEFAULT_LANGUAGE
+    asker = asking.current()
+    if asker.chosen_language in LANGUAGES:
+        return asker.chosen_language
+    return parse_accept_language(asker.accept_language) or DEFAULT_LANGUAGE
 
 
 def translate(message: str, language: str) -> str:

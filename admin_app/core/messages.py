@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from admin_app.auth.social_auth import REFUSALS
 from admin_app.core.i18n import N_, _
 from models.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from models.users import UserDataError
-from providers.base import ERROR_MESSAGES
 
 USER_DATA_ERRORS = {
     "login_invalid": N_(
@@ -27,13 +25,3 @@ def user_data_error_text(error: UserDataError, translate: Callable[[str], str] =
     return translate(USER_DATA_ERRORS[error.code]).format(
         min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH
     )
-
-
-UNKNOWN_PROBLEM = N_("Something went wrong with this service. Please try again.")
-
-
-def problem_message(reason: str) -> str:
-    """The message id for a reason code; unknown codes get a general message."""
-    if reason.startswith("provider:"):
-        return ERROR_MESSAGES.get(reason.removeprefix("provider:"), UNKNOWN_PROBLEM)
-    return REFUSALS.get(reason, UNKNOWN_PROBLEM)

@@ -13,9 +13,7 @@ import redis
 from alembic.util.exc import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
-from admin_app.admin import encryption
-from admin_app.auth import link_issuers
-from admin_app.core import runtime
+from admin_app.core import encryption_keys, link_issuers, runtime
 from admin_app.core.i18n import N_
 from admin_app.core.settings import Settings, SettingsError
 from models import migrate
@@ -40,7 +38,7 @@ def prepare(settings: Settings, *, token_encryption: bool = True) -> None:
         raise SettingsError(
             "database_url", N_("cannot upgrade the database schema: {reason}"), reason=reason
         ) from None
-    encryption.prepare_keys(settings)
+    encryption_keys.prepare_keys(settings)
     with session_scope() as session:
         link_issuers.record_missing_issuers(session)
 

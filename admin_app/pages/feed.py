@@ -23,10 +23,10 @@ from admin_app.activity.feed import (
 from admin_app.auth.accounts import Viewer
 from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import N_, _
+from admin_app.core.input_checks import INVISIBLE, has_invisible_characters
 from admin_app.pages.guards import signed_in
 from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
 from admin_app.web.layout import NavEntry, add_navigation, frame
-from admin_app.web.web_input import INVISIBLE, has_invisible_characters
 
 PATH = "/feed"
 POLL_SECONDS = 2.0

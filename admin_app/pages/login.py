@@ -11,8 +11,8 @@ from admin_app.auth.accounts import current_viewer, sign_in_locally
 from admin_app.auth.safe_next import safe_next
 from admin_app.auth.social_auth import offered_services
 from admin_app.core.i18n import _
+from admin_app.core.input_checks import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
 from admin_app.web.layout import frame, service_button
-from admin_app.web.web_input import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
 
 
 def _error_text(error: str | None, wait_seconds: int) -> str:

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 from admin_app.auth import social_auth
 from admin_app.auth.accounts import current_administrator_id_for, current_user_id_for
 from admin_app.auth.safe_next import safe_next
+from admin_app.core import asking
 from admin_app.web import browser_cookie as session
 from admin_app.web import signin_lane
 from admin_app.web.security_headers import with_script_nonce
@@ -64,7 +65,7 @@ async def _go_to_service(
             purpose=purpose,
             service_id=service_id,
             host=request.headers.get("host"),
-            browser=request.session[session.BROWSER_KEY],
+            browser=request.session[asking.BROWSER_KEY],
             next_path=next_path,
             user_id=user_id,
             scope=scope,
@@ -93,8 +94,8 @@ async def callback(request: Request) -> Response:
     outcome = await social_auth.finish(
         service_id=service_id,
         callback=params,
-        browser=request.session[session.BROWSER_KEY],
-        auth_token=str(request.session.get(session.AUTH_KEY, "")),
+        browser=request.session[asking.BROWSER_KEY],
+        auth_token=str(request.session.get(asking.AUTH_KEY, "")),
     )
     if outcome.refusal is not None:
         return _problem(service_id, outcome.refusal, outcome.next_path, outcome.purpose)
@@ -102,7 +103,7 @@ async def callback(request: Request) -> Response:
         (await signin_lane.user_storage(request))[TRIED_KEY] = outcome.tried
         return RedirectResponse(TRIED_PAGE, status_code=303)
     if outcome.auth_token is not None:  # signed in: a fresh cookie, nothing from before
-        session.start_new_browser_session(request.session, auth=outcome.auth_token)
+        asking.start_new_browser_session(request.session, auth=outcome.auth_token)
     if outcome.linked:
         return RedirectResponse(f"/profile?linked={quote(service_id)}", status_code=303)
     return RedirectResponse(safe_next(outcome.next_path), status_code=303)

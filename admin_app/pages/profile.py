@@ -16,9 +16,10 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from admin_app.auth.accounts import Viewer
+from admin_app.auth.refusals import problem_message
 from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import N_, _
-from admin_app.core.messages import problem_message
+from admin_app.core.input_checks import INVISIBLE, has_invisible_characters
 from admin_app.pages.guards import signed_in
 from admin_app.pages.widgets import ProblemLabel, attributes, service_email
 from admin_app.profile.links import LinkedAccountView, ProfileLinks, profile_links
@@ -37,7 +38,6 @@ from admin_app.profile.own_account import (
 from admin_app.services.badges import badge_svg
 from admin_app.web.browser_cookie import csrf_token
 from admin_app.web.layout import NavEntry, add_navigation, frame
-from admin_app.web.web_input import INVISIBLE, has_invisible_characters
 from models.users import MAX_EMAIL_LENGTH, MAX_NAME_LENGTH
 from models.versions import StaleEditError
 

@@ -11,8 +11,9 @@ from nicegui import app
 
 from admin_app.auth.accounts import complete_sign_in, sign_out
 from admin_app.auth.safe_next import safe_next
+from admin_app.core.asking import LANGUAGE_KEY
 from admin_app.core.i18n import LANGUAGES
-from admin_app.web.browser_cookie import LANGUAGE_KEY, csrf_token_is_valid
+from admin_app.web.browser_cookie import csrf_token_is_valid
 
 
 def register() -> None:

@@ -11,9 +11,9 @@ from admin_app.auth.first_administrator import (
     setup_is_open,
 )
 from admin_app.core.i18n import _
+from admin_app.core.input_checks import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
 from admin_app.core.messages import user_data_error_text
 from admin_app.web.layout import frame
-from admin_app.web.web_input import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
 
 
 def _typed_problem(*fields: ui.input) -> str | None:

@@ -11,10 +11,10 @@ from urllib.parse import quote
 from nicegui import context, ui
 
 from admin_app.auth.accounts import current_viewer
+from admin_app.auth.refusals import problem_message
 from admin_app.auth.safe_next import safe_next
 from admin_app.auth.social_auth import offered_services
 from admin_app.core.i18n import _
-from admin_app.core.messages import problem_message
 from admin_app.web.layout import frame
 
 LINKING_REASONS = {"link_denied", "linked_elsewhere", "not_signed_in", "link_session_changed"}

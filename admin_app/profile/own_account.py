@@ -9,19 +9,19 @@ without a password cannot be unlinked.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nicegui import run
 from sqlalchemy.exc import IntegrityError
 
 from admin_app.activity.delivery_problems import TURNED_OFF
 from admin_app.auth.accounts import Viewer, current_viewer
+from admin_app.core import asking
 from admin_app.core.form_problems import FormError, Problems
 from admin_app.core.i18n import N_
 from admin_app.services.catalogue import services_offered_anywhere
-from admin_app.web import browser_cookie as browser_session
 from models import auth_sessions, linked_accounts, login_throttle, outbox
 from models.db import session_scope
 from models.options import activity_options
@@ -144,7 +144,7 @@ async def change_own_password(*, current: str, new: str, repeat: str) -> None:
     worker thread, as at sign-in, so that other visitors do not wait.
     """
     viewer = acting_user()
-    keep = browser_session.auth_token()
+    keep = asking.auth_token()
     problems = Problems(AccountFormError)
     try:
         check_password(new)
@@ -157,7 +157,7 @@ async def change_own_password(*, current: str, new: str, repeat: str) -> None:
         )
     if new != repeat:
         problems.add("repeat_password", N_("The two passwords differ."))
-    await run.io_bound(_change_password, viewer.id, keep, current, new, problems)
+    await asyncio.to_thread(_change_password, viewer.id, keep, current, new, problems)
 
 
 def _change_password(user_id: int, keep: str, current: str, new: str, problems: Problems) -> None:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from admin_app.admin.encryption import secrets_of
-from admin_app.auth import link_issuers
+from admin_app.core import link_issuers
+from admin_app.core.token_storage import secrets_of
 from admin_app.services.site_urls import redirect_uri
 from models.db import read_scope
 from models.services import config_in_scope, configs_in_scope, scope_of

@@ -20,10 +20,9 @@ from urllib.parse import urlsplit
 import yaml
 
 from admin_app.activity.delivery_problems import TURNED_OFF
-from admin_app.admin.encryption import secrets_of
-from admin_app.auth import link_issuers
-from admin_app.core import bounded_yaml, runtime
+from admin_app.core import bounded_yaml, link_issuers, runtime
 from admin_app.core.i18n import N_
+from admin_app.core.token_storage import secrets_of
 from models import audit, outbox
 from models.db import session_scope
 from models.options import (

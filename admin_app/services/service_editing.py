@@ -19,15 +19,14 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from admin_app.admin.encryption import secrets_of
-from admin_app.auth import link_issuers
 from admin_app.auth.admin_access import acting_administrator, administrator_action
-from admin_app.core import runtime
+from admin_app.core import link_issuers, runtime
 from admin_app.core.form_problems import FormError, Problems
 from admin_app.core.i18n import N_
+from admin_app.core.input_checks import INVISIBLE, has_invisible_characters
+from admin_app.core.token_storage import secrets_of
 from admin_app.services.config_file import SERVICE_ID, _acceptable_endpoint, _secrets_to_keep
 from admin_app.services.site_urls import redirect_uri
-from admin_app.web.web_input import INVISIBLE, has_invisible_characters
 from models.db import session_scope
 from models.encryption import seal_secrets
 from models.services import (

@@ -25,10 +25,10 @@ from sqlmodel import Session
 from admin_app.auth.admin_access import acting_administrator, administrator_action
 from admin_app.core.form_problems import FieldProblem, FormError, Problems
 from admin_app.core.i18n import N_
+from admin_app.core.input_checks import INVISIBLE, has_invisible_characters
 from admin_app.services.config_file import HOST_NAME, SITE_ID
 from admin_app.services.service_editing import scope_services
 from admin_app.services.site_urls import site_base_url
-from admin_app.web.web_input import INVISIBLE, has_invisible_characters
 from models.db import session_scope
 from models.services import COMMON, remove_scope
 from models.sites import host_names_of, list_sites, lock_sites

@@ -16,7 +16,7 @@ from admin_app.activity import hashtag_import
 from admin_app.activity import outbox as activity_outbox
 from admin_app.admin import encryption, housekeeping
 from admin_app.auth import first_administrator as first_run
-from admin_app.core import log_lines
+from admin_app.core import asking, encryption_keys, log_lines
 from admin_app.core.i18n import terminal_language, translate
 from admin_app.core.settings import Settings
 from admin_app.pages import (
@@ -38,7 +38,7 @@ from admin_app.pages.admin import registration as admin_registration
 from admin_app.pages.admin import services as admin_services
 from admin_app.pages.admin import sites as admin_sites
 from admin_app.pages.admin import users as admin_users
-from admin_app.web import script_nonces, signin_lane, socket_origins
+from admin_app.web import browser_cookie, script_nonces, signin_lane, socket_origins
 from admin_app.web.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ SESSION_COOKIE = "socialservices_session"
 def register_routes(session_options: dict[str, Any]) -> None:
     """Every route; ``session_options`` are NiceGUI's session cookie's (secret included),
     which the sign-in lane writes too."""
+    asking.install(browser_cookie.read_asker)
     error_pages.install()  # first: the headers' middleware, added next, wraps its pages
     app.add_middleware(SecurityHeaders, https=bool(session_options.get("https_only")))
     script_nonces.install()
@@ -93,7 +94,7 @@ def _announce(settings: Settings) -> None:
             ),
         ]
         if not settings.encryption_keys:
-            key_file = settings.data_dir / encryption.KEY_FILE
+            key_file = settings.data_dir / encryption_keys.KEY_FILE
             lines.append(
                 _(
                     "Tokens are stored encrypted with the key in {path}: back it up, apart "

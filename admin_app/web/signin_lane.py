@@ -11,7 +11,7 @@ session cookie (same secret, same name and flags, so NiceGUI reads what they wri
 the other way round), NiceGUI's browser id in it and our security headers. Every other
 request, HEAD on these paths too, goes through NiceGUI.
 
-In front of both sits the gate for URLs no route can use (``web_input.url_refusal``):
+In front of both sits the gate for URLs no route can use (``input_checks.url_refusal``):
 such a request, and a lane request that fails, is handed to NiceGUI's stack marked with
 ``failure_log.SCOPE_KEY``, where our error pages answer it in the visitor's language.
 """
@@ -31,10 +31,10 @@ from starlette.routing import BaseRoute
 from starlette.routing import Router as StarletteRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from admin_app.core.asking import BROWSER_KEY
 from admin_app.core.failure_log import SCOPE_KEY
-from admin_app.web.browser_cookie import BROWSER_KEY
+from admin_app.core.input_checks import BadInputError, url_refusal
 from admin_app.web.security_headers import SecurityHeaders
-from admin_app.web.web_input import BadInputError, url_refusal
 
 #: the paths the lane serves (GET only); everything else is NiceGUI's
 LANE_PATHS = re.compile(r"/oauth/[^/]+/(login|callback)")

@@ -1,0 +1,1 @@
+"""The administration's pages, each behind the administrator guard."""

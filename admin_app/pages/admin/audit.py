@@ -9,9 +9,9 @@ from nicegui import ui
 from admin_app.admin.audit import PAGE_SIZE, audit_page
 from admin_app.auth.accounts import Viewer
 from admin_app.core.i18n import N_, _
+from admin_app.core.input_checks import page_index
 from admin_app.pages.admin.frame import add_admin_area, admin_frame
 from admin_app.pages.guards import administrator
-from admin_app.web.web_input import page_index
 
 
 def register() -> None:

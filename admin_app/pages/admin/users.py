@@ -36,10 +36,10 @@ from admin_app.admin.users import (
 from admin_app.auth.accounts import Viewer
 from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.core.i18n import N_, _
+from admin_app.core.input_checks import INVISIBLE, database_id, has_invisible_characters
 from admin_app.pages.admin.frame import add_admin_area, admin_frame, report_action_error
 from admin_app.pages.guards import administrator
 from admin_app.pages.widgets import service_email
-from admin_app.web.web_input import INVISIBLE, database_id, has_invisible_characters
 from models.users import ADMINISTRATORS
 from models.versions import StaleEditError
 

@@ -3,7 +3,7 @@
 An account id ("sub") is unique only within its issuer: a link records the issuer and
 is found through it, so a service pointed at another issuer never reaches the first
 issuer's accounts. Existing links get their service's issuer when the app starts
-(``admin_app.auth.link_issuers``): the migration cannot know providers' defaults.
+(``admin_app.core.link_issuers``): the migration cannot know providers' defaults.
 
 Revision ID: 0012
 Revises: 0011

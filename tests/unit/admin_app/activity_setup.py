@@ -10,9 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import yaml
 
-from admin_app.admin import encryption
-from admin_app.auth.link_issuers import identity_issuer
-from admin_app.core import startup
+from admin_app.core import startup, token_storage
+from admin_app.core.link_issuers import identity_issuer
 from admin_app.core.settings import load_settings
 from admin_app.services.config_file import import_configuration
 from models import feed
@@ -112,7 +111,7 @@ def link(
         )
         session.add(row)
         session.flush()
-        encryption.store_link_tokens(
+        token_storage.store_link_tokens(
             session,
             row,
             TokenSet(

@@ -8,8 +8,8 @@ from nicegui import app
 from nicegui.testing import User
 from sqlmodel import col, select
 
-from admin_app.admin.encryption import secrets_of
 from admin_app.auth.admin_access import NotAnAdministratorError
+from admin_app.core.token_storage import secrets_of
 from admin_app.pages.oauth_routes import TRIED_KEY
 from admin_app.pages.widgets import text_with_links
 from admin_app.services.catalogue import site_services

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from admin_app.auth.link_issuers import identity_issuer
 from admin_app.cli.main import run
 from admin_app.core import startup
+from admin_app.core.link_issuers import identity_issuer
 from admin_app.core.settings import load_settings
 from admin_app.services.catalogue import site_services
 from admin_app.services.config_file import (

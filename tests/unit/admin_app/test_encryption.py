@@ -12,8 +12,7 @@ import pytest
 from nicegui.testing import User
 from sqlalchemy import text
 
-from admin_app.admin import encryption
-from admin_app.core import runtime, startup
+from admin_app.core import encryption_keys, runtime, startup
 from admin_app.core.settings import SettingsError, load_settings
 from admin_app.services.catalogue import site_services
 from admin_app.services.config_file import export_configuration, import_configuration
@@ -46,7 +45,7 @@ def stored_secret() -> str:
 
 def test_the_first_start_makes_a_private_key_file(isolated_settings: Path) -> None:
     startup.prepare(load_settings())
-    key_file = isolated_settings / encryption.KEY_FILE
+    key_file = isolated_settings / encryption_keys.KEY_FILE
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     first = runtime.keyring().active_id
     startup.prepare(load_settings())  # the next start reads it
@@ -57,7 +56,7 @@ def test_the_first_start_makes_a_private_key_file(isolated_settings: Path) -> No
 def test_a_lost_key_file_stops_the_start_and_nothing_is_replaced(isolated_settings: Path) -> None:
     startup.prepare(load_settings())
     import_configuration(GOOGLE)  # something encrypted with the key
-    key_file = isolated_settings / encryption.KEY_FILE
+    key_file = isolated_settings / encryption_keys.KEY_FILE
     key_file.unlink()
     with pytest.raises(SettingsError) as error:
         startup.prepare(load_settings())
@@ -136,7 +135,7 @@ def test_rotate_key_moves_everything_to_a_new_key(
     assert new != old
     assert f"Key {old} is no longer used by anything stored: it may be removed." in out
     assert json.loads(stored_secret())["client_secret"].startswith(f"{PREFIX}{new}:")
-    keys = (isolated_settings / encryption.KEY_FILE).read_text().split()
+    keys = (isolated_settings / encryption_keys.KEY_FILE).read_text().split()
     assert len(keys) == 2
     code, out, _ = cli(capsys, monkeypatch, "encryption", "status")
     assert f"Active key: {new}" in out and f"key {new}: 1" in out and f"key {old}" not in out
@@ -206,7 +205,7 @@ def test_rotate_key_keep_key_adds_none(
     code, out, err = cli(capsys, monkeypatch, "encryption", "rotate-key", "--keep-key")
     assert code == 0, err
     assert f"Everything stored is encrypted with key {key}." in out
-    assert len((isolated_settings / encryption.KEY_FILE).read_text().split()) == 1
+    assert len((isolated_settings / encryption_keys.KEY_FILE).read_text().split()) == 1
 
 
 def test_the_first_start_says_where_the_key_is(
@@ -216,7 +215,7 @@ def test_the_first_start_says_where_the_key_is(
     startup.prepare(settings)
     _announce(settings)
     out = capsys.readouterr().out
-    assert f"key in {isolated_settings / encryption.KEY_FILE}: back it up" in out
+    assert f"key in {isolated_settings / encryption_keys.KEY_FILE}: back it up" in out
 
 
 def test_commands_that_write_nothing_need_no_key(
@@ -226,7 +225,7 @@ def test_commands_that_write_nothing_need_no_key(
     key: the app's own key file works afterwards."""
     code, _, err = cli(capsys, monkeypatch, "db", "upgrade")
     assert code == 0, err
-    (isolated_settings / encryption.KEY_FILE).unlink()
+    (isolated_settings / encryption_keys.KEY_FILE).unlink()
     startup.prepare(load_settings())  # a new key file, as on a first start
     import_configuration(GOOGLE)
     assert SECRET not in stored_secret()

@@ -11,7 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from admin_app.admin.encryption import KEY_FILE
+from admin_app.core.encryption_keys import KEY_FILE
 from models.encryption import token_place
 from models.token_cipher import PREFIX, Keyring, decode_key
 from tests.unit.admin_app.test_cli import BINARY

@@ -1,0 +1,62 @@
+"""How a token or a service's secret is stored and read back: the one door.
+
+Every write of a linked account's tokens and every read of a service's secrets passes
+here, so that each is sealed with this process's newest key when encryption is on (see
+``models/token_cipher`` for the sealing and ``models/encryption`` for the state), and a
+key added by a rotation in another process is picked up by reading the keys once more.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import Session
+
+from admin_app.core import runtime
+from admin_app.core.encryption_keys import reload_keys
+from models import encryption
+from models.linked_accounts import store_tokens
+from models.tables import ConfiguredService, LinkedAccount
+from models.token_cipher import UndecryptableError
+from providers.base import TokenSet
+
+log = logging.getLogger("socialservices.encryption")
+
+
+def store_link_tokens(session: Session, link: LinkedAccount, tokens: TokenSet) -> None:
+    """Store a link's new tokens with this process's keys, reading the key file again
+    once when the database needs a key added since this process started."""
+    for attempt in range(2):
+        try:
+            store_tokens(
+                session,
+                runtime.keyring(),
+                link,
+                access_token=tokens.access_token,
+                refresh_token=tokens.refresh_token,
+                expires_at=tokens.expires_at,
+                scopes=tokens.scopes,
+            )
+            return
+        except encryption.KeyMismatchError:
+            if attempt or not reload_keys():
+                raise
+
+
+def secrets_of(row: ConfiguredService) -> dict[str, str]:
+    """A service's secrets in plain text; empty (logged) when they cannot be decrypted
+    even with the keys read again: the service is then not complete, and the
+    administrator enters its secrets again."""
+    for attempt in range(2):
+        try:
+            return encryption.open_secrets(runtime.keyring(), row)
+        except UndecryptableError as error:
+            if attempt == 0 and reload_keys():
+                continue
+            log.error(
+                "encryption.undecryptable service=%s scope=%s (%s)",
+                row.service_id,
+                row.scope,
+                error,
+            )
+    return {}
