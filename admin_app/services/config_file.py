@@ -10,19 +10,25 @@ secrets can be imported again. The format is described in docs/config.md.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
 from admin_app.activity.delivery_problems import TURNED_OFF
 from admin_app.core import bounded_yaml, link_issuers, runtime
+from admin_app.core.form_problems import Problems
 from admin_app.core.i18n import N_
 from admin_app.core.token_storage import secrets_of
+from admin_app.services.validation import (
+    ServicePlaces,
+    SitePlaces,
+    check_service,
+    check_service_id,
+    check_site,
+)
 from models import audit, outbox
 from models.db import session_scope
 from models.options import (
@@ -45,14 +51,9 @@ from models.services import (
 from models.sites import host_names_of, list_sites, replace_sites
 from models.tables import ConfiguredService, Site
 from providers import PROVIDERS
-from providers.base import Provider, ServiceConfig
+from providers.base import Provider
 
 SECTIONS = ("sites", "services", "site_services", "registration", "activity")
-SITE_ID = re.compile(r"^[a-z0-9_]{1,20}$")
-SERVICE_ID = re.compile(r"^[a-z][a-z0-9-]{1,49}$")
-HOST_NAME = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
-)
 HASHTAG = re.compile(r"^#?\w{1,100}$")
 
 
@@ -153,12 +154,21 @@ def _export_services(configs: list[ConfiguredService], with_secrets: bool) -> di
 # ------------------------------------------------------------------------- import
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
+class _Errors(Problems):
+    """The document's problems by path (the places ``validation`` reports at), and the
+    readers of its values, which report what cannot be read."""
 
-    def add(self, path: str, message: str, **params: Any) -> None:
-        self.problems.append(Problem(path, message, params))
+    def in_order(self) -> list[Problem]:
+        return [
+            Problem(path, problem.message, problem.params)
+            for path, problems in self.found.items()
+            for problem in problems
+        ]
+
+    def take(self, other: Problems) -> None:
+        """Add ``other``'s problems (one entry's, checked on their own)."""
+        for path, problems in other.found.items():
+            self.found.setdefault(path, []).extend(problems)
 
     def mapping(self, value: Any, path: str) -> dict[str, Any] | None:
         if value is None:
@@ -200,11 +210,6 @@ class _Errors:
             self.add(path, N_("must be text (put numbers in quotes)"))
             return ""
         return value.strip()
-
-    def limited(self, value: str, path: str, limit: int) -> str:
-        if len(value) > limit:
-            self.add(path, N_("at most {limit} characters"), limit=limit)
-        return value
 
     def string_list(self, value: Any, path: str) -> list[str]:
         if value is None:
@@ -263,12 +268,12 @@ def import_configuration(
         ) from None
     top = errors.mapping(data, "(document)")
     if top is None:
-        raise ConfigFileError(errors.problems)
+        raise ConfigFileError(errors.in_order())
     errors.unknown_keys(top, "", SECTIONS)
     with session_scope() as session:
         plan = _plan(session, top, errors)
-        if errors.problems:
-            raise ConfigFileError(errors.problems)
+        if errors.found:
+            raise ConfigFileError(errors.in_order())
         summary = _apply(session, plan)
         audit.record_by(
             session,
@@ -361,12 +366,21 @@ def _check_issuers(
             errors.add(path, problem.message, **problem.params)
 
 
+def _site_places(path: str) -> SitePlaces:
+    return SitePlaces(
+        id=f"{path}.id",
+        name=f"{path}.name",
+        host_names=f"{path}.domains",
+        host=lambda index: f"{path}.domains[{index}]",
+    )
+
+
 def _check_sites(value: Any, errors: _Errors) -> list[Site]:
     if not isinstance(value, list) or not value:
         errors.add("sites", N_("must be a list with at least one site"))
         return []
     sites: list[Site] = []
-    seen_domains: dict[str, str] = {}
+    claimed: dict[str, str] = {}  # a host name: the site listed before that has it
     for index, item in enumerate(value):
         path = f"sites[{index}]"
         entry = errors.mapping(item, path)
@@ -375,35 +389,20 @@ def _check_sites(value: Any, errors: _Errors) -> list[Site]:
         errors.unknown_keys(
             entry, path, ("id", "name", "domains", "default", "individual_settings")
         )
-        site_id = errors.string(entry.get("id"), f"{path}.id", required=True)
-        if site_id == COMMON:
-            errors.add(f"{path}.id", N_("'{value}' is reserved"), value=site_id)
-        elif site_id and not SITE_ID.fullmatch(site_id):
-            errors.add(f"{path}.id", N_("use 1 to 20 lower-case letters, digits or _"))
+        site_id = errors.string(entry.get("id"), f"{path}.id")
+        name = errors.string(entry.get("name"), f"{path}.name")
+        domains = [d.lower() for d in errors.string_list(entry.get("domains"), f"{path}.domains")]
+        check_site(
+            site_id, name, domains, claimed=claimed, places=_site_places(path), problems=errors
+        )
         if site_id in {site.id for site in sites}:
             errors.add(f"{path}.id", N_("'{value}' appears twice"), value=site_id)
-        domains = [d.lower() for d in errors.string_list(entry.get("domains"), f"{path}.domains")]
-        for position, domain in enumerate(domains):
-            if domain and not HOST_NAME.fullmatch(domain):
-                errors.add(
-                    f"{path}.domains[{position}]", N_("'{value}' is not a host name"), value=domain
-                )
-            elif domain in seen_domains:
-                errors.add(
-                    f"{path}.domains[{position}]",
-                    N_("'{value}' belongs to site '{site}' too"),
-                    value=domain,
-                    site=seen_domains[domain],
-                )
-            seen_domains.setdefault(domain, site_id)
+        for domain in domains:
+            claimed.setdefault(domain, site_id)
         sites.append(
             Site(
                 id=site_id,
-                name=errors.limited(
-                    errors.string(entry.get("name"), f"{path}.name", required=True),
-                    f"{path}.name",
-                    100,
-                ),
+                name=name,
                 host_names=" ".join(domains),
                 is_default=errors.boolean(entry.get("default"), f"{path}.default"),
                 individual_settings=errors.boolean(
@@ -414,6 +413,19 @@ def _check_sites(value: Any, errors: _Errors) -> list[Site]:
     if sites and sum(site.is_default for site in sites) != 1:
         errors.add("sites", N_("exactly one site must be the default"))
     return sites
+
+
+def _service_places(here: str) -> ServicePlaces:
+    """The document's paths; the provider's own verdict is reported at the settings as a
+    whole (the editor shows it next to the setting it names)."""
+    return ServicePlaces(
+        service_id=here,
+        provider=f"{here}.provider",
+        name=f"{here}.name",
+        setting=lambda key: f"{here}.settings.{key}",
+        endpoint=lambda key: f"{here}.endpoints.{key}",
+        verdict=lambda _named: f"{here}.settings",
+    )
 
 
 def _check_services(
@@ -439,23 +451,17 @@ def _check_services(
                 known=", ".join(PROVIDERS),
             )
             continue
-        if service_id != provider_id and not provider.multiple:
-            errors.add(
-                f"{here}.provider",
-                N_("'{value}' can only be configured as '{value}'"),
-                value=provider_id,
-            )
-        if not SERVICE_ID.fullmatch(service_id):
-            errors.add(here, N_("a service id has 2 to 50 lower-case letters, digits or -"))
-        if service_id != provider_id and service_id in PROVIDERS:
-            errors.add(here, N_("'{value}' is the id of a built-in service"), value=service_id)
-        enabled = errors.boolean(entry.get("enabled"), f"{here}.enabled")
+        # This service's problems on their own: the provider is asked only without any.
+        found = _Errors()
+        places = _service_places(here)
+        check_service_id(service_id, provider, places, found)
+        enabled = found.boolean(entry.get("enabled"), f"{here}.enabled")
         position = entry.get("position", order)
         if isinstance(position, bool) or not isinstance(position, int) or position < 1:
-            errors.add(f"{here}.position", N_("must be a whole number from 1"))
+            found.add(f"{here}.position", N_("must be a whole number from 1"))
             position = order
         elif "position" in entry and position in positions:
-            errors.add(
+            found.add(
                 f"{here}.position",
                 N_("{value} is the position of '{other}' too"),
                 value=position,
@@ -463,27 +469,31 @@ def _check_services(
             )
         if "position" in entry:
             positions[position] = service_id
-        endpoints = _check_endpoints(provider, entry.get("endpoints"), f"{here}.endpoints", errors)
+        endpoints = _read_endpoints(provider, entry.get("endpoints"), f"{here}.endpoints", found)
         kept = _secrets_to_keep(
             stored.get(service_id), provider_id, entry.get("settings"), endpoints
         )
-        settings, secrets = _check_settings(
-            provider, entry.get("settings"), f"{here}.settings", kept, enabled, errors
+        settings, secrets = _read_settings(
+            provider, entry.get("settings"), f"{here}.settings", kept, found
         )
-        if enabled:
-            values = ServiceConfig(settings={**settings, **secrets}, endpoints=endpoints)
-            for problem in provider(values).configuration_problems():
-                errors.add(f"{here}.settings", N_("not accepted: {problem}"), problem=problem)
-        for key in provider.required_endpoints:
-            if enabled and not endpoints.get(key):
-                errors.add(f"{here}.endpoints.{key}", N_("required"))
+        name = found.string(entry.get("name"), f"{here}.name")
+        check_service(
+            provider,
+            settings=settings,
+            secrets=secrets,
+            endpoints=endpoints,
+            name=name,
+            enabled=enabled,
+            name_required=False,
+            places=places,
+            problems=found,
+        )
+        errors.take(found)
         checked.append(
             ServiceValues(
                 service_id=service_id,
                 provider=provider_id,
-                name=errors.limited(
-                    errors.string(entry.get("name"), f"{here}.name"), f"{here}.name", 100
-                ),
+                name=name,
                 enabled=enabled,
                 position=position,
                 settings=settings,
@@ -501,27 +511,25 @@ def _check_services(
     return [replace(values, position=number) for number, (_, values) in enumerate(ordered, start=1)]
 
 
-def _check_settings(
+def _read_settings(
     provider: type[Provider],
     value: Any,
     path: str,
     kept_secrets: Mapping[str, str],
-    enabled: bool,
     errors: _Errors,
 ) -> tuple[dict[str, str], dict[str, str]]:
+    """The settings given (the secret ones apart), or kept: checked by ``check_service``."""
     given = errors.mapping(value, path) or {}
     fields = {f.key: f for f in provider.fields}
     errors.unknown_keys(given, path, tuple(fields))
     settings: dict[str, str] = {}
     secrets: dict[str, str] = {}
     for key, setting in fields.items():
-        text = errors.limited(errors.text(given.get(key), f"{path}.{key}"), f"{path}.{key}", 10_000)
+        text = errors.text(given.get(key), f"{path}.{key}")
         if setting.secret and key not in given:
             text = kept_secrets.get(key, "")  # not exported without --with-secrets: kept
         if text:
             (secrets if setting.secret else settings)[key] = text
-        elif enabled and setting.required and not setting.default:
-            errors.add(f"{path}.{key}", N_("required"))
     return settings, secrets
 
 
@@ -539,50 +547,18 @@ def _secrets_to_keep(
     return secrets_of(stored)
 
 
-def _check_endpoints(
+def _read_endpoints(
     provider: type[Provider], value: Any, path: str, errors: _Errors
 ) -> dict[str, str]:
+    """The endpoint overrides given: checked by ``check_service``."""
     given = errors.mapping(value, path) or {}
     errors.unknown_keys(given, path, provider.endpoint_keys())
     endpoints: dict[str, str] = {}
     for key in provider.endpoint_keys():
-        url = errors.limited(errors.text(given.get(key), f"{path}.{key}"), f"{path}.{key}", 2000)
+        url = errors.text(given.get(key), f"{path}.{key}")
         if url:
-            if not _acceptable_endpoint(url):
-                errors.add(
-                    f"{path}.{key}",
-                    N_(
-                        "must be an https:// URL without a user name (http:// only on this machine)"
-                    ),
-                )
             endpoints[key] = url
     return endpoints
-
-
-def _acceptable_endpoint(url: str) -> bool:
-    """https, or http to this machine (development, tests); no user:password@, nothing
-    unprintable: anything else would send secrets where a network could read them."""
-    if not url.isprintable() or " " in url:
-        return False
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (raises for a bad port)
-    except ValueError:
-        return False
-    if not parts.hostname or parts.username is not None or parts.fragment:
-        return False
-    if parts.scheme == "https":
-        return True
-    return parts.scheme == "http" and (
-        parts.hostname == "localhost" or _is_loopback(parts.hostname)
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_registration(

@@ -23,10 +23,15 @@ from admin_app.auth.admin_access import acting_administrator, administrator_acti
 from admin_app.core import link_issuers, runtime
 from admin_app.core.form_problems import FormError, Problems
 from admin_app.core.i18n import N_
-from admin_app.core.input_checks import INVISIBLE, has_invisible_characters
 from admin_app.core.token_storage import secrets_of
-from admin_app.services.config_file import SERVICE_ID, _acceptable_endpoint, _secrets_to_keep
+from admin_app.services.config_file import _secrets_to_keep
 from admin_app.services.site_urls import redirect_uri
+from admin_app.services.validation import (
+    ServicePlaces,
+    check_name,
+    check_service,
+    check_service_id,
+)
 from models.db import session_scope
 from models.encryption import seal_secrets
 from models.services import (
@@ -40,12 +45,9 @@ from models.services import (
 from models.tables import ConfiguredService, Site, utcnow
 from models.versions import StaleEditError, claim, insert_new
 from providers import PROVIDERS
-from providers.base import Provider, ServiceConfig
+from providers.base import Provider
 
 CUSTOM_PROVIDER = "oidc"  # the one kind of service an administrator adds under a name
-TEXT_LIMIT = 10_000
-URL_LIMIT = 2000
-NAME_LIMIT = 100
 
 # --------------------------------------------------------------------------- views
 
@@ -120,6 +122,22 @@ def setting_field(key: str) -> str:
 
 def endpoint_field(key: str) -> str:
     return f"endpoints.{key}"
+
+
+def _verdict_field(named: str | None) -> str:
+    """The provider's own verdict: next to the setting it names, else for the form."""
+    return setting_field(named) if named else ""
+
+
+#: where ``validation`` reports: the form's fields (a service's form has no provider field)
+_PLACES = ServicePlaces(
+    service_id="service_id",
+    provider="",
+    name="name",
+    setting=setting_field,
+    endpoint=endpoint_field,
+    verdict=_verdict_field,
+)
 
 
 def _problems() -> Problems:
@@ -227,6 +245,37 @@ class _Checked:
     name: str
 
 
+def _typed(values: Mapping[str, str], key: str) -> str:
+    return (values.get(key) or "").strip()
+
+
+def _secrets(
+    provider: type[Provider],
+    row: ConfiguredService | None,
+    changes: ServiceChanges,
+    kept: Mapping[str, str],
+    problems: Problems,
+) -> dict[str, str]:
+    """The secrets to store: typed, else ``kept`` unless removed. An optional secret that
+    may not go on is dropped (the page says so); a required one must be typed again."""
+    stored = dict(row.secrets) if row else {}
+    secrets: dict[str, str] = {}
+    for f in provider.fields:
+        if not f.secret:
+            continue
+        typed = _typed(changes.secrets, f.key)
+        cleared = f.key in changes.cleared_secrets and not f.required
+        value = typed or ("" if cleared else kept.get(f.key, ""))
+        if f.required and not typed and stored.get(f.key) and not value:
+            problems.add(
+                setting_field(f.key),
+                N_("Enter it again: the settings or addresses it is sent with have changed."),
+            )
+        if value:
+            secrets[f.key] = value
+    return secrets
+
+
 def _check(
     provider: type[Provider],
     row: ConfiguredService | None,
@@ -235,76 +284,31 @@ def _check(
     enabled: bool,
     problems: Problems,
 ) -> _Checked:
-    """The import's rules for one service, with each problem placed at its field."""
-    endpoints: dict[str, str] = {}
-    for key in provider.endpoint_keys():
-        url = (changes.endpoints.get(key) or "").strip()
-        if not url:
-            continue
-        if len(url) > URL_LIMIT:
-            problems.add(endpoint_field(key), N_("at most {limit} characters"), limit=URL_LIMIT)
-        elif not _acceptable_endpoint(url):
-            problems.add(
-                endpoint_field(key),
-                N_("must be an https:// URL without a user name (http:// only on this machine)"),
-            )
-        endpoints[key] = url
-    for key in provider.required_endpoints:
-        if enabled and not endpoints.get(key):
-            problems.add(endpoint_field(key), N_("required"))
-
-    settings = {
-        f.key: (changes.settings.get(f.key) or "").strip()
-        for f in provider.fields
-        if not f.secret and (changes.settings.get(f.key) or "").strip()
+    """``validation``'s rules for one service, with each problem placed at its field."""
+    endpoints = {
+        key: url for key in provider.endpoint_keys() if (url := _typed(changes.endpoints, key))
     }
-    stored_secrets = dict(row.secrets) if row else {}
+    settings = {
+        f.key: value
+        for f in provider.fields
+        if not f.secret and (value := _typed(changes.settings, f.key))
+    }
     # As in the import: a stored secret goes on only to where it went before.
     kept = _secrets_to_keep(row, provider.id, settings, endpoints)
-    secrets: dict[str, str] = {}
-    for f in provider.fields:
-        where = setting_field(f.key)
-        if f.secret:
-            typed = (changes.secrets.get(f.key) or "").strip()
-            cleared = f.key in changes.cleared_secrets and not f.required
-            value = typed or ("" if cleared else kept.get(f.key, ""))
-            # An optional secret that may not go on is dropped (the page says so); a
-            # required one must be typed again.
-            if f.required and not typed and stored_secrets.get(f.key) and not value:
-                problems.add(
-                    where,
-                    N_("Enter it again: the settings or addresses it is sent with have changed."),
-                )
-        else:
-            value = settings.get(f.key, "")
-        if len(value) > TEXT_LIMIT:
-            problems.add(where, N_("at most {limit} characters"), limit=TEXT_LIMIT)
-        elif has_invisible_characters(value, multi_line=f.multiline):
-            problems.add(where, INVISIBLE)
-        if value and f.secret:
-            secrets[f.key] = value
-        elif not value and enabled and f.required and not f.default and where not in problems.found:
-            problems.add(where, N_("required"))
-
-    name = row.name if row else ""
-    if changes.name is not None:
-        name = changes.name.strip()
-        if len(name) > NAME_LIMIT:
-            problems.add("name", N_("at most {limit} characters"), limit=NAME_LIMIT)
-        elif has_invisible_characters(name):
-            problems.add("name", INVISIBLE)
-        elif provider.multiple and not name:
-            problems.add("name", N_("required"))
-
-    values = {**settings, **secrets}
-    if (enabled or provider.is_complete(values, endpoints)) and not problems.found:
-        config = ServiceConfig(settings=values, endpoints=endpoints)
-        for problem in provider(config).configuration_problems():
-            # Providers name the setting first ("bot_token is not a bot token"): show the
-            # problem next to that field when they do.
-            named = [f.key for f in provider.fields if problem.startswith(f"{f.key} ")]
-            where = setting_field(named[0]) if named else ""
-            problems.add(where, N_("not accepted: {problem}"), problem=problem)
+    secrets = _secrets(provider, row, changes, kept, problems)
+    typed_name = None if changes.name is None else changes.name.strip()
+    check_service(
+        provider,
+        settings=settings,
+        secrets=secrets,
+        endpoints=endpoints,
+        name=typed_name,
+        enabled=enabled,
+        name_required=provider.multiple,
+        places=_PLACES,
+        problems=problems,
+    )
+    name = (row.name if row else "") if typed_name is None else typed_name
     return _Checked(settings, secrets, endpoints, name)
 
 
@@ -529,16 +533,8 @@ def add_service(scope: str, service_id: str, name: str) -> ServiceView:
     service_id = service_id.strip()
     name = name.strip()
     problems = _problems()
-    if not SERVICE_ID.fullmatch(service_id):
-        problems.add("service_id", N_("a service id has 2 to 50 lower-case letters, digits or -"))
-    elif service_id in PROVIDERS:
-        problems.add(
-            "service_id", N_("'{value}' is the id of a built-in service"), value=service_id
-        )
-    if not name:
-        problems.add("name", N_("required"))
-    elif len(name) > NAME_LIMIT:
-        problems.add("name", N_("at most {limit} characters"), limit=NAME_LIMIT)
+    check_service_id(service_id, PROVIDERS[CUSTOM_PROVIDER], _PLACES, problems)
+    check_name(name, "name", problems, required=True)
     with session_scope() as session:
         _editable_scope_sites(session, scope)
         if "service_id" not in problems.found and find_config(session, scope, service_id):

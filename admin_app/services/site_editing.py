@@ -1,9 +1,9 @@
 """The sites editor's use cases: list, create, change and delete sites.
 
-The rules are the configuration import's (``config_file``): an id of lower-case letters,
-digits or _ ("common" is the name of the shared scope), valid host names that belong to
-one site only, and exactly one default site, so making a site the default takes that from
-the others. Deleting a site deletes its own service settings; the default site cannot be
+A site's values are checked by ``validation``, as the configuration import checks them:
+an id of lower-case letters, digits or _ ("common" is the name of the shared scope), a
+name, valid host names that belong to one site only. Exactly one site is the default, so
+making a site the default takes that from the others. Deleting a site deletes its own service settings; the default site cannot be
 deleted. Every change is an audited administrator action that claims the version the
 form showed.
 
@@ -25,18 +25,14 @@ from sqlmodel import Session
 from admin_app.auth.admin_access import acting_administrator, administrator_action
 from admin_app.core.form_problems import FieldProblem, FormError, Problems
 from admin_app.core.i18n import N_
-from admin_app.core.input_checks import INVISIBLE, has_invisible_characters
-from admin_app.services.config_file import HOST_NAME, SITE_ID
 from admin_app.services.service_editing import scope_services
 from admin_app.services.site_urls import site_base_url
+from admin_app.services.validation import SitePlaces, check_host_names, check_site
 from models.db import session_scope
-from models.services import COMMON, remove_scope
+from models.services import remove_scope
 from models.sites import host_names_of, list_sites, lock_sites
 from models.tables import Site
 from models.versions import StaleEditError, claim
-
-NAME_LIMIT = 100
-HOST_NAMES_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -109,37 +105,35 @@ def _problems() -> Problems:
     return Problems(SiteFormError)
 
 
-def _check_hosts(sites: list[Site], site_id: str, hosts: list[str], problems: Problems) -> None:
-    """Host names must be valid and belong to no site but ``site_id``."""
-    owners = {
+#: where ``validation`` reports: the form's fields (every host name at the one text box)
+_PLACES = SitePlaces(
+    id="id", name="name", host_names="host_names", host=lambda _index: "host_names"
+)
+
+
+def _claimed(sites: list[Site], site_id: str) -> dict[str, str]:
+    """The host names of the sites but ``site_id``: each names its site."""
+    return {
         host: other.id for other in sites if other.id != site_id for host in host_names_of(other)
     }
-    for host in hosts:
-        if not HOST_NAME.fullmatch(host):
-            problems.add("host_names", N_("'{value}' is not a host name"), value=host)
-        elif host in owners:
-            problems.add(
-                "host_names",
-                N_("'{value}' belongs to site '{site}' too"),
-                value=host,
-                site=owners[host],
-            )
-    if len(" ".join(hosts)) > HOST_NAMES_LIMIT:
-        problems.add("host_names", N_("at most {limit} characters"), limit=HOST_NAMES_LIMIT)
 
 
 def _check_form(
-    session: Session, site_id: str, form: SiteForm, problems: Problems
+    session: Session, site_id: str, form: SiteForm, problems: Problems, *, new: bool
 ) -> tuple[str, list[str]]:
+    """The form's values, checked (a ``new`` site's id too, and whether it is taken)."""
     name = form.name.strip()
-    if not name:
-        problems.add("name", N_("required"))
-    elif len(name) > NAME_LIMIT:
-        problems.add("name", N_("at most {limit} characters"), limit=NAME_LIMIT)
-    elif has_invisible_characters(name):
-        problems.add("name", INVISIBLE)
     hosts = parse_host_names(form.host_names)
-    _check_hosts(list_sites(session), site_id, hosts, problems)
+    check_site(
+        site_id if new else None,
+        name,
+        hosts,
+        claimed=_claimed(list_sites(session), site_id),
+        places=_PLACES,
+        problems=problems,
+    )
+    if new and "id" not in problems.found and session.get(Site, site_id) is not None:
+        problems.add("id", N_("'{value}' is taken"), value=site_id)
     return name, hosts
 
 
@@ -147,7 +141,7 @@ def _check_hosts_again(sites: list[Site], site_id: str, hosts: list[str]) -> Non
     """In the transaction that writes: a host name given to another site since the form
     was checked is refused as it would have been then."""
     problems = _problems()
-    _check_hosts(sites, site_id, hosts, problems)
+    check_host_names(hosts, _claimed(sites, site_id), _PLACES, problems)
     problems.raise_any()
 
 
@@ -172,16 +166,8 @@ def create_site(site_id: str, form: SiteForm) -> SiteView:
     acting_administrator()
     site_id = site_id.strip()
     problems = _problems()
-    if not site_id:
-        problems.add("id", N_("required"))
-    elif site_id == COMMON:
-        problems.add("id", N_("'{value}' is reserved"), value=site_id)
-    elif not SITE_ID.fullmatch(site_id):
-        problems.add("id", N_("use 1 to 20 lower-case letters, digits or _"))
     with session_scope() as session:
-        if "id" not in problems.found and session.get(Site, site_id) is not None:
-            problems.add("id", N_("'{value}' is taken"), value=site_id)
-        name, hosts = _check_form(session, site_id, form, problems)
+        name, hosts = _check_form(session, site_id, form, problems, new=True)
     problems.raise_any()
     details: dict[str, object] = {"name": name, "host_names": hosts, "default": form.is_default}
     with administrator_action("site.create", site_id, details) as session:
@@ -210,7 +196,7 @@ def update_site(site_id: str, form: SiteForm, *, version: int) -> SiteSaved:
         site = session.get(Site, site_id)
         if site is None or site.version != version:
             raise StaleEditError
-        name, hosts = _check_form(session, site_id, form, problems)
+        name, hosts = _check_form(session, site_id, form, problems, new=False)
         if site.is_default and not form.is_default:
             problems.add(
                 "default",
