@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import re
 import stat
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from admin_app.cli.main import run
 from admin_app.core import startup
+from admin_app.core.input_checks import INVISIBLE
 from admin_app.core.link_issuers import identity_issuer
 from admin_app.core.settings import load_settings
 from admin_app.services.catalogue import site_services
@@ -30,7 +33,10 @@ EXAMPLE = re.search(
 
 
 @pytest.fixture(autouse=True)
-def installation(monkeypatch: pytest.MonkeyPatch) -> None:
+def installation(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the database the run uses: SQLite, or PostgreSQL (which refuses text longer than
+    its column, where SQLite would store it)."""
+    monkeypatch.setenv("SOCIALSERVICES_DATABASE_URL", database_url)
     monkeypatch.setenv("SOCIALSERVICES_PUBLIC_URL", "https://shop.example.org")
     startup.prepare(load_settings())
 
@@ -327,3 +333,94 @@ def test_an_issuer_longer_than_its_column_is_recorded_exactly_as_a_digest() -> N
     assert recorded.startswith("sha256:") and len(recorded) < 100
     assert identity_issuer("oidc", {"issuer": base + "x"}) != recorded
     assert identity_issuer("oidc", {"issuer": "https://a.example.org"}) == "https://a.example.org"
+
+
+# ------------------------------------- what the import checks as the editors do
+
+
+SHOP = {"id": "s1", "name": "Shop", "default": True, "domains": ["shop.example.org"]}
+
+
+def refused_unchanged(document: Mapping[str, Any]) -> list[str]:
+    """The lines an import of ``document`` is refused with; nothing was stored."""
+    before = export_configuration(with_secrets=True)
+    lines = problems_of(yaml.safe_dump(document, sort_keys=False))
+    assert export_configuration(with_secrets=True) == before
+    return lines
+
+
+def test_host_names_longer_than_their_column_together_are_refused() -> None:
+    import_configuration(EXAMPLE)
+    hosts = [f"host{number:02}.{'a' * 50}.example.org" for number in range(40)]  # 2,719
+    blog = {"id": "s2", "name": "Blog", "domains": hosts}
+    assert refused_unchanged({"sites": [SHOP, blog]}) == [
+        "sites[1].domains: at most 2000 characters"
+    ]
+
+
+def test_one_host_name_longer_than_a_host_name_can_be_is_refused() -> None:
+    too_long = ".".join(["a" * 60] * 5)  # 304 characters, each label fine
+    site = {**SHOP, "domains": [too_long]}
+    assert refused_unchanged({"sites": [site]}) == [
+        f"sites[0].domains[0]: '{too_long}' is not a host name"
+    ]
+
+
+def test_a_host_name_given_twice_in_one_site_says_so() -> None:
+    site = {**SHOP, "domains": ["shop.example.org", "Shop.example.org"]}
+    assert refused_unchanged({"sites": [site]}) == [
+        "sites[0].domains[1]: 'shop.example.org' appears twice"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("document", "line"),
+    [
+        ({"sites": [{**SHOP, "name": "Sh\x01op"}]}, "sites[0].name"),
+        ({"services": {"yandex": {"name": "Yan\x7fdex"}}}, "services.yandex.name"),
+        (
+            {"services": {"yandex": {"settings": {"client_id": "yandex\tclient"}}}},
+            "services.yandex.settings.client_id",
+        ),
+        (
+            {"services": {"yandex": {"settings": {"client_id": "y", "client_secret": "a\x00"}}}},
+            "services.yandex.settings.client_secret",
+        ),
+    ],
+)
+def test_invisible_characters_are_refused(document: Mapping[str, Any], line: str) -> None:
+    assert refused_unchanged(document) == [f"{line}: {INVISIBLE}"]
+
+
+def test_a_multi_line_setting_may_hold_lines_but_no_other_control_character() -> None:
+    key = "-----BEGIN PRIVATE KEY-----\n\tnot a key\n-----END PRIVATE KEY-----"
+    import_configuration(
+        yaml.safe_dump({"services": {"apple": {"settings": {"private_key": key}}}})
+    )
+    document = {"services": {"apple": {"settings": {"private_key": key.replace("\t", "\v")}}}}
+    assert refused_unchanged(document) == [f"services.apple.settings.private_key: {INVISIBLE}"]
+
+
+def test_complete_settings_of_a_switched_off_service_are_checked_too() -> None:
+    """As in the editor: complete settings could be tried from the services page."""
+    telegram = {"enabled": False, "settings": {"bot_username": "b", "bot_token": "nonsense"}}
+    assert refused_unchanged({"services": {"telegram": telegram}}) == [
+        "services.telegram.settings: not accepted: bot_username is not a bot's username",
+        "services.telegram.settings: not accepted: bot_token is not a bot token",
+    ]
+    import_configuration(  # incomplete: nothing to ask the service about yet
+        yaml.safe_dump({"services": {"telegram": {"settings": {"bot_username": "b"}}}})
+    )
+
+
+def test_required_is_not_said_of_a_value_that_could_not_be_read() -> None:
+    yandex = {"enabled": True, "settings": {"client_id": 123, "client_secret": "s"}}
+    assert refused_unchanged({"services": {"yandex": yandex}}) == [
+        "services.yandex.settings.client_id: must be text (put numbers in quotes)"
+    ]
+
+
+def test_an_added_service_may_go_without_a_name_in_the_file() -> None:
+    """Unlike the editor, which asks for one: here the button keeps the provider's title."""
+    import_configuration(yaml.safe_dump({"services": {"staff-sso": {"provider": "oidc"}}}))
+    assert "staff-sso:\n    provider: oidc\n" in export_configuration(with_secrets=False)
