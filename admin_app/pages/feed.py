@@ -4,7 +4,6 @@ every open page without a reload (each page asks for them every few seconds)."""
 from __future__ import annotations
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from admin_app.activity.delivery_problems import MESSAGES
@@ -24,7 +23,7 @@ from admin_app.auth.accounts import Viewer
 from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import N_, _
 from admin_app.core.input_checks import INVISIBLE, has_invisible_characters
-from admin_app.pages.guards import signed_in
+from admin_app.pages.guards import signed_in_page
 from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
 from admin_app.web.layout import NavEntry, add_navigation, frame
 
@@ -164,11 +163,7 @@ class _Feed:
 def register() -> None:
     add_navigation(NavEntry(PATH, N_("Live feed")))
 
-    @ui.page(PATH)
-    def live_feed(request: Request) -> RedirectResponse | None:
-        viewer = signed_in(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
+    @signed_in_page(PATH)
+    def live_feed(viewer: Viewer, request: Request) -> None:
         with frame(_("Live feed"), viewer):
             _Feed(site_of(request.headers.get("host")), viewer.id).draw()
-        return None

@@ -12,7 +12,6 @@ from datetime import datetime
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from admin_app.auth.accounts import Viewer
@@ -20,7 +19,7 @@ from admin_app.auth.refusals import problem_message
 from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import N_, _
 from admin_app.core.input_checks import INVISIBLE, has_invisible_characters
-from admin_app.pages.guards import signed_in
+from admin_app.pages.guards import signed_in_page
 from admin_app.pages.widgets import ProblemLabel, attributes, service_email
 from admin_app.profile.links import LinkedAccountView, ProfileLinks, profile_links
 from admin_app.profile.own_account import (
@@ -377,13 +376,10 @@ def _outcome_message(links: ProfileLinks, linked: str, problem: str, service: st
 def register() -> None:
     add_navigation(NavEntry(PATH, N_("Profile")))
 
-    @ui.page(PATH)
+    @signed_in_page(PATH)
     def profile(
-        request: Request, linked: str = "", problem: str = "", service: str = ""
-    ) -> RedirectResponse | None:
-        viewer = signed_in(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
+        viewer: Viewer, request: Request, linked: str = "", problem: str = "", service: str = ""
+    ) -> None:
         host = request.headers.get("host")
         with frame(_("Profile"), viewer):
             ui.label(_("Login: {login}").format(login=viewer.login)).mark("profile-login")
@@ -397,4 +393,3 @@ def register() -> None:
             _DetailsForm()
             password.append(_PasswordForm(on_first_set=lambda: accounts.draw.refresh(None)))
             password[0].draw()
-        return None

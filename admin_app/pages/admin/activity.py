@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from admin_app.admin.rules import (
@@ -17,7 +15,7 @@ from admin_app.auth.accounts import Viewer
 from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import add_admin_area, admin_frame, report_action_error
-from admin_app.pages.guards import administrator
+from admin_app.pages.guards import admin_page
 from models.versions import StaleEditError
 
 PATH = "/admin/activity"
@@ -26,11 +24,8 @@ PATH = "/admin/activity"
 def register() -> None:
     add_admin_area(PATH, N_("Activity"), 60)
 
-    @ui.page(PATH)
-    def activity_page(request: Request) -> RedirectResponse | None:
-        viewer = administrator(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
+    @admin_page(PATH)
+    def activity_page(viewer: Viewer) -> None:
         shown = activity_settings()
         hashtags = list(shown.hashtags)
 
@@ -114,4 +109,3 @@ def register() -> None:
                     )
                     ui.button(_("Add hashtag"), on_click=add).props("outline").mark("hashtag-add")
                 ui.button(_("Save"), on_click=save).props("color=primary").mark("activity-save")
-        return None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from admin_app.admin.audit import PAGE_SIZE, audit_page
@@ -11,23 +9,20 @@ from admin_app.auth.accounts import Viewer
 from admin_app.core.i18n import N_, _
 from admin_app.core.input_checks import page_index
 from admin_app.pages.admin.frame import add_admin_area, admin_frame
-from admin_app.pages.guards import administrator
+from admin_app.pages.guards import admin_page
 
 
 def register() -> None:
     add_admin_area("/admin/audit", N_("Audit log"), 80)
 
-    @ui.page("/admin/audit")
-    def audit_log(request: Request, page: str = "") -> RedirectResponse | None:
-        viewer = administrator(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
+    @admin_page("/admin/audit")
+    def audit_log(viewer: Viewer, page: str = "") -> None:
         number = page_index(page)  # else the 400 page (admin_app.pages.error_pages)
         lines, total = audit_page(number)
         with admin_frame(_("Audit log"), viewer, "/admin/audit"):
             if not lines:
                 ui.label(_("Nothing has been changed yet."))
-                return None
+                return
             columns = [
                 {"name": "at", "label": _("When (UTC)"), "field": "at", "align": "left"},
                 {"name": "actor", "label": _("Who"), "field": "actor", "align": "left"},
@@ -61,4 +56,3 @@ def register() -> None:
                 )
                 if (number + 1) * PAGE_SIZE < total:
                     ui.link(_("Older"), f"/admin/audit?page={number + 1}")
-        return None

@@ -3,8 +3,6 @@ and (while it is off) the irreversible switch that turns it on."""
 
 from __future__ import annotations
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from admin_app.admin import encryption
@@ -12,7 +10,7 @@ from admin_app.auth.accounts import Viewer
 from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import add_admin_area, admin_frame, report_action_error
-from admin_app.pages.guards import administrator
+from admin_app.pages.guards import admin_page
 from admin_app.pages.widgets import attributes
 
 PATH = "/admin/encryption"
@@ -136,11 +134,7 @@ class _EncryptionView:
 def register() -> None:
     add_admin_area(PATH, N_("Encryption"), 70)
 
-    @ui.page(PATH)
-    def encryption_page(request: Request) -> RedirectResponse | None:
-        viewer = administrator(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
+    @admin_page(PATH)
+    def encryption_page(viewer: Viewer) -> None:
         with admin_frame(_("Encryption"), viewer, PATH):
             _EncryptionView().draw()
-        return None

@@ -1,7 +1,8 @@
 """The administration's frame: the site frame plus a row of links to every admin area.
 
 Areas add themselves with ``add_admin_area`` in their ``register()``; every admin page is
-``with admin_frame(title, viewer, path):`` after ``administrator(request)`` let it in.
+declared with ``@admin_page(path)`` (admin_app.pages.guards) and draws itself inside
+``with admin_frame(title, viewer, path):`` with the viewer that guard let in.
 """
 
 from __future__ import annotations

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from admin_app.admin.overview import Dashboard, activity_summary, dashboard
@@ -11,7 +9,7 @@ from admin_app.auth.accounts import Viewer
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin import activity_overview
 from admin_app.pages.admin.frame import add_admin_area, admin_frame
-from admin_app.pages.guards import administrator
+from admin_app.pages.guards import admin_page
 from admin_app.web.layout import NavEntry, add_navigation
 
 
@@ -93,11 +91,8 @@ def register() -> None:
     add_navigation(NavEntry("/admin", N_("Administration"), admin_only=True))
     add_admin_area("/admin", N_("Overview"), 0)
 
-    @ui.page("/admin")
-    def admin(request: Request) -> RedirectResponse | None:
-        viewer = administrator(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
+    @admin_page("/admin")
+    def admin(viewer: Viewer) -> None:
         board = dashboard()
         with admin_frame(_("Administration"), viewer, "/admin"):
             with ui.row().classes("gap-4 flex-wrap"):
@@ -145,4 +140,3 @@ def register() -> None:
             ui.table(columns=columns, rows=rows, row_key="id").classes("w-full").props(
                 "flat bordered dense wrap-cells"
             )
-        return None

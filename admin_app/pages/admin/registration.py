@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from admin_app.admin.rules import (
@@ -20,7 +18,7 @@ from admin_app.auth.accounts import Viewer
 from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import add_admin_area, admin_frame, report_action_error
-from admin_app.pages.guards import administrator
+from admin_app.pages.guards import admin_page
 from models.versions import StaleEditError
 
 PATH = "/admin/registration"
@@ -47,11 +45,8 @@ def _group_select(
 def register() -> None:
     add_admin_area(PATH, N_("Registration"), 30)
 
-    @ui.page(PATH)
-    def registration_page(request: Request) -> RedirectResponse | None:
-        viewer = administrator(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
+    @admin_page(PATH)
+    def registration_page(viewer: Viewer) -> None:
         shown = registration_rules()
         group_names = {group.code: group.name for group in all_groups()}
 
@@ -143,4 +138,3 @@ def register() -> None:
             _hint(_("Members of these groups cannot link external accounts to their account."))
             selects = {"denied_auth_groups": denied_auth, "denied_link_groups": denied_link}
             ui.button(_("Save"), on_click=save).props("color=primary").mark("registration-save")
-        return None

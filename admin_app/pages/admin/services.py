@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 from nicegui.elements.mixins.text_element import TextElement
 
@@ -14,7 +12,7 @@ from admin_app.auth.accounts import Viewer
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import add_admin_area, admin_frame
 from admin_app.pages.admin.service_editor import draw_services_editor
-from admin_app.pages.guards import administrator
+from admin_app.pages.guards import admin_page
 from admin_app.pages.oauth_routes import TRIED_KEY, TRIED_PAGE
 from models.services import COMMON
 
@@ -53,11 +51,8 @@ def _tried_value(key: str, value: Any, profile: dict[str, Any]) -> str:
 def register() -> None:
     add_admin_area(PATH, N_("Services"), 10)
 
-    @ui.page(PATH)
-    def services(request: Request) -> RedirectResponse | None:
-        viewer = administrator(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
+    @admin_page(PATH)
+    def services(viewer: Viewer) -> None:
         with admin_frame(_("Services"), viewer, PATH):
             ui.label(
                 _(
@@ -67,13 +62,9 @@ def register() -> None:
                 )
             ).classes("text-gray-700")
             draw_services_editor(COMMON)
-        return None
 
-    @ui.page(TRIED_PAGE)
-    def tried(request: Request) -> RedirectResponse | None:
-        viewer = administrator(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
+    @admin_page(TRIED_PAGE)
+    def tried(viewer: Viewer) -> None:
         profile = app.storage.user.pop(TRIED_KEY, None)  # shown once
         with admin_frame(_("What the service sent"), viewer, PATH):
             if not isinstance(profile, dict):

@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import context, ui
 from nicegui.events import ValueChangeEventArguments
 
@@ -18,7 +16,7 @@ from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import add_admin_area, admin_frame, report_action_error
 from admin_app.pages.admin.service_editor import draw_services_editor
-from admin_app.pages.guards import administrator
+from admin_app.pages.guards import admin_page
 from admin_app.pages.widgets import ProblemLabel, attributes
 from admin_app.services.site_editing import (
     SiteForm,
@@ -321,11 +319,8 @@ class _SiteEditor:
 def register() -> None:
     add_admin_area(PATH, N_("Sites"), 20)
 
-    @ui.page(PATH)
-    def sites(request: Request) -> RedirectResponse | None:
-        viewer = administrator(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
+    @admin_page(PATH)
+    def sites(viewer: Viewer) -> None:
         with admin_frame(_("Sites"), viewer, PATH):
             ui.label(
                 _(
@@ -335,21 +330,16 @@ def register() -> None:
             ).classes("text-gray-700")
             _site_list()
             _new_site_form()
-        return None
 
-    @ui.page(PATH + "/{site_id}")
-    def site(request: Request, site_id: str) -> RedirectResponse | None:
-        viewer = administrator(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
+    @admin_page(PATH + "/{site_id}")
+    def site(viewer: Viewer, site_id: str) -> None:
         view = site_view(site_id)
         if view is None:
             context.client.status_code = 404
             with admin_frame(_("Sites"), viewer, PATH):
                 ui.label(_("There is no such site.")).props('role="alert"')
                 ui.link(_("All sites"), PATH)
-            return None
+            return
         with admin_frame(_("Site: {name}").format(name=view.name), viewer, PATH):
             ui.link(_("All sites"), PATH)
             _SiteEditor(view).draw()
-        return None

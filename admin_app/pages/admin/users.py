@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import context, ui
 
 from admin_app.admin.users import (
@@ -38,7 +36,7 @@ from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.core.i18n import N_, _
 from admin_app.core.input_checks import INVISIBLE, database_id, has_invisible_characters
 from admin_app.pages.admin.frame import add_admin_area, admin_frame, report_action_error
-from admin_app.pages.guards import administrator
+from admin_app.pages.guards import admin_page
 from admin_app.pages.widgets import service_email
 from models.users import ADMINISTRATORS
 from models.versions import StaleEditError
@@ -482,21 +480,14 @@ def _user_view(user_id: int, viewer: Viewer) -> None:
 def register() -> None:
     add_admin_area(PATH, N_("Users and groups"), 40)
 
-    @ui.page(PATH)
-    async def users_and_groups(request: Request) -> RedirectResponse | None:
-        viewer = administrator(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
+    @admin_page(PATH)
+    async def users_and_groups(viewer: Viewer) -> None:
         with admin_frame(_("Users and groups"), viewer, PATH):
             await _user_search()
             _groups_section()
-        return None
 
-    @ui.page(PATH + "/{user_id}")
-    def one_user(request: Request, user_id: str) -> RedirectResponse | None:
-        viewer = administrator(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
+    @admin_page(PATH + "/{user_id}")
+    def one_user(viewer: Viewer, user_id: str) -> None:
         # no number, or one no row can have (PostgreSQL's integer): nobody, not an error
         number = database_id(user_id)
         details = user_details(number) if number is not None else None
@@ -505,4 +496,3 @@ def register() -> None:
         title = details.login if details else _("Users and groups")
         with admin_frame(title, viewer, PATH):
             _user_view(number or 0, viewer)
-        return None
