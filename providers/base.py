@@ -386,6 +386,17 @@ class Provider:
 
     # -- step 2: the browser is back
 
+    @classmethod
+    def callback_page(cls, callback: Mapping[str, str], *, problem_url: str) -> str | None:
+        """A page to serve instead of handling ``callback``, for a protocol whose answer
+        reached the browser but not yet our server; None (every service but one): handle it.
+
+        A class method: it is asked before the round trip is looked up, and must not need
+        the settings. The page is our own markup, never built from ``callback``'s values;
+        ``problem_url`` is where it sends a browser that brought no answer at all.
+        """
+        return None
+
     @final
     async def finish(
         self,
