@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, final
@@ -386,6 +386,17 @@ class Provider:
 
     # -- step 2: the browser is back
 
+    @classmethod
+    def callback_page(cls, callback: Mapping[str, str], *, problem_url: str) -> str | None:
+        """A page to serve instead of handling ``callback``, for a protocol whose answer
+        reached the browser but not yet our server; None (every service but one): handle it.
+
+        A class method: it is asked before the round trip is looked up, and must not need
+        the settings. The page is our own markup, never built from ``callback``'s values;
+        ``problem_url`` is where it sends a browser that brought no answer at all.
+        """
+        return None
+
     @final
     async def finish(
         self,
@@ -535,17 +546,39 @@ class Provider:
         self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]
     ) -> dict[str, Any]:
         """The raw profile; by default a GET of ``api_url`` with the bearer token."""
-        async with http_client() as http:
-            response = await http.get(
-                self.endpoint("api_url"),
-                headers={
-                    "Authorization": f"Bearer {tokens.access_token}",
-                    "Accept": "application/json",
-                },
-            )
-        profile = json_object(response)
+        return await self.get_json(self.endpoint("api_url"), token=tokens.access_token)
+
+    async def get_json(
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        error_in_body: Callable[[Mapping[str, Any]], ProviderError] | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> dict[str, Any]:
+        """The JSON object a GET of ``url`` answers: the one way services' APIs are read,
+        so that every answer is judged alike (``json_object``, then the HTTP status).
+
+        ``token`` is sent as a bearer token (RFC 6750); ``headers`` add to ours or replace
+        them, for services that want another scheme or media type. Services that name
+        their errors in an ``error`` member, whatever the status, say with
+        ``error_in_body`` which error that is. Other failures leave as httpx's errors,
+        which the step's ``provider_errors`` turns into codes. ``http``: the exchange's
+        client, when the caller asks more of the service in the same exchange.
+        """
+        sent = {"Accept": "application/json"}
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
+        sent.update(headers or {})
+        async with http_client() if http is None else nullcontext(http) as client:
+            response = await client.get(url, params=params, headers=sent)
+        body = json_object(response)
+        if error_in_body is not None and "error" in body:
+            raise error_in_body(body)
         response.raise_for_status()
-        return profile
+        return body
 
     def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
         raise NotImplementedError

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
+from functools import partial
 from typing import Any, ClassVar
 
 from providers.activity import (
@@ -38,7 +39,6 @@ from providers.base import (
     SettingField,
     TokenSet,
     identifier,
-    json_object,
     text,
 )
 from providers.http import http_client
@@ -100,23 +100,15 @@ class Facebook(Provider, Publisher):
     async def fetch_profile(
         self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]
     ) -> dict[str, Any]:
-        async with http_client() as http:
-            response = await http.get(
-                self.endpoint("api_url"),
-                params={
-                    "fields": PROFILE_FIELDS,
-                    "appsecret_proof": self.appsecret_proof(tokens.access_token),
-                },
-                headers={
-                    "Authorization": f"Bearer {tokens.access_token}",
-                    "Accept": "application/json",
-                },
-            )
-        profile = json_object(response)
-        if "error" in profile:
-            raise graph_error("profile", profile)
-        response.raise_for_status()
-        return profile
+        return await self.get_json(
+            self.endpoint("api_url"),
+            token=tokens.access_token,
+            params={
+                "fields": PROFILE_FIELDS,
+                "appsecret_proof": self.appsecret_proof(tokens.access_token),
+            },
+            error_in_body=partial(graph_error, "profile"),
+        )
 
     async def publish(self, access_token: str, message: str) -> Published:
         """``POST /me/feed`` with ``message`` and ``appsecret_proof``; the Graph API

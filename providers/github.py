@@ -26,7 +26,6 @@ from providers.base import (
     ProviderError,
     TokenSet,
     identifier,
-    json_object,
     text,
 )
 from providers.http import http_client
@@ -84,9 +83,7 @@ class GitHub(Provider):
             "X-GitHub-Api-Version": API_VERSION,
         }
         async with http_client() as http:
-            response = await http.get(self.endpoint("api_url"), headers=headers)
-            user = json_object(response)
-            response.raise_for_status()
+            user = await self.get_json(self.endpoint("api_url"), headers=headers, http=http)
             emails = await self._emails(http, headers)
         return {**user, "emails": emails}
 

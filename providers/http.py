@@ -10,6 +10,9 @@ about 0.9 ms of processor time per request, aiohttp's about 0.35 ms with httpx's
 interface on top: a sign-in makes two such requests. The clients of one event loop
 share one pool, so a sign-in's token and profile requests (and the next sign-ins) reuse
 an open connection to the service instead of a new TCP and TLS handshake each.
+
+Requests go through the outgoing proxy that the standard variables name
+(``providers.proxies``), read once per event loop when its connections are first asked for.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from functools import cache
 import aiohttp
 import httpx
 from yarl import URL
+
+from providers.proxies import proxies_from_environment
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "socialservices (+https://pypi.org/project/socialservices/)"
@@ -55,6 +60,7 @@ class _Pool(httpx.AsyncBaseTransport):
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
         self._closer: AsyncIterator[None] | None = None  # kept: dropping it closes it
+        self._proxies = proxies_from_environment()
 
     async def _open(self) -> aiohttp.ClientSession:
         self._closer = self._close_at_shutdown()
@@ -78,10 +84,12 @@ class _Pool(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         session = self._session or await self._open()
         limits = request.extensions.get("timeout", {})
+        url = URL(str(request.url), encoded=True)
         try:
             async with session.request(
                 request.method,
-                URL(str(request.url), encoded=True),
+                url,
+                proxy=self._proxies.proxy_for(url) if self._proxies else None,
                 headers=[
                     (name.decode("latin-1"), value.decode("latin-1"))
                     for name, value in request.headers.raw

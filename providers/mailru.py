@@ -19,10 +19,8 @@ from providers.base import (
     ProviderError,
     TokenSet,
     identifier,
-    json_object,
     text,
 )
-from providers.http import http_client
 
 
 class MailRu(Provider):
@@ -55,21 +53,11 @@ class MailRu(Provider):
     async def fetch_profile(
         self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]
     ) -> dict[str, Any]:
-        async with http_client() as http:
-            response = await http.get(
-                self.endpoint("api_url"),
-                params={"access_token": tokens.access_token},
-                headers={"Accept": "application/json"},
-            )
-        profile = json_object(response)
-        if "error" in profile:
-            raise ProviderError(
-                "provider_error",
-                f"userinfo error={text(profile.get('error'))!r} "
-                f"description={text(profile.get('error_description'))!r}",
-            )
-        response.raise_for_status()
-        return profile
+        return await self.get_json(
+            self.endpoint("api_url"),
+            params={"access_token": tokens.access_token},
+            error_in_body=userinfo_error,
+        )
 
     def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
         email = text(raw.get("email")) or None
@@ -87,3 +75,12 @@ class MailRu(Provider):
             profile_url=None,
             raw=dict(raw),
         )
+
+
+def userinfo_error(body: Mapping[str, Any]) -> ProviderError:
+    """OAuth Mail's ``error`` answer from ``/userinfo`` (its message goes to the log only)."""
+    return ProviderError(
+        "provider_error",
+        f"userinfo error={text(body.get('error'))!r} "
+        f"description={text(body.get('error_description'))!r}",
+    )

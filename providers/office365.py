@@ -29,10 +29,8 @@ from providers.base import (
     SettingField,
     TokenSet,
     identifier,
-    json_object,
     text,
 )
-from providers.http import http_client
 from providers.openid import OpenIDProvider
 
 #: the tenant of personal Microsoft accounts
@@ -190,16 +188,7 @@ class Office365(OpenIDProvider):
         graph_url = self.graph_url()
         if not graph_url:
             return claims
-        async with http_client() as http:
-            response = await http.get(
-                graph_url,
-                headers={
-                    "Authorization": f"Bearer {tokens.access_token}",
-                    "Accept": "application/json",
-                },
-            )
-        me = json_object(response)
-        response.raise_for_status()
+        me = await self.get_json(graph_url, token=tokens.access_token)
         # Graph's id is the oid for work and school accounts (personal ones use another form).
         graph_id = text(me.get("id")).lower()
         if GUID.fullmatch(graph_id) and graph_id != identifier(claims.get("oid")).lower():

@@ -72,12 +72,9 @@ class OpenIDProvider(Provider):
         if cached and time.monotonic() - cached[0] < DISCOVERY_TTL:
             return cached[1]
         with provider_errors("discovery"):
-            async with http_client() as http:
-                response = await http.get(
-                    f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
-                )
-            document = json_object(response)
-            response.raise_for_status()
+            document = await self.get_json(
+                f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
+            )
         self.check_discovered_issuer(text(document.get("issuer")))
         _discovery_cache[self.issuer] = (time.monotonic(), document)
         return document
@@ -204,16 +201,7 @@ class OpenIDProvider(Provider):
         userinfo_url = await self.userinfo_url()
         if not userinfo_url:
             return claims
-        async with http_client() as http:
-            response = await http.get(
-                userinfo_url,
-                headers={
-                    "Authorization": f"Bearer {tokens.access_token}",
-                    "Accept": "application/json",
-                },
-            )
-        userinfo = json_object(response)
-        response.raise_for_status()
+        userinfo = await self.get_json(userinfo_url, token=tokens.access_token)
         if identifier(userinfo.get("sub")) != identifier(claims.get("sub")):
             raise ProviderError("invalid_response", "userinfo is about another subject")
         return {**userinfo, **claims}

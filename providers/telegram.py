@@ -51,6 +51,16 @@ from providers.base import (
 
 BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 
+#: the redirect flow's signed data arrives in the return URL's #fragment, which browsers
+#: never send to a server: this page moves it into the query, once (``%s``: where a
+#: browser that brought none goes, as a script string)
+FRAGMENT_TO_QUERY = """<!doctype html><meta charset="utf-8"><title>…</title><script>
+var m = /[#&]tgAuthResult=([^&]*)/.exec(location.hash);
+if (m) { location.replace(location.pathname + location.search
+  + (location.search ? "&" : "?") + "tgAuthResult=" + m[1]); }
+else { location.replace(%s); }
+</script>"""
+
 
 class Telegram(Provider):
     id = "telegram"
@@ -142,6 +152,14 @@ class Telegram(Provider):
         return AuthorizationRequest(url=url, state=state)
 
     # -- step 2: the browser is back with the signed data
+
+    @classmethod
+    def callback_page(cls, callback: Mapping[str, str], *, problem_url: str) -> str | None:
+        """The page that forwards the fragment, while the query holds no signed data
+        (``problem_url`` escaped so that nothing in it could end the script)."""
+        if "hash" in callback or "tgAuthResult" in callback:
+            return None
+        return FRAGMENT_TO_QUERY % json.dumps(problem_url).replace("<", "\\u003c")
 
     async def complete(
         self,

@@ -121,17 +121,9 @@ class Twitter(Provider, Publisher):
     async def fetch_profile(
         self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]
     ) -> dict[str, Any]:
-        async with http_client() as http:
-            response = await http.get(
-                self.endpoint("api_url"),
-                params={"user.fields": USER_FIELDS},
-                headers={
-                    "Authorization": f"Bearer {tokens.access_token}",
-                    "Accept": "application/json",
-                },
-            )
-        body = json_object(response)
-        response.raise_for_status()
+        body = await self.get_json(
+            self.endpoint("api_url"), token=tokens.access_token, params={"user.fields": USER_FIELDS}
+        )
         if not isinstance(body.get("data"), dict) and body.get("errors"):
             raise ProviderError("provider_error", f"users/me errors={body.get('errors')!r}")
         return body

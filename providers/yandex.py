@@ -18,10 +18,8 @@ from providers.base import (
     Provider,
     TokenSet,
     identifier,
-    json_object,
     text,
 )
-from providers.http import http_client
 
 AVATAR_URL = "https://avatars.yandex.net/get-yapic/{avatar_id}/islands-200"
 
@@ -56,14 +54,10 @@ class Yandex(Provider):
     async def fetch_profile(
         self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]
     ) -> dict[str, Any]:
-        async with http_client() as http:
-            response = await http.get(
-                self.endpoint("api_url"),
-                headers={"Authorization": f"OAuth {tokens.access_token}"},
-            )
-        profile = json_object(response)
-        response.raise_for_status()
-        return profile
+        # Yandex documents its own scheme name, "OAuth", for the token
+        return await self.get_json(
+            self.endpoint("api_url"), headers={"Authorization": f"OAuth {tokens.access_token}"}
+        )
 
     def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
         login = text(raw.get("login"))

@@ -1,4 +1,5 @@
-"""Every test runs with its own DATA_DIR and database, never the developer's ./data."""
+"""Every test runs with its own DATA_DIR and database, never the developer's ./data, and
+without the developer's outgoing proxy (the services it talks to are fakes on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     """Point every SOCIALSERVICES_ setting at a fresh temporary installation."""
     for name in list(os.environ):
         if name.startswith("SOCIALSERVICES_") and name != "SOCIALSERVICES_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+        if name.lower().endswith("_proxy"):  # http_proxy, NO_PROXY...: tests set their own
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)  # no developer .env is read
     data_dir = tmp_path / "data"

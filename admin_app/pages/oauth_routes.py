@@ -17,17 +17,11 @@ from admin_app.core import asking
 from admin_app.web import browser_cookie as session
 from admin_app.web import signin_lane
 from admin_app.web.security_headers import with_script_nonce
+from providers import PROVIDERS
 from providers.base import ProviderError
 
-# Telegram's redirect flow hands its signed data back in the URL fragment, which browsers
-# never send to a server: this page moves it into the query, once.
-FRAGMENT_TO_QUERY = """<!doctype html><meta charset="utf-8"><title>…</title><script>
-var m = /[#&]tgAuthResult=([^&]*)/.exec(location.hash);
-if (m) { location.replace(location.pathname + location.search
-  + (location.search ? "&" : "?") + "tgAuthResult=" + m[1]); }
-else { location.replace("/signin/problem?reason=state_invalid"); }
-</script>"""
-
+#: where a page served before the callback sends a browser that brought no answer
+NO_ANSWER_PAGE = "/signin/problem?reason=state_invalid"
 
 #: the longest service id there is (the column's size): a longer one names no service
 MAX_SERVICE_ID_LENGTH = 50
@@ -89,8 +83,12 @@ async def callback(request: Request) -> Response:
     params = dict(request.query_params)
     if len(service_id) > MAX_SERVICE_ID_LENGTH:
         return _problem(service_id[:MAX_SERVICE_ID_LENGTH], "service_unavailable", "/")
-    if service_id == "telegram" and "hash" not in params and "tgAuthResult" not in params:
-        return HTMLResponse(with_script_nonce(FRAGMENT_TO_QUERY, request))  # our CSP
+    # asked by id, before any lookup: services an administrator adds (OpenID Connect)
+    # have ids of their own, and never need a page
+    provider = PROVIDERS.get(service_id)
+    page = provider.callback_page(params, problem_url=NO_ANSWER_PAGE) if provider else None
+    if page is not None:
+        return HTMLResponse(with_script_nonce(page, request))  # our CSP
     outcome = await social_auth.finish(
         service_id=service_id,
         callback=params,

@@ -56,9 +56,12 @@ class _FormFields(HTMLParser):
             self.fields[str(values["name"])] = values.get("value") or ""
 
 
-async def follow_authorize(request: AuthorizationRequest) -> dict[str, str]:
-    """What the browser brings back to the callback: query parameters, or a form_post."""
-    async with httpx.AsyncClient() as client:
+async def follow_authorize(
+    request: AuthorizationRequest, browser: httpx.AsyncClient | None = None
+) -> dict[str, str]:
+    """What the browser brings back to the callback: query parameters, or a form_post.
+    ``browser``: the client to use (closed after), when a test sets it up itself."""
+    async with browser or httpx.AsyncClient() as client:
         response = await client.get(request.url)
     if response.status_code == 302:
         return {k: v[-1] for k, v in parse_qs(urlsplit(response.headers["location"]).query).items()}

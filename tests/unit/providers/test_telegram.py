@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from providers.base import ProviderError
+from providers.github import GitHub
 from providers.telegram import Telegram
 from tests.unit.providers.contract import REDIRECT_URI, ProviderContract, follow_authorize
 from tests.unit.providers.fakes.oauth import FakeOAuthService
@@ -155,6 +156,17 @@ class TestTelegram(ProviderContract):
             service.stop()
         assert result.profile.external_id == "123456789"
         assert result.profile.first_name == "Иван"
+
+    def test_a_page_forwards_the_fragment_until_the_query_holds_the_data(self) -> None:
+        """Browsers keep the #fragment to themselves: while the query has neither form of
+        the signed data, the callback is a page that moves it into the query."""
+        page = Telegram.callback_page({"state": "s1"}, problem_url="/problem?a=1&b=</script>")
+        assert page is not None
+        assert "tgAuthResult" in page and "location.replace" in page
+        assert 'location.replace("/problem?a=1&b=\\u003c/script>")' in page
+        for signed in ({"state": "s1", "hash": "h"}, {"state": "s1", "tgAuthResult": "e30"}):
+            assert Telegram.callback_page(signed, problem_url="/problem") is None
+        assert GitHub.callback_page({"state": "s1"}, problem_url="/problem") is None
 
     async def test_an_unreadable_tg_auth_result_is_malformed(
         self, service: FakeOAuthService

@@ -1,4 +1,5 @@
-"""A fake OAuth 2.0 / OpenID Connect service: a real HTTP server on 127.0.0.1.
+"""A fake OAuth 2.0 / OpenID Connect service: a real HTTP server on 127.0.0.1 (https with
+``serve_tls``).
 
 It checks what a real service checks and refuses what a real one refuses: the client's
 credentials in the way the service wants them, a redirect_uri equal to the authorize
@@ -27,12 +28,13 @@ import dataclasses
 import html
 import json
 import secrets
+import ssl
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -102,6 +104,7 @@ class FakeOAuthService:
         self.refreshes = 0
         self.refresh_attempts = 0
         self._local = threading.local()
+        self._scheme = "http"
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -111,12 +114,22 @@ class FakeOAuthService:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"{self._scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def start(self) -> FakeOAuthService:
+    def serve_tls(self, context: ssl.SSLContext) -> Self:
+        """Answer over https with ``context``'s certificate (call it before ``start``).
+        Each connection's handshake happens in its own handler thread, not in the one
+        that accepts."""
+        self._server.socket = context.wrap_socket(
+            self._server.socket, server_side=True, do_handshake_on_connect=False
+        )
+        self._scheme = "https"
+        return self
+
+    def start(self) -> Self:
         self._thread.start()
         return self
 
