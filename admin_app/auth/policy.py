@@ -89,3 +89,8 @@ def link_refusal(facts: LinkFacts) -> str | None:
         return "linked_elsewhere"
     return refusal
 
+
+def password_sign_in_refusal(*, blocked: bool) -> str | None:
+    """A login and its right password sign a user in unless blocked (the sign-in form
+    then says no more than it does for a wrong password)."""
+    return "user_blocked" if blocked else None
