@@ -18,11 +18,11 @@ from admin_app.auth.round_trip import start as start_round_trip
 from admin_app.core import startup
 from admin_app.core.settings import load_settings
 from admin_app.services.config_file import ConfigFileError, import_configuration
-from models import auth_sessions, linked_accounts
+from models import auth_sessions, linked_accounts, tried_results
 from models.db import session_scope
 from models.services import find_config
 from models.tables import Site, User
-from models.users import create_user, users_after
+from models.users import ADMINISTRATORS, REGISTERED, create_user, users_after
 from providers.openid import forget_cached_metadata
 from tests.unit.providers.fakes.openid import FakeOpenIDProvider
 
@@ -274,6 +274,38 @@ async def test_linking_denied_group(idp: FakeOpenIDProvider) -> None:
 async def test_unknown_or_disabled_service_starts_nothing() -> None:
     with pytest.raises(LookupError):
         await start_round_trip(purpose=Purpose.LOGIN, service_id="nope", host=HOST, browser=BROWSER)
+
+
+async def test_a_try_keeps_what_came_back_for_its_administrator_and_creates_nobody() -> None:
+    with session_scope() as session:
+        root = create_user(
+            session,
+            login="root",
+            email=None,
+            password=None,
+            groups=(ADMINISTRATORS, REGISTERED),
+        ).id
+    assert root is not None
+    outcome = await round_trip(Purpose.TRY, user_id=root, auth_token=signed_in_token(root))
+    assert outcome.tried and outcome.refusal is None and outcome.next_path == "/admin"
+    with session_scope() as session:
+        assert tried_results.take(session, user_id=root, browser="another-browser") is None
+        tried = tried_results.take(session, user_id=root, browser=BROWSER)
+    assert tried is not None
+    assert (tried["service_id"], tried["external_id"], tried["email"]) == (
+        "staff",
+        "alice-1",
+        "alice@example.org",
+    )
+    assert [user.login for user in users()] == ["root"]
+
+
+async def test_a_try_finished_by_no_administrator_keeps_nothing() -> None:
+    bob = local_user("bob")  # not an administrator (any more)
+    outcome = await round_trip(Purpose.TRY, user_id=bob, auth_token=signed_in_token(bob))
+    assert outcome.refusal == "link_session_changed" and not outcome.tried
+    with session_scope() as session:
+        assert tried_results.take(session, user_id=bob, browser=BROWSER) is None
 
 
 # ------------------------------------------------------------- sites and scopes
