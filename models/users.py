@@ -235,10 +235,6 @@ def available_login(session: Session, wanted: str) -> str:
     return candidate
 
 
-def is_in_any_group(session: Session, user_id: int, group_codes: Sequence[str]) -> bool:
-    return bool(group_codes_of(session, user_id) & set(group_codes))
-
-
 def lock_user(session: Session, user_id: int) -> User:
     """The user's row, locked until the transaction ends (PostgreSQL; SQLite's writers take
     turns anyway): changes that count the user's other rows first (the last link, the

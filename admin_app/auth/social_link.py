@@ -18,9 +18,8 @@ from admin_app.auth.external_links import existing_link, new_link, update_link
 from admin_app.auth.round_trip import Outcome, RoundTrip, refuse, settle
 from models import auth_sessions
 from models.db import read_scope
-from models.options import DENIED_LINK, denied_group_codes
+from models.options import DENIED_LINK, in_denied_group
 from models.tables import LinkedAccount
-from models.users import is_in_any_group
 from providers.base import SignInResult
 
 log = logging.getLogger(__name__)
@@ -28,14 +27,10 @@ log = logging.getLogger(__name__)
 PROFILE = "/profile"
 
 
-def _in_group_denied_linking(session: Session, user_id: int) -> bool:
-    return is_in_any_group(session, user_id, denied_group_codes(session, DENIED_LINK))
-
-
 def start_refusal(user_id: int) -> str | None:
     """Why this signed-in user may not start linking, or None."""
     with read_scope() as session:
-        denied = _in_group_denied_linking(session, user_id)
+        denied = in_denied_group(session, user_id, DENIED_LINK)
     return policy.link_start_refusal(in_group_denied_linking=denied)
 
 
@@ -53,9 +48,10 @@ def _link(trip: RoundTrip, result: SignInResult, auth_token: str, session: Sessi
     current = auth_sessions.user_of(session, auth_token)
     linking = current if current is not None and current == starter_id else None
     link = existing_link(session, service, result)
+    denied = linking is not None and in_denied_group(session, linking, DENIED_LINK)
     facts = policy.LinkFacts(
         still_signed_in=linking is not None,
-        in_group_denied_linking=linking is not None and _in_group_denied_linking(session, linking),
+        in_group_denied_linking=denied,
         owner=_owner(link, linking),
     )
     if (refusal := policy.link_refusal(facts)) is not None:

@@ -19,14 +19,13 @@ from admin_app.auth.external_links import existing_link, new_link, update_link
 from admin_app.auth.round_trip import Outcome, RoundTrip, in_one_transaction, refuse, settle
 from admin_app.services.catalogue import SiteService
 from models import auth_sessions, linked_accounts, sign_in_events
-from models.options import DENIED_AUTH, denied_group_codes, registration_options
+from models.options import DENIED_AUTH, denied_group_codes, in_denied_group, registration_options
 from models.tables import LinkedAccount, User
 from models.users import (
     REGISTERED,
     available_login,
     create_user,
     find_by_email,
-    is_in_any_group,
     is_valid_email,
     record_sign_in,
 )
@@ -83,9 +82,7 @@ def _sign_in(
     assert user is not None and user.id is not None
     facts = policy.AccountFacts(
         blocked=not user.is_active,
-        in_group_denied_sign_in=is_in_any_group(
-            session, user.id, denied_group_codes(session, DENIED_AUTH)
-        ),
+        in_group_denied_sign_in=in_denied_group(session, user.id, DENIED_AUTH),
     )
     if (refusal := policy.sign_in_refusal(facts)) is not None:
         return refuse(service, refusal, next_path, user_id=user.id)
