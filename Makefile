@@ -42,7 +42,8 @@ test-pg:
 	    tests/unit/admin_app/test_hashtag_import.py tests/unit/admin_app/test_bad_input.py \
 	    tests/unit/admin_app/test_error_pages.py tests/unit/admin_app/test_housekeeping.py \
 	    tests/unit/admin_app/test_config_import_bounds.py tests/unit/admin_app/test_operator_audit.py \
-	    tests/unit/admin_app/test_config_file.py tests/unit/admin_app/test_editor_and_import_agree.py -q; \
+	    tests/unit/admin_app/test_config_file.py tests/unit/admin_app/test_editor_and_import_agree.py \
+	    tests/unit/admin_app/test_policy.py -q; \
 	else \
 	  echo "== PostgreSQL at $(PG_URL) does not answer: model, migration and sign-in rule tests ran on SQLite only =="; \
 	fi

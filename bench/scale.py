@@ -11,7 +11,7 @@ rounds:
 - **user search**: ``models.user_queries.search_users`` (what the directory page calls)
   for a first name, against the plain SQL of the same index range through psycopg;
 - **sign-in of an existing link**: the database part of a returning user's sign-in
-  (``admin_app.auth.social_auth``: find the link, check the user and the denied groups, store
+  (``admin_app.auth.social_sign_in``: find the link, check the user and the denied groups, store
   the new tokens encrypted, mark the link and the user, start a session, count the
   sign-in; one transaction), and the link lookup it begins with, against the plain SQL
   lookup of the link by its unique key.
@@ -123,7 +123,7 @@ def run(url: str, users: int, scratch: Path) -> None:
     os.environ.update(SOCIALSERVICES_DATABASE_URL=url, SOCIALSERVICES_DATA_DIR=str(scratch))
     from sqlalchemy import text
 
-    from admin_app.auth import social_auth
+    from admin_app.auth.social_sign_in import sign_in_or_register
     from admin_app.core import startup
     from admin_app.core.settings import load_settings
     from admin_app.services.catalogue import site_service
@@ -215,7 +215,7 @@ def run(url: str, users: int, scratch: Path) -> None:
             profile=ExternalProfile(external_id=some_link(), first_name="Bench"),
             tokens=TokenSet(access_token="a-new-access-token", refresh_token="a-refresh-token"),
         )
-        outcome = social_auth._apply_rules(social_auth.LOGIN, service, "s1", None, "/", result, "")
+        outcome = sign_in_or_register(service, "s1", "/", result)
         assert outcome.auth_token, outcome
         return outcome
 

@@ -7,7 +7,8 @@ transaction that purged is rolled back). Expired rows are refused by their reade
 anyway, purged or not.
 
 Rows that only grow, sign-in events and finished outbox deliveries, are deleted past
-their retention by ``purge_old``, which the app runs daily (and an operator from cron):
+their retention by ``purge_old``, which the app runs daily (and an operator from cron),
+with the "Try it" results nobody came to see:
 in batches of their own transactions, so that no table is held long, and harmlessly in
 several processes at once (a row deleted twice is deleted once).
 """
@@ -21,7 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from models import outbox, sign_in_events
+from models import outbox, sign_in_events, tried_results
 from models.db import session_scope
 
 PURGE_INTERVAL = 60.0  # seconds
@@ -51,6 +52,7 @@ class Purged:
 
     sign_in_events: int
     deliveries: int
+    tried_results: int
 
 
 def purge_old(
@@ -60,11 +62,12 @@ def purge_old(
     deliveries_kept: timedelta,
     batch: int = BATCH,
 ) -> Purged:
-    """Delete sign-in events older than ``sign_in_events_kept`` and sent or cancelled
-    deliveries unchanged for ``deliveries_kept``."""
+    """Delete sign-in events older than ``sign_in_events_kept``, sent or cancelled
+    deliveries unchanged for ``deliveries_kept``, and "Try it" results past their use."""
     return Purged(
         sign_in_events=_in_batches(sign_in_events.purge_batch, now - sign_in_events_kept, batch),
         deliveries=_in_batches(outbox.purge_finished_batch, now - deliveries_kept, batch),
+        tried_results=_in_batches(tried_results.purge_batch, now - tried_results.LIFETIME, batch),
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, delete, select
 
-from models.tables import ActivityOptions, Group, GroupDenial, RegistrationOptions
+from models.tables import ActivityOptions, Group, GroupDenial, Membership, RegistrationOptions
 
 DENIED_AUTH = "auth"  # "groups denied sign-in through social services"
 DENIED_LINK = "link"  # "groups denied linking of social services"
@@ -30,6 +30,18 @@ def denied_group_codes(session: Session, denial: str) -> list[str]:
     return sorted(
         session.exec(select(Group.code).join(GroupDenial).where(GroupDenial.denial == denial))
     )
+
+
+def in_denied_group(session: Session, user_id: int, denial: str) -> bool:
+    """Whether the user is a member of a group on the ``denial`` list: one query, as a
+    returning user's every sign-in asks it."""
+    member = session.exec(
+        select(Membership.user_id)
+        .join(GroupDenial, col(GroupDenial.group_id) == col(Membership.group_id))
+        .where(Membership.user_id == user_id, GroupDenial.denial == denial)
+        .limit(1)
+    ).first()
+    return member is not None
 
 
 def set_denied_groups(session: Session, denial: str, group_codes: Sequence[str]) -> None:

@@ -399,6 +399,21 @@ class OAuthState(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(index=True))
 
 
+class TriedResult(SQLModel, table=True):
+    """What an administrator's "Try it" received, waiting for the one page that shows it:
+    bound to that administrator and the browser that tried, read and deleted once."""
+
+    __tablename__ = "tried_results"
+    __table_args__ = (Index("ix_tried_results_user_id_browser", "user_id", "browser_binding"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    browser_binding: str = Field(max_length=64)  # a hash of the browser's id, as a round trip's
+    profile: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # indexed for the daily purge of results nobody came to see (models.housekeeping)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(index=True))
+
+
 class ConsumedProof(SQLModel, table=True):
     """A bearer proof from a service (Telegram's signed data) that was already used: it
     is refused again until it would have expired anyway."""

@@ -125,18 +125,20 @@ def find_by_login_or_email(session: Session, identifier: str) -> User | None:
 
 
 def checked_password(user: User | None, password: str) -> str | None:
-    """The hash to store for an active user with this password (a new one when the
-    hashing parameters have been raised since), None for a wrong one; the same work when
-    there is no user. This is the slow part (tens of ms): it needs no transaction."""
+    """The hash to store for a user with this password (a new one when the hashing
+    parameters have been raised since), None for a wrong one; the same work when there is
+    no user. This is the slow part (tens of ms): it needs no transaction. Whether the user
+    may sign in is not decided here (``admin_app.auth.policy``)."""
     ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active or not user.password_hash:
+    if not ok or user is None or not user.password_hash:
         return None
     return hash_password(password) if needs_rehash(user.password_hash) else user.password_hash
 
 
 def password_is_right(session: Session, user: User | None, password: str) -> bool:
-    """True for an active user with this password, upgrading the stored hash."""
-    kept = checked_password(user, password)
+    """True for an active user with this password, upgrading the stored hash (the
+    profile's check of the current password: a blocked user's is never right)."""
+    kept = checked_password(user if user is not None and user.is_active else None, password)
     if kept is None or user is None:
         return False
     if kept != user.password_hash:
@@ -231,10 +233,6 @@ def available_login(session: Session, wanted: str) -> str:
         number += 1
         candidate = f"{base}_{number}"
     return candidate
-
-
-def is_in_any_group(session: Session, user_id: int, group_codes: Sequence[str]) -> bool:
-    return bool(group_codes_of(session, user_id) & set(group_codes))
 
 
 def lock_user(session: Session, user_id: int) -> User:

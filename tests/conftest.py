@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,12 +28,13 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     yield data_dir
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh empty database: SQLite in tmp, or a new PostgreSQL database when
-    SOCIALSERVICES_TEST_DATABASE_URL names a server (``make test-pg``)."""
+@contextmanager
+def fresh_database(directory: Path) -> Iterator[str]:
+    """A fresh empty database: SQLite in ``directory``, or a new PostgreSQL database
+    (dropped afterwards) when SOCIALSERVICES_TEST_DATABASE_URL names a server
+    (``make test-pg``)."""
     if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        yield f"sqlite:///{directory / 'test.db'}"
         return
     import psycopg
     from sqlalchemy.engine import make_url
@@ -47,3 +49,10 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh empty database for one test (see ``fresh_database``)."""
+    with fresh_database(tmp_path) as url:
+        yield url

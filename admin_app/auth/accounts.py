@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from sqlmodel import Session
 
+from admin_app.auth import policy
 from admin_app.core import asking
 from models import auth_sessions, login_throttle
 from models.db import read_scope, session_scope
@@ -85,15 +86,16 @@ def _check_local_sign_in(
         return None, wait
     with read_scope() as db_session:
         checked = db_session.get(User, user_id) if user_id is not None else None
-    # the hashing outside any transaction: on SQLite, other writers need not wait for it
-    kept = checked_password(checked, password)
+    # the hashing outside any transaction: on SQLite, other writers need not wait for it;
+    # a user who may not sign in is checked as nobody, which takes as long
+    kept = checked_password(checked if _may_sign_in(checked) else None, password)
     with session_scope() as db_session:
         user = db_session.get(User, user_id) if user_id is not None else None
         if (
             kept is None
             or user is None
             or checked is None
-            or not user.is_active
+            or not _may_sign_in(user)  # blocked meanwhile
             or user.password_hash != checked.password_hash  # changed meanwhile
         ):
             failures = login_throttle.record_failure(db_session, key)
@@ -106,6 +108,12 @@ def _check_local_sign_in(
         token = auth_sessions.create_pending(db_session, user_id=user.id, browser=browser)
     log.info("auth.password_ok user_id=%d", user.id)
     return token, 0
+
+
+def _may_sign_in(user: User | None) -> bool:
+    """The policy's answer for a user whose password is right (any refusal: the form
+    says no more than it does for a wrong password)."""
+    return user is not None and policy.password_sign_in_refusal(blocked=not user.is_active) is None
 
 
 def complete_sign_in(cookie: MutableMapping[str, Any], ticket: str) -> bool:

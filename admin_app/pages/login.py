@@ -8,8 +8,8 @@ from fastapi.responses import RedirectResponse
 from nicegui import context, ui
 
 from admin_app.auth.accounts import current_viewer, sign_in_locally
+from admin_app.auth.round_trip import offered_services
 from admin_app.auth.safe_next import safe_next
-from admin_app.auth.social_auth import offered_services
 from admin_app.core.i18n import _
 from admin_app.core.input_checks import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
 from admin_app.web.layout import frame, service_button

@@ -1,5 +1,6 @@
 """The HTTP routes of a round trip to an external service: start sign-in, start linking,
-and the callback. They only translate between HTTP and the use cases in social_auth."""
+and the callback. They only translate between HTTP and the use cases in round_trip and
+social_callback."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nicegui import app
 from starlette.routing import BaseRoute, Route
 
-from admin_app.auth import social_auth
+from admin_app.auth import round_trip, social_callback, social_link
 from admin_app.auth.accounts import current_administrator_id_for, current_user_id_for
+from admin_app.auth.purpose import Purpose
 from admin_app.auth.safe_next import safe_next
 from admin_app.core import asking
 from admin_app.web import browser_cookie as session
-from admin_app.web import signin_lane
 from admin_app.web.security_headers import with_script_nonce
 from providers import PROVIDERS
 from providers.base import ProviderError
@@ -26,16 +27,15 @@ NO_ANSWER_PAGE = "/signin/problem?reason=state_invalid"
 #: the longest service id there is (the column's size): a longer one names no service
 MAX_SERVICE_ID_LENGTH = 50
 
-TRIED_KEY = "tried_profile"  # NiceGUI's per-browser storage, on the server
 TRIED_PAGE = "/admin/services/tried"
 
 
 def _problem(
-    outcome_service: str, reason: str, next_path: str, purpose: str = social_auth.LOGIN
+    outcome_service: str, reason: str, next_path: str, purpose: Purpose = Purpose.LOGIN
 ) -> RedirectResponse:
     """The page that says why: the profile page for linking (its visitor is signed in
     and was there), the sign-in problem page otherwise."""
-    if purpose == social_auth.LINK:
+    if purpose is Purpose.LINK:
         query = urlencode({"problem": reason, "service": outcome_service})
         return RedirectResponse(f"/profile?{query}", status_code=303)
     query = urlencode({"reason": reason, "service": outcome_service, "next": next_path})
@@ -45,7 +45,7 @@ def _problem(
 async def _go_to_service(
     request: Request,
     service_id: str,
-    purpose: str,
+    purpose: Purpose,
     next_path: str,
     user_id: int | None = None,
     scope: str | None = None,
@@ -55,7 +55,7 @@ async def _go_to_service(
         short = service_id[:MAX_SERVICE_ID_LENGTH]
         return _problem(short, "service_unavailable", next_path, purpose)
     try:
-        url = await social_auth.start(
+        url = await round_trip.start(
             purpose=purpose,
             service_id=service_id,
             host=request.headers.get("host"),
@@ -73,9 +73,7 @@ async def _go_to_service(
 
 async def start_sign_in(request: Request) -> Response:
     target = safe_next(request.query_params.get("next", "/"), default="/profile")
-    return await _go_to_service(
-        request, request.path_params["service_id"], social_auth.LOGIN, target
-    )
+    return await _go_to_service(request, request.path_params["service_id"], Purpose.LOGIN, target)
 
 
 async def callback(request: Request) -> Response:
@@ -89,7 +87,7 @@ async def callback(request: Request) -> Response:
     page = provider.callback_page(params, problem_url=NO_ANSWER_PAGE) if provider else None
     if page is not None:
         return HTMLResponse(with_script_nonce(page, request))  # our CSP
-    outcome = await social_auth.finish(
+    outcome = await social_callback.finish(
         service_id=service_id,
         callback=params,
         browser=request.session[asking.BROWSER_KEY],
@@ -97,8 +95,7 @@ async def callback(request: Request) -> Response:
     )
     if outcome.refusal is not None:
         return _problem(service_id, outcome.refusal, outcome.next_path, outcome.purpose)
-    if outcome.tried is not None:  # shown once to the administrator who tried
-        (await signin_lane.user_storage(request))[TRIED_KEY] = outcome.tried
+    if outcome.tried:  # kept for the administrator who tried, and shown once
         return RedirectResponse(TRIED_PAGE, status_code=303)
     if outcome.auth_token is not None:  # signed in: a fresh cookie, nothing from before
         asking.start_new_browser_session(request.session, auth=outcome.auth_token)
@@ -122,13 +119,13 @@ def register() -> None:
         form = await request.form()
         if not session.csrf_token_is_valid(request.session, str(form.get("csrf", ""))):
             # forged, or a page from before signing in again: nothing starts
-            return _problem(service_id, "state_invalid", "/profile", social_auth.LINK)
+            return _problem(service_id, "state_invalid", "/profile", Purpose.LINK)
         user_id = current_user_id_for(request.session)
         if user_id is None:
             return _problem(service_id, "not_signed_in", "/profile")
-        if not social_auth.may_link(user_id):
-            return _problem(service_id, "link_denied", "/profile", social_auth.LINK)
-        return await _go_to_service(request, service_id, social_auth.LINK, "/profile", user_id)
+        if (refusal := social_link.start_refusal(user_id)) is not None:
+            return _problem(service_id, refusal, "/profile", Purpose.LINK)
+        return await _go_to_service(request, service_id, Purpose.LINK, "/profile", user_id)
 
     @app.post("/oauth/{service_id}/try", include_in_schema=False)
     async def start_trying(request: Request, service_id: str) -> Response:
@@ -140,7 +137,7 @@ def register() -> None:
         if user_id is None:
             return RedirectResponse("/admin", status_code=303)
         scope = str(form.get("scope", "")) or None
-        return await _go_to_service(request, service_id, social_auth.TRY, "/admin", user_id, scope)
+        return await _go_to_service(request, service_id, Purpose.TRY, "/admin", user_id, scope)
 
     @app.post("/oauth/{service_id}/callback", include_in_schema=False)
     async def callback_posted(request: Request, service_id: str) -> Response:

@@ -12,8 +12,8 @@ from nicegui import context, ui
 
 from admin_app.auth.accounts import current_viewer
 from admin_app.auth.refusals import problem_message
+from admin_app.auth.round_trip import offered_services
 from admin_app.auth.safe_next import safe_next
-from admin_app.auth.social_auth import offered_services
 from admin_app.core.i18n import _
 from admin_app.web.layout import frame
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from admin_app.auth.social_auth import may_link, offered_services
+from admin_app.auth.round_trip import offered_services
+from admin_app.auth.social_link import may_link
 from admin_app.profile.own_account import signs_in_with
 from admin_app.services.catalogue import SiteService, services_offered_anywhere
 from models.db import session_scope

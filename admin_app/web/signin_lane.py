@@ -24,9 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nicegui import app
-from nicegui.storage import PersistentDict
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.routing import Router as StarletteRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -114,13 +112,3 @@ def install(routes: list[BaseRoute], session_options: dict[str, Any]) -> None:
     )
     build_stack: Callable[[Any], ASGIApp] = type(app).build_middleware_stack
     setattr(app, "build_middleware_stack", lambda: _Dispatch(build_stack(app), lane))  # noqa: B010
-
-
-async def user_storage(request: Request) -> PersistentDict:
-    """NiceGUI's server-side storage of this browser (``app.storage.user``), which a
-    lane request has no other way to reach: set up as NiceGUI's request tracking does
-    (NiceGUI 3.18's private names; the e2e "Try it" test goes through here)."""
-    browser = request.session[BROWSER_KEY]
-    if browser not in app.storage._users:
-        await app.storage._create_user_storage(browser)
-    return app.storage._users[browser]

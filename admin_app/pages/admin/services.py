@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from nicegui import app, ui
+from nicegui import ui
 from nicegui.elements.mixins.text_element import TextElement
 
 from admin_app.auth.accounts import Viewer
+from admin_app.auth.social_try import take_tried
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import add_admin_area, admin_frame
 from admin_app.pages.admin.service_editor import draw_services_editor
 from admin_app.pages.guards import admin_page
-from admin_app.pages.oauth_routes import TRIED_KEY, TRIED_PAGE
+from admin_app.pages.oauth_routes import TRIED_PAGE
 from models.services import COMMON
 
 PATH = "/admin/services"
@@ -65,7 +66,7 @@ def register() -> None:
 
     @admin_page(TRIED_PAGE)
     def tried(viewer: Viewer) -> None:
-        profile = app.storage.user.pop(TRIED_KEY, None)  # shown once
+        profile = take_tried(viewer.id)  # shown once
         with admin_frame(_("What the service sent"), viewer, PATH):
             if not isinstance(profile, dict):
                 ui.label(
@@ -88,4 +89,3 @@ def register() -> None:
                             tag="dd", text=_tried_value(key, profile.get(key), profile)
                         ).classes("break-all").mark(f"tried-{key}")
             ui.link(_("Back to the services"), PATH)
-        return None

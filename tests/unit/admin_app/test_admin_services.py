@@ -3,22 +3,37 @@ browser; and its use cases called directly."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+import httpx
 import pytest
-from nicegui import app
+import yaml
 from nicegui.testing import User
 from sqlmodel import col, select
 
 from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.core.token_storage import secrets_of
-from admin_app.pages.oauth_routes import TRIED_KEY
 from admin_app.pages.widgets import text_with_links
 from admin_app.services.catalogue import site_services
+from admin_app.services.config_file import import_configuration
 from admin_app.services.service_editing import ServiceChanges, save_service, set_enabled
+from models import tried_results
 from models.db import session_scope
 from models.services import COMMON
-from models.tables import AuditEntry, ConfiguredService, Group, LinkedAccount, Membership, Site
+from models.tables import (
+    AuditEntry,
+    ConfiguredService,
+    Group,
+    LinkedAccount,
+    Membership,
+    Site,
+    TriedResult,
+)
+from models.users import find_by_login, users_after
+from providers.openid import forget_cached_metadata
 from tests.unit.admin_app.conftest import RETRIES, add_user
 from tests.unit.admin_app.test_sign_in_pages import sign_in
+from tests.unit.providers.fakes.openid import FakeOpenIDProvider
 
 SECRET = "s3cr3t-Value-that-must-never-be-shown"
 
@@ -453,30 +468,47 @@ async def test_try_it_is_a_form_post_with_csrf_once_settings_are_complete(user: 
     assert button.enabled  # type: ignore[attr-defined]
 
 
+def keep_tried(login: str, browser: str, profile: dict[str, object]) -> None:
+    """What the service's callback keeps for an administrator's "Try it"."""
+    with session_scope() as session:
+        administrator = find_by_login(session, login)
+        assert administrator is not None and administrator.id is not None
+        tried_results.keep(session, user_id=administrator.id, browser=browser, profile=profile)
+
+
+def tried_rows() -> int:
+    with session_scope() as session:
+        return len(session.exec(select(TriedResult)).all())
+
+
 async def test_tried_page_shows_the_profile_once(user: User) -> None:
     await open_as_admin(user)
     assert user.client is not None
     browser_id = user.client.request.session["id"]
-    app.storage._users[browser_id][TRIED_KEY] = {
-        "service_id": "staff",
-        "external_id": "alice-42",
-        "login_hint": "alice",
-        "first_name": "<b>Alice</b>",
-        "last_name": "Liddell",
-        "email": None,
-        "email_verified": False,
-        "picture_url": "https://idp.example.org/alice.png",
-        "profile_url": None,
-        "scopes": ["openid", "email"],
-        "refresh_token": True,
-    }
+    keep_tried(
+        "root",
+        browser_id,
+        {
+            "service_id": "staff",
+            "external_id": "alice-42",
+            "login_hint": "alice",
+            "first_name": "<b>Alice</b>",
+            "last_name": "Liddell",
+            "email": None,
+            "email_verified": False,
+            "picture_url": "https://idp.example.org/alice.png",
+            "profile_url": None,
+            "scopes": ["openid", "email"],
+            "refresh_token": True,
+        },
+    )
     await user.open("/admin/services/tried")
     await user.should_see("alice-42")
     await user.should_see("<b>Alice</b>")  # text, not HTML
     assert text_of(user, "tried-email") == "no e-mail came"
     assert text_of(user, "tried-scopes") == "openid email"
     assert text_of(user, "tried-refresh_token") == "yes"
-    assert TRIED_KEY not in app.storage._users[browser_id]
+    assert tried_rows() == 0
     await user.open("/admin/services/tried")
     await user.should_see(marker="tried-nothing")
 
@@ -606,3 +638,53 @@ async def test_an_optional_secret_can_be_removed_and_is_dropped_with_notice(user
         {"client_id": "51000002"},
         {},
     )
+
+
+async def test_a_real_try_shows_what_the_service_sent_once_and_creates_nobody(
+    user: User,
+) -> None:
+    """The whole "Try it" over HTTP: the administrator's form, a fake OpenID provider, the
+    callback, and the page that shows the result (kept in the database in between)."""
+    forget_cached_metadata()
+    idp = FakeOpenIDProvider(
+        client_id="app",
+        client_secret="secret",
+        profile={"sub": "alice-1", "email": "alice@example.org", "email_verified": True},
+    ).start()
+    try:
+        import_configuration(
+            yaml.safe_dump(
+                {
+                    "services": {
+                        "staff": {
+                            "provider": "oidc",
+                            "enabled": False,  # switched off, yet it can be tried
+                            "settings": {"client_id": "app", "client_secret": "secret"},
+                            "endpoints": {"issuer": idp.issuer},
+                        }
+                    }
+                }
+            )
+        )
+        await open_as_admin(user)
+        form = next(iter(user.find(marker="try-form-staff").elements))
+        fields = {
+            child.props["name"]: child.props["value"]
+            for child in form.default_slot.children
+            if child.tag == "input"
+        }
+        started = await user.http_client.post("/oauth/staff/try", data=fields)
+        async with httpx.AsyncClient() as browser:
+            at_provider = await browser.get(started.headers["location"])
+        back = urlsplit(at_provider.headers["location"])
+        callback = await user.http_client.get(f"{back.path}?{back.query}")
+        assert callback.headers["location"] == "/admin/services/tried"
+    finally:
+        idp.stop()
+    await user.open("/admin/services/tried")
+    await user.should_see("alice-1")
+    assert text_of(user, "tried-email") == "alice@example.org"
+    await user.open("/admin/services/tried")
+    await user.should_see(marker="tried-nothing")
+    with session_scope() as session:
+        assert [row.login for row in users_after(session)] == ["root"]

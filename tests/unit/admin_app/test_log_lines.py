@@ -30,7 +30,7 @@ def operator_sees(code: str) -> list[str]:
 def test_a_line_feed_in_a_logged_value_cannot_start_a_line() -> None:
     lines = operator_sees(
         f"""
-        log = logging.getLogger("admin_app.auth.social_auth")
+        log = logging.getLogger("admin_app.auth.round_trip")
         log.warning("social.state_invalid service=%s", {FORGED!r})
         log.warning("social.provider_error detail=%s", ValueError("bad\\r\\nsocial.x=1"))
         log.warning({FORGED!r})  # a message that is itself a value
@@ -38,7 +38,7 @@ def test_a_line_feed_in_a_logged_value_cannot_start_a_line() -> None:
         """
     )
     assert len(lines) == 4  # four events, four lines
-    assert all(" WARNING admin_app.auth.social_auth: " in line for line in lines)
+    assert all(" WARNING admin_app.auth.round_trip: " in line for line in lines)
     assert lines[0].endswith(
         "social.state_invalid service=x\\nsocial.signed_in service=x user_id=1"
     )

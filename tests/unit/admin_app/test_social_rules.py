@@ -11,15 +11,18 @@ import httpx
 import pytest
 import yaml
 
-from admin_app.auth import social_auth
+from admin_app.auth import social_callback, social_link
+from admin_app.auth.purpose import Purpose
+from admin_app.auth.round_trip import Outcome
+from admin_app.auth.round_trip import start as start_round_trip
 from admin_app.core import startup
 from admin_app.core.settings import load_settings
 from admin_app.services.config_file import ConfigFileError, import_configuration
-from models import auth_sessions, linked_accounts
+from models import auth_sessions, linked_accounts, tried_results
 from models.db import session_scope
 from models.services import find_config
 from models.tables import Site, User
-from models.users import create_user, users_after
+from models.users import ADMINISTRATORS, REGISTERED, create_user, users_after
 from providers.openid import forget_cached_metadata
 from tests.unit.providers.fakes.openid import FakeOpenIDProvider
 
@@ -82,14 +85,14 @@ def installation(
 
 
 async def round_trip(
-    purpose: str = social_auth.LOGIN,
+    purpose: Purpose = Purpose.LOGIN,
     *,
     browser: str = BROWSER,
     user_id: int | None = None,
     auth_token: str = "",
     tamper: dict[str, str] | None = None,
-) -> social_auth.Outcome:
-    url = await social_auth.start(
+) -> Outcome:
+    url = await start_round_trip(
         purpose=purpose,
         service_id="staff",
         host=HOST,
@@ -100,7 +103,7 @@ async def round_trip(
     async with httpx.AsyncClient() as client:
         answer = await client.get(url)
     callback = {k: v[-1] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
-    return await social_auth.finish(
+    return await social_callback.finish(
         service_id="staff",
         callback={**callback, **(tamper or {})},
         browser=BROWSER,
@@ -169,16 +172,16 @@ async def test_foreign_or_tampered_state_changes_nothing(
 
 
 async def test_replayed_callback_is_refused() -> None:
-    url = await social_auth.start(
-        purpose=social_auth.LOGIN, service_id="staff", host=HOST, browser=BROWSER, next_path="/"
+    url = await start_round_trip(
+        purpose=Purpose.LOGIN, service_id="staff", host=HOST, browser=BROWSER, next_path="/"
     )
     async with httpx.AsyncClient() as client:
         location = (await client.get(url)).headers["location"]
     callback = {k: v[-1] for k, v in parse_qs(urlsplit(location).query).items()}
-    first = await social_auth.finish(
+    first = await social_callback.finish(
         service_id="staff", callback=callback, browser=BROWSER, auth_token=""
     )
-    replay = await social_auth.finish(
+    replay = await social_callback.finish(
         service_id="staff", callback=callback, browser=BROWSER, auth_token=""
     )
     assert first.refusal is None and replay.refusal == "state_invalid"
@@ -231,7 +234,7 @@ async def test_blocked_or_denied_linked_user_is_refused(idp: FakeOpenIDProvider)
 async def test_linking_attaches_to_the_user_who_started_it() -> None:
     bob = local_user("bob")
     token = signed_in_token(bob)
-    outcome = await round_trip(social_auth.LINK, user_id=bob, auth_token=token)
+    outcome = await round_trip(Purpose.LINK, user_id=bob, auth_token=token)
     assert outcome.linked and outcome.auth_token is None
     with session_scope() as session:
         assert [link.external_id for link in linked_accounts.links_of(session, bob)] == ["alice-1"]
@@ -242,11 +245,9 @@ async def test_linking_attaches_to_the_user_who_started_it() -> None:
 async def test_linking_callback_completes_only_for_the_same_signed_in_user() -> None:
     victim = local_user("victim")
     attacker = local_user("attacker")
-    outcome = await round_trip(
-        social_auth.LINK, user_id=attacker, auth_token=signed_in_token(victim)
-    )
+    outcome = await round_trip(Purpose.LINK, user_id=attacker, auth_token=signed_in_token(victim))
     assert outcome.refusal == "link_session_changed"
-    outcome = await round_trip(social_auth.LINK, user_id=victim, auth_token="")
+    outcome = await round_trip(Purpose.LINK, user_id=victim, auth_token="")
     assert outcome.refusal == "link_session_changed"
     with session_scope() as session:
         assert linked_accounts.links_of(session, victim) == []
@@ -256,7 +257,7 @@ async def test_linking_callback_completes_only_for_the_same_signed_in_user() -> 
 async def test_account_linked_to_another_user_is_refused() -> None:
     await round_trip()  # alice registers
     bob = local_user("bob")
-    outcome = await round_trip(social_auth.LINK, user_id=bob, auth_token=signed_in_token(bob))
+    outcome = await round_trip(Purpose.LINK, user_id=bob, auth_token=signed_in_token(bob))
     assert outcome.refusal == "linked_elsewhere"
     with session_scope() as session:
         assert linked_accounts.links_of(session, bob) == []
@@ -265,16 +266,46 @@ async def test_account_linked_to_another_user_is_refused() -> None:
 async def test_linking_denied_group(idp: FakeOpenIDProvider) -> None:
     bob = local_user("bob")
     configure(idp, denied_link=("registered",))
-    assert not social_auth.may_link(bob)
-    outcome = await round_trip(social_auth.LINK, user_id=bob, auth_token=signed_in_token(bob))
+    assert not social_link.may_link(bob)
+    outcome = await round_trip(Purpose.LINK, user_id=bob, auth_token=signed_in_token(bob))
     assert outcome.refusal == "link_denied"
 
 
 async def test_unknown_or_disabled_service_starts_nothing() -> None:
     with pytest.raises(LookupError):
-        await social_auth.start(
-            purpose=social_auth.LOGIN, service_id="nope", host=HOST, browser=BROWSER
-        )
+        await start_round_trip(purpose=Purpose.LOGIN, service_id="nope", host=HOST, browser=BROWSER)
+
+
+async def test_a_try_keeps_what_came_back_for_its_administrator_and_creates_nobody() -> None:
+    with session_scope() as session:
+        root = create_user(
+            session,
+            login="root",
+            email=None,
+            password=None,
+            groups=(ADMINISTRATORS, REGISTERED),
+        ).id
+    assert root is not None
+    outcome = await round_trip(Purpose.TRY, user_id=root, auth_token=signed_in_token(root))
+    assert outcome.tried and outcome.refusal is None and outcome.next_path == "/admin"
+    with session_scope() as session:
+        assert tried_results.take(session, user_id=root, browser="another-browser") is None
+        tried = tried_results.take(session, user_id=root, browser=BROWSER)
+    assert tried is not None
+    assert (tried["service_id"], tried["external_id"], tried["email"]) == (
+        "staff",
+        "alice-1",
+        "alice@example.org",
+    )
+    assert [user.login for user in users()] == ["root"]
+
+
+async def test_a_try_finished_by_no_administrator_keeps_nothing() -> None:
+    bob = local_user("bob")  # not an administrator (any more)
+    outcome = await round_trip(Purpose.TRY, user_id=bob, auth_token=signed_in_token(bob))
+    assert outcome.refusal == "link_session_changed" and not outcome.tried
+    with session_scope() as session:
+        assert tried_results.take(session, user_id=bob, browser=BROWSER) is None
 
 
 # ------------------------------------------------------------- sites and scopes
@@ -304,8 +335,8 @@ async def test_trying_a_scope_goes_through_a_site_that_uses_it() -> None:
     admin = local_user("root")
 
     async def try_common() -> str:
-        return await social_auth.start(
-            purpose=social_auth.TRY,
+        return await start_round_trip(
+            purpose=Purpose.TRY,
             service_id="staff",
             host=HOST,
             browser=BROWSER,
@@ -323,15 +354,15 @@ async def test_trying_a_scope_goes_through_a_site_that_uses_it() -> None:
 
 async def test_a_round_trip_whose_site_was_deleted_meanwhile_is_refused() -> None:
     add_site("blog", "blog.example.org")
-    url = await social_auth.start(
-        purpose=social_auth.LOGIN, service_id="staff", host="blog.example.org", browser=BROWSER
+    url = await start_round_trip(
+        purpose=Purpose.LOGIN, service_id="staff", host="blog.example.org", browser=BROWSER
     )
     async with httpx.AsyncClient() as client:
         answer = await client.get(url)
     with session_scope() as session:
         session.delete(session.get(Site, "blog"))
     callback = {k: v[-1] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
-    outcome = await social_auth.finish(
+    outcome = await social_callback.finish(
         service_id="staff", callback=callback, browser=BROWSER, auth_token=""
     )
     assert outcome.refusal == "service_unavailable"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
+from models.options import DENIED_AUTH, DENIED_LINK, in_denied_group, set_denied_groups
 from models.tables import User
 from models.users import (
     ADMINISTRATORS,
@@ -142,3 +143,14 @@ def test_a_login_cannot_be_another_users_email_and_back(session: Session) -> Non
     with pytest.raises(UserDataError) as error:
         create_user(session, login="dave", email="Carol", password=None)
     assert error.value.code == "email_invalid"
+
+
+def test_membership_of_a_denied_group(session: Session) -> None:
+    plain = _create(session, password=None)
+    admin = _create(session, login="root", email=None, password=None, groups=(ADMINISTRATORS,))
+    assert plain.id is not None and admin.id is not None
+    set_denied_groups(session, DENIED_LINK, [REGISTERED])
+    session.commit()
+    assert in_denied_group(session, plain.id, DENIED_LINK)
+    assert not in_denied_group(session, plain.id, DENIED_AUTH)  # another list
+    assert not in_denied_group(session, admin.id, DENIED_LINK)  # not a member

@@ -1,0 +1,96 @@
+"""Who may sign in, register and link: the one place that decides.
+
+Each decision is a pure function over facts that its caller read, in the transaction
+that then acts on the answer. Nothing here reads the database, so the rules fit on one
+screen and are tested as one table (tests/unit/admin_app/test_policy.py). An answer is
+None when allowed, else a refusal code: a key of ``refusals.REFUSALS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class LinkOwner(Enum):
+    """Whose an external account is, seen from the user who links it."""
+
+    NOBODY = "nobody"
+    THIS_USER = "this user"
+    ANOTHER_USER = "another user"
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """About the user an external account is linked to, who signs in with it."""
+
+    blocked: bool
+    #: a member of a group denied sign-in through external services
+    in_group_denied_sign_in: bool
+
+
+@dataclass(frozen=True)
+class NewcomerFacts:
+    """About a person whose external account is linked to nobody: a registration."""
+
+    #: the address the service vouches for is already a user's
+    email_taken: bool
+    #: "visitors may register" and "registration through social networks" are both on
+    registration_open: bool
+    #: the group every new user joins is denied sign-in through external services
+    new_users_denied_sign_in: bool
+
+
+@dataclass(frozen=True)
+class LinkFacts:
+    """About a user linking an external account, once the service has answered."""
+
+    #: the browser is still signed in as the user who started linking (the facts below
+    #: are about that user)
+    still_signed_in: bool
+    #: a member of a group denied linking external services
+    in_group_denied_linking: bool
+    owner: LinkOwner
+
+
+def sign_in_refusal(facts: AccountFacts) -> str | None:
+    """A linked account signs its user in, unless blocked or in a denied group."""
+    if facts.blocked:
+        return "user_blocked"
+    if facts.in_group_denied_sign_in:
+        return "auth_denied_group"
+    return None
+
+
+def registration_refusal(facts: NewcomerFacts) -> str | None:
+    """A new person is registered only while registration through external services is
+    open; an address that belongs to someone is never merged into a new account (its
+    owner links the service from the profile page instead)."""
+    if facts.email_taken:
+        return "email_exists"
+    if not facts.registration_open or facts.new_users_denied_sign_in:
+        return "registration_closed"
+    return None
+
+
+def link_start_refusal(*, in_group_denied_linking: bool) -> str | None:
+    """Whether a signed-in user may link at all: asked before the service is asked, and
+    for the profile page's buttons."""
+    return "link_denied" if in_group_denied_linking else None
+
+
+def link_refusal(facts: LinkFacts) -> str | None:
+    """An external account is linked to the user who started linking, if that user is
+    still the one signed in, may link, and the account is nobody else's."""
+    if not facts.still_signed_in:
+        return "link_session_changed"
+    refusal = link_start_refusal(in_group_denied_linking=facts.in_group_denied_linking)
+    if refusal is None and facts.owner is LinkOwner.ANOTHER_USER:
+        return "linked_elsewhere"
+    return refusal
+
+
+def password_sign_in_refusal(*, blocked: bool) -> str | None:
+    """A login and its right password sign a user in unless blocked (the sign-in form
+    then says no more than it does for a wrong password)."""
+    return "user_blocked" if blocked else None
