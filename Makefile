@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 LOCALES := admin_app/locales
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: bench screenshots deps run test test-unit test-pg test-e2e test-binary binary lint translations extract-messages env browser node-packages migration clean
+.PHONY: bench bench-instructions screenshots deps run test test-unit test-pg test-e2e test-binary binary lint translations extract-messages env browser node-packages migration clean
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools && .tools/bin/pip install --quiet uv
@@ -108,6 +108,12 @@ bench: env binary browser
 	$(PY) bench/user_search.py
 	$(PY) bench/scale.py
 	$(PY) bench/encryption.py
+
+## Processor instructions per returning user's sign-in, counted by valgrind's callgrind
+## (stable from run to run, unlike times): `make bench-instructions TREE=/path` measures
+## another checkout with this environment.
+bench-instructions: env
+	$(PY) bench/instructions.py $(TREE)
 
 ## Maintainers: refresh the README's screenshots from the running app.
 screenshots: env browser
