@@ -32,7 +32,7 @@ test: env browser node-packages
 	$(MAKE) --no-print-directory test-unit test-pg test-e2e
 
 test-unit:
-	$(PY) -m pytest tests/unit -q
+	$(PY) -m pytest tests/unit tests/support/fakes -q
 
 test-pg:
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
@@ -49,7 +49,7 @@ test-pg:
 	fi
 
 test-e2e:
-	$(PY) -m pytest tests/e2e -q
+	$(PY) -m pytest tests/e2e tests/support/test_oidc_provider.py -q
 
 ## One executable file, dist/socialservices: `serve` on the embedded SQLite default and
 ## every command. PyInstaller comes from the lock file's `binary` group.
@@ -77,7 +77,7 @@ browser:
 node-packages:
 	@command -v npm >/dev/null || { echo "Installing Debian's nodejs and npm for the test identity provider"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
-	@cd tests/e2e/idp && npm ci --silent --no-audit --no-fund
+	@cd tests/support/idp && npm ci --silent --no-audit --no-fund
 
 lint: env
 	$(VENV)/bin/ruff check .
@@ -98,7 +98,7 @@ migration: env
 	$(VENV)/bin/alembic -x url=sqlite:////tmp/socialservices-migration.db revision --autogenerate -m "$(m)"
 
 clean:
-	rm -rf $(VENV) .tools tests/e2e/idp/node_modules
+	rm -rf $(VENV) .tools tests/support/idp/node_modules
 
 ## Benchmarks: figures printed as ratios against a baseline measured in the same run.
 bench: env binary browser

@@ -43,7 +43,7 @@ from signin import (  # noqa: E402
     through_app,
 )
 
-from tests.e2e.app_server import free_port  # noqa: E402
+from tests.support.app_server import free_port  # noqa: E402
 
 SIGNINS = int(os.environ.get("BENCH_INSTRUCTION_SIGNINS", "50"))
 WARM_UP = 10

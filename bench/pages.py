@@ -30,8 +30,8 @@ from playwright.sync_api import BrowserContext, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.app_server import BINARY, free_port  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from tests.support.app_server import BINARY, free_port  # noqa: E402
+from tests.support.chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_PAGE_ROUNDS", "15"))
 OPEN_PAGES = int(os.environ.get("BENCH_OPEN_PAGES", "200"))

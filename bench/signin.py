@@ -52,7 +52,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.app_server import BINARY, free_port  # noqa: E402
+from tests.support.app_server import BINARY, free_port  # noqa: E402
 
 PEER = ROOT / "bench" / "peers" / "allauth"
 CLIENT_ID = "bench-client"
@@ -77,7 +77,7 @@ BLOCKS = 5  # each way measured in turns (see ``measure``)
 IDP_SCRIPT = f"""
 import sys, time
 sys.path.insert(0, {str(ROOT)!r})
-from tests.unit.providers.fakes.openid import FakeOpenIDProvider
+from tests.support.fakes.openid import FakeOpenIDProvider
 fake = FakeOpenIDProvider(client_id={CLIENT_ID!r}, client_secret={CLIENT_SECRET!r},
                           profile={PROFILE!r})
 handler = fake._server.RequestHandlerClass

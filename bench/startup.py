@@ -22,7 +22,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.app_server import BINARY, free_port  # noqa: E402
+from tests.support.app_server import BINARY, free_port  # noqa: E402
 
 SINGLE_BINARY = ROOT / "dist" / "socialservices"
 

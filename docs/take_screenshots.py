@@ -16,9 +16,9 @@ from playwright.sync_api import Browser, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.app_server import AppServer, make_app_server  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from tests.unit.providers.fakes.github import FakeGitHub  # noqa: E402
+from tests.support.app_server import AppServer, make_app_server  # noqa: E402
+from tests.support.chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from tests.support.fakes.github import FakeGitHub  # noqa: E402
 
 OUT = Path(__file__).parent / "screenshots"
 PASSWORD = "screenshot password"

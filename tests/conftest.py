@@ -4,14 +4,12 @@ without the developer's outgoing proxy (the services it talks to are fakes on 12
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-TEST_DATABASE_URL = os.environ.get("SOCIALSERVICES_TEST_DATABASE_URL", "")
+from tests.support.databases import fresh_database
 
 
 @pytest.fixture(autouse=True)
@@ -26,29 +24,6 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     data_dir = tmp_path / "data"
     monkeypatch.setenv("SOCIALSERVICES_DATA_DIR", str(data_dir))
     yield data_dir
-
-
-@contextmanager
-def fresh_database(directory: Path) -> Iterator[str]:
-    """A fresh empty database: SQLite in ``directory``, or a new PostgreSQL database
-    (dropped afterwards) when SOCIALSERVICES_TEST_DATABASE_URL names a server
-    (``make test-pg``)."""
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{directory / 'test.db'}"
-        return
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    server = make_url(TEST_DATABASE_URL)
-    name = f"socialservices_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -7,29 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.app_server import AppServer, make_app_server
-from tests.e2e.callback_catcher import callback
-from tests.e2e.oidc_provider import oidc_provider_factory
-from tests.e2e.social_setup import setup
+from tests.support.app_server import AppServer, make_app_server
+from tests.support.callback_catcher import callback
+from tests.support.chromium import browser_type_launch_args
+from tests.support.oidc_provider import oidc_provider_factory
+from tests.support.social_setup import setup
 
-__all__ = ["callback", "oidc_provider_factory", "setup"]  # fixtures for every e2e test
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:  # type: ignore[type-arg]
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
+__all__ = [
+    "browser_type_launch_args",
+    "callback",
+    "oidc_provider_factory",
+    "setup",
+]  # fixtures for every e2e test
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.social_setup import Setup, sign_in_locally
-from tests.unit.providers.fakes.twitter import FakeTwitter
+from tests.support.fakes.twitter import FakeTwitter
+from tests.support.social_setup import Setup, sign_in_locally
 
 ROBERT_ON_X = {"data": {"id": "x-robert", "name": "Robert Roe", "username": "robert_x"}}
 

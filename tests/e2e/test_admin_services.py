@@ -11,29 +11,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, WebSocket, expect
 
-from tests.e2e.app_server import AppServer, make_app_server
-from tests.e2e.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
-from tests.e2e.test_first_run import sign_in
-from tests.e2e.test_social_sign_in import sign_in_at_provider
+from tests.support.app_server import AppServer, make_app_server
+from tests.support.browser_sign_in import (
+    ADMIN,
+    ADMIN_PASSWORD,
+    activate,
+    create_admin,
+    sign_in,
+)
+from tests.support.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
+from tests.support.social_setup import sign_in_at_provider
 
-ADMIN = "root"
-ADMIN_PASSWORD = "a long admin password"
 OK_SECRET = "ok-Secret-Key-0123456789abcdef"
-
-
-def create_admin(app: AppServer) -> None:
-    created = app.cli(
-        "user",
-        "create",
-        "--login",
-        ADMIN,
-        "--email",
-        "root@example.org",
-        "--admin",
-        "--password-stdin",
-        stdin=ADMIN_PASSWORD + "\n",
-    )
-    assert created.returncode == 0, created.stderr
 
 
 @pytest.fixture
@@ -50,13 +39,6 @@ def admin_page(browser: Browser, app: AppServer, path: str = "/admin/services") 
     sign_in(page, app.base_url, ADMIN, ADMIN_PASSWORD, next_path=path)
     expect(page).to_have_url(f"{app.base_url}{path}")
     return page
-
-
-def activate(control: Locator) -> None:
-    """Press Enter on a control: every control is reachable from the keyboard, and a key
-    press cannot land on a notification that slides over the control meanwhile (as a
-    mouse click can: the click is then lost)."""
-    control.press("Enter")
 
 
 def service_card(page: Page, service_id: str) -> Locator:

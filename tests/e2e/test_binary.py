@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.app_server import make_app_server
-from tests.e2e.oidc_provider import OidcProvider
-from tests.e2e.social_setup import ACCOUNTS, SERVICE, Setup, click_service, sign_in_at_provider
+from tests.support.app_server import make_app_server
+from tests.support.oidc_provider import OidcProvider
+from tests.support.social_setup import ACCOUNTS, SERVICE, Setup, click_service, sign_in_at_provider
 
 BUILT = os.environ.get("SOCIALSERVICES_TEST_BINARY", "")
 

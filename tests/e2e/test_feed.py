@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.app_server import AppServer
+from tests.support.app_server import AppServer
 
 PASSWORD = "a feed reader's password"
 

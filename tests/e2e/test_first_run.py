@@ -6,16 +6,10 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.app_server import AppServer
+from tests.support.app_server import AppServer
+from tests.support.browser_sign_in import sign_in
 
 ADMIN_PASSWORD = "a long admin password"
-
-
-def sign_in(page: Page, base_url: str, login: str, password: str, next_path: str = "") -> None:
-    page.goto(f"{base_url}/login" + (f"?next={next_path}" if next_path else ""))
-    page.get_by_label("Login or e-mail").fill(login)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_setup_link_creates_admin_who_signs_out_and_in(page: Page, app_server: AppServer) -> None:

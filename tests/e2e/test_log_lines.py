@@ -7,7 +7,7 @@ import time
 
 import httpx
 
-from tests.e2e.app_server import AppServer
+from tests.support.app_server import AppServer
 
 FORGED_EVENT = "social.signed_in service=x user_id=1"
 #: the forged event after a %0A, in the service id of both sign-in routes

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.app_server import AppServer
+from tests.support.app_server import AppServer
 
 PASSWORD = "a long admin password"
 PAGES = (

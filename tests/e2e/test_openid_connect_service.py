@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 from providers.base import ProviderError, ServiceConfig, SignInResult
 from providers.oidc import OpenIDConnect
 from providers.openid import forget_cached_metadata
-from tests.e2e.callback_catcher import Callback
-from tests.e2e.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
+from tests.support.callback_catcher import Callback
+from tests.support.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
 
 T = TypeVar("T")
 

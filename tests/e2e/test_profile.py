@@ -10,14 +10,14 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.social_setup import (
+from tests.support.fakes.github import FakeGitHub
+from tests.support.social_setup import (
     SERVICE,
     Setup,
     click_service,
     sign_in_at_provider,
     sign_in_locally,
 )
-from tests.unit.providers.fakes.github import FakeGitHub
 
 OCTOCAT = {"login": "octocat", "id": 583231, "name": "Mona Lisa Octocat", "email": None}
 

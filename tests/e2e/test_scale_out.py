@@ -23,11 +23,16 @@ import redis
 import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.app_server import AppServer, free_port, make_app_server
-from tests.e2e.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
-from tests.e2e.test_admin_services import ADMIN, ADMIN_PASSWORD, activate, create_admin
-from tests.e2e.test_first_run import sign_in
-from tests.e2e.test_social_sign_in import sign_in_at_provider
+from tests.support.app_server import AppServer, free_port, make_app_server
+from tests.support.browser_sign_in import (
+    ADMIN,
+    ADMIN_PASSWORD,
+    activate,
+    create_admin,
+    sign_in,
+)
+from tests.support.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
+from tests.support.social_setup import sign_in_at_provider
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/0"

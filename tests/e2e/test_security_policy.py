@@ -9,8 +9,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
-from tests.e2e.app_server import AppServer
-from tests.e2e.social_setup import Setup, sign_in_at_provider, sign_in_locally
+from tests.support.app_server import AppServer
+from tests.support.social_setup import Setup, sign_in_at_provider, sign_in_locally
 
 PASSWORD = "a long admin password"
 ADMIN_PAGES = (

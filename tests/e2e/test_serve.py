@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.app_server import BINARY, make_app_server
+from tests.support.app_server import BINARY, make_app_server
 
 
 def test_host_flag_overrides_and_the_printed_address_follows(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.social_setup import (
+from tests.support.social_setup import (
     SERVICE,
     Setup,
     click_service,

@@ -1,6 +1,6 @@
 """Smoke test of the django-allauth peer against the tests' fake OpenID Connect provider.
 
-Run with the MAIN project's python (it imports tests.unit.providers.fakes.openid):
+Run with the MAIN project's python (it imports tests.support.fakes.openid):
 
     /work/main/.venv/bin/python bench/peers/allauth/smoke.py [--returning N]
 
@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 
-from tests.unit.providers.fakes.openid import FakeOpenIDProvider  # noqa: E402
+from tests.support.fakes.openid import FakeOpenIDProvider  # noqa: E402
 
 CLIENT_ID = "allauth-peer"
 CLIENT_SECRET = "peer-secret"

@@ -21,7 +21,7 @@ from models.tables import ActivityDelivery, LinkedAccount
 from models.tables import User as UserRow
 from models.token_cipher import PREFIX
 from providers import http as provider_http
-from tests.unit.admin_app.activity_setup import (
+from tests.support.activity_setup import (
     X_SCOPES,
     alice_on_x,
     facebook_api,
@@ -33,8 +33,8 @@ from tests.unit.admin_app.activity_setup import (
     write_post,
     x_api,
 )
-from tests.unit.providers.fakes.facebook import FakeFacebook
-from tests.unit.providers.fakes.twitter import FakeTwitter
+from tests.support.fakes.facebook import FakeFacebook
+from tests.support.fakes.twitter import FakeTwitter
 
 __all__ = ["facebook_api", "x_api"]
 

@@ -11,12 +11,11 @@ from admin_app.admin.overview import dashboard
 from admin_app.services.config_file import import_configuration
 from models import audit, sign_in_events
 from models.db import session_scope
-from tests.unit.admin_app import activity_setup
-from tests.unit.admin_app.activity_setup import facebook_api, x_api
-from tests.unit.admin_app.conftest import RETRIES, add_user
-from tests.unit.admin_app.test_sign_in_pages import sign_in
-from tests.unit.providers.fakes.facebook import FakeFacebook
-from tests.unit.providers.fakes.twitter import FakeTwitter
+from tests.support import activity_setup
+from tests.support.accounts import RETRIES, add_user, sign_in
+from tests.support.activity_setup import facebook_api, x_api
+from tests.support.fakes.facebook import FakeFacebook
+from tests.support.fakes.twitter import FakeTwitter
 
 __all__ = ["facebook_api", "x_api"]
 

@@ -31,9 +31,8 @@ from models.options import activity_options, registration_options
 from models.tables import AuditEntry, Group, Membership
 from models.users import ADMINISTRATORS, get_group_by_code
 from models.versions import claim
-from tests.unit.admin_app.activity_setup import link, write_post
-from tests.unit.admin_app.conftest import RETRIES, add_user
-from tests.unit.admin_app.test_sign_in_pages import sign_in
+from tests.support.accounts import RETRIES, add_user, sign_in
+from tests.support.activity_setup import link, write_post
 
 STALE = "Someone else changed this meanwhile. Reload the page to see their change."
 NOT_ADMIN = "Only administrators may do this."

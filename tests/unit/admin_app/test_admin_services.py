@@ -31,22 +31,11 @@ from models.tables import (
 )
 from models.users import find_by_login, users_after
 from providers.openid import forget_cached_metadata
-from tests.unit.admin_app.conftest import RETRIES, add_user
-from tests.unit.admin_app.test_sign_in_pages import sign_in
-from tests.unit.providers.fakes.openid import FakeOpenIDProvider
+from tests.support.accounts import RETRIES, add_user, sign_in
+from tests.support.admin_pages import everything_on_the_page, fill, open_as_admin, text_of
+from tests.support.fakes.openid import FakeOpenIDProvider
 
 SECRET = "s3cr3t-Value-that-must-never-be-shown"
-
-
-async def open_as_admin(
-    user: User, path: str = "/admin/services", marker: str = "services-list"
-) -> None:
-    add_user("root", admin=True)
-    await sign_in(user, "root", path=f"/login?next={path}")
-    await user.should_see(marker=marker, retries=RETRIES)
-    # Opened again from the test itself: the simulated events then see this page's
-    # request (with the session cookie), as a real browser's events do.
-    await user.open(path)
 
 
 def row(service_id: str, scope: str = COMMON) -> ConfiguredService | None:
@@ -61,26 +50,6 @@ def row(service_id: str, scope: str = COMMON) -> ConfiguredService | None:
 def audit_entries() -> list[AuditEntry]:
     with session_scope() as session:
         return list(session.exec(select(AuditEntry).order_by(col(AuditEntry.id))))
-
-
-def text_of(user: User, marker: str) -> str:
-    element = next(iter(user.find(marker=marker).elements))
-    return str(getattr(element, "text", ""))
-
-
-def fill(user: User, marker: str, value: str) -> None:
-    user.find(marker=marker).clear().type(value)
-
-
-def everything_on_the_page(user: User) -> str:
-    """Every element's props and text, as the browser would receive them."""
-    assert user.client is not None
-    parts = []
-    for element in user.client.elements.values():
-        parts.append(repr(element._to_dict()))  # what goes to the browser
-        parts.append(repr(element._props))
-        parts.append(str(getattr(element, "text", "")))
-    return "\n".join(parts)
 
 
 def card_order(user: User) -> list[str]:

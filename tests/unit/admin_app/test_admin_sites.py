@@ -27,14 +27,13 @@ from admin_app.services.site_editing import (
 from models.db import session_scope
 from models.services import COMMON
 from models.tables import AuditEntry, ConfiguredService, Group, Membership, Site
-from tests.unit.admin_app.conftest import RETRIES, add_user
-from tests.unit.admin_app.test_admin_services import (
+from tests.support.accounts import RETRIES, add_user, sign_in
+from tests.support.admin_pages import (
     everything_on_the_page,
     fill,
     open_as_admin,
     text_of,
 )
-from tests.unit.admin_app.test_sign_in_pages import sign_in
 
 
 def site(site_id: str) -> Site | None:

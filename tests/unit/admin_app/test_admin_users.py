@@ -29,8 +29,7 @@ from models.users import (
 )
 from models.versions import StaleEditError
 from providers import PROVIDERS
-from tests.unit.admin_app.conftest import RETRIES, add_user
-from tests.unit.admin_app.test_sign_in_pages import sign_in
+from tests.support.accounts import RETRIES, add_user, sign_in
 
 STALE = "Someone else changed this meanwhile. Reload the page to see their change."
 NOT_ADMIN = "Only administrators may do this."

@@ -21,13 +21,12 @@ from models.db import session_scope
 from models.services import find_config
 from models.tables import FeedPost, Site
 from models.tables import User as UserRow
-from tests.unit.admin_app.conftest import RETRIES, add_user
-from tests.unit.admin_app.error_page_reading import (
+from tests.support.accounts import RETRIES, add_user, sign_in
+from tests.support.error_page_reading import (
     log_lines,
     logged_once_without_traceback,
     page_texts,
 )
-from tests.unit.admin_app.test_sign_in_pages import sign_in
 
 BAD_REQUEST = "Bad request"
 INVISIBLE = "This holds invisible control characters, which cannot be used. Retype it."

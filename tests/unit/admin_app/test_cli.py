@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from admin_app.cli.main import run
-
-BINARY = Path(sys.executable).parent / "socialservices"
-
-
-def cli(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str, stdin: str = ""
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = run(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from tests.support.command_line import BINARY, cli
 
 
 def create_root(capsys, monkeypatch) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]

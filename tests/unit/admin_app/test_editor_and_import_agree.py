@@ -29,7 +29,7 @@ from admin_app.services.service_editing import (
 from admin_app.services.site_editing import SiteForm, create_site
 from models import auth_sessions
 from models.db import session_scope
-from tests.unit.admin_app.conftest import add_user
+from tests.support.accounts import add_user
 
 SHOP = {"id": "s1", "name": "Shop", "default": True, "domains": ["shop.example.org"]}
 HTTPS = "must be an https:// URL without a user name (http:// only on this machine)"

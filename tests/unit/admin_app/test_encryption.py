@@ -19,9 +19,8 @@ from admin_app.services.config_file import export_configuration, import_configur
 from admin_app.web.server import _announce
 from models.db import session_scope
 from models.token_cipher import PREFIX, encode_key, new_key
-from tests.unit.admin_app.conftest import RETRIES, add_user
-from tests.unit.admin_app.test_cli import cli
-from tests.unit.admin_app.test_sign_in_pages import sign_in
+from tests.support.accounts import RETRIES, add_user, sign_in
+from tests.support.command_line import cli
 
 SECRET = "GOCSPX-the-client-secret"
 GOOGLE = f"""

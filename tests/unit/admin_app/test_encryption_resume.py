@@ -14,7 +14,7 @@ from pathlib import Path
 from admin_app.core.encryption_keys import KEY_FILE
 from models.encryption import token_place
 from models.token_cipher import PREFIX, Keyring, decode_key
-from tests.unit.admin_app.test_cli import BINARY
+from tests.support.command_line import BINARY
 
 LINKS = 40_000
 

@@ -9,7 +9,7 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from tests.unit.admin_app.error_page_reading import log_lines, page_texts
+from tests.support.error_page_reading import log_lines, page_texts
 
 SECRET = "SELECT password_hash FROM users WHERE id = 1"
 

@@ -11,7 +11,8 @@ from admin_app.activity import outbox as activity_outbox
 from admin_app.activity.hashtag_import import import_round
 from models import feed
 from models.db import session_scope
-from tests.unit.admin_app.activity_setup import (
+from tests.support.accounts import RETRIES, add_user, sign_in
+from tests.support.activity_setup import (
     X_SCOPES,
     configure,
     facebook_api,
@@ -19,10 +20,8 @@ from tests.unit.admin_app.activity_setup import (
     write_post,
     x_api,
 )
-from tests.unit.admin_app.conftest import RETRIES, add_user
-from tests.unit.admin_app.test_sign_in_pages import sign_in
-from tests.unit.providers.fakes.facebook import FakeFacebook
-from tests.unit.providers.fakes.twitter import FakeTwitter
+from tests.support.fakes.facebook import FakeFacebook
+from tests.support.fakes.twitter import FakeTwitter
 
 __all__ = ["facebook_api", "x_api"]
 

@@ -19,7 +19,7 @@ from admin_app.admin.overview import activity_summary
 from admin_app.services.config_file import import_configuration
 from models.db import session_scope
 from models.tables import FeedPost, ImportCursor
-from tests.unit.admin_app.activity_setup import (
+from tests.support.activity_setup import (
     alice_on_x,
     facebook_api,
     later,
@@ -28,8 +28,8 @@ from tests.unit.admin_app.activity_setup import (
     prepare,
     x_api,
 )
-from tests.unit.providers.fakes.facebook import FakeFacebook
-from tests.unit.providers.fakes.twitter import FakeTwitter
+from tests.support.fakes.facebook import FakeFacebook
+from tests.support.fakes.twitter import FakeTwitter
 
 __all__ = ["facebook_api", "x_api"]
 

@@ -6,7 +6,7 @@ import pytest
 from nicegui.testing import User
 
 from admin_app.core.i18n import parse_accept_language
-from tests.unit.admin_app.conftest import RETRIES
+from tests.support.accounts import RETRIES
 
 
 @pytest.mark.parametrize(

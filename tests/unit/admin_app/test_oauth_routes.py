@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui.testing import User
 
-from tests.unit.admin_app.conftest import RETRIES
+from tests.support.accounts import RETRIES
 
 
 async def test_a_posted_callback_comes_back_as_a_same_site_get(user: User) -> None:

@@ -18,9 +18,8 @@ from admin_app.services.config_file import import_configuration
 from models.db import session_scope
 from models.tables import AuditEntry
 from models.tables import User as UserRow
-from tests.unit.admin_app.conftest import RETRIES, add_user
-from tests.unit.admin_app.test_cli import cli
-from tests.unit.admin_app.test_sign_in_pages import sign_in
+from tests.support.accounts import RETRIES, add_user, sign_in
+from tests.support.command_line import cli
 
 SECRET = "GOCSPX-the-client-secret"
 GOOGLE = f"""\

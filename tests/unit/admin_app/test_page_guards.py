@@ -11,8 +11,7 @@ from nicegui import app
 from nicegui.testing import User
 
 from admin_app.pages.guards import Guard, declared_guard
-from tests.unit.admin_app.conftest import RETRIES, add_user
-from tests.unit.admin_app.test_sign_in_pages import sign_in
+from tests.support.accounts import RETRIES, add_user, sign_in
 
 DENIED_TITLE = "Access denied · Social services"
 DENIED_TEXT = "This page is for administrators only."

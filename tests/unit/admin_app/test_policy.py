@@ -39,8 +39,8 @@ from models.tables import LinkedAccount, User
 from models.user_queries import end_all_sessions_of
 from models.users import count_users, create_user
 from providers.openid import forget_cached_metadata
-from tests.conftest import fresh_database
-from tests.unit.providers.fakes.openid import FakeOpenIDProvider
+from tests.support.databases import fresh_database
+from tests.support.fakes.openid import FakeOpenIDProvider
 
 HOST = "127.0.0.1:8080"
 BROWSER = "browser-1"

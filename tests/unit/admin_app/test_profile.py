@@ -16,9 +16,8 @@ from models.passwords import verify_password
 from models.tables import LinkedAccount, LoginThrottle
 from models.tables import User as UserRow
 from providers import PROVIDERS
-from tests.unit.admin_app.activity_setup import write_post
-from tests.unit.admin_app.conftest import PASSWORD, RETRIES, add_user
-from tests.unit.admin_app.test_sign_in_pages import sign_in
+from tests.support.accounts import PASSWORD, RETRIES, add_user, sign_in
+from tests.support.activity_setup import write_post
 
 NEW_PASSWORD = "a brand new password"
 

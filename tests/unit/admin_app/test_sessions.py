@@ -17,8 +17,7 @@ from models import auth_sessions, db
 from models.db import session_scope
 from models.tables import AuthSession
 from models.users import ADMINISTRATORS, group_codes_of, users_after
-from tests.unit.admin_app.conftest import RETRIES, add_user
-from tests.unit.admin_app.test_sign_in_pages import sign_in
+from tests.support.accounts import RETRIES, add_user, sign_in
 
 
 async def test_one_setup_link_submitted_many_times_creates_one_administrator(user: User) -> None:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from nicegui.testing import User
 
 from admin_app.auth.first_administrator import setup_link
-from tests.unit.admin_app.conftest import RETRIES, add_user
+from tests.support.accounts import RETRIES, add_user
 
 
 def _path(link: str) -> str:

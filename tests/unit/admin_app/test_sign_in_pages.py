@@ -6,14 +6,7 @@ import pytest
 from nicegui.testing import User
 
 from models import login_throttle
-from tests.unit.admin_app.conftest import PASSWORD, RETRIES, add_user
-
-
-async def sign_in(user: User, login: str, password: str = PASSWORD, path: str = "/login") -> None:
-    await user.open(path)
-    user.find(marker="login-identifier").type(login)
-    user.find(marker="login-password").type(password)
-    user.find(marker="login-submit").click()
+from tests.support.accounts import PASSWORD, RETRIES, add_user, sign_in
 
 
 async def error_text(user: User) -> str:

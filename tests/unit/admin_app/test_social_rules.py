@@ -24,7 +24,7 @@ from models.services import find_config
 from models.tables import Site, User
 from models.users import ADMINISTRATORS, REGISTERED, create_user, users_after
 from providers.openid import forget_cached_metadata
-from tests.unit.providers.fakes.openid import FakeOpenIDProvider
+from tests.support.fakes.openid import FakeOpenIDProvider
 
 HOST = "127.0.0.1:8080"
 BROWSER = "browser-1"

@@ -9,14 +9,14 @@ from joserfc.jwk import ECKey
 
 from providers.apple import MAX_CLIENT_SECRET_LIFETIME, Apple
 from providers.base import ProviderError
-from tests.unit.providers.contract import (
+from tests.support.fakes.apple import FakeApple
+from tests.support.fakes.oauth import FakeOAuthService
+from tests.support.provider_contract import (
     HTML_NAME,
     REDIRECT_URI,
     ProviderContract,
     follow_authorize,
 )
-from tests.unit.providers.fakes.apple import FakeApple
-from tests.unit.providers.fakes.oauth import FakeOAuthService
 
 
 def p8_key() -> str:

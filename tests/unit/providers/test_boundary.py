@@ -18,9 +18,8 @@ from providers import PROVIDERS
 from providers.base import Provider, ProviderError, ServiceConfig, SignInResult
 from providers.oidc import OpenIDConnect
 from providers.openid import forget_cached_metadata
-from tests.unit.providers import test_yandex
-from tests.unit.providers.contract import REDIRECT_URI, follow_authorize
-from tests.unit.providers.fakes.openid import FakeOpenIDProvider
+from tests.support.fakes.openid import FakeOpenIDProvider
+from tests.support.provider_contract import REDIRECT_URI, follow_authorize
 
 SETTINGS = {"client_id": "our-client", "client_secret": "our-secret"}
 PROFILE = {
@@ -78,16 +77,6 @@ async def test_an_id_of_255_characters_is_kept_and_256_refused(
     with pytest.raises(ProviderError) as error:
         await sign_in(issuer)
     assert error.value.code == "invalid_id"
-
-
-async def test_an_id_that_is_not_unicode_text_is_refused() -> None:
-    """A lone surrogate (JSON can carry one as an escape) cannot be written as UTF-8.
-    (Yandex here: the fake issuer's JWT library cannot sign one.)"""
-    yandex = test_yandex.TestYandex()
-    with pytest.raises(ProviderError) as error:
-        await yandex.sign_in_with(yandex.profile_with_id("alice\ud800"))
-    assert error.value.code == "invalid_id"
-    assert "U+D800" in error.value.detail
 
 
 async def test_userinfo_about_a_differently_spaced_subject_is_refused(

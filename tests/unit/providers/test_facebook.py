@@ -11,9 +11,9 @@ import pytest
 
 from providers.base import ProviderError
 from providers.facebook import GRAPH_VERSION, Facebook
-from tests.unit.providers.contract import REDIRECT_URI, ProviderContract
-from tests.unit.providers.fakes.facebook import FakeFacebook
-from tests.unit.providers.fakes.oauth import FakeOAuthService
+from tests.support.fakes.facebook import FakeFacebook
+from tests.support.fakes.oauth import FakeOAuthService
+from tests.support.provider_contract import REDIRECT_URI, ProviderContract
 
 APP_SECRET = "8f2c1d0e9b7a6f5e4d3c2b1a0f9e8d7c"
 

@@ -7,14 +7,14 @@ import pytest
 
 from providers.base import ProviderError
 from providers.github import GitHub
-from tests.unit.providers.contract import (
+from tests.support.fakes.github import FakeGitHub
+from tests.support.fakes.oauth import FakeOAuthService
+from tests.support.provider_contract import (
     HTML_NAME,
     REDIRECT_URI,
     ProviderContract,
     follow_authorize,
 )
-from tests.unit.providers.fakes.github import FakeGitHub
-from tests.unit.providers.fakes.oauth import FakeOAuthService
 
 
 class TestGitHub(ProviderContract):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from providers.google import Google
-from tests.unit.providers.contract import ProviderContract
-from tests.unit.providers.fakes.openid import FakeOpenIDProvider
+from tests.support.fakes.openid import FakeOpenIDProvider
+from tests.support.provider_contract import ProviderContract
 
 
 class FakeGoogle(FakeOpenIDProvider):

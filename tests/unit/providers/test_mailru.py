@@ -7,9 +7,9 @@ import pytest
 
 from providers.base import ProviderError
 from providers.mailru import MailRu
-from tests.unit.providers.contract import REDIRECT_URI, ProviderContract, follow_authorize
-from tests.unit.providers.fakes.mailru import FakeMailRu
-from tests.unit.providers.fakes.oauth import FakeOAuthService
+from tests.support.fakes.mailru import FakeMailRu
+from tests.support.fakes.oauth import FakeOAuthService
+from tests.support.provider_contract import REDIRECT_URI, ProviderContract, follow_authorize
 
 
 class TestMailRu(ProviderContract):

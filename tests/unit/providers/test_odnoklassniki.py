@@ -9,9 +9,9 @@ import pytest
 
 from providers.base import ProviderError
 from providers.odnoklassniki import Odnoklassniki, signature
-from tests.unit.providers.contract import REDIRECT_URI, ProviderContract, follow_authorize
-from tests.unit.providers.fakes.oauth import FakeOAuthService
-from tests.unit.providers.fakes.odnoklassniki import FakeOdnoklassniki
+from tests.support.fakes.oauth import FakeOAuthService
+from tests.support.fakes.odnoklassniki import FakeOdnoklassniki
+from tests.support.provider_contract import REDIRECT_URI, ProviderContract, follow_authorize
 
 SETTINGS = {
     "app_id": "512000384512",

@@ -8,9 +8,9 @@ import pytest
 
 from providers.base import ProviderError, ServiceConfig
 from providers.office365 import CONSUMERS_TENANT_ID, Office365
-from tests.unit.providers.contract import REDIRECT_URI, ProviderContract, follow_authorize
-from tests.unit.providers.fakes.oauth import FakeOAuthService
-from tests.unit.providers.fakes.office365 import FakeMicrosoft
+from tests.support.fakes.oauth import FakeOAuthService
+from tests.support.fakes.office365 import FakeMicrosoft
+from tests.support.provider_contract import REDIRECT_URI, ProviderContract, follow_authorize
 
 CONTOSO = "7d3c5a1e-2b4f-4c6d-8e9f-0a1b2c3d4e5f"
 FABRIKAM = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"

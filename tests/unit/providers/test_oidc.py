@@ -7,9 +7,9 @@ import pytest
 from providers.base import ProviderError, ServiceConfig
 from providers.oidc import OpenIDConnect
 from providers.openid import forget_cached_metadata
-from tests.unit.providers.contract import REDIRECT_URI, ProviderContract, follow_authorize
-from tests.unit.providers.fakes.oauth import FakeOAuthService, Response
-from tests.unit.providers.fakes.openid import FakeOpenIDProvider
+from tests.support.fakes.oauth import FakeOAuthService, Response
+from tests.support.fakes.openid import FakeOpenIDProvider
+from tests.support.provider_contract import REDIRECT_URI, ProviderContract, follow_authorize
 
 
 class TestOpenIDConnect(ProviderContract):

@@ -18,10 +18,10 @@ from providers import http as provider_http
 from providers.base import ProviderError, ServiceConfig, SignInResult
 from providers.github import GitHub
 from providers.proxies import proxies_from_environment
+from tests.support.fakes.github import FakeGitHub
+from tests.support.provider_contract import REDIRECT_URI, follow_authorize
 from tests.support.proxy_server import ProxyServer
 from tests.support.tls import LocalAuthority
-from tests.unit.providers.contract import REDIRECT_URI, follow_authorize
-from tests.unit.providers.fakes.github import FakeGitHub
 
 SETTINGS = {"client_id": "Iv1.8a61f9b3a7aba766", "client_secret": "1a2b3c4d5e6f7a8b9c0d"}
 PROFILE = {"login": "octocat", "id": 583231, "name": "Mona Lisa"}

@@ -30,9 +30,9 @@ from providers.base import ProviderError, ServiceConfig
 from providers.facebook import GRAPH_VERSION, Facebook
 from providers.mailru import MailRu
 from providers.twitter import Twitter
-from tests.unit.providers.fakes.facebook import FakeFacebook
-from tests.unit.providers.fakes.mailru import FakeMailRu
-from tests.unit.providers.fakes.twitter import FakeTwitter, weighted_length
+from tests.support.fakes.facebook import FakeFacebook
+from tests.support.fakes.mailru import FakeMailRu
+from tests.support.fakes.twitter import FakeTwitter, weighted_length
 
 X_SETTINGS = {
     "client_id": "M1M5R3BMVy13QmpScXkzTUt5OE46MTpjaQ",
@@ -206,32 +206,6 @@ async def test_x_any_text_is_made_to_fit_x_counting(x: FakeTwitter, text: str) -
     assert weighted_length(x.created[0]["text"]) <= 280
 
 
-async def test_x_fake_counts_as_x_does() -> None:
-    assert weighted_length("привет") == 6  # Cyrillic weighs 1
-    assert weighted_length("日本語") == 6  # CJK weighs 2
-    assert weighted_length("…") == 2  # outside twitter-text's light ranges
-    assert weighted_length("👨‍👩‍👧") == 2  # one emoji sequence
-    assert weighted_length("see https://example.org/" + "x" * 100) == 4 + 23
-    assert weighted_length("x" * 280) == 280
-
-
-async def test_x_fake_wants_json(x: FakeTwitter) -> None:
-    token, _ = x.issue_token(scope=X_SCOPE)
-    async with httpx.AsyncClient() as client:
-        as_form = await client.post(
-            x.url("/2/tweets"), data={"text": "hi"}, headers={"Authorization": f"Bearer {token}"}
-        )
-        empty = await client.post(
-            x.url("/2/tweets"), json={"text": " "}, headers={"Authorization": f"Bearer {token}"}
-        )
-    assert as_form.status_code == 400 and as_form.json()["title"] == "Invalid Request"
-    assert empty.status_code == 400
-    assert x.created == []
-
-
-# ----------------------------------------------------------------------- X: timeline
-
-
 async def test_x_timeline_since_id_newest_first(x: FakeTwitter) -> None:
     token, _ = x.issue_token(scope=X_SCOPE, user_id=X_USER)
     first = x.add_tweet(X_USER, "first")
@@ -351,19 +325,6 @@ async def test_x_timeline_unknown_token_is_a_token_error(x: FakeTwitter) -> None
     with pytest.raises(PublishError) as error:
         await twitter(x).timeline("nope", X_USER, X_NAME, since_id=None)
     assert error.value.kind == TOKEN
-
-
-async def test_x_fake_timeline_checks_its_parameters(x: FakeTwitter) -> None:
-    token, _ = x.issue_token(scope=X_SCOPE, user_id=X_USER)
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient() as client:
-        too_few = await client.get(
-            x.url(f"/2/users/{X_USER}/tweets"), params={"max_results": "3"}, headers=headers
-        )
-        foreign = await client.get(x.url("/2/users/777/tweets"), headers=headers)
-    assert too_few.status_code == 400
-    assert "between 5 and 100" in too_few.json()["errors"][0]["message"]
-    assert foreign.status_code == 403
 
 
 async def test_x_timeline_refusal_is_a_provider_error(x: FakeTwitter) -> None:

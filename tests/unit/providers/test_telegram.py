@@ -18,9 +18,9 @@ import pytest
 from providers.base import ProviderError
 from providers.github import GitHub
 from providers.telegram import Telegram
-from tests.unit.providers.contract import REDIRECT_URI, ProviderContract, follow_authorize
-from tests.unit.providers.fakes.oauth import FakeOAuthService
-from tests.unit.providers.fakes.telegram import FakeTelegram
+from tests.support.fakes.oauth import FakeOAuthService
+from tests.support.fakes.telegram import FakeTelegram
+from tests.support.provider_contract import REDIRECT_URI, ProviderContract, follow_authorize
 
 TELEGRAM_FAILURES = {
     "forged_hash": "invalid_response",

@@ -9,14 +9,14 @@ import pytest
 
 from providers.base import ProviderError
 from providers.twitter import Twitter
-from tests.unit.providers.contract import (
+from tests.support.fakes.oauth import FakeOAuthService
+from tests.support.fakes.twitter import FakeTwitter
+from tests.support.provider_contract import (
     HTML_NAME,
     REDIRECT_URI,
     ProviderContract,
     follow_authorize,
 )
-from tests.unit.providers.fakes.oauth import FakeOAuthService
-from tests.unit.providers.fakes.twitter import FakeTwitter
 
 
 class TestTwitter(ProviderContract):

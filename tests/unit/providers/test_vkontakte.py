@@ -9,9 +9,9 @@ import pytest
 
 from providers.base import ProviderError
 from providers.vkontakte import VKontakte
-from tests.unit.providers.contract import REDIRECT_URI, ProviderContract, follow_authorize
-from tests.unit.providers.fakes.oauth import FakeOAuthService
-from tests.unit.providers.fakes.vkontakte import FakeVKontakte
+from tests.support.fakes.oauth import FakeOAuthService
+from tests.support.fakes.vkontakte import FakeVKontakte
+from tests.support.provider_contract import REDIRECT_URI, ProviderContract, follow_authorize
 
 
 class TestVKontakte(ProviderContract):

@@ -9,9 +9,9 @@ import pytest
 
 from providers.base import ProviderError, ServiceConfig
 from providers.yandex import Yandex
-from tests.unit.providers.contract import REDIRECT_URI, ProviderContract, follow_authorize
-from tests.unit.providers.fakes.oauth import FakeOAuthService
-from tests.unit.providers.fakes.yandex import FakeYandex
+from tests.support.fakes.oauth import FakeOAuthService
+from tests.support.fakes.yandex import FakeYandex
+from tests.support.provider_contract import REDIRECT_URI, ProviderContract, follow_authorize
 
 
 class TestYandex(ProviderContract):
@@ -103,3 +103,11 @@ class TestYandex(ProviderContract):
         )
         assert mapped.email == "second@yandex.ru"
         assert mapped.picture_url is None
+
+    async def test_an_id_that_is_not_unicode_text_is_refused(self) -> None:
+        """A lone surrogate (JSON can carry one as an escape) cannot be written as UTF-8.
+        (Yandex here: the fake issuer's JWT library cannot sign one.)"""
+        with pytest.raises(ProviderError) as error:
+            await self.sign_in_with(self.profile_with_id("alice\ud800"))
+        assert error.value.code == "invalid_id"
+        assert "U+D800" in error.value.detail

@@ -1,4 +1,9 @@
+"""Accounts for the simulated-browser tests: a user in the running app's database, and
+signing in through the sign-in page as a person would."""
+
 from __future__ import annotations
+
+from nicegui.testing import User
 
 from models.db import session_scope
 from models.users import ADMINISTRATORS, REGISTERED, create_user
@@ -24,3 +29,10 @@ def add_user(login: str, *, admin: bool = False, active: bool = True) -> int:
         user.is_active = active
         assert user.id is not None
         return user.id
+
+
+async def sign_in(user: User, login: str, password: str = PASSWORD, path: str = "/login") -> None:
+    await user.open(path)
+    user.find(marker="login-identifier").type(login)
+    user.find(marker="login-password").type(password)
+    user.find(marker="login-submit").click()

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from hashlib import md5
 from typing import Any
 
-from tests.unit.providers.fakes.oauth import FakeOAuthService, Grant, Response, json_response
+from tests.support.fakes.oauth import FakeOAuthService, Grant, Response, json_response
 
 APPLICATION_KEY = "CBAJLNABCDEFGABCD"
 

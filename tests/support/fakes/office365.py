@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from providers.office365 import CONSUMERS_TENANT_ID
-from tests.unit.providers.fakes.oauth import Grant, Response, json_response
-from tests.unit.providers.fakes.openid import FakeOpenIDProvider
+from tests.support.fakes.oauth import Grant, Response, json_response
+from tests.support.fakes.openid import FakeOpenIDProvider
 
 TENANT_PATH = re.compile(
     r"/(?P<tenant>[^/]+)/(?P<rest>v2\.0/\.well-known/openid-configuration"

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from providers.facebook import GRAPH_VERSION
-from tests.unit.providers.fakes.oauth import (
+from tests.support.fakes.oauth import (
     SLOW_SECONDS,
     FakeOAuthService,
     Grant,

@@ -21,8 +21,8 @@ from models.services import find_config
 from models.tables import LinkedAccount, utcnow
 from models.users import create_user
 from providers.base import TokenSet
-from tests.unit.providers.fakes.facebook import FakeFacebook
-from tests.unit.providers.fakes.twitter import FakeTwitter
+from tests.support.fakes.facebook import FakeFacebook
+from tests.support.fakes.twitter import FakeTwitter
 
 X_SCOPES = "tweet.read tweet.write users.read offline.access"
 

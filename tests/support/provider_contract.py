@@ -28,7 +28,7 @@ from providers.base import (
     SignInResult,
 )
 from providers.openid import OpenIDProvider, forget_cached_metadata
-from tests.unit.providers.fakes.oauth import FakeOAuthService
+from tests.support.fakes.oauth import FakeOAuthService
 
 REDIRECT_URI = "https://sso.example.org/oauth/service/callback"
 HTML_NAME = "<img src=x onerror=alert(1)>"

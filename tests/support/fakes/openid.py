@@ -9,7 +9,7 @@ from typing import Any
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from tests.unit.providers.fakes.oauth import FakeOAuthService, Grant, Response, json_response
+from tests.support.fakes.oauth import FakeOAuthService, Grant, Response, json_response
 
 # Generating RSA keys is slow; one for every fake in the run is enough.
 SIGNING_KEY = RSAKey.generate_key(2048, parameters={"kid": "fake-1", "use": "sig"})

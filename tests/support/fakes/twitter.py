@@ -41,7 +41,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from tests.unit.providers.fakes.oauth import (
+from tests.support.fakes.oauth import (
     SLOW_SECONDS,
     FakeOAuthService,
     Grant,

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from tests.unit.providers.fakes.oauth import FakeOAuthService, Grant, Response
+from tests.support.fakes.oauth import FakeOAuthService, Grant, Response
 
 
 class FakeYandex(FakeOAuthService):

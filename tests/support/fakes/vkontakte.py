@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from tests.unit.providers.fakes.oauth import (
+from tests.support.fakes.oauth import (
     FakeOAuthService,
     Grant,
     Response,

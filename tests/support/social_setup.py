@@ -14,8 +14,8 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect
 
-from tests.e2e.app_server import AppServer, make_app_server
-from tests.e2e.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
+from tests.support.app_server import AppServer, make_app_server
+from tests.support.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
 
 SERVICE = "staff"
 ACCOUNTS = {

@@ -2,7 +2,7 @@
 
 The app's sign-in code is only worth something if it works against an actual
 provider: discovery, the browser form, the token endpoint and a signed ID token.
-This module runs one, the npm package ``oidc-provider`` (``tests/e2e/idp/server.js``),
+This module runs one, the npm package ``oidc-provider`` (``tests/support/idp/server.js``),
 on 127.0.0.1 for as long as a test needs it.
 
 ``tests/e2e/conftest.py`` offers ``oidc_provider_factory`` to every e2e test.
@@ -26,7 +26,7 @@ from typing import Any, NoReturn
 import httpx
 import pytest
 
-from tests.e2e.app_server import free_port
+from tests.support.app_server import free_port
 
 IDP_DIR = Path(__file__).resolve().parent / "idp"
 SERVER_JS = IDP_DIR / "server.js"
@@ -133,7 +133,7 @@ def start_oidc_provider(
     port: int | None = None,
     timeout: float = 30,
 ) -> OidcProvider:
-    """Start ``tests/e2e/idp/server.js`` and return once discovery answers 200.
+    """Start ``tests/support/idp/server.js`` and return once discovery answers 200.
 
     ``clients`` and ``accounts`` follow the ``IDP_CLIENTS`` / ``IDP_ACCOUNTS``
     contract described in ``server.js``. Raises ``OidcProviderError`` with the

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from tests.unit.providers.fakes.oauth import FakeOAuthService, Response
+from tests.support.fakes.oauth import FakeOAuthService, Response
 
 OTHER_BOT_TOKEN = "987654321:AAHotherbototherbototherbototherbot"
 

@@ -18,8 +18,8 @@ from joserfc import jwt  # what authlib 1.9 uses (and points to) instead of auth
 from joserfc.jwk import KeySet
 from playwright.sync_api import Page, expect
 
-from tests.e2e.callback_catcher import Callback
-from tests.e2e.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
+from tests.support.callback_catcher import Callback
+from tests.support.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
 
 
 def pkce_pair() -> tuple[str, str]:

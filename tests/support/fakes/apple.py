@@ -18,8 +18,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
-from tests.unit.providers.fakes.oauth import SLOW_SECONDS, Grant, Response, json_response
-from tests.unit.providers.fakes.openid import FakeOpenIDProvider
+from tests.support.fakes.oauth import SLOW_SECONDS, Grant, Response, json_response
+from tests.support.fakes.openid import FakeOpenIDProvider
 
 MAX_SECRET_LIFETIME = 15_777_000  # six months, as Apple documents
 

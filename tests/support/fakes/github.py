@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from tests.unit.providers.fakes.oauth import FakeOAuthService, Grant, Response, json_response
+from tests.support.fakes.oauth import FakeOAuthService, Grant, Response, json_response
 
 DOCS = "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/"
 
