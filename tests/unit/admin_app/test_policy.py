@@ -18,21 +18,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
-import yaml
 from sqlmodel import select
 
-from admin_app.auth import policy, social_callback
+from admin_app.auth import policy
 from admin_app.auth.policy import AccountFacts, LinkFacts, LinkOwner, NewcomerFacts
 from admin_app.auth.purpose import Purpose
 from admin_app.auth.refusals import REFUSALS
-from admin_app.auth.round_trip import Outcome, start
+from admin_app.auth.round_trip import Outcome
 from admin_app.core import startup
 from admin_app.core.settings import load_settings
-from admin_app.services.config_file import import_configuration
 from models import auth_sessions
 from models.db import session_scope
 from models.tables import LinkedAccount, User
@@ -41,9 +37,7 @@ from models.users import count_users, create_user
 from providers.openid import forget_cached_metadata
 from tests.support.databases import fresh_database
 from tests.support.fakes.openid import FakeOpenIDProvider
-
-HOST = "127.0.0.1:8080"
-BROWSER = "browser-1"
+from tests.support.social_round_trips import configure, round_trip, signed_in_token
 
 
 class Flow(Enum):
@@ -144,59 +138,11 @@ def installation(
     configure(idp)
 
 
-def configure(idp: FakeOpenIDProvider, *, registration: bool = True, denied: bool = False) -> None:
-    groups = ["registered"] if denied else []
-    import_configuration(
-        yaml.safe_dump(
-            {
-                "services": {
-                    "staff": {
-                        "provider": "oidc",
-                        "enabled": True,
-                        "settings": {"client_id": "app", "client_secret": "secret"},
-                        "endpoints": {"issuer": idp.issuer},
-                    }
-                },
-                "registration": {
-                    "allow_self_registration": registration,
-                    "allow_social_registration": True,
-                    "denied_auth_groups": groups,
-                    "denied_link_groups": groups,
-                },
-            }
-        )
-    )
-
-
-async def round_trip(
-    purpose: Purpose, *, user_id: int | None = None, auth_token: str = ""
-) -> Outcome:
-    url = await start(
-        purpose=purpose,
-        service_id="staff",
-        host=HOST,
-        browser=BROWSER,
-        next_path="/profile",
-        user_id=user_id,
-    )
-    async with httpx.AsyncClient() as client:
-        answer = await client.get(url)
-    callback = {k: v[-1] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
-    return await social_callback.finish(
-        service_id="staff", callback=callback, browser=BROWSER, auth_token=auth_token
-    )
-
-
 def local_user(login: str) -> int:
     with session_scope() as session:
         user = create_user(session, login=login, email=f"{login}@example.org", password=None)
         assert user.id is not None
         return user.id
-
-
-def signed_in_token(user_id: int) -> str:
-    with session_scope() as session:
-        return auth_sessions.create_active(session, user_id=user_id)
 
 
 def block(user_id: int) -> None:
@@ -254,7 +200,12 @@ async def test_the_table_end_to_end(row: Row, idp: FakeOpenIDProvider) -> None:
         made = await round_trip(Purpose.LINK, user_id=owner, auth_token=signed_in_token(owner))
         assert made.linked, made
     bob_token = signed_in_token(bob)
-    configure(idp, registration=not row.registration_off, denied=row.denied)
+    configure(
+        idp,
+        registration=not row.registration_off,
+        denied_auth=("registered",) if row.denied else (),
+        denied_link=("registered",) if row.denied else (),
+    )
     if row.blocked:
         block(bob)
     users_before, owner_before = users(), owner_of(account)

@@ -13,7 +13,6 @@ import yaml
 
 from admin_app.auth import social_callback, social_link
 from admin_app.auth.purpose import Purpose
-from admin_app.auth.round_trip import Outcome
 from admin_app.auth.round_trip import start as start_round_trip
 from admin_app.core import startup
 from admin_app.core.settings import load_settings
@@ -25,9 +24,14 @@ from models.tables import Site, User
 from models.users import ADMINISTRATORS, REGISTERED, create_user, users_after
 from providers.openid import forget_cached_metadata
 from tests.support.fakes.openid import FakeOpenIDProvider
+from tests.support.social_round_trips import (
+    BROWSER,
+    HOST,
+    configure,
+    round_trip,
+    signed_in_token,
+)
 
-HOST = "127.0.0.1:8080"
-BROWSER = "browser-1"
 ALICE = {
     "sub": "alice-1",
     "email": "alice@example.org",
@@ -45,35 +49,6 @@ def idp() -> Iterator[FakeOpenIDProvider]:
     fake.stop()
 
 
-def configure(
-    idp: FakeOpenIDProvider,
-    *,
-    registration: bool = True,
-    denied_auth: tuple[str, ...] = (),
-    denied_link: tuple[str, ...] = (),
-) -> None:
-    import_configuration(
-        yaml.safe_dump(
-            {
-                "services": {
-                    "staff": {
-                        "provider": "oidc",
-                        "enabled": True,
-                        "settings": {"client_id": "app", "client_secret": "secret"},
-                        "endpoints": {"issuer": idp.issuer},
-                    }
-                },
-                "registration": {
-                    "allow_self_registration": registration,
-                    "allow_social_registration": True,
-                    "denied_auth_groups": list(denied_auth),
-                    "denied_link_groups": list(denied_link),
-                },
-            }
-        )
-    )
-
-
 @pytest.fixture(autouse=True)
 def installation(
     idp: FakeOpenIDProvider, database_url: str, monkeypatch: pytest.MonkeyPatch
@@ -82,33 +57,6 @@ def installation(
     monkeypatch.setenv("SOCIALSERVICES_DATABASE_URL", database_url)
     startup.prepare(load_settings())
     configure(idp)
-
-
-async def round_trip(
-    purpose: Purpose = Purpose.LOGIN,
-    *,
-    browser: str = BROWSER,
-    user_id: int | None = None,
-    auth_token: str = "",
-    tamper: dict[str, str] | None = None,
-) -> Outcome:
-    url = await start_round_trip(
-        purpose=purpose,
-        service_id="staff",
-        host=HOST,
-        browser=browser,
-        next_path="/profile",
-        user_id=user_id,
-    )
-    async with httpx.AsyncClient() as client:
-        answer = await client.get(url)
-    callback = {k: v[-1] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
-    return await social_callback.finish(
-        service_id="staff",
-        callback={**callback, **(tamper or {})},
-        browser=BROWSER,
-        auth_token=auth_token,
-    )
 
 
 def users() -> list[User]:
@@ -121,11 +69,6 @@ def local_user(login: str, email: str | None = None) -> int:
         user = create_user(session, login=login, email=email, password="long enough pw")
         assert user.id is not None
         return user.id
-
-
-def signed_in_token(user_id: int) -> str:
-    with session_scope() as session:
-        return auth_sessions.create_active(session, user_id=user_id)
 
 
 async def test_new_person_is_registered_with_link_and_tokens() -> None:
