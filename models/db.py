@@ -7,7 +7,9 @@ functions take a ``Session`` so callers decide where a transaction starts and en
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -88,6 +90,8 @@ def make_engine(url: str) -> Engine:
 
 #: an execution option: this transaction only reads (see ``read_scope``)
 READ_ONLY = "socialservices_read_only"
+#: tries at switching a new SQLite database to WAL, 50 ms apart (see ``_switch_to_wal``)
+WAL_SWITCH_ATTEMPTS = 200
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -95,6 +99,22 @@ def _sqlite_begin(connection: Connection) -> None:
     reads: it needs no write lock, so it neither waits for writers nor holds them up."""
     read_only = connection.get_execution_options().get(READ_ONLY, False)
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """WAL is kept in the file: only a new database's first connection changes it. That
+    change needs the file to itself, and SQLite answers "database is locked" at once,
+    without waiting out the busy timeout, when several processes open a new database
+    together (a first start of two app processes): then it is tried again shortly."""
+    for attempt in range(WAL_SWITCH_ATTEMPTS):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == WAL_SWITCH_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -105,7 +125,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     may undo the last transactions before it."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
