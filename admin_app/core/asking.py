@@ -12,16 +12,33 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 AUTH_KEY = "auth"
 LANGUAGE_KEY = "language"
 BROWSER_KEY = "id"  # NiceGUI's key
 
 
+class WhoAsks(Protocol):
+    """What one request or event says about who sends it. The web layer's answer reads
+    each value only when asked: translating a page's strings asks for the language
+    hundreds of times, and for nothing else."""
+
+    @property
+    def auth_token(self) -> str: ...
+    @property
+    def browser_id(self) -> str: ...
+    @property
+    def client_address(self) -> str: ...
+    @property
+    def chosen_language(self) -> str: ...
+    @property
+    def accept_language(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Asker:
-    """What one request or event says about who sends it."""
+    """Who asks, with every value known: nobody, or whoever a test stands for."""
 
     auth_token: str = ""
     browser_id: str = ""
@@ -32,16 +49,21 @@ class Asker:
 
 NOBODY = Asker()
 
-_reader: Callable[[], Asker] = lambda: NOBODY  # noqa: E731
+
+def _nobody_asks() -> WhoAsks:
+    return NOBODY
 
 
-def install(reader: Callable[[], Asker]) -> None:
+_reader: Callable[[], WhoAsks] = _nobody_asks
+
+
+def install(reader: Callable[[], WhoAsks]) -> None:
     """Called by the web layer: ``reader`` answers for the page or event being handled."""
     global _reader
     _reader = reader
 
 
-def current() -> Asker:
+def current() -> WhoAsks:
     return _reader()
 
 
@@ -57,16 +79,6 @@ def client_address() -> str:
     """The visitor's IP address (taken from X-Forwarded-For only when the proxy is on
     127.0.0.1, the one uvicorn is told to trust)."""
     return current().client_address
-
-
-def asker_from_cookie(cookie: MutableMapping[str, Any], **more: Any) -> Asker:
-    auth = cookie.get(AUTH_KEY, "")
-    return Asker(
-        auth_token=auth if isinstance(auth, str) else "",
-        browser_id=str(cookie.get(BROWSER_KEY, "")),
-        chosen_language=str(cookie.get(LANGUAGE_KEY, "")),
-        **more,
-    )
 
 
 def start_new_browser_session(cookie: MutableMapping[str, Any], *, auth: str | None) -> None:

@@ -15,27 +15,57 @@ import hmac
 from collections.abc import MutableMapping
 from typing import Any
 
+from fastapi import Request
 from nicegui import app, context
 
 from admin_app.core import asking, runtime
 
 
-def read_asker() -> asking.Asker:
+class _PageAsker:
+    """Who asks in a page or event, each value read from the cookie or the request only
+    when a use case asks for it (see ``asking.WhoAsks``)."""
+
+    def __init__(self, cookie: MutableMapping[str, Any]) -> None:
+        self._cookie = cookie
+
+    @property
+    def auth_token(self) -> str:
+        value = self._cookie.get(asking.AUTH_KEY, "")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def browser_id(self) -> str:
+        return str(self._cookie.get(asking.BROWSER_KEY, ""))
+
+    @property
+    def chosen_language(self) -> str:
+        return str(self._cookie.get(asking.LANGUAGE_KEY, ""))
+
+    @property
+    def client_address(self) -> str:
+        request = _request()
+        client = request.client if request is not None else None
+        return client.host if client else ""
+
+    @property
+    def accept_language(self) -> str | None:
+        request = _request()
+        return request.headers.get("accept-language") if request is not None else None
+
+
+def _request() -> Request | None:
+    try:
+        return context.client.request
+    except (RuntimeError, AttributeError):
+        return None
+
+
+def read_asker() -> asking.WhoAsks:
     """Who is asking in the page being built or the event being handled."""
     try:
-        cookie = app.storage.browser
+        return _PageAsker(app.storage.browser)
     except RuntimeError:  # outside a page or event: nobody is asking
         return asking.NOBODY
-    try:
-        request = context.client.request
-    except (RuntimeError, AttributeError):
-        request = None
-    client = request.client if request is not None else None
-    return asking.asker_from_cookie(
-        cookie,
-        client_address=client.host if client else "",
-        accept_language=request.headers.get("accept-language") if request is not None else None,
-    )
 
 
 def _csrf_for(auth: str) -> str:
