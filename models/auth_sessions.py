@@ -6,22 +6,18 @@ not let anyone sign in.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
 from sqlmodel import Session, col, delete, update
 
+from models.digests import digest
 from models.housekeeping import Occasionally
 from models.tables import AuthSession, utcnow
 
 PENDING_LIFETIME = timedelta(seconds=60)
 IDLE_LIFETIME = timedelta(days=14)
 TOUCH_INTERVAL = timedelta(minutes=5)
-
-
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 _stale = Occasionally()
@@ -49,7 +45,7 @@ def create_pending(session: Session, *, user_id: int, browser: str) -> str:
         _forget_stale(session)
     token = secrets.token_urlsafe(32)
     session.add(
-        AuthSession(token_hash=_hash(token), user_id=user_id, browser_binding=_hash(browser))
+        AuthSession(token_hash=digest(token), user_id=user_id, browser_binding=digest(browser))
     )
     return token
 
@@ -60,7 +56,7 @@ def create_active(session: Session, *, user_id: int) -> str:
     if _stale.due():
         _forget_stale(session)
     token = secrets.token_urlsafe(32)
-    session.add(AuthSession(token_hash=_hash(token), user_id=user_id, activated_at=utcnow()))
+    session.add(AuthSession(token_hash=digest(token), user_id=user_id, activated_at=utcnow()))
     return token
 
 
@@ -76,16 +72,16 @@ def activate(session: Session, *, ticket: str, browser: str) -> tuple[int, str] 
     result = session.exec(
         update(AuthSession)
         .where(
-            col(AuthSession.token_hash) == _hash(ticket),
-            col(AuthSession.browser_binding) == _hash(browser),
+            col(AuthSession.token_hash) == digest(ticket),
+            col(AuthSession.browser_binding) == digest(browser),
             col(AuthSession.activated_at).is_(None),
             col(AuthSession.created_at) >= now - PENDING_LIFETIME,
         )
-        .values(token_hash=_hash(token), activated_at=now, last_seen_at=now, browser_binding="")
+        .values(token_hash=digest(token), activated_at=now, last_seen_at=now, browser_binding="")
     )
     if result.rowcount != 1:
         return None
-    row = session.get(AuthSession, _hash(token))
+    row = session.get(AuthSession, digest(token))
     return (row.user_id, token) if row else None
 
 
@@ -93,7 +89,7 @@ def user_of(session: Session, token: str) -> int | None:
     """The user of an active, not idle-expired session (and note that it was seen)."""
     if not token:
         return None
-    row = session.get(AuthSession, _hash(token))
+    row = session.get(AuthSession, digest(token))
     now = utcnow()
     if row is None or row.activated_at is None:
         return None
@@ -107,7 +103,7 @@ def user_of(session: Session, token: str) -> int | None:
 
 
 def end(session: Session, token: str) -> None:
-    session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == _hash(token)))
+    session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == digest(token)))
 
 
 def end_others_of(session: Session, user_id: int, *, keep: str) -> int:
@@ -115,7 +111,7 @@ def end_others_of(session: Session, user_id: int, *, keep: str) -> int:
     whoever else knew the old one is out); returns how many ended."""
     result = session.exec(
         delete(AuthSession).where(
-            col(AuthSession.user_id) == user_id, col(AuthSession.token_hash) != _hash(keep)
+            col(AuthSession.user_id) == user_id, col(AuthSession.token_hash) != digest(keep)
         )
     )
     return result.rowcount or 0

@@ -7,20 +7,16 @@ a replayed callback finds nothing.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 from sqlmodel import Session, col, delete
 
+from models.digests import digest
 from models.housekeeping import Occasionally
 from models.tables import OAuthState, utcnow
 
 LIFETIME = timedelta(minutes=10)
 _unfinished = Occasionally()
-
-
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def remember(
@@ -41,8 +37,8 @@ def remember(
         session.exec(delete(OAuthState).where(col(OAuthState.created_at) < utcnow() - LIFETIME))
     session.add(
         OAuthState(
-            state_hash=_hash(state),
-            browser_binding=_hash(browser),
+            state_hash=digest(state),
+            browser_binding=digest(browser),
             purpose=purpose,
             service_id=service_id,
             site_id=site_id,
@@ -61,10 +57,10 @@ def take(session: Session, *, state: str, browser: str) -> OAuthState | None:
         return None
     # read and deleted in one statement: of two requests with the same state, one gets it
     row = session.scalars(
-        delete(OAuthState).where(col(OAuthState.state_hash) == _hash(state)).returning(OAuthState)
+        delete(OAuthState).where(col(OAuthState.state_hash) == digest(state)).returning(OAuthState)
     ).one_or_none()
     if row is None:  # unknown, or another request took it a moment ago
         return None
-    if row.browser_binding != _hash(browser) or row.created_at < utcnow() - LIFETIME:
+    if row.browser_binding != digest(browser) or row.created_at < utcnow() - LIFETIME:
         return None
     return row

@@ -7,21 +7,17 @@ administrator deletes them all.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlmodel import Session, col, delete, select
 
+from models.digests import digest
 from models.tables import SetupToken
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_setup_token(session: Session) -> str:
     token = secrets.token_urlsafe(32)
-    session.add(SetupToken(token_hash=_hash(token)))
+    session.add(SetupToken(token_hash=digest(token)))
     return token
 
 
@@ -29,7 +25,7 @@ def setup_token_is_valid(session: Session, token: str) -> bool:
     return (
         bool(token)
         and session.exec(
-            select(SetupToken.token_hash).where(SetupToken.token_hash == _hash(token))
+            select(SetupToken.token_hash).where(SetupToken.token_hash == digest(token))
         ).first()
         is not None
     )
@@ -39,7 +35,7 @@ def consume_setup_token(session: Session, token: str) -> bool:
     """Delete the token; True for exactly one of any number of concurrent callers."""
     if not token:
         return False
-    result = session.exec(delete(SetupToken).where(col(SetupToken.token_hash) == _hash(token)))
+    result = session.exec(delete(SetupToken).where(col(SetupToken.token_hash) == digest(token)))
     return result.rowcount == 1
 
 

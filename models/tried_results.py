@@ -9,24 +9,22 @@ LIFETIME, and deleted by the daily housekeeping (``models.housekeeping.purge_old
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
+from models.digests import digest
 from models.tables import TriedResult, utcnow
 
 LIFETIME = timedelta(minutes=10)
 
 
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
 def keep(session: Session, *, user_id: int, browser: str, profile: Mapping[str, Any]) -> None:
-    session.add(TriedResult(user_id=user_id, browser_binding=_hash(browser), profile=dict(profile)))
+    session.add(
+        TriedResult(user_id=user_id, browser_binding=digest(browser), profile=dict(profile))
+    )
 
 
 def take(session: Session, *, user_id: int, browser: str) -> dict[str, Any] | None:
@@ -36,7 +34,7 @@ def take(session: Session, *, user_id: int, browser: str) -> dict[str, Any] | No
         delete(TriedResult)
         .where(
             col(TriedResult.user_id) == user_id,
-            col(TriedResult.browser_binding) == _hash(browser),
+            col(TriedResult.browser_binding) == digest(browser),
         )
         .returning(TriedResult)
     ).all()
