@@ -9,6 +9,8 @@ key added by a rotation in another process is picked up by reading the keys once
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from sqlmodel import Session
 
@@ -60,3 +62,17 @@ def secrets_of(row: ConfiguredService) -> dict[str, str]:
                 error,
             )
     return {}
+
+
+def secrets_to_keep(
+    stored: ConfiguredService | None, provider_id: str, settings: Any, endpoints: dict[str, str]
+) -> Mapping[str, str]:
+    """Stored secrets stay only while they would go to the same place: same service, same
+    non-secret settings (the client id), same endpoints. A file that points a service
+    somewhere else must bring the secret too, or a stolen export could harvest it."""
+    if stored is None or stored.provider != provider_id or dict(stored.endpoints) != endpoints:
+        return {}
+    given = settings if isinstance(settings, dict) else {}
+    if any(given.get(key) != value for key, value in stored.settings.items()):
+        return {}
+    return secrets_of(stored)

@@ -21,7 +21,7 @@ from admin_app.activity.delivery_problems import TURNED_OFF
 from admin_app.core import bounded_yaml, link_issuers, runtime
 from admin_app.core.form_problems import Problems
 from admin_app.core.i18n import N_
-from admin_app.core.token_storage import secrets_of
+from admin_app.core.token_storage import secrets_of, secrets_to_keep
 from admin_app.services.validation import (
     ServicePlaces,
     SitePlaces,
@@ -470,7 +470,7 @@ def _check_services(
         if "position" in entry:
             positions[position] = service_id
         endpoints = _read_endpoints(provider, entry.get("endpoints"), f"{here}.endpoints", found)
-        kept = _secrets_to_keep(
+        kept = secrets_to_keep(
             stored.get(service_id), provider_id, entry.get("settings"), endpoints
         )
         settings, secrets = _read_settings(
@@ -531,20 +531,6 @@ def _read_settings(
         if text:
             (secrets if setting.secret else settings)[key] = text
     return settings, secrets
-
-
-def _secrets_to_keep(
-    stored: ConfiguredService | None, provider_id: str, settings: Any, endpoints: dict[str, str]
-) -> Mapping[str, str]:
-    """Stored secrets stay only while they would go to the same place: same service, same
-    non-secret settings (the client id), same endpoints. A file that points a service
-    somewhere else must bring the secret too, or a stolen export could harvest it."""
-    if stored is None or stored.provider != provider_id or dict(stored.endpoints) != endpoints:
-        return {}
-    given = settings if isinstance(settings, dict) else {}
-    if any(given.get(key) != value for key, value in stored.settings.items()):
-        return {}
-    return secrets_of(stored)
 
 
 def _read_endpoints(

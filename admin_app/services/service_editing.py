@@ -23,8 +23,7 @@ from admin_app.auth.admin_access import acting_administrator, administrator_acti
 from admin_app.core import link_issuers, runtime
 from admin_app.core.form_problems import FormError, Problems
 from admin_app.core.i18n import N_
-from admin_app.core.token_storage import secrets_of
-from admin_app.services.config_file import _secrets_to_keep
+from admin_app.core.token_storage import secrets_of, secrets_to_keep
 from admin_app.services.site_urls import redirect_uri
 from admin_app.services.validation import (
     ServicePlaces,
@@ -294,7 +293,7 @@ def _check(
         if not f.secret and (value := _typed(changes.settings, f.key))
     }
     # As in the import: a stored secret goes on only to where it went before.
-    kept = _secrets_to_keep(row, provider.id, settings, endpoints)
+    kept = secrets_to_keep(row, provider.id, settings, endpoints)
     secrets = _secrets(provider, row, changes, kept, problems)
     typed_name = None if changes.name is None else changes.name.strip()
     check_service(
