@@ -42,6 +42,9 @@ def test_a_feed_post_is_published_on_linked_x(
     switch.click()
     expect(switch).to_be_checked()
     page.goto(f"{base}/feed")
+    # typed only once the page's socket is up: a value typed before is never sent (seen on
+    # CI's first, cold browser start)
+    page.wait_for_function("window.socket && window.socket.connected")
     page.get_by_label("Your message").fill("Hello X, from the feed")
     page.get_by_role("button", name="Post").click()
     expect(page.get_by_text("Published on X (Twitter)")).to_be_visible(timeout=15_000)
