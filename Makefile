@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 LOCALES := admin_app/locales
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: bench bench-instructions screenshots deps run test test-unit test-pg test-e2e test-binary binary lint translations extract-messages env browser node-packages migration clean
+.PHONY: bench bench-instructions screenshots deps run test test-unit test-pg test-e2e test-binary binary lint translations extract-messages env browser node-packages relying-parties migration clean
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools && .tools/bin/pip install --quiet uv
@@ -28,7 +28,7 @@ run: env
 	$(VENV)/bin/socialservices serve
 
 ## Install everything a fresh machine lacks and run every test.
-test: env browser node-packages
+test: env browser node-packages relying-parties
 	$(MAKE) --no-print-directory test-unit test-pg test-e2e
 
 test-unit:
@@ -49,7 +49,7 @@ test-pg:
 	fi
 
 test-e2e:
-	$(PY) -m pytest tests/e2e tests/support/test_oidc_provider.py -q
+	$(PY) -m pytest tests/e2e tests/support/test_oidc_provider.py tests/support/test_apache_rp.py -q
 
 ## One executable file, dist/socialservices: `serve` on the embedded SQLite default and
 ## every command. PyInstaller comes from the lock file's `binary` group.
@@ -78,6 +78,18 @@ node-packages:
 	@command -v npm >/dev/null || { echo "Installing Debian's nodejs and npm for the test identity provider"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 	@cd tests/support/idp && npm ci --silent --no-audit --no-fund
+
+## Apache httpd with mod_auth_openidc (and nginx) as relying parties for the tests. Installed
+## without starting them (a policy-rc.d that answers 101), so none of them holds port 80.
+relying-parties:
+	@test -x /usr/sbin/apache2 && test -f /usr/lib/apache2/modules/mod_auth_openidc.so && test -x /usr/sbin/nginx || { \
+	  echo "Installing Debian's apache2, libapache2-mod-auth-openidc and nginx for the relying-party tests"; \
+	  policy=/usr/sbin/policy-rc.d; ours=; \
+	  if [ ! -e $$policy ]; then printf '#!/bin/sh\nexit 101\n' >$$policy && chmod +x $$policy && ours=1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2 libapache2-mod-auth-openidc nginx >/dev/null; \
+	  status=$$?; if [ -n "$$ours" ]; then rm -f $$policy; fi; \
+	  for service in apache2 nginx; do if [ -x /etc/init.d/$$service ]; then /etc/init.d/$$service stop >/dev/null 2>&1; fi; done; \
+	  exit $$status; }
 
 lint: env
 	$(VENV)/bin/ruff check .
