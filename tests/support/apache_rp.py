@@ -105,7 +105,7 @@ DocumentRoot "{root}/htdocs"
 
 OIDCProviderMetadataURL {metadata_url}
 OIDCClientID "{client_id}"
-OIDCClientSecret "{client_secret}"
+{client_secret_line}
 OIDCProviderTokenEndpointAuth {token_endpoint_auth}
 OIDCRedirectURI {redirect_uri}
 OIDCCryptoPassphrase "{passphrase}"
@@ -181,7 +181,7 @@ class ApacheRp:
         self,
         issuer: str,
         client_id: str,
-        client_secret: str,
+        client_secret: str | None,
         *,
         token_endpoint_auth: str = "client_secret_basic",
         scope: str = "openid email profile",
@@ -194,7 +194,8 @@ class ApacheRp:
         ``metadata_url`` defaults to the issuer's discovery document. mod_auth_openidc
         reads it at the first sign-in, not here: a wrong issuer shows up then, in
         ``error_log``. ``token_endpoint_auth`` is ``client_secret_basic``,
-        ``client_secret_post`` or ``none``. ``log_level`` e.g. ``"warn auth_openidc:debug"``.
+        ``client_secret_post`` or ``none`` (a public client, ``client_secret`` None; PKCE
+        S256 is always sent). ``log_level`` e.g. ``"warn auth_openidc:debug"``.
         Raises ``ApacheRpError`` with Apache's error log when it does not come up.
         """
         if self.process is not None:
@@ -209,7 +210,7 @@ class ApacheRp:
             folder,
             metadata_url=metadata_url or f"{issuer.rstrip('/')}/.well-known/openid-configuration",
             client_id=client_id,
-            client_secret=client_secret,
+            client_secret_line=f'OIDCClientSecret "{client_secret}"' if client_secret else "",
             token_endpoint_auth=token_endpoint_auth,
             scope=scope,
             log_level=log_level,

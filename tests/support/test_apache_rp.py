@@ -27,9 +27,8 @@ def start_pair(
         post_logout_redirect_uris=[rp.logged_out_url],
         token_endpoint_auth_method=auth_method,
     )
-    rp.start(
-        provider.issuer, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, token_endpoint_auth=auth_method
-    )
+    secret = None if auth_method == "none" else DEFAULT_CLIENT_SECRET  # "none": a public client
+    rp.start(provider.issuer, DEFAULT_CLIENT_ID, secret, token_endpoint_auth=auth_method)
     return rp, provider
 
 
@@ -41,7 +40,7 @@ def sign_in_at_provider(page: Page, provider: OidcProvider, login: str = "alice"
     page.get_by_role("button", name="Continue").click()
 
 
-@pytest.mark.parametrize("auth_method", ["client_secret_basic", "client_secret_post"])
+@pytest.mark.parametrize("auth_method", ["client_secret_basic", "client_secret_post", "none"])
 def test_a_visitor_signs_in_and_apache_shows_the_email_from_the_provider(
     oidc_provider_factory, apache_rp_factory, page: Page, auth_method: str
 ) -> None:
