@@ -9,10 +9,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlmodel import Session, col, delete, update
+from sqlmodel import Session, col, delete, select, update
 
 from models.digests import digest
 from models.housekeeping import Occasionally
+from models.provider_grants import end_grants_of_session
 from models.tables import AuthSession, utcnow
 
 PENDING_LIFETIME = timedelta(seconds=60)
@@ -87,9 +88,18 @@ def activate(session: Session, *, ticket: str, browser: str) -> tuple[int, str] 
 
 def user_of(session: Session, token: str) -> int | None:
     """The user of an active, not idle-expired session (and note that it was seen)."""
-    if not token:
-        return None
-    row = session.get(AuthSession, digest(token))
+    row = active(session, token)
+    return row.user_id if row is not None else None
+
+
+def active(session: Session, token: str) -> AuthSession | None:
+    """The active, not idle-expired session of ``token`` (and note that it was seen)."""
+    return active_by_hash(session, digest(token)) if token else None
+
+
+def active_by_hash(session: Session, token_hash: str) -> AuthSession | None:
+    """As ``active``, for a session known by its digest (a grant of the provider role)."""
+    row = session.get(AuthSession, token_hash)
     now = utcnow()
     if row is None or row.activated_at is None:
         return None
@@ -99,19 +109,20 @@ def user_of(session: Session, token: str) -> int | None:
     if row.last_seen_at < now - TOUCH_INTERVAL:
         row.last_seen_at = now
         session.add(row)
-    return row.user_id
+    return row
 
 
 def end(session: Session, token: str) -> None:
+    """Sign a browser out, and out of every application it signed in to through us."""
+    end_grants_of_session(session, digest(token))
     session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == digest(token)))
 
 
 def end_others_of(session: Session, user_id: int, *, keep: str) -> int:
     """Sign a user out everywhere but in the session ``keep`` (after a password change:
     whoever else knew the old one is out); returns how many ended."""
-    result = session.exec(
-        delete(AuthSession).where(
-            col(AuthSession.user_id) == user_id, col(AuthSession.token_hash) != digest(keep)
-        )
-    )
+    others = (col(AuthSession.user_id) == user_id) & (col(AuthSession.token_hash) != digest(keep))
+    for token_hash in session.exec(select(AuthSession.token_hash).where(others)).all():
+        end_grants_of_session(session, token_hash)
+    result = session.exec(delete(AuthSession).where(others))
     return result.rowcount or 0

@@ -63,6 +63,7 @@ def replace_sites(session: Session, sites: list[Site]) -> list[str]:
             current.host_names = site.host_names
             current.is_default = site.is_default
             current.individual_settings = site.individual_settings
+            current.subject_type = site.subject_type
             session.add(current)
     session.flush()
     return removed

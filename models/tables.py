@@ -121,6 +121,9 @@ class Site(SQLModel, table=True):
     host_names: str = Field(default="", max_length=2000)
     is_default: bool = False
     individual_settings: bool = False
+    #: the subject (``sub``) its applications receive: the same for every site ("public"),
+    #: or one of this site's own that other sites cannot correlate ("pairwise")
+    subject_type: str = Field(default="public", max_length=10)
     #: raised by every change; an edit based on an older version is refused
     version: int = 1
 
@@ -453,3 +456,92 @@ class SignInEvent(SQLModel, table=True):
     site_id: str = Field(max_length=20)
     success: bool
     reason: str = Field(default="", max_length=50)
+
+
+class Application(SQLModel, table=True):
+    """An application of a site (an OAuth client) that signs people in through us.
+
+    The client secret is kept apart from everything shown, sealed like a service's secrets
+    once encryption is on (``models.encryption``), so that ``config export --with-secrets``
+    can write it back; it is compared in constant time, never displayed after creation."""
+
+    __tablename__ = "applications"
+
+    id: str = Field(primary_key=True, max_length=20)
+    site_id: str = Field(foreign_key="sites.id", ondelete="CASCADE", max_length=20, index=True)
+    name: str = Field(max_length=100)
+    #: "confidential" (has a secret) or "public" (PKCE instead)
+    kind: str = Field(default="confidential", max_length=20)
+    client_id: str = Field(max_length=100, unique=True)
+    client_secret: str = Field(default="", sa_column=Column(Text, nullable=False))
+    redirect_uris: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    post_logout_redirect_uris: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    #: group codes whose members may use it; empty with ``everyone``: all users
+    everyone: bool = True
+    allowed_groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    version: int = 1
+
+
+class SigningKey(SQLModel, table=True):
+    """A key that signs ID tokens. The newest of each algorithm signs; an older one stays
+    published until ``retire_at``, when no token it signed is still valid."""
+
+    __tablename__ = "signing_keys"
+
+    kid: str = Field(primary_key=True, max_length=64)
+    algorithm: str = Field(max_length=10)
+    #: PEM, sealed once encryption is on
+    private_key: str = Field(sa_column=Column(Text, nullable=False))
+    public_jwk: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    retire_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class ProviderGrant(SQLModel, table=True):
+    """One sign-in of a person into an application: the code, then every access and
+    refresh token issued from it (the "family"). Deleting the grant revokes all of them,
+    which is what a reused code or refresh token does."""
+
+    __tablename__ = "provider_grants"
+
+    id: str = Field(primary_key=True, max_length=64)
+    application_id: str = Field(foreign_key="applications.id", ondelete="CASCADE", index=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    scope: str = Field(default="", max_length=1000)
+    nonce: str | None = Field(default=None, max_length=500)
+    #: when the person last proved who they are (the session's sign-in)
+    auth_time: datetime = Field(sa_column=_timestamp())
+    #: the digest of the session it came from: signing out there ends it
+    session_hash: str = Field(default="", max_length=64, index=True)
+    #: the language the person used when signing in (the ``locale`` claim)
+    locale: str = Field(default="", max_length=10)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class ProviderToken(SQLModel, table=True):
+    """A code, access token or refresh token of a grant; only its digest is stored."""
+
+    __tablename__ = "provider_tokens"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    grant_id: str = Field(foreign_key="provider_grants.id", ondelete="CASCADE", index=True)
+    #: "code", "access" or "refresh"
+    kind: str = Field(max_length=10)
+    expires_at: datetime = Field(sa_column=_timestamp(index=True))
+    #: a code exchanged or a refresh token rotated: presenting it again revokes the grant
+    used_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    #: for a code: the redirect URI and PKCE challenge it was issued with
+    redirect_uri: str = Field(default="", max_length=2000)
+    code_challenge: str = Field(default="", max_length=128)
+
+
+class ProviderOptions(SQLModel, table=True):
+    """A single row (id 1): the salt of pairwise subjects, the same in every process."""
+
+    __tablename__ = "provider_options"
+
+    id: int = Field(default=1, primary_key=True)
+    pairwise_salt: str = Field(max_length=64)

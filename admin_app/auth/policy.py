@@ -30,6 +30,17 @@ class AccountFacts:
 
 
 @dataclass(frozen=True)
+class ApplicationFacts:
+    """About a user signing in to one of a site's applications (or refreshing its tokens)."""
+
+    blocked: bool
+    #: a member of a group denied sign-in through external services
+    in_group_denied_sign_in: bool
+    #: the application is for everyone, or the user is in one of its groups
+    allowed_by_application: bool
+
+
+@dataclass(frozen=True)
 class NewcomerFacts:
     """About a person whose external account is linked to nobody: a registration."""
 
@@ -94,3 +105,14 @@ def password_sign_in_refusal(*, blocked: bool) -> str | None:
     """A login and its right password sign a user in unless blocked (the sign-in form
     then says no more than it does for a wrong password)."""
     return "user_blocked" if blocked else None
+
+
+def application_refusal(facts: ApplicationFacts) -> str | None:
+    """An application gets a code or tokens for a user only while the user may sign in
+    here at all (not blocked, not in a group denied sign-in) and is one of those the
+    application is for. Asked at the code and again at every refresh, so that blocking
+    a user or leaving a group ends their applications' sign-ins too."""
+    refusal = sign_in_refusal(AccountFacts(facts.blocked, facts.in_group_denied_sign_in))
+    if refusal is None and not facts.allowed_by_application:
+        return "application_denied"
+    return refusal

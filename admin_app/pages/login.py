@@ -12,6 +12,7 @@ from admin_app.auth.round_trip import offered_services
 from admin_app.auth.safe_next import safe_next
 from admin_app.core.i18n import _
 from admin_app.core.input_checks import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
+from admin_app.provider.authorize import application_asking
 from admin_app.web.layout import frame, service_button
 
 
@@ -39,11 +40,13 @@ def register() -> None:
         return RedirectResponse("/profile" if current_viewer() else "/login", status_code=303)
 
     @ui.page("/login")
-    def login(next: str = "", expired: str = "") -> RedirectResponse | None:
+    def login(next: str = "", expired: str = "", again: str = "") -> RedirectResponse | None:
         target = safe_next(next, default="/profile")
         viewer = current_viewer()
-        if viewer is not None:
+        if viewer is not None and not again:  # "again": an application asks for a new sign-in
             return RedirectResponse(target, status_code=303)
+        host = context.client.request.headers.get("host")
+        application = application_asking(target, host)
 
         async def submit() -> None:
             if not identifier.value or not password.value:
@@ -66,7 +69,14 @@ def register() -> None:
                 return
             ui.navigate.to(result.completion_url)
 
-        with frame(_("Sign in"), None), ui.card().classes("w-full max-w-sm gap-2"):
+        title = (
+            _("Sign in to {application}").format(application=application)
+            if application
+            else _("Sign in")
+        )
+        with frame(title, None), ui.card().classes("w-full max-w-sm gap-2"):
+            if application:  # text, never markup: the name is the administrator's input
+                ui.label(title).classes("text-lg").mark("login-application")
             identifier = (
                 ui.input(_("Login or e-mail"))
                 .props("autocomplete=username autofocus name=login")
@@ -90,7 +100,7 @@ def register() -> None:
             button = (
                 ui.button(_("Sign in"), on_click=submit).props("color=primary").mark("login-submit")
             )
-            services = offered_services(context.client.request.headers.get("host"))
+            services = offered_services(host)
             if services:
                 ui.separator()
                 ui.label(_("Or sign in with")).classes("text-sm text-gray-600")

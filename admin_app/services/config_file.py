@@ -22,6 +22,9 @@ from admin_app.core import bounded_yaml, link_issuers, runtime
 from admin_app.core.form_problems import Problems
 from admin_app.core.i18n import N_
 from admin_app.core.token_storage import secrets_of, secrets_to_keep
+from admin_app.provider import application_config
+from admin_app.provider.applications import ApplicationValues
+from admin_app.provider.claims import SUBJECT_TYPES
 from admin_app.services.validation import (
     ServicePlaces,
     SitePlaces,
@@ -53,7 +56,7 @@ from models.tables import ConfiguredService, Site
 from providers import PROVIDERS
 from providers.base import Provider
 
-SECTIONS = ("sites", "services", "site_services", "registration", "activity")
+SECTIONS = ("sites", "services", "site_services", "registration", "activity", "applications")
 HASHTAG = re.compile(r"^#?\w{1,100}$")
 
 
@@ -82,6 +85,7 @@ class ImportSummary:
     sites: int = 0
     services: int = 0
     removed_sites: list[str] = field(default_factory=list)
+    applications: int = 0
 
 
 # ------------------------------------------------------------------------- export
@@ -106,6 +110,7 @@ def export_configuration(*, with_secrets: bool) -> str:
                     "domains": host_names_of(site),
                     "default": site.is_default,
                     "individual_settings": site.individual_settings,
+                    "subject_type": site.subject_type,
                 }
                 for site in sites
             ],
@@ -124,6 +129,7 @@ def export_configuration(*, with_secrets: bool) -> str:
                 "send_activity": activity.send_activity,
                 "hashtags": list(activity.hashtags),
             },
+            "applications": application_config.export(session, with_secrets=with_secrets),
         }
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
@@ -246,6 +252,7 @@ class _Plan:
     replace_site_scopes: bool = False
     registration: dict[str, Any] | None = None
     activity: dict[str, Any] | None = None
+    applications: list[ApplicationValues] | None = None
 
 
 def import_configuration(
@@ -324,6 +331,10 @@ def _plan(session: Any, top: dict[str, Any], errors: _Errors) -> _Plan:
         plan.registration = _check_registration(top["registration"], group_codes(session), errors)
     if "activity" in top:
         plan.activity = _check_activity(top["activity"], errors)
+    if "applications" in top:
+        plan.applications = application_config.read(
+            session, top["applications"], errors, site_ids=site_ids
+        )
     return plan
 
 
@@ -387,8 +398,11 @@ def _check_sites(value: Any, errors: _Errors) -> list[Site]:
         if entry is None:
             continue
         errors.unknown_keys(
-            entry, path, ("id", "name", "domains", "default", "individual_settings")
+            entry, path, ("id", "name", "domains", "default", "individual_settings", "subject_type")
         )
+        subject_type = errors.string(entry.get("subject_type"), f"{path}.subject_type") or "public"
+        if subject_type not in SUBJECT_TYPES:
+            errors.add(f"{path}.subject_type", N_("public or pairwise"))
         site_id = errors.string(entry.get("id"), f"{path}.id")
         name = errors.string(entry.get("name"), f"{path}.name")
         domains = [d.lower() for d in errors.string_list(entry.get("domains"), f"{path}.domains")]
@@ -408,6 +422,7 @@ def _check_sites(value: Any, errors: _Errors) -> list[Site]:
                 individual_settings=errors.boolean(
                     entry.get("individual_settings"), f"{path}.individual_settings"
                 ),
+                subject_type=subject_type,
             )
         )
     if sites and sum(site.is_default for site in sites) != 1:
@@ -624,4 +639,6 @@ def _apply(session: Any, plan: _Plan) -> ImportSummary:
         activity.send_activity = plan.activity["send_activity"]
         activity.hashtags = plan.activity["hashtags"]
         session.add(activity)
+    if plan.applications is not None:
+        summary.applications = application_config.apply(session, plan.applications)
     return summary

@@ -29,7 +29,9 @@ SCANNED = [
 def python_files() -> Iterator[Path]:
     for name in SCANNED:
         path = ROOT / name
-        yield from sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        found = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        # a peer's own virtual environment (bench/peers/*/.venv) is its dependencies' code
+        yield from (file for file in found if ".venv" not in file.relative_to(ROOT).parts)
 
 
 def imported_names(tree: ast.AST) -> Iterator[tuple[int, str]]:

@@ -1,0 +1,168 @@
+"""The HTTP side of the provider role: discovery, JWKS, authorize, token, UserInfo,
+revocation and logout, and the two pages a person may meet there (a request we cannot
+answer; "sign out?"). Each route only translates between HTTP and ``admin_app.provider``.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from nicegui import app, ui
+
+from admin_app.auth.accounts import current_viewer, sign_out
+from admin_app.core import asking
+from admin_app.core.i18n import LANGUAGES, _, parse_accept_language
+from admin_app.provider import authorize, issuers, logout, revocation, signing, tokens, userinfo
+from admin_app.provider.problems import problem_message
+from admin_app.web.browser_cookie import csrf_token, csrf_token_is_valid
+from admin_app.web.layout import frame
+from admin_app.web.security_headers import with_script_nonce
+
+#: discovery, keys and the application-facing endpoints are read by scripts of any origin
+OPEN_TO_SCRIPTS = {"Access-Control-Allow-Origin": "*"}
+
+
+async def _params(request: Request) -> dict[str, str]:
+    """The query, or the posted form (authorize and logout accept both)."""
+    if request.method == "POST":
+        form = await request.form()
+        return {key: str(value) for key, value in form.items()}
+    return dict(request.query_params)
+
+
+def _language(request: Request) -> str:
+    chosen = str(request.session.get(asking.LANGUAGE_KEY, ""))
+    if chosen in LANGUAGES:
+        return chosen
+    return parse_accept_language(request.headers.get("accept-language")) or "en"
+
+
+def _problem(reason: str) -> RedirectResponse:
+    return RedirectResponse("/oidc/problem?" + urlencode({"reason": reason}), status_code=303)
+
+
+def _form_post(request: Request, action: str, fields: dict[str, str]) -> HTMLResponse:
+    """The response as a form the browser posts to the application (form_post)."""
+    inputs = "".join(
+        f'<input type="hidden" name="{html.escape(key)}" value="{html.escape(value)}">'
+        for key, value in fields.items()
+    )
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>…</title></head><body>"
+        f'<form method="post" action="{html.escape(action)}">{inputs}'
+        '<noscript><button type="submit">Continue</button></noscript></form>'
+        "<script>document.forms[0].submit()</script></body></html>"
+    )
+    return HTMLResponse(with_script_nonce(page, request), headers={"Cache-Control": "no-store"})
+
+
+async def authorization(request: Request) -> Response:
+    decision = authorize.decide(
+        await _params(request),
+        host=request.headers.get("host"),
+        auth_token=str(request.session.get(asking.AUTH_KEY, "")),
+        language=_language(request),
+    )
+    if decision.answer is authorize.Answer.PROBLEM:
+        return _problem(decision.reason)
+    if decision.answer is authorize.Answer.FORM_POST:
+        return _form_post(request, decision.location, decision.fields)
+    return RedirectResponse(decision.location, status_code=303)
+
+
+async def end_session(request: Request) -> Response:
+    params = await _params(request)
+    decision = logout.decide(
+        params,
+        host=request.headers.get("host"),
+        auth_token=str(request.session.get(asking.AUTH_KEY, "")),
+        confirmed=csrf_token_is_valid(request.session, params.get("csrf", "")),
+    )
+    if decision.step is logout.Step.PROBLEM:
+        return _problem(decision.reason)
+    if decision.step is logout.Step.CONFIRM:
+        query = {key: value for key, value in params.items() if key != "csrf"}
+        return RedirectResponse("/oidc/logout/confirm?" + urlencode(query), status_code=303)
+    sign_out(request.session)
+    return RedirectResponse(decision.location, status_code=303)
+
+
+def _json(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers={**OPEN_TO_SCRIPTS, **(headers or {})})
+
+
+def register() -> None:
+    app.add_api_route(
+        "/oidc/authorize", authorization, methods=["GET", "POST"], include_in_schema=False
+    )
+    app.add_api_route("/oidc/logout", end_session, methods=["GET", "POST"], include_in_schema=False)
+
+    @app.get("/.well-known/openid-configuration", include_in_schema=False)
+    def discovery(request: Request) -> JSONResponse:
+        site = issuers.site_of_host(request.headers.get("host"))
+        return _json(issuers.discovery(issuers.issuer_of(site)))
+
+    @app.get("/oidc/jwks", include_in_schema=False)
+    def jwks() -> JSONResponse:
+        return _json(signing.jwks(), headers={"Cache-Control": "max-age=300"})
+
+    @app.post("/oidc/token", include_in_schema=False)
+    async def token(request: Request) -> JSONResponse:
+        form = {key: str(value) for key, value in (await request.form()).items()}
+        answer = tokens.exchange(
+            form,
+            authorization=request.headers.get("authorization"),
+            host=request.headers.get("host"),
+        )
+        return _json(answer.body, answer.status, answer.headers)
+
+    @app.api_route("/oidc/userinfo", methods=["GET", "POST"], include_in_schema=False)
+    async def user_info(request: Request) -> JSONResponse:
+        form = await _params(request) if request.method == "POST" else {}
+        answer = userinfo.user_info(
+            userinfo.bearer_token(request.headers.get("authorization"), form)
+        )
+        headers = {"WWW-Authenticate": answer.challenge} if answer.challenge else {}
+        return _json(answer.body, answer.status, {"Cache-Control": "no-store", **headers})
+
+    @app.post("/oidc/revoke", include_in_schema=False)
+    async def revoke(request: Request) -> Response:
+        form = {key: str(value) for key, value in (await request.form()).items()}
+        status = revocation.revoke(
+            form,
+            authorization=request.headers.get("authorization"),
+            host=request.headers.get("host"),
+        )
+        if status == 200:
+            return Response(status_code=200, headers=OPEN_TO_SCRIPTS)
+        error = "invalid_client" if status == 401 else "invalid_request"
+        return _json({"error": error}, status)
+
+    @ui.page("/oidc/problem")
+    def problem(reason: str = "") -> None:
+        with (
+            frame(_("Could not sign in"), current_viewer()),
+            ui.card().classes("w-full max-w-md gap-3"),
+        ):
+            ui.label(_(problem_message(reason))).props('role="alert"').mark("provider-problem")
+            ui.link(_("Go to your profile"), "/profile")
+
+    @ui.page("/oidc/logout/confirm")
+    def confirm_logout(request: Request) -> None:
+        params = dict(request.query_params)
+        back = "/oidc/logout?" + urlencode({**params, "csrf": csrf_token()})
+        with frame(_("Sign out"), current_viewer()), ui.card().classes("w-full max-w-md gap-3"):
+            ui.label(
+                _("Sign out of this site and of every application you signed in to through it?")
+            )
+            with ui.row().classes("gap-3"):
+                ui.button(_("Sign out"), on_click=lambda: ui.navigate.to(back)).props(
+                    "color=primary"
+                ).mark("logout-confirm")
+                ui.link(_("Stay signed in"), "/profile")

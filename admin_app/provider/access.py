@@ -1,0 +1,29 @@
+"""Whether a person may be signed in to an application now: the facts for the policy.
+
+Read at the code and again at every refresh and UserInfo call, in the transaction that
+acts on the answer, so that blocking a user or a group's denial bites at once.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from admin_app.auth import policy
+from models.options import DENIED_AUTH, in_denied_group
+from models.tables import Application, User
+from models.users import group_codes_of
+
+
+def refusal(session: Session, application: Application, user: User | None) -> str | None:
+    """None when allowed, else a refusal code (``policy.application_refusal``)."""
+    if user is None or user.id is None:
+        return "user_blocked"
+    allowed = application.everyone or bool(
+        group_codes_of(session, user.id) & set(application.allowed_groups)
+    )
+    facts = policy.ApplicationFacts(
+        blocked=not user.is_active,
+        in_group_denied_sign_in=in_denied_group(session, user.id, DENIED_AUTH),
+        allowed_by_application=allowed,
+    )
+    return policy.application_refusal(facts)

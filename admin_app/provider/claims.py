@@ -1,0 +1,65 @@
+"""What an application learns about a person: the subject and the claims of each scope.
+
+``sub`` is the user's id for sites with public subjects, or for a site with pairwise
+subjects a value of its own (HMAC of the site and the user under the installation's salt)
+that applications of two sites cannot correlate. ``email_verified`` is true only when a
+linked service vouched for exactly that address: an address typed in a form proves nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from typing import Any
+
+from sqlmodel import Session
+
+from models.linked_accounts import links_of
+from models.tables import ProviderGrant, ProviderOptions, Site, User
+from models.users import group_codes_of
+
+PAIRWISE = "pairwise"
+SUBJECT_TYPES = ("public", PAIRWISE)
+
+
+def subject(session: Session, site: Site, user_id: int) -> str:
+    if site.subject_type != PAIRWISE:
+        return str(user_id)
+    options = session.get(ProviderOptions, 1)
+    salt = (options.pairwise_salt if options else "").encode()
+    mac = hmac.new(salt, f"{site.id}:{user_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def scopes_of(grant: ProviderGrant) -> set[str]:
+    return set(grant.scope.split())
+
+
+def claims(session: Session, site: Site, user: User, grant: ProviderGrant) -> dict[str, Any]:
+    """The claims the grant's scopes give (UserInfo, and the ID token beside its own)."""
+    assert user.id is not None
+    scopes = scopes_of(grant)
+    result: dict[str, Any] = {"sub": subject(session, site, user.id)}
+    links = links_of(session, user.id) if scopes & {"profile", "email", "linked_services"} else []
+    if "profile" in scopes:
+        name = f"{user.first_name} {user.last_name}".strip()
+        result.update(
+            name=name or user.login,
+            given_name=user.first_name or None,
+            family_name=user.last_name or None,
+            preferred_username=user.login,
+            picture=next((link.picture_url for link in links if link.picture_url), None),
+            locale=grant.locale or None,
+        )
+    if "email" in scopes and user.email:
+        wanted = user.email.lower()
+        result["email"] = user.email
+        result["email_verified"] = any(
+            link.email_verified and (link.email or "").lower() == wanted for link in links
+        )
+    if "groups" in scopes:
+        result["groups"] = sorted(group_codes_of(session, user.id))
+    if "linked_services" in scopes:
+        result["linked_services"] = sorted({link.service_id for link in links})
+    return {key: value for key, value in result.items() if value is not None}

@@ -1,0 +1,75 @@
+"""Applications of a site (OAuth clients): finding one, storing one, its secret.
+
+The secret is stored like a service's secrets: sealed once encryption is on, under the
+application's id (a sealed secret copied to another application fails to open). A client
+secret is compared in constant time with what the application presents.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, delete, select
+
+from models.encryption import sealed_value, writing_keyring
+from models.tables import Application
+from models.token_cipher import Keyring
+
+CONFIDENTIAL = "confidential"
+PUBLIC = "public"
+KINDS = (CONFIDENTIAL, PUBLIC)
+
+
+def secret_place(application_id: str) -> str:
+    """The associated data of an application's sealed secret."""
+    return f"applications.client_secret:{application_id}"
+
+
+def new_client_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def new_client_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def by_client_id(session: Session, client_id: str) -> Application | None:
+    return session.exec(select(Application).where(Application.client_id == client_id)).first()
+
+
+def of_site(session: Session, site_id: str) -> list[Application]:
+    query = select(Application).where(Application.site_id == site_id)
+    return list(session.exec(query.order_by(col(Application.name), col(Application.id))))
+
+
+def every_application(session: Session) -> list[Application]:
+    return list(session.exec(select(Application).order_by(col(Application.id))))
+
+
+def store_secret(session: Session, keyring: Keyring, row: Application, secret: str) -> None:
+    """Keep ``secret`` as the application's (sealed once encryption is on)."""
+    row.client_secret = sealed_value(
+        writing_keyring(session, keyring), secret, secret_place(row.id)
+    )
+
+
+def open_secret(keyring: Keyring, row: Application) -> str:
+    """The plain secret; raises UndecryptableError when its key is not configured."""
+    return keyring.decrypt(row.client_secret, secret_place(row.id))
+
+
+def secret_matches(keyring: Keyring, row: Application, presented: str) -> bool:
+    stored = open_secret(keyring, row)
+    if not stored or not presented:
+        return False
+    return hmac.compare_digest(stored.encode(), presented.encode("utf-8", "surrogatepass"))
+
+
+def remove_except(session: Session, keep: Sequence[str]) -> list[str]:
+    """Delete every application whose id is not in ``keep``; the ids removed."""
+    gone = [row.id for row in every_application(session) if row.id not in set(keep)]
+    if gone:
+        session.exec(delete(Application).where(col(Application.id).in_(gone)))
+    return gone

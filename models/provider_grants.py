@@ -1,0 +1,159 @@
+"""Grants of the provider role and their tokens: codes, access and refresh tokens.
+
+A token is a 256-bit random value shown once to the application; only its digest is
+stored. A code and a refresh token are single-use: taking one marks it used in one
+UPDATE, so of two requests presenting it only one wins. Presenting a used one again
+means it was stolen or replayed, and the whole grant (every token issued from the same
+sign-in) is revoked, as RFC 9700 (4.14.2) and OAuth 2.0 (4.1.2) ask.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlmodel import Session, col, delete, select, update
+
+from models.digests import digest
+from models.tables import ProviderGrant, ProviderToken, utcnow
+
+
+class Kind(StrEnum):
+    CODE = "code"
+    ACCESS = "access"
+    REFRESH = "refresh"
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A code or refresh token presented: its grant when it was valid and unused; else
+    why not ("unknown", "expired", "reused": the grant is revoked)."""
+
+    grant: ProviderGrant | None
+    token: ProviderToken | None = None
+    problem: str = ""
+
+
+def new_grant(
+    session: Session,
+    *,
+    application_id: str,
+    user_id: int,
+    scope: str,
+    nonce: str | None,
+    auth_time: datetime,
+    session_hash: str,
+    locale: str = "",
+) -> ProviderGrant:
+    grant = ProviderGrant(
+        id=secrets.token_hex(16),
+        application_id=application_id,
+        user_id=user_id,
+        scope=scope,
+        nonce=nonce,
+        auth_time=auth_time,
+        session_hash=session_hash,
+        locale=locale,
+    )
+    session.add(grant)
+    session.flush()
+    return grant
+
+
+def issue(
+    session: Session,
+    grant: ProviderGrant,
+    kind: Kind,
+    lifetime: timedelta,
+    *,
+    redirect_uri: str = "",
+    code_challenge: str = "",
+) -> str:
+    """A new token of ``grant``; the plain value, which is never stored."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        ProviderToken(
+            token_hash=digest(token),
+            grant_id=grant.id,
+            kind=kind.value,
+            expires_at=utcnow() + lifetime,
+            redirect_uri=redirect_uri,
+            code_challenge=code_challenge,
+        )
+    )
+    return token
+
+
+def take(session: Session, token: str, kind: Kind) -> Taken:
+    """Use a code or refresh token once. A used one presented again revokes its grant."""
+    row = session.get(ProviderToken, digest(token)) if token else None
+    if row is None or row.kind != kind.value:
+        return Taken(None, problem="unknown")
+    marked = session.exec(
+        update(ProviderToken)
+        .where(
+            col(ProviderToken.token_hash) == row.token_hash, col(ProviderToken.used_at).is_(None)
+        )
+        .values(used_at=utcnow())
+    )
+    if marked.rowcount != 1:
+        revoke_grant(session, row.grant_id)
+        return Taken(None, problem="reused")
+    if row.expires_at <= utcnow():
+        return Taken(None, problem="expired")
+    return Taken(session.get(ProviderGrant, row.grant_id), row)
+
+
+def grant_of_access_token(session: Session, token: str) -> ProviderGrant | None:
+    row = session.get(ProviderToken, digest(token)) if token else None
+    if row is None or row.kind != Kind.ACCESS.value or row.expires_at <= utcnow():
+        return None
+    return session.get(ProviderGrant, row.grant_id)
+
+
+def token_of(session: Session, token: str) -> ProviderToken | None:
+    return session.get(ProviderToken, digest(token)) if token else None
+
+
+def revoke_grant(session: Session, grant_id: str) -> None:
+    session.exec(delete(ProviderGrant).where(col(ProviderGrant.id) == grant_id))
+
+
+def revoke_token(session: Session, row: ProviderToken) -> None:
+    """RFC 7009: a refresh token takes its grant with it; an access token goes alone."""
+    if row.kind == Kind.REFRESH.value:
+        revoke_grant(session, row.grant_id)
+    else:
+        session.exec(delete(ProviderToken).where(col(ProviderToken.token_hash) == row.token_hash))
+
+
+def end_grants_of_session(session: Session, session_hash: str) -> int:
+    """Signing out ends what the session signed in to: the grants made from it."""
+    if not session_hash:
+        return 0
+    result = session.exec(
+        delete(ProviderGrant).where(col(ProviderGrant.session_hash) == session_hash)
+    )
+    return int(result.rowcount or 0)
+
+
+def purge_expired(session: Session, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` tokens that expired before ``before``, then grants left
+    with no token at all; how many tokens."""
+    oldest = (
+        select(ProviderToken.token_hash)
+        .where(col(ProviderToken.expires_at) < before)
+        .order_by(col(ProviderToken.expires_at))
+        .limit(limit)
+    )
+    result = session.exec(delete(ProviderToken).where(col(ProviderToken.token_hash).in_(oldest)))
+    empty = select(ProviderGrant.id).where(
+        ~select(ProviderToken.token_hash)
+        .where(ProviderToken.grant_id == ProviderGrant.id)
+        .exists(),
+        col(ProviderGrant.created_at) < before,
+    )
+    session.exec(delete(ProviderGrant).where(col(ProviderGrant.id).in_(empty)))
+    return int(result.rowcount or 0)

@@ -1,0 +1,66 @@
+"""The keys that sign ID tokens: the newest of each algorithm signs, older ones stay
+published until every token they signed has expired.
+
+Private keys are PEM text sealed like a service's secrets once encryption is on, under
+the key's id. Which algorithms and how long a retired key is kept are the provider area's
+to say; this module only keeps the rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from models.encryption import sealed_value, writing_keyring
+from models.tables import SigningKey, utcnow
+from models.token_cipher import Keyring
+
+
+def key_place(kid: str) -> str:
+    return f"signing_keys.private_key:{kid}"
+
+
+def published(session: Session) -> list[SigningKey]:
+    """Every key a relying party may still meet, newest first."""
+    query = (
+        select(SigningKey)
+        .where(col(SigningKey.retire_at).is_(None) | (col(SigningKey.retire_at) > utcnow()))
+        .order_by(col(SigningKey.created_at).desc(), col(SigningKey.kid))
+    )
+    return list(session.exec(query))
+
+
+def purge_retired(session: Session) -> int:
+    """Delete the keys whose tokens have all expired; how many."""
+    gone = col(SigningKey.retire_at).is_not(None) & (col(SigningKey.retire_at) <= utcnow())
+    return int(session.exec(delete(SigningKey).where(gone)).rowcount)
+
+
+def add(
+    session: Session,
+    keyring: Keyring,
+    *,
+    kid: str,
+    algorithm: str,
+    private_pem: str,
+    public_jwk: dict[str, Any],
+) -> SigningKey:
+    row = SigningKey(
+        kid=kid,
+        algorithm=algorithm,
+        private_key=sealed_value(writing_keyring(session, keyring), private_pem, key_place(kid)),
+        public_jwk=public_jwk,
+    )
+    session.add(row)
+    return row
+
+
+def retire(session: Session, row: SigningKey, at: datetime) -> None:
+    row.retire_at = at
+    session.add(row)
+
+
+def private_pem(keyring: Keyring, row: SigningKey) -> str:
+    return keyring.decrypt(row.private_key, key_place(row.kid))

@@ -1,0 +1,288 @@
+"""The provider role's protocol, through its HTTP endpoints: what an application meets.
+
+A signed-in browser (the simulated user) asks for a code; the "application" is the test,
+calling the token, UserInfo and revocation endpoints as a relying party would. The real
+relying parties (Apache, openid-client, django-allauth) are in tests/e2e."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+from nicegui.testing import User
+
+from admin_app.services.config_file import import_configuration
+from models.db import session_scope
+from models.tables import User as UserRow
+from tests.support.accounts import RETRIES, add_user, sign_in
+
+CLIENT_ID = "shop-client"
+SECRET = "s" * 40
+REDIRECT = "http://127.0.0.1:8089/callback"
+ISSUER = "http://127.0.0.1:8080"  # the test app's PUBLIC_URL
+
+
+def register(extra: str = "", kind: str = "confidential") -> None:
+    secret = f"  client_secret: {SECRET}\n" if kind == "confidential" else ""
+    import_configuration(
+        "applications:\n"
+        "- id: shop\n  site: s1\n  name: Shop\n"
+        f"  kind: {kind}\n  client_id: {CLIENT_ID}\n{secret}"
+        f"  redirect_uris: [{REDIRECT}]\n"
+        "  post_logout_redirect_uris: ['http://127.0.0.1:8089/bye']\n" + extra
+    )
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    return verifier, challenge.decode().rstrip("=")
+
+
+async def signed_in(user: User, login: str = "alice") -> int:
+    user_id = add_user(login)
+    await sign_in(user, login)
+    await user.should_see(marker="profile-login", retries=RETRIES)
+    return user_id
+
+
+async def authorize(user: User, **extra: str) -> httpx.Response:
+    params = {
+        "response_type": "code",
+        "client_id": CLIENT_ID,
+        "redirect_uri": REDIRECT,
+        "scope": "openid profile email groups",
+        "state": "st-1",
+        "nonce": "n-1",
+        **extra,
+    }
+    return await user.http_client.get("/oidc/authorize", params=params)
+
+
+def answer_of(response: httpx.Response) -> dict[str, str]:
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    assert location.startswith(REDIRECT + "?"), location
+    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+
+
+async def token(
+    user: User, auth: tuple[str, str] | None = (CLIENT_ID, SECRET), **form: str
+) -> httpx.Response:
+    return await user.http_client.post("/oidc/token", data=form, auth=auth)
+
+
+async def code_flow(user: User) -> dict[str, Any]:
+    verifier, challenge = pkce()
+    code = answer_of(await authorize(user, code_challenge=challenge, code_challenge_method="S256"))[
+        "code"
+    ]
+    response = await token(
+        user,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=REDIRECT,
+        code_verifier=verifier,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def id_claims(user: User, id_token: str) -> dict[str, Any]:
+    keys = KeySet.import_key_set((await user.http_client.get("/oidc/jwks")).json())
+    return dict(jwt.decode(id_token, keys).claims)
+
+
+async def test_discovery_names_every_endpoint_of_the_sites_issuer(user: User) -> None:
+    document = (await user.http_client.get("/.well-known/openid-configuration")).json()
+    assert document["issuer"] == ISSUER
+    for name, path in (
+        ("authorization_endpoint", "/oidc/authorize"),
+        ("token_endpoint", "/oidc/token"),
+        ("userinfo_endpoint", "/oidc/userinfo"),
+        ("jwks_uri", "/oidc/jwks"),
+        ("revocation_endpoint", "/oidc/revoke"),
+        ("end_session_endpoint", "/oidc/logout"),
+    ):
+        assert document[name] == ISSUER + path
+    assert document["code_challenge_methods_supported"] == ["S256"]
+    keys = (await user.http_client.get("/oidc/jwks")).json()["keys"]
+    assert {key["alg"] for key in keys} == {"RS256", "ES256"}
+    assert all("d" not in key for key in keys)  # no private part is ever published
+
+
+async def test_a_signed_in_person_gets_a_code_then_tokens_with_their_claims(user: User) -> None:
+    user_id = await signed_in(user)
+    register()
+    tokens = await code_flow(user)
+    assert tokens["token_type"] == "Bearer" and tokens["refresh_token"]
+    claims = await id_claims(user, tokens["id_token"])
+    assert claims["iss"] == ISSUER and claims["aud"] == CLIENT_ID
+    assert claims["sub"] == str(user_id) and claims["nonce"] == "n-1"
+    assert claims["email"] == "alice@example.org" and claims["email_verified"] is False
+    assert claims["groups"] == ["registered"]
+    info = await user.http_client.get(
+        "/oidc/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert info.status_code == 200
+    assert info.json()["preferred_username"] == "alice" and info.json()["sub"] == str(user_id)
+
+
+async def test_state_and_issuer_come_back_with_the_code(user: User) -> None:
+    await signed_in(user)
+    register()
+    answer = answer_of(await authorize(user))
+    assert answer["state"] == "st-1" and answer["iss"] == ISSUER and answer["code"]
+
+
+async def test_form_post_answers_with_a_form_the_browser_posts(user: User) -> None:
+    await signed_in(user)
+    register()
+    response = await authorize(user, response_mode="form_post")
+    assert response.status_code == 200
+    assert f'action="{REDIRECT}"' in response.text and 'name="code"' in response.text
+
+
+async def test_a_browser_not_signed_in_is_sent_to_sign_in_and_comes_back(user: User) -> None:
+    add_user("alice")
+    register()
+    response = await authorize(user)
+    location = response.headers["location"]
+    assert location.startswith("/login?next=%2Foidc%2Fauthorize")
+    await user.open(location)
+    await user.should_see("Sign in to Shop", retries=RETRIES)
+
+
+async def test_prompt_none_without_a_session_is_login_required(user: User) -> None:
+    register()
+    answer = answer_of(await authorize(user, prompt="none"))
+    assert answer["error"] == "login_required" and answer["state"] == "st-1"
+
+
+async def test_an_unknown_client_or_redirect_uri_gets_our_page_never_a_redirect(user: User) -> None:
+    register()
+    for extra in ({"client_id": "nobody"}, {"redirect_uri": "https://evil.example/cb"}):
+        response = await authorize(user, **extra)
+        assert response.headers["location"].startswith("/oidc/problem?reason=unknown_")
+    await user.open("/oidc/problem?reason=unknown_redirect_uri")
+    await user.should_see("has not registered", retries=RETRIES)
+
+
+async def test_a_reused_code_is_refused_and_revokes_what_it_issued(user: User) -> None:
+    await signed_in(user)
+    register()
+    code = answer_of(await authorize(user))["code"]
+    first = await token(user, grant_type="authorization_code", code=code, redirect_uri=REDIRECT)
+    assert first.status_code == 200
+    again = await token(user, grant_type="authorization_code", code=code, redirect_uri=REDIRECT)
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    info = await user.http_client.get(
+        "/oidc/userinfo", headers={"Authorization": f"Bearer {first.json()['access_token']}"}
+    )
+    assert info.status_code == 401
+    refreshed = await token(
+        user, grant_type="refresh_token", refresh_token=first.json()["refresh_token"]
+    )
+    assert refreshed.json()["error"] == "invalid_grant"
+
+
+async def test_pkce_mismatch_and_a_public_client_without_pkce_are_refused(user: User) -> None:
+    await signed_in(user)
+    register()
+    _, challenge = pkce()
+    code = answer_of(await authorize(user, code_challenge=challenge, code_challenge_method="S256"))[
+        "code"
+    ]
+    wrong = await token(
+        user,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=REDIRECT,
+        code_verifier="x" * 50,
+    )
+    assert wrong.json()["error"] == "invalid_grant"
+    register(kind="public")
+    answer = answer_of(await authorize(user))
+    assert answer["error"] == "invalid_request"
+
+
+async def test_a_wrong_client_secret_is_invalid_client(user: User) -> None:
+    await signed_in(user)
+    register()
+    code = answer_of(await authorize(user))["code"]
+    response = await token(
+        user,
+        (CLIENT_ID, "wrong" * 8),
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=REDIRECT,
+    )
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    assert response.headers["www-authenticate"].startswith("Basic")
+
+
+async def test_refresh_tokens_rotate_and_a_reused_one_revokes_the_family(user: User) -> None:
+    await signed_in(user)
+    register()
+    first = await code_flow(user)
+    second = await token(user, grant_type="refresh_token", refresh_token=first["refresh_token"])
+    assert second.status_code == 200 and second.json()["refresh_token"] != first["refresh_token"]
+    replay = await token(user, grant_type="refresh_token", refresh_token=first["refresh_token"])
+    assert replay.json()["error"] == "invalid_grant"
+    after = await token(
+        user, grant_type="refresh_token", refresh_token=second.json()["refresh_token"]
+    )
+    assert after.json()["error"] == "invalid_grant"  # the whole family went
+
+
+async def test_a_blocked_users_refresh_is_refused(user: User) -> None:
+    user_id = await signed_in(user)
+    register()
+    first = await code_flow(user)
+    with session_scope() as session:
+        row = session.get(UserRow, user_id)
+        assert row is not None
+        row.is_active = False
+        session.add(row)
+    refreshed = await token(user, grant_type="refresh_token", refresh_token=first["refresh_token"])
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+
+
+async def test_a_person_outside_the_applications_groups_gets_access_denied(user: User) -> None:
+    await signed_in(user)
+    register("  allowed_groups: [administrators]\n")
+    answer = answer_of(await authorize(user))
+    assert answer["error"] == "access_denied"
+
+
+@pytest.mark.parametrize("hint", [True, False])
+async def test_logout_ends_the_session_and_returns_only_to_a_registered_address(
+    user: User, hint: bool
+) -> None:
+    await signed_in(user)
+    register()
+    tokens = await code_flow(user)
+    params = {"post_logout_redirect_uri": "http://127.0.0.1:8089/bye", "state": "s9"}
+    if hint:
+        params["id_token_hint"] = tokens["id_token"]
+    else:
+        params["client_id"] = CLIENT_ID
+    response = await user.http_client.get("/oidc/logout", params=params)
+    if not hint:  # nothing proves who asks: the person is asked first
+        assert response.headers["location"].startswith("/oidc/logout/confirm?")
+        return
+    assert response.headers["location"] == "http://127.0.0.1:8089/bye?state=s9"
+    refreshed = await token(user, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert refreshed.json()["error"] == "invalid_grant"
+    evil = await user.http_client.get(
+        "/oidc/logout",
+        params={"client_id": CLIENT_ID, "post_logout_redirect_uri": "https://evil.example/"},
+    )
+    assert evil.headers["location"].startswith("/oidc/problem?reason=unknown_post_logout_uri")
