@@ -13,18 +13,13 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, delete, select
 
-from models.encryption import sealed_value, writing_keyring
+from models.encryption import application_secret_place, sealed_value, writing_keyring
 from models.tables import Application
 from models.token_cipher import Keyring
 
 CONFIDENTIAL = "confidential"
 PUBLIC = "public"
 KINDS = (CONFIDENTIAL, PUBLIC)
-
-
-def secret_place(application_id: str) -> str:
-    """The associated data of an application's sealed secret."""
-    return f"applications.client_secret:{application_id}"
 
 
 def new_client_id() -> str:
@@ -51,13 +46,13 @@ def every_application(session: Session) -> list[Application]:
 def store_secret(session: Session, keyring: Keyring, row: Application, secret: str) -> None:
     """Keep ``secret`` as the application's (sealed once encryption is on)."""
     row.client_secret = sealed_value(
-        writing_keyring(session, keyring), secret, secret_place(row.id)
+        writing_keyring(session, keyring), secret, application_secret_place(row.id)
     )
 
 
 def open_secret(keyring: Keyring, row: Application) -> str:
     """The plain secret; raises UndecryptableError when its key is not configured."""
-    return keyring.decrypt(row.client_secret, secret_place(row.id))
+    return keyring.decrypt(row.client_secret, application_secret_place(row.id))
 
 
 def secret_matches(keyring: Keyring, row: Application, presented: str) -> bool:

@@ -20,7 +20,14 @@ from sqlalchemy import bindparam, case, func, literal, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from models.tables import ConfiguredService, EncryptionState, LinkedAccount, utcnow
+from models.tables import (
+    Application,
+    ConfiguredService,
+    EncryptionState,
+    LinkedAccount,
+    SigningKey,
+    utcnow,
+)
 from models.token_cipher import PREFIX, Keyring, UndecryptableError, key_id_of
 from models.versions import StaleEditError, claim
 
@@ -38,6 +45,16 @@ def token_place(column: str, service_id: str, external_id: str) -> str:
 
 def secret_place(key: str, scope: str, service_id: str) -> str:
     return f"service_configs.secrets.{key}:{scope}:{service_id}"
+
+
+def application_secret_place(application_id: str) -> str:
+    """The associated data of an application's sealed client secret."""
+    return f"applications.client_secret:{application_id}"
+
+
+def signing_key_place(kid: str) -> str:
+    """The associated data of a sealed private key that signs ID tokens."""
+    return f"signing_keys.private_key:{kid}"
 
 
 def state(session: Session, *, lock: bool = False, share: bool = False) -> EncryptionState:
@@ -200,6 +217,7 @@ def seal_batch(session: Session, keyring: Keyring, size: int = 1000) -> PassProg
                 continue  # saved meanwhile by an administrator: sealed by that save
             row.secrets = sealed
             session.add(row)
+        _seal_provider_secrets(session, keyring)
         current.pass_cursor = 0
     columns = ("id", "service_id", "external_id", *TOKEN_COLUMNS)
     rows = (
@@ -251,6 +269,22 @@ def seal_batch(session: Session, keyring: Keyring, size: int = 1000) -> PassProg
     )
 
 
+def _seal_provider_secrets(session: Session, keyring: Keyring) -> None:
+    """The applications' client secrets and the signing keys: few rows, sealed with the
+    services' secrets, before the linked accounts."""
+    for application in session.exec(select(Application)):
+        place = application_secret_place(application.id)
+        sealed = _sealed(keyring, application.client_secret, place)
+        if sealed != application.client_secret:
+            application.client_secret = sealed
+            session.add(application)
+    for key in session.exec(select(SigningKey)):
+        sealed = _sealed(keyring, key.private_key, signing_key_place(key.kid))
+        if sealed != key.private_key:
+            key.private_key = sealed
+            session.add(key)
+
+
 def _sealed(keyring: Keyring, value: str, place: str) -> str:
     """``value`` sealed with the newest key; as it is when empty or undecryptable."""
     if not value:
@@ -292,5 +326,10 @@ def count_by_key(session: Session) -> dict[str, int]:
             counts[found] += number
     for secrets in session.exec(select(ConfiguredService.secrets)):
         for value in secrets.values():
+            counts[key_id_of(value) or PLAIN] += 1
+    provider_secrets = [*session.exec(select(Application.client_secret))]
+    provider_secrets += session.exec(select(SigningKey.private_key))
+    for value in provider_secrets:
+        if value:
             counts[key_id_of(value) or PLAIN] += 1
     return dict(counts)

@@ -13,13 +13,9 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from models.encryption import sealed_value, writing_keyring
+from models.encryption import sealed_value, signing_key_place, writing_keyring
 from models.tables import SigningKey, utcnow
 from models.token_cipher import Keyring
-
-
-def key_place(kid: str) -> str:
-    return f"signing_keys.private_key:{kid}"
 
 
 def published(session: Session) -> list[SigningKey]:
@@ -50,7 +46,9 @@ def add(
     row = SigningKey(
         kid=kid,
         algorithm=algorithm,
-        private_key=sealed_value(writing_keyring(session, keyring), private_pem, key_place(kid)),
+        private_key=sealed_value(
+            writing_keyring(session, keyring), private_pem, signing_key_place(kid)
+        ),
         public_jwk=public_jwk,
     )
     session.add(row)
@@ -63,4 +61,4 @@ def retire(session: Session, row: SigningKey, at: datetime) -> None:
 
 
 def private_pem(keyring: Keyring, row: SigningKey) -> str:
-    return keyring.decrypt(row.private_key, key_place(row.kid))
+    return keyring.decrypt(row.private_key, signing_key_place(row.kid))
