@@ -29,6 +29,12 @@ REDIRECT = "http://127.0.0.1:8089/callback"
 ISSUER = "http://127.0.0.1:8080"  # the test app's PUBLIC_URL
 
 
+@pytest.fixture(autouse=True)
+def on_the_runs_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite, or PostgreSQL under ``make test-pg``."""
+    monkeypatch.setenv("SOCIALSERVICES_DATABASE_URL", database_url)
+
+
 def register(extra: str = "", kind: str = "confidential") -> None:
     secret = f"  client_secret: {SECRET}\n" if kind == "confidential" else ""
     import_configuration(

@@ -31,6 +31,12 @@ applications:
 """
 
 
+@pytest.fixture(autouse=True)
+def on_the_runs_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite, or PostgreSQL under ``make test-pg``."""
+    monkeypatch.setenv("SOCIALSERVICES_DATABASE_URL", database_url)
+
+
 def column(sql: str) -> list[str]:
     with session_scope() as session:
         return [str(value) for value in session.connection().execute(text(sql)).scalars()]
