@@ -16,6 +16,7 @@ from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import add_admin_area, admin_frame, report_action_error
 from admin_app.pages.admin.service_editor import draw_services_editor
+from admin_app.pages.admin.site_applications import draw_applications
 from admin_app.pages.guards import admin_page
 from admin_app.pages.widgets import ProblemLabel, attributes
 from admin_app.services.site_editing import (
@@ -174,6 +175,7 @@ class _SiteEditor:
             self._reverting = False
             self.services = ui.column().classes("w-full gap-2").mark("site-services")
             self.draw_services()
+        draw_applications(view.id)
 
     def draw_services(self) -> None:
         self.services.clear()
