@@ -8,7 +8,8 @@ anyway, purged or not.
 
 Rows that only grow, sign-in events and finished outbox deliveries, are deleted past
 their retention by ``purge_old``, which the app runs daily (and an operator from cron),
-with the "Try it" results nobody came to see:
+with the "Try it" results nobody came to see, and the provider role's expired codes,
+tokens and retired signing keys:
 in batches of their own transactions, so that no table is held long, and harmlessly in
 several processes at once (a row deleted twice is deleted once).
 """
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from models import outbox, sign_in_events, tried_results
+from models import outbox, provider_grants, sign_in_events, signing_keys, tried_results
 from models.db import session_scope
 
 PURGE_INTERVAL = 60.0  # seconds
@@ -53,6 +54,8 @@ class Purged:
     sign_in_events: int
     deliveries: int
     tried_results: int
+    #: expired codes and tokens of the provider role (and the grants left with none)
+    provider_tokens: int = 0
 
 
 def purge_old(
@@ -68,7 +71,16 @@ def purge_old(
         sign_in_events=_in_batches(sign_in_events.purge_batch, now - sign_in_events_kept, batch),
         deliveries=_in_batches(outbox.purge_finished_batch, now - deliveries_kept, batch),
         tried_results=_in_batches(tried_results.purge_batch, now - tried_results.LIFETIME, batch),
+        provider_tokens=_in_batches(provider_grants.purge_expired, now, batch)
+        + _in_batches(_retired_signing_keys, now, batch),
     )
+
+
+def _retired_signing_keys(session: Session, before: datetime, limit: int) -> int:
+    """Signing keys whose tokens have all expired (a handful: never a full batch)."""
+    del before, limit
+    signing_keys.purge_retired(session)
+    return 0
 
 
 def _in_batches(

@@ -10,13 +10,23 @@ from __future__ import annotations
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from admin_app.cli import config, db, encryption, hashtags, housekeeping, serve, services, user
+from admin_app.cli import (
+    config,
+    db,
+    encryption,
+    hashtags,
+    housekeeping,
+    oidc,
+    serve,
+    services,
+    user,
+)
 from admin_app.cli.terminal import _, print_error
 from admin_app.cli.usage_errors import is_a, usage_message
 from admin_app.core.settings import SettingsError
 
 #: each registers itself; the groups are listed by ``--help`` in this order
-COMMAND_GROUPS = (serve, db, user, config, services, encryption, hashtags, housekeeping)
+COMMAND_GROUPS = (serve, db, user, config, services, encryption, oidc, hashtags, housekeeping)
 
 
 def build_cli() -> typer.Typer:

@@ -10,6 +10,8 @@ process by their id, a thumbprint of the key itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from joserfc import jwt
@@ -18,7 +20,7 @@ from joserfc.jwk import ECKey, KeySet, RSAKey
 from sqlmodel import Session
 
 from admin_app.core import runtime
-from models import signing_keys
+from models import audit, signing_keys
 from models.db import read_scope, session_scope
 from models.tables import SigningKey, utcnow
 
@@ -63,16 +65,26 @@ def ensure_keys() -> None:
             _add_new_keys(session)
 
 
-def rotate() -> list[str]:
-    """New keys sign from now on; the current ones retire once their tokens expired.
-    Returns the new keys' ids."""
+@dataclass(frozen=True)
+class Rotation:
+    new: tuple[str, ...]
+    #: the keys that now only check tokens, and when they leave the JWKS
+    retiring: tuple[tuple[str, datetime], ...]
+
+
+def rotate(actor: audit.Actor = audit.COMMAND_LINE) -> Rotation:
+    """New keys sign from now on; the current ones stay published until the tokens they
+    signed have expired. Audited in the same transaction."""
     with session_scope() as session:
         retire_at = utcnow() + ID_TOKEN_LIFETIME * 2
+        retiring = []
         for row in signing_keys.published(session):
             if row.retire_at is None:
                 signing_keys.retire(session, row, retire_at)
-        made = _add_new_keys(session)
-    return made
+                retiring.append((row.kid, retire_at))
+        made = tuple(_add_new_keys(session))
+        audit.record_by(session, actor, "oidc.rotate_key", "signing keys", {"new": list(made)})
+    return Rotation(made, tuple(retiring))
 
 
 def _rows(session: Session) -> list[SigningKey]:

@@ -4,20 +4,29 @@ A database dump must give away no client secret, signing key, code or token."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
 from nicegui.testing import User
 from sqlalchemy import text
+from sqlmodel import select
 
-from admin_app.admin import encryption
+from admin_app.admin import encryption, housekeeping
 from admin_app.provider import signing
 from admin_app.services.config_file import (
     ConfigFileError,
     export_configuration,
     import_configuration,
 )
+from models import provider_grants
 from models.db import session_scope
+from models.provider_grants import Kind
+from models.tables import AuditEntry, utcnow
 from models.token_cipher import PREFIX
 from tests.support.accounts import RETRIES, add_user, sign_in
+from tests.support.command_line import cli
 
 SECRET = "a-client-secret-of-at-least-32-chars"
 SHOP = f"""
@@ -128,3 +137,41 @@ async def test_a_new_confidential_application_must_bring_its_secret(user: User) 
     with pytest.raises(ConfigFileError) as error:
         import_configuration(document)
     assert "applications[0].client_secret: required" in str(error.value)
+
+
+async def test_rotate_key_signs_with_a_new_key_and_keeps_the_old_one_published(
+    user: User, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = {key["kid"] for key in signing.jwks()["keys"]}
+    code, out, err = cli(capsys, monkeypatch, "oidc", "rotate-key")
+    assert code == 0, err
+    after = {key["kid"] for key in signing.jwks()["keys"]}
+    new = after - before
+    assert before < after and len(new) == 2  # an RS256 and an ES256 key
+    assert all(kid in out for kid in new) and "stays published until" in out
+    with session_scope() as session:
+        token = signing.sign(session, {"sub": "1"})
+    assert jwt.decode(token, KeySet.import_key_set(signing.jwks())).header["kid"] in new
+    with session_scope() as session:
+        actions = [row.action for row in session.exec(select(AuditEntry))]
+    assert "oidc.rotate_key" in actions
+
+
+async def test_housekeeping_deletes_expired_codes_and_tokens(user: User) -> None:
+    import_configuration(SHOP)
+    with session_scope() as session:
+        user_id = add_user("alice")
+        grant = provider_grants.new_grant(
+            session,
+            application_id="shop",
+            user_id=user_id,
+            scope="openid",
+            nonce=None,
+            auth_time=utcnow(),
+            session_hash="",
+        )
+        provider_grants.issue(session, grant, Kind.CODE, timedelta(seconds=-1))
+        provider_grants.issue(session, grant, Kind.REFRESH, timedelta(days=1))
+    purged = housekeeping.run_round()
+    assert purged.provider_tokens == 1
+    assert column("SELECT kind FROM provider_tokens") == ["refresh"]
