@@ -64,6 +64,17 @@ PEER_ACCOUNT = {
     "family_name": "Person",
     "preferred_username": LOGIN,
 }
+#: our side's client, registered through the config file as an administrator would
+APPLICATION = {
+    "id": "bench",
+    "site": "s1",  # the default site's id on a fresh installation
+    "name": "Bench",
+    "kind": "confidential",
+    "client_id": CLIENT_ID,
+    "client_secret": CLIENT_SECRET,
+    "redirect_uris": [REDIRECT_URI],
+    "post_logout_redirect_uris": ["http://127.0.0.1:8081/"],
+}
 NOT_YET = "our provider role is not on this checkout yet"
 
 
@@ -136,7 +147,7 @@ def start_ours(scratch: Path) -> Side | None:
     if created.returncode != 0:
         raise SystemExit(f"socialservices user create failed:\n{created.stderr}")
     config = scratch / "applications.yaml"
-    config.write_text(yaml.safe_dump({"applications": [application(app.base_url)]}))
+    config.write_text(yaml.safe_dump({"applications": [APPLICATION]}))
     imported = app.cli("config", "import", str(config))
     app.start(timeout=60)
     try:
@@ -145,7 +156,7 @@ def start_ours(scratch: Path) -> Side | None:
         if discovery.status_code != 200 or "authorization_endpoint" not in discovery.text:
             missing = f"discovery answered {discovery.status_code}"
         elif imported.returncode != 0:  # the config file cannot register applications yet
-            missing = f"config import: {imported.stderr.strip().splitlines()[-1:]}"
+            missing = "config import: " + " ".join(imported.stderr.split())[:200]
         if missing:
             print(f"socialservices: {NOT_YET} ({missing})")
             app.stop()
@@ -158,19 +169,6 @@ def start_ours(scratch: Path) -> Side | None:
     except BaseException:
         app.stop()
         raise
-
-
-def application(base_url: str) -> dict[str, object]:
-    return {
-        "id": "bench",
-        "site": "s1",  # the default site's id on a fresh installation
-        "name": "Bench",
-        "kind": "confidential",
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "redirect_uris": [REDIRECT_URI],
-        "post_logout_redirect_uris": [f"{REDIRECT_URI.rsplit('/', 1)[0]}/"],
-    }
 
 
 def browser_sign_in(app: AppServer) -> httpx.Cookies:
