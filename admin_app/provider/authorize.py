@@ -24,7 +24,7 @@ from models import applications, auth_sessions, provider_grants
 from models.db import session_scope
 from models.provider_grants import Kind
 from models.sites import site_for_host
-from models.tables import Application, User
+from models.tables import Application, AuthSession, User
 
 from . import access
 from .issuers import SCOPES, issuer_of
@@ -130,16 +130,9 @@ def _decide(
 
     row = auth_sessions.active(session, auth_token)
     user = session.get(User, row.user_id) if row is not None else None
-    fresh_enough = row is not None and row.activated_at is not None
-    if fresh_enough and row is not None and row.activated_at is not None:
-        signed_in_at = row.activated_at.timestamp()
-        if max_age and time.time() - signed_in_at > int(max_age):
-            fresh_enough = False
-        if params.get(LOGIN_AFTER, "").isdigit() and signed_in_at < int(params[LOGIN_AFTER]):
-            fresh_enough = False
-    if user is None or not user.is_active or not fresh_enough or "login" in prompts:
+    if user is None or not user.is_active or row is None or not _fresh(row, params, prompts):
         if "none" in prompts:
-            return request.error("login_required", "the person is not signed in")
+            return request.error("login_required", "the person must sign in")
         return _to_sign_in(request, params, again=row is not None)
 
     if (refusal := access.refusal(session, request.application, user)) is not None:
@@ -173,12 +166,28 @@ _REFUSED = {
 }
 
 
+def _fresh(row: AuthSession, params: dict[str, str], prompts: set[str]) -> bool:
+    """The session's sign-in is recent enough: after the moment our sign-in page was
+    asked for a new one (``LOGIN_AFTER``), else within ``max_age`` and not refused by
+    ``prompt=login``."""
+    if row.activated_at is None:
+        return False
+    signed_in_at = row.activated_at.timestamp()
+    if params.get(LOGIN_AFTER, "").isdigit():
+        return signed_in_at >= int(params[LOGIN_AFTER])
+    max_age = params.get("max_age", "")
+    if max_age and time.time() - signed_in_at > int(max_age):
+        return False
+    return "login" not in prompts
+
+
 def _to_sign_in(request: _Request, params: dict[str, str], *, again: bool) -> Decision:
-    """Our sign-in page, which comes back here; for ``prompt=login`` the request comes
-    back without it and with the time the new sign-in must follow."""
+    """Our sign-in page, which comes back here. A browser signed in already must sign in
+    anew (``prompt=login``, ``max_age``): it comes back with the moment after which that
+    sign-in must be, instead of the condition that sent it (which would send it again)."""
     back = {key: value for key, value in params.items() if key != LOGIN_AFTER}
-    if "login" in back.get("prompt", "").split():
-        rest = " ".join(p for p in back.pop("prompt").split() if p != "login")
+    if again:
+        rest = " ".join(p for p in back.pop("prompt", "").split() if p != "login")
         back.update({"prompt": rest} if rest else {})
         back[LOGIN_AFTER] = str(int(time.time()))
     next_path = f"{PATH}?{urlencode(back)}"

@@ -23,7 +23,13 @@ import pytest
 from sqlmodel import select
 
 from admin_app.auth import policy
-from admin_app.auth.policy import AccountFacts, LinkFacts, LinkOwner, NewcomerFacts
+from admin_app.auth.policy import (
+    AccountFacts,
+    ApplicationFacts,
+    LinkFacts,
+    LinkOwner,
+    NewcomerFacts,
+)
 from admin_app.auth.purpose import Purpose
 from admin_app.auth.refusals import REFUSALS
 from admin_app.auth.round_trip import Outcome
@@ -285,6 +291,23 @@ def test_registration(
 def test_link(signed_in: bool, denied: bool, owner: LinkOwner, answer: str | None) -> None:
     facts = LinkFacts(still_signed_in=signed_in, in_group_denied_linking=denied, owner=owner)
     assert policy.link_refusal(facts) == answer
+
+
+@pytest.mark.parametrize(
+    ("blocked", "denied", "allowed", "answer"),
+    [
+        (False, False, True, None),
+        (False, False, False, "application_denied"),
+        (False, True, True, "auth_denied_group"),
+        (False, True, False, "auth_denied_group"),
+        *[(True, denied, allowed, "user_blocked") for denied in (0, 1) for allowed in (0, 1)],
+    ],
+)
+def test_application(blocked: bool, denied: bool, allowed: bool, answer: str | None) -> None:
+    facts = ApplicationFacts(
+        blocked=blocked, in_group_denied_sign_in=bool(denied), allowed_by_application=bool(allowed)
+    )
+    assert policy.application_refusal(facts) == answer
 
 
 def test_starting_to_link_and_the_password_sign_in() -> None:

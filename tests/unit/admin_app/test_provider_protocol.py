@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,9 +18,11 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from nicegui.testing import User
+from sqlmodel import update
 
 from admin_app.services.config_file import import_configuration
 from models.db import session_scope
+from models.tables import ProviderToken, utcnow
 from models.tables import User as UserRow
 from tests.support.accounts import RETRIES, add_user, sign_in
 
@@ -292,3 +295,39 @@ async def test_logout_ends_the_session_and_returns_only_to_a_registered_address(
         params={"client_id": CLIENT_ID, "post_logout_redirect_uri": "https://evil.example/"},
     )
     assert evil.headers["location"].startswith("/oidc/problem?reason=unknown_post_logout_uri")
+
+
+async def test_an_expired_code_is_refused(user: User) -> None:
+    await signed_in(user)
+    register()
+    code = answer_of(await authorize(user))["code"]
+    with session_scope() as session:
+        session.exec(update(ProviderToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+    response = await token(user, grant_type="authorization_code", code=code, redirect_uri=REDIRECT)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert "expired" in response.json()["error_description"]
+
+
+async def test_a_member_of_a_group_denied_sign_in_gets_no_code(user: User) -> None:
+    await signed_in(user)
+    register()
+    import_configuration("registration:\n  denied_auth_groups: [registered]\n")
+    answer = answer_of(await authorize(user))
+    assert answer["error"] == "access_denied" and "code" not in answer
+
+
+@pytest.mark.parametrize("asked", [{"prompt": "login"}, {"max_age": "0"}])
+async def test_a_new_sign_in_is_asked_for_and_then_the_code_comes(
+    user: User, asked: dict[str, str]
+) -> None:
+    await signed_in(user)
+    register()
+    response = await authorize(user, **asked)
+    location = response.headers["location"]
+    assert location.startswith("/login?") and "again=1" in location
+    await sign_in(user, "alice", path=location)
+    # the sign-in page sends the browser back to the request, which now has its code
+    back = parse_qs(urlsplit(location).query)["next"][0]
+    assert "login_after=" in back and "prompt=login" not in back
+    answer = answer_of(await user.http_client.get(back))
+    assert answer["code"]
