@@ -5,13 +5,15 @@ answer; "sign out?"). Each route only translates between HTTP and ``admin_app.pr
 
 from __future__ import annotations
 
+import asyncio
 import html
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from nicegui import app, ui
+from nicegui import ui
+from starlette.routing import BaseRoute, Route
 
 from admin_app.auth.accounts import current_viewer, sign_out
 from admin_app.core import asking
@@ -23,7 +25,14 @@ from admin_app.web.layout import frame
 from admin_app.web.security_headers import with_script_nonce
 
 #: discovery, keys and the application-facing endpoints are read by scripts of any origin
+#: (a browser application): they take no cookie, only what the application presents
 OPEN_TO_SCRIPTS = {"Access-Control-Allow-Origin": "*"}
+PREFLIGHT = {
+    **OPEN_TO_SCRIPTS,
+    "Access-Control-Allow-Methods": "GET, POST",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Max-Age": "600",
+}
 
 
 async def _params(request: Request) -> dict[str, str]:
@@ -61,7 +70,8 @@ def _form_post(request: Request, action: str, fields: dict[str, str]) -> HTMLRes
 
 
 async def authorization(request: Request) -> Response:
-    decision = authorize.decide(
+    decision = await asyncio.to_thread(
+        authorize.decide,
         await _params(request),
         host=request.headers.get("host"),
         auth_token=str(request.session.get(asking.AUTH_KEY, "")),
@@ -76,7 +86,8 @@ async def authorization(request: Request) -> Response:
 
 async def end_session(request: Request) -> Response:
     params = await _params(request)
-    decision = logout.decide(
+    decision = await asyncio.to_thread(
+        logout.decide,
         params,
         host=request.headers.get("host"),
         auth_token=str(request.session.get(asking.AUTH_KEY, "")),
@@ -87,7 +98,7 @@ async def end_session(request: Request) -> Response:
     if decision.step is logout.Step.CONFIRM:
         query = {key: value for key, value in params.items() if key != "csrf"}
         return RedirectResponse("/oidc/logout/confirm?" + urlencode(query), status_code=303)
-    sign_out(request.session)
+    await asyncio.to_thread(sign_out, request.session)
     return RedirectResponse(decision.location, status_code=303)
 
 
@@ -97,52 +108,71 @@ def _json(
     return JSONResponse(body, status_code=status, headers={**OPEN_TO_SCRIPTS, **(headers or {})})
 
 
-def register() -> None:
-    app.add_api_route(
-        "/oidc/authorize", authorization, methods=["GET", "POST"], include_in_schema=False
+async def _form(request: Request) -> dict[str, str]:
+    return {key: str(value) for key, value in (await request.form()).items()}
+
+
+async def discovery(request: Request) -> JSONResponse:
+    site = await asyncio.to_thread(issuers.site_of_host, request.headers.get("host"))
+    return _json(issuers.discovery(issuers.issuer_of(site)))
+
+
+async def jwks(request: Request) -> JSONResponse:
+    return _json(await asyncio.to_thread(signing.jwks), headers={"Cache-Control": "max-age=300"})
+
+
+async def token(request: Request) -> JSONResponse:
+    answer = await asyncio.to_thread(
+        tokens.exchange,
+        await _form(request),
+        authorization=request.headers.get("authorization"),
+        host=request.headers.get("host"),
     )
-    app.add_api_route("/oidc/logout", end_session, methods=["GET", "POST"], include_in_schema=False)
+    return _json(answer.body, answer.status, answer.headers)
 
-    @app.get("/.well-known/openid-configuration", include_in_schema=False)
-    def discovery(request: Request) -> JSONResponse:
-        site = issuers.site_of_host(request.headers.get("host"))
-        return _json(issuers.discovery(issuers.issuer_of(site)))
 
-    @app.get("/oidc/jwks", include_in_schema=False)
-    def jwks() -> JSONResponse:
-        return _json(signing.jwks(), headers={"Cache-Control": "max-age=300"})
+async def user_info(request: Request) -> JSONResponse:
+    form = await _form(request) if request.method == "POST" else {}
+    bearer = userinfo.bearer_token(request.headers.get("authorization"), form)
+    answer = await asyncio.to_thread(userinfo.user_info, bearer)
+    headers = {"WWW-Authenticate": answer.challenge} if answer.challenge else {}
+    return _json(answer.body, answer.status, {"Cache-Control": "no-store", **headers})
 
-    @app.post("/oidc/token", include_in_schema=False)
-    async def token(request: Request) -> JSONResponse:
-        form = {key: str(value) for key, value in (await request.form()).items()}
-        answer = tokens.exchange(
-            form,
-            authorization=request.headers.get("authorization"),
-            host=request.headers.get("host"),
-        )
-        return _json(answer.body, answer.status, answer.headers)
 
-    @app.api_route("/oidc/userinfo", methods=["GET", "POST"], include_in_schema=False)
-    async def user_info(request: Request) -> JSONResponse:
-        form = await _params(request) if request.method == "POST" else {}
-        answer = userinfo.user_info(
-            userinfo.bearer_token(request.headers.get("authorization"), form)
-        )
-        headers = {"WWW-Authenticate": answer.challenge} if answer.challenge else {}
-        return _json(answer.body, answer.status, {"Cache-Control": "no-store", **headers})
+async def revoke(request: Request) -> Response:
+    status = await asyncio.to_thread(
+        revocation.revoke,
+        await _form(request),
+        authorization=request.headers.get("authorization"),
+        host=request.headers.get("host"),
+    )
+    if status == 200:
+        return Response(status_code=200, headers=OPEN_TO_SCRIPTS)
+    error = "invalid_client" if status == 401 else "invalid_request"
+    return _json({"error": error}, status)
 
-    @app.post("/oidc/revoke", include_in_schema=False)
-    async def revoke(request: Request) -> Response:
-        form = {key: str(value) for key, value in (await request.form()).items()}
-        status = revocation.revoke(
-            form,
-            authorization=request.headers.get("authorization"),
-            host=request.headers.get("host"),
-        )
-        if status == 200:
-            return Response(status_code=200, headers=OPEN_TO_SCRIPTS)
-        error = "invalid_client" if status == 401 else "invalid_request"
-        return _json({"error": error}, status)
+
+async def preflight(request: Request) -> Response:
+    """CORS preflight of a browser application calling token, UserInfo or revocation."""
+    return Response(status_code=204, headers=PREFLIGHT)
+
+
+#: served on the short path beside NiceGUI's stack (admin_app.web.signin_lane): the
+#: endpoints applications call on every sign-in of theirs
+LANE_ROUTES: list[BaseRoute] = [
+    Route("/.well-known/openid-configuration", discovery, methods=["GET"]),
+    Route("/oidc/jwks", jwks, methods=["GET"]),
+    Route("/oidc/authorize", authorization, methods=["GET", "POST"]),
+    Route("/oidc/token", token, methods=["POST"]),
+    Route("/oidc/userinfo", user_info, methods=["GET", "POST"]),
+    Route("/oidc/revoke", revoke, methods=["POST"]),
+    Route("/oidc/{endpoint:path}", preflight, methods=["OPTIONS"]),
+    Route("/oidc/logout", end_session, methods=["GET", "POST"]),
+]
+
+
+def register() -> None:
+    """The pages a person may meet at the provider role (its endpoints are LANE_ROUTES)."""
 
     @ui.page("/oidc/problem")
     def problem(reason: str = "") -> None:

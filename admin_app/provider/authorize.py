@@ -31,7 +31,8 @@ from .issuers import SCOPES, issuer_of
 from .lifetimes import CODE_LIFETIME
 
 PATH = "/oidc/authorize"
-#: our own parameter: the sign-in must be at least this recent (set for prompt=login)
+#: our own parameter: the sign-in must be after this moment (in milliseconds since the
+#: epoch), set when a new sign-in was asked for (prompt=login, max_age)
 LOGIN_AFTER = "login_after"
 PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 MAX_VALUE = 2000
@@ -173,8 +174,8 @@ def _fresh(row: AuthSession, params: dict[str, str], prompts: set[str]) -> bool:
     if row.activated_at is None:
         return False
     signed_in_at = row.activated_at.timestamp()
-    if params.get(LOGIN_AFTER, "").isdigit():
-        return signed_in_at >= int(params[LOGIN_AFTER])
+    if params.get(LOGIN_AFTER, "").isdigit():  # milliseconds: a sign-in in the same second
+        return signed_in_at * 1000 >= int(params[LOGIN_AFTER])
     max_age = params.get("max_age", "")
     if max_age and time.time() - signed_in_at > int(max_age):
         return False
@@ -189,7 +190,7 @@ def _to_sign_in(request: _Request, params: dict[str, str], *, again: bool) -> De
     if again:
         rest = " ".join(p for p in back.pop("prompt", "").split() if p != "login")
         back.update({"prompt": rest} if rest else {})
-        back[LOGIN_AFTER] = str(int(time.time()))
+        back[LOGIN_AFTER] = str(time.time_ns() // 1_000_000)
     next_path = f"{PATH}?{urlencode(back)}"
     if len(next_path) > MAX_NEXT_LENGTH:
         return request.error("invalid_request", "the request is too long")

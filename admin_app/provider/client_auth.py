@@ -26,6 +26,9 @@ class ClientProof:
     secret: str | None
     #: the secret came in the Authorization header (a refusal then says so in its own)
     basic: bool
+    #: the Basic header's secret as sent, for clients that do not form-encode it (many do
+    #: not, and a secret without ``+`` or ``%`` reads the same either way)
+    unencoded: str | None = None
 
 
 def read_proof(authorization: str | None, form: dict[str, str]) -> ClientProof | None:
@@ -44,7 +47,7 @@ def read_proof(authorization: str | None, form: dict[str, str]) -> ClientProof |
         client_id = unquote_plus(client_id)
         if form.get("client_id", client_id) != client_id:
             return None
-        return ClientProof(client_id, unquote_plus(secret), basic=True)
+        return ClientProof(client_id, unquote_plus(secret), basic=True, unencoded=secret)
     if "client_id" not in form:
         return None
     return ClientProof(form["client_id"], in_form, basic=False)
@@ -59,8 +62,12 @@ def authenticated(session: Session, proof: ClientProof | None, site_id: str) -> 
         return None
     if application.kind == applications.PUBLIC:
         return application if not proof.secret else None
+    presented = {proof.secret or "", proof.unencoded or ""} - {""}
     try:
-        right = applications.secret_matches(runtime.keyring(), application, proof.secret or "")
+        right = any(
+            applications.secret_matches(runtime.keyring(), application, secret)
+            for secret in presented
+        )
     except UndecryptableError:
         return None
     return application if right else None

@@ -1,4 +1,5 @@
-"""The two requests of every sign-in (its start and the service's callback) served on a
+"""The two requests of every sign-in (its start and the service's callback), and the
+provider role's endpoints that applications call on each of their sign-ins, served on a
 short path, beside NiceGUI's middleware stack instead of through it.
 
 Every request to the app passes NiceGUI's middlewares: three of them are Starlette
@@ -34,8 +35,14 @@ from admin_app.core.failure_log import SCOPE_KEY
 from admin_app.core.input_checks import BadInputError, url_refusal
 from admin_app.web.security_headers import SecurityHeaders
 
-#: the paths the lane serves (GET only); everything else is NiceGUI's
-LANE_PATHS = re.compile(r"/oauth/[^/]+/(login|callback)")
+#: the paths the lane serves with GET; everything else is NiceGUI's
+LANE_PATHS = re.compile(
+    r"/oauth/[^/]+/(login|callback)"
+    r"|/oidc/(authorize|token|userinfo|jwks|revoke|logout)|/\.well-known/openid-configuration"
+)
+#: the lane's paths that are posted to as well: the provider role's endpoints, which
+#: applications call on every sign-in of theirs
+LANE_POST_PATHS = re.compile(r"/oidc/(authorize|token|userinfo|revoke|logout)")
 
 
 class _BrowserId:
@@ -56,6 +63,13 @@ def _refusal(scope: Scope) -> str | None:
     return url_refusal(raw_path.split(b"?", 1)[0], scope.get("query_string", b""))
 
 
+def _on_the_lane(method: str, path: str) -> bool:
+    if method == "GET":
+        return LANE_PATHS.fullmatch(path) is not None
+    # OPTIONS: a browser application's preflight before calling the endpoint
+    return method in ("POST", "OPTIONS") and LANE_POST_PATHS.fullmatch(path) is not None
+
+
 class _Dispatch:
     """Sends the lane's requests to the lane and all others to NiceGUI's stack; a refused
     URL, or a lane request that failed, to the stack's error pages."""
@@ -70,7 +84,7 @@ class _Dispatch:
             return
         if (reason := _refusal(scope)) is not None:
             await self._hand_over(BadInputError(reason), scope, receive, send)
-        elif scope["method"] == "GET" and LANE_PATHS.fullmatch(scope["path"]):
+        elif _on_the_lane(scope["method"], scope["path"]):
             await self._lane(scope, receive, send)
         else:
             await self.stack(scope, receive, send)

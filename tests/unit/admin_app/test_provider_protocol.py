@@ -11,16 +11,17 @@ import hashlib
 import secrets
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote_plus, urlsplit
 
 import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from nicegui.testing import User
-from sqlmodel import update
+from sqlmodel import select, update
 
 from admin_app.services.config_file import import_configuration
+from models import auth_sessions
 from models.db import session_scope
 from models.tables import ProviderToken, utcnow
 from models.tables import User as UserRow
@@ -325,9 +326,64 @@ async def test_a_new_sign_in_is_asked_for_and_then_the_code_comes(
     response = await authorize(user, **asked)
     location = response.headers["location"]
     assert location.startswith("/login?") and "again=1" in location
-    await sign_in(user, "alice", path=location)
-    # the sign-in page sends the browser back to the request, which now has its code
     back = parse_qs(urlsplit(location).query)["next"][0]
     assert "login_after=" in back and "prompt=login" not in back
-    answer = answer_of(await user.http_client.get(back))
+    assert (await user.http_client.get(back)).headers["location"].startswith("/login?")
+    # signing in again: the simulated browser follows the code to the application's
+    # address, which it cannot open; the new session is what counts
+    with session_scope() as session:
+        row = session.exec(select(UserRow).where(UserRow.login == "alice")).one()
+        fresh = auth_sessions.create_active(session, user_id=row.id or 0)
+    answer = answer_of(await authorize_with_session(user, back, fresh))
     assert answer["code"]
+
+
+async def authorize_with_session(user: User, back: str, token: str) -> httpx.Response:
+    """``back`` asked by a browser whose session is ``token`` (signed in after the
+    request was sent to sign in again)."""
+    from admin_app.provider import authorize as use_case
+
+    decision = use_case.decide(
+        dict(parse_qsl(urlsplit(back).query)),
+        host="127.0.0.1:8080",
+        auth_token=token,
+        language="en",
+    )
+    return httpx.Response(303, headers={"location": decision.location})
+
+
+async def test_a_browser_application_may_call_the_endpoints_from_its_own_origin(
+    user: User,
+) -> None:
+    for path in ("/oidc/token", "/oidc/userinfo", "/oidc/revoke"):
+        answer = await user.http_client.options(
+            path,
+            headers={
+                "Origin": "https://spa.example.org",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization",
+            },
+        )
+        assert answer.status_code == 204
+        assert answer.headers["access-control-allow-origin"] == "*"
+        assert "Authorization" in answer.headers["access-control-allow-headers"]
+
+
+async def test_a_secret_sent_in_basic_without_form_encoding_is_accepted(user: User) -> None:
+    await signed_in(user)
+    import_configuration(
+        "applications:\n- id: shop\n  site: s1\n  name: Shop\n"
+        f"  client_id: {CLIENT_ID}\n  client_secret: 'plus+and%25percent-{'x' * 20}'\n"
+        f"  redirect_uris: [{REDIRECT}]\n"
+    )
+    secret = f"plus+and%25percent-{'x' * 20}"
+    for sent in (secret, quote_plus(secret)):  # as sent raw, and as RFC 6749 2.3.1 says
+        code = answer_of(await authorize(user))["code"]
+        response = await token(
+            user,
+            (CLIENT_ID, sent),
+            grant_type="authorization_code",
+            code=code,
+            redirect_uri=REDIRECT,
+        )
+        assert response.status_code == 200, response.text
