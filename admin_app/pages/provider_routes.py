@@ -158,16 +158,19 @@ async def preflight(request: Request) -> Response:
 
 
 #: served on the short path beside NiceGUI's stack (admin_app.web.signin_lane): the
-#: endpoints applications call on every sign-in of theirs
+#: endpoints a browser is sent to, with its cookie...
 LANE_ROUTES: list[BaseRoute] = [
+    Route("/oidc/authorize", authorization, methods=["GET", "POST"]),
+    Route("/oidc/logout", end_session, methods=["GET", "POST"]),
+]
+#: ...and those applications call themselves, with no cookie
+COOKIELESS_ROUTES: list[BaseRoute] = [
     Route("/.well-known/openid-configuration", discovery, methods=["GET"]),
     Route("/oidc/jwks", jwks, methods=["GET"]),
-    Route("/oidc/authorize", authorization, methods=["GET", "POST"]),
     Route("/oidc/token", token, methods=["POST"]),
     Route("/oidc/userinfo", user_info, methods=["GET", "POST"]),
     Route("/oidc/revoke", revoke, methods=["POST"]),
     Route("/oidc/{endpoint:path}", preflight, methods=["OPTIONS"]),
-    Route("/oidc/logout", end_session, methods=["GET", "POST"]),
 ]
 
 

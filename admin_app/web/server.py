@@ -54,7 +54,11 @@ def register_routes(session_options: dict[str, Any]) -> None:
     error_pages.install()  # first: the headers' middleware, added next, wraps its pages
     app.add_middleware(SecurityHeaders, https=bool(session_options.get("https_only")))
     script_nonces.install()
-    signin_lane.install(oauth_routes.LANE_ROUTES + provider_routes.LANE_ROUTES, session_options)
+    signin_lane.install(
+        oauth_routes.LANE_ROUTES + provider_routes.LANE_ROUTES,
+        session_options,
+        cookieless=provider_routes.COOKIELESS_ROUTES,
+    )
     for area in (
         health,
         session_routes,

@@ -35,14 +35,16 @@ from admin_app.core.failure_log import SCOPE_KEY
 from admin_app.core.input_checks import BadInputError, url_refusal
 from admin_app.web.security_headers import SecurityHeaders
 
-#: the paths the lane serves with GET; everything else is NiceGUI's
-LANE_PATHS = re.compile(
-    r"/oauth/[^/]+/(login|callback)"
-    r"|/oidc/(authorize|token|userinfo|jwks|revoke|logout)|/\.well-known/openid-configuration"
+#: the paths the lane serves with GET, with the browser's cookie; everything else is
+#: NiceGUI's
+LANE_PATHS = re.compile(r"/oauth/[^/]+/(login|callback)|/oidc/(authorize|logout)")
+#: of those, the ones a form may post to as well
+LANE_POST_PATHS = re.compile(r"/oidc/(authorize|logout)")
+#: the provider role's endpoints that applications call themselves, on every sign-in of
+#: theirs (GET, POST, and a browser application's OPTIONS): no cookie is read or written
+COOKIELESS_PATHS = re.compile(
+    r"/oidc/(token|userinfo|jwks|revoke)|/\.well-known/openid-configuration"
 )
-#: the lane's paths that are posted to as well: the provider role's endpoints, which
-#: applications call on every sign-in of theirs
-LANE_POST_PATHS = re.compile(r"/oidc/(authorize|token|userinfo|revoke|logout)")
 
 
 class _BrowserId:
@@ -66,17 +68,17 @@ def _refusal(scope: Scope) -> str | None:
 def _on_the_lane(method: str, path: str) -> bool:
     if method == "GET":
         return LANE_PATHS.fullmatch(path) is not None
-    # OPTIONS: a browser application's preflight before calling the endpoint
-    return method in ("POST", "OPTIONS") and LANE_POST_PATHS.fullmatch(path) is not None
+    return method == "POST" and LANE_POST_PATHS.fullmatch(path) is not None
 
 
 class _Dispatch:
     """Sends the lane's requests to the lane and all others to NiceGUI's stack; a refused
     URL, or a lane request that failed, to the stack's error pages."""
 
-    def __init__(self, stack: ASGIApp, lane: ASGIApp) -> None:
+    def __init__(self, stack: ASGIApp, lane: ASGIApp, cookieless: ASGIApp) -> None:
         self.stack = stack
         self.lane = lane
+        self.cookieless = cookieless
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,11 +87,15 @@ class _Dispatch:
         if (reason := _refusal(scope)) is not None:
             await self._hand_over(BadInputError(reason), scope, receive, send)
         elif _on_the_lane(scope["method"], scope["path"]):
-            await self._lane(scope, receive, send)
+            await self._lane(self.lane, scope, receive, send)
+        elif scope["method"] in ("GET", "POST", "OPTIONS") and COOKIELESS_PATHS.fullmatch(
+            scope["path"]
+        ):
+            await self._lane(self.cookieless, scope, receive, send)
         else:
             await self.stack(scope, receive, send)
 
-    async def _lane(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _lane(self, lane: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def watched(message: Message) -> None:
@@ -98,7 +104,7 @@ class _Dispatch:
             await send(message)
 
         try:
-            await self.lane(scope, receive, watched)
+            await lane(scope, receive, watched)
         except Exception as error:
             if started:
                 raise
@@ -110,9 +116,12 @@ class _Dispatch:
         await self.stack({**scope, SCOPE_KEY: error}, receive, send)
 
 
-def install(routes: list[BaseRoute], session_options: dict[str, Any]) -> None:
+def install(
+    routes: list[BaseRoute], session_options: dict[str, Any], cookieless: list[BaseRoute]
+) -> None:
     """Serve ``routes`` on the lane from now on, with the cookie of ``session_options``
-    (the keyword arguments of NiceGUI's SessionMiddleware, ``secret_key`` included).
+    (the keyword arguments of NiceGUI's SessionMiddleware, ``secret_key`` included), and
+    ``cookieless`` routes with our headers only.
 
     Starlette builds an app's middleware stack once, at its first request; the lane is
     put in front of it there. Installing again (NiceGUI's test fixture builds the app
@@ -124,5 +133,7 @@ def install(routes: list[BaseRoute], session_options: dict[str, Any]) -> None:
         ),
         **session_options,
     )
+    https = bool(session_options.get("https_only"))
+    bare = SecurityHeaders(StarletteRouter(routes=cookieless), https=https)
     build_stack: Callable[[Any], ASGIApp] = type(app).build_middleware_stack
-    setattr(app, "build_middleware_stack", lambda: _Dispatch(build_stack(app), lane))  # noqa: B010
+    setattr(app, "build_middleware_stack", lambda: _Dispatch(build_stack(app), lane, bare))  # noqa: B010

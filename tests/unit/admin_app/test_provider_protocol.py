@@ -102,6 +102,8 @@ async def code_flow(user: User) -> dict[str, Any]:
         code_verifier=verifier,
     )
     assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert "set-cookie" not in response.headers  # an application's call carries no cookie
     return response.json()
 
 
@@ -133,6 +135,7 @@ async def test_a_signed_in_person_gets_a_code_then_tokens_with_their_claims(user
     register()
     tokens = await code_flow(user)
     assert tokens["token_type"] == "Bearer" and tokens["refresh_token"]
+    assert tokens["expires_in"] == 600 and tokens["scope"] == "openid profile email groups"
     claims = await id_claims(user, tokens["id_token"])
     assert claims["iss"] == ISSUER and claims["aud"] == CLIENT_ID
     assert claims["sub"] == str(user_id) and claims["nonce"] == "n-1"
