@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, delete, select, update
 
 from models.digests import digest
-from models.tables import ProviderGrant, ProviderToken, utcnow
+from models.tables import Application, ProviderGrant, ProviderToken, Site, User, utcnow
 
 
 class Kind(StrEnum):
@@ -106,11 +106,33 @@ def take(session: Session, token: str, kind: Kind) -> Taken:
     return Taken(session.get(ProviderGrant, row.grant_id), row)
 
 
-def grant_of_access_token(session: Session, token: str) -> ProviderGrant | None:
-    row = session.get(ProviderToken, digest(token)) if token else None
-    if row is None or row.kind != Kind.ACCESS.value or row.expires_at <= utcnow():
+@dataclass(frozen=True)
+class Holder:
+    """Who an access token speaks for: its grant, the application, the person, the site."""
+
+    grant: ProviderGrant
+    application: Application
+    user: User
+    site: Site
+
+
+def holder_of_access_token(session: Session, token: str) -> Holder | None:
+    """One read, as UserInfo asks it at every call of every application."""
+    if not token:
         return None
-    return session.get(ProviderGrant, row.grant_id)
+    found = session.exec(
+        select(ProviderGrant, Application, User, Site)
+        .join(ProviderToken, col(ProviderToken.grant_id) == col(ProviderGrant.id))
+        .join(Application, col(Application.id) == col(ProviderGrant.application_id))
+        .join(User, col(User.id) == col(ProviderGrant.user_id))
+        .join(Site, col(Site.id) == col(Application.site_id))
+        .where(
+            col(ProviderToken.token_hash) == digest(token),
+            col(ProviderToken.kind) == Kind.ACCESS.value,
+            col(ProviderToken.expires_at) > utcnow(),
+        )
+    ).first()
+    return Holder(*found) if found is not None else None
 
 
 def token_of(session: Session, token: str) -> ProviderToken | None:

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models import provider_grants
-from models.db import session_scope
-from models.tables import Application, Site, User
+from models.db import read_scope
 
 from . import access
 from .claims import claims
@@ -36,14 +35,8 @@ def bearer_token(authorization: str | None, form: dict[str, str]) -> str:
 def user_info(token: str) -> UserInfoAnswer:
     if not token:
         return UserInfoAnswer(401, {}, "Bearer")
-    with session_scope() as session:
-        grant = provider_grants.grant_of_access_token(session, token)
-        if grant is None:
+    with read_scope() as session:
+        holder = provider_grants.holder_of_access_token(session, token)
+        if holder is None or access.refusal(session, holder.application, holder.user):
             return _INVALID
-        application = session.get(Application, grant.application_id)
-        user = session.get(User, grant.user_id)
-        site = session.get(Site, application.site_id) if application else None
-        if application is None or site is None or access.refusal(session, application, user):
-            return _INVALID
-        assert user is not None
-        return UserInfoAnswer(200, claims(session, site, user, grant))
+        return UserInfoAnswer(200, claims(session, holder.site, holder.user, holder.grant))
