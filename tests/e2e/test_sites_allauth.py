@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.allauth_rp import AllauthRP, allauth_rp
 from tests.support.provider_site import (
+    RESERVED_SECRET,
     ROUND_TRIP,
     SECRET,
     ProviderSite,
@@ -28,13 +29,28 @@ NAME = "Staff forum"
 CLIENT_ID = "forum-allauth"
 
 
-@pytest.mark.parametrize("token_auth", ["client_secret_post", "client_secret_basic"])
+@pytest.mark.parametrize(
+    ("token_auth", "secret", "pkce"),
+    [
+        ("client_secret_post", SECRET, True),
+        ("client_secret_basic", RESERVED_SECRET, True),  # requests does not form-encode it
+        ("client_secret_post", SECRET, False),  # allauth's default for openid_connect
+    ],
+    ids=["post", "basic-reserved-characters", "without-pkce"],
+)
 def test_allauth_signs_a_visitor_in_through_us_and_knows_their_email_and_our_sub(
-    provider_site: ProviderSite, allauth_rp: AllauthRP, page: Page, token_auth: str
+    provider_site: ProviderSite,
+    allauth_rp: AllauthRP,
+    page: Page,
+    token_auth: str,
+    secret: str,
+    pkce: bool,
 ) -> None:
     sub = provider_site.add_user("alice", "alice@example.org")
-    provider_site.configure([application("forum", NAME, CLIENT_ID, [allauth_rp.callback_url])])
-    allauth_rp.start(provider_site.issuer, CLIENT_ID, SECRET, token_auth=token_auth)
+    provider_site.configure(
+        [application("forum", NAME, CLIENT_ID, [allauth_rp.callback_url], secret=secret)]
+    )
+    allauth_rp.start(provider_site.issuer, CLIENT_ID, secret, token_auth=token_auth, pkce=pkce)
 
     page.goto(allauth_rp.start_url)
     sign_in_for(page, provider_site, NAME, "alice")

@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 from tests.support.apache_rp import ApacheRp, apache_rp_factory
 from tests.support.fakes.yandex import FakeYandex
 from tests.support.provider_site import (
+    RESERVED_SECRET,
     ROUND_TRIP,
     SECRET,
     ProviderSite,
@@ -50,6 +51,7 @@ def start_apache(
     site: ProviderSite,
     auth_method: str = "client_secret_basic",
     allowed_groups: list[str] | None = None,
+    secret: str = SECRET,
     **sections: object,
 ) -> ApacheRp:
     """Apache registered here as the application "Staff wiki", then started."""
@@ -65,11 +67,12 @@ def start_apache(
                 public=public,
                 post_logout_redirect_uris=[rp.logged_out_url],
                 allowed_groups=allowed_groups,
+                secret=secret,
             )
         ],
         **sections,
     )
-    rp.start(site.issuer, CLIENT_ID, None if public else SECRET, token_endpoint_auth=auth_method)
+    rp.start(site.issuer, CLIENT_ID, None if public else secret, token_endpoint_auth=auth_method)
     return rp
 
 
@@ -108,6 +111,18 @@ def test_a_visitor_signs_in_with_a_password_and_apache_shows_their_email(
     expect(page).to_have_url(rp.protected_url, timeout=ROUND_TRIP)
     expect(page.locator("#email")).to_have_text("alice@example.org")
     expect(page.locator("#sub")).to_have_text(sub)
+
+
+@pytest.mark.parametrize("auth_method", ["client_secret_basic", "client_secret_post"])
+def test_a_secret_with_reserved_characters_is_accepted(
+    apache_rp_factory, provider_site: ProviderSite, page: Page, auth_method: str
+) -> None:
+    provider_site.add_user("alice", "alice@example.org")
+    rp = start_apache(apache_rp_factory, provider_site, auth_method, secret=RESERVED_SECRET)
+    page.goto(rp.protected_url)
+    sign_in_for(page, provider_site, NAME, "alice")
+    expect(page).to_have_url(rp.protected_url, timeout=ROUND_TRIP)
+    expect(page.locator("#email")).to_have_text("alice@example.org")
 
 
 def test_apaches_logout_ends_the_session_here_too(

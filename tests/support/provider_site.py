@@ -26,6 +26,9 @@ from tests.support.app_server import AppServer, make_app_server
 SITE = "s1"
 #: a confidential application's secret: the config file wants at least 32 characters
 SECRET = "a-client-secret-of-at-least-32-characters"
+#: a secret with the characters that HTTP Basic's form-encoding (RFC 6749 section 2.3.1)
+#: changes: clients that encode it and clients that do not must both be let in
+RESERVED_SECRET = "a+secret/with=reserved%2Fcharacters:&? and a space"
 PASSWORD = "a password for the relying parties"
 #: milliseconds for a hop through a relying party and back (its discovery, our token
 #: endpoint, its own pages): several processes answer in turn, on a shared 2-core machine
@@ -80,6 +83,7 @@ def application(
     public: bool = False,
     post_logout_redirect_uris: list[str] | None = None,
     allowed_groups: list[str] | None = None,
+    secret: str = SECRET,
 ) -> dict[str, Any]:
     """One entry of the config file's ``applications`` section, on the default site."""
     entry: dict[str, Any] = {
@@ -92,7 +96,7 @@ def application(
         "post_logout_redirect_uris": post_logout_redirect_uris or [],
     }
     if not public:
-        entry["client_secret"] = SECRET
+        entry["client_secret"] = secret
     if allowed_groups is not None:
         entry["allowed_groups"] = allowed_groups
     return entry
