@@ -63,6 +63,8 @@ def register(cli: typer.Typer) -> None:
         )
         if summary.removed_sites:
             typer.echo(_("Removed sites: {ids}").format(ids=", ".join(summary.removed_sites)))
+        if summary.applications:
+            typer.echo(_("Applications: {count}.").format(count=summary.applications))
 
 
 def _read_document(path: Path) -> str:

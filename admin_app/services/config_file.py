@@ -292,6 +292,7 @@ def import_configuration(
                 "sites": summary.sites,
                 "services": summary.services,
                 "removed_sites": summary.removed_sites,
+                "applications": summary.applications,
             },
         )
         return summary

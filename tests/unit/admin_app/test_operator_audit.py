@@ -60,6 +60,7 @@ def test_config_import_is_audited_without_secrets(
         "sites": 0,
         "services": 1,
         "removed_sites": [],
+        "applications": 0,
     }
     # a refused import leaves no entry either
     source.write_text("services:\n  facebok: {}\n")
