@@ -77,6 +77,32 @@ def links_of(session: Session, user_id: int) -> list[LinkedAccount]:
     )
 
 
+@dataclass(frozen=True)
+class LinkSummary:
+    """What an application may learn of a person's link: no tokens, no raw profile."""
+
+    service_id: str
+    email: str | None
+    email_verified: bool
+    picture_url: str | None
+
+
+def link_summaries(session: Session, user_id: int) -> list[LinkSummary]:
+    """The person's links, oldest first, read without their tokens and profiles (the
+    provider role reads them at every token and UserInfo call)."""
+    rows = session.exec(
+        select(
+            LinkedAccount.service_id,
+            LinkedAccount.email,
+            LinkedAccount.email_verified,
+            LinkedAccount.picture_url,
+        )
+        .where(LinkedAccount.user_id == user_id)
+        .order_by(col(LinkedAccount.created_at))
+    )
+    return [LinkSummary(*row) for row in rows]
+
+
 def store_tokens(
     session: Session,
     keyring: Keyring,

@@ -88,18 +88,24 @@ def issue(
 
 def take(session: Session, token: str, kind: Kind) -> Taken:
     """Use a code or refresh token once. A used one presented again revokes its grant."""
-    row = session.get(ProviderToken, digest(token)) if token else None
-    if row is None or row.kind != kind.value:
+    if not token:
         return Taken(None, problem="unknown")
-    marked = session.exec(
+    token_hash = digest(token)
+    row = session.scalars(
         update(ProviderToken)
         .where(
-            col(ProviderToken.token_hash) == row.token_hash, col(ProviderToken.used_at).is_(None)
+            col(ProviderToken.token_hash) == token_hash,
+            col(ProviderToken.kind) == kind.value,
+            col(ProviderToken.used_at).is_(None),
         )
         .values(used_at=utcnow())
-    )
-    if marked.rowcount != 1:
-        revoke_grant(session, row.grant_id)
+        .returning(ProviderToken)
+    ).first()
+    if row is None:  # unknown, or used already: then its grant goes
+        used = session.get(ProviderToken, token_hash)
+        if used is None or used.kind != kind.value:
+            return Taken(None, problem="unknown")
+        revoke_grant(session, used.grant_id)
         return Taken(None, problem="reused")
     if row.expires_at <= utcnow():
         return Taken(None, problem="expired")

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from models.linked_accounts import links_of
+from models.linked_accounts import link_summaries
 from models.tables import ProviderGrant, ProviderOptions, Site, User
 from models.users import group_codes_of
 
@@ -41,7 +41,9 @@ def claims(session: Session, site: Site, user: User, grant: ProviderGrant) -> di
     assert user.id is not None
     scopes = scopes_of(grant)
     result: dict[str, Any] = {"sub": subject(session, site, user.id)}
-    links = links_of(session, user.id) if scopes & {"profile", "email", "linked_services"} else []
+    links = (
+        link_summaries(session, user.id) if scopes & {"profile", "email", "linked_services"} else []
+    )
     if "profile" in scopes:
         name = f"{user.first_name} {user.last_name}".strip()
         result.update(
