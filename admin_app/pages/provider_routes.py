@@ -37,10 +37,7 @@ PREFLIGHT = {
 
 async def _params(request: Request) -> dict[str, str]:
     """The query, or the posted form (authorize and logout accept both)."""
-    if request.method == "POST":
-        form = await request.form()
-        return {key: str(value) for key, value in form.items()}
-    return dict(request.query_params)
+    return await _form(request) if request.method == "POST" else dict(request.query_params)
 
 
 def _language(request: Request) -> str:

@@ -24,8 +24,6 @@ from models.token_cipher import UndecryptableError
 class ClientProof:
     client_id: str
     secret: str | None
-    #: the secret came in the Authorization header (a refusal then says so in its own)
-    basic: bool
     #: the Basic header's secret as sent, for clients that do not form-encode it (many do
     #: not, and a secret without ``+`` or ``%`` reads the same either way)
     unencoded: str | None = None
@@ -47,10 +45,10 @@ def read_proof(authorization: str | None, form: dict[str, str]) -> ClientProof |
         client_id = unquote_plus(client_id)
         if form.get("client_id", client_id) != client_id:
             return None
-        return ClientProof(client_id, unquote_plus(secret), basic=True, unencoded=secret)
+        return ClientProof(client_id, unquote_plus(secret), unencoded=secret)
     if "client_id" not in form:
         return None
-    return ClientProof(form["client_id"], in_form, basic=False)
+    return ClientProof(form["client_id"], in_form)
 
 
 def authenticated(session: Session, proof: ClientProof | None, site_id: str) -> Application | None:

@@ -43,7 +43,7 @@ def _error(code: str, description: str, status: int = 400) -> TokenAnswer:
     return TokenAnswer(status, {"error": code, "error_description": description})
 
 
-def _invalid_client(basic: bool) -> TokenAnswer:
+def _invalid_client(*, basic: bool) -> TokenAnswer:
     answer = _error("invalid_client", "client authentication failed", 401)
     if basic:
         answer.headers["WWW-Authenticate"] = 'Basic realm="socialservices"'
@@ -57,7 +57,7 @@ def exchange(form: dict[str, str], *, authorization: str | None, host: str | Non
         site = site_for_host(session, host)
         application = client_auth.authenticated(session, proof, site.id)
         if application is None:
-            return _invalid_client(bool(proof and proof.basic) or bool(authorization))
+            return _invalid_client(basic=bool(authorization))
         if grant_type == "authorization_code":
             return _from_code(session, site, application, form)
         if grant_type == "refresh_token":
