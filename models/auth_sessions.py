@@ -9,11 +9,12 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, delete, select, update
 
 from models.digests import digest
 from models.housekeeping import Occasionally
-from models.provider_grants import end_grants_of_session
+from models.provider_grants import end_grants_of_sessions
 from models.tables import AuthSession, utcnow
 
 PENDING_LIFETIME = timedelta(seconds=60)
@@ -112,17 +113,52 @@ def active_by_hash(session: Session, token_hash: str) -> AuthSession | None:
     return row
 
 
+def _end_where(session: Session, which: ColumnElement[bool]) -> int:
+    """End the sessions ``which`` selects, and with them every application session they
+    opened (grants ended, back-channel logouts queued); how many ended."""
+    hashes = list(session.exec(select(AuthSession.token_hash).where(which)).all())
+    if not hashes:
+        return 0
+    end_grants_of_sessions(session, hashes)
+    session.exec(delete(AuthSession).where(col(AuthSession.token_hash).in_(hashes)))
+    return len(hashes)
+
+
 def end(session: Session, token: str) -> None:
     """Sign a browser out, and out of every application it signed in to through us."""
-    end_grants_of_session(session, digest(token))
-    session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == digest(token)))
+    if token:
+        _end_where(session, col(AuthSession.token_hash) == digest(token))
+
+
+def end_one_of(session: Session, user_id: int, token_hash: str) -> bool:
+    """End one of ``user_id``'s sessions, known by its digest (their list of sessions);
+    False when it is not theirs or is gone already."""
+    mine = (col(AuthSession.user_id) == user_id) & (col(AuthSession.token_hash) == token_hash)
+    return _end_where(session, mine) == 1
 
 
 def end_others_of(session: Session, user_id: int, *, keep: str) -> int:
     """Sign a user out everywhere but in the session ``keep`` (after a password change:
     whoever else knew the old one is out); returns how many ended."""
     others = (col(AuthSession.user_id) == user_id) & (col(AuthSession.token_hash) != digest(keep))
-    for token_hash in session.exec(select(AuthSession.token_hash).where(others)).all():
-        end_grants_of_session(session, token_hash)
-    result = session.exec(delete(AuthSession).where(others))
-    return result.rowcount or 0
+    return _end_where(session, others)
+
+
+def end_all_of(session: Session, user_id: int) -> int:
+    """Sign a user out everywhere (a block); returns how many sessions ended."""
+    return _end_where(session, col(AuthSession.user_id) == user_id)
+
+
+def active_of(session: Session, user_id: int) -> list[AuthSession]:
+    """The user's signed-in browsers, the most recently seen first."""
+    return list(
+        session.exec(
+            select(AuthSession)
+            .where(
+                col(AuthSession.user_id) == user_id,
+                col(AuthSession.activated_at).is_not(None),
+                col(AuthSession.last_seen_at) >= utcnow() - IDLE_LIFETIME,
+            )
+            .order_by(col(AuthSession.last_seen_at).desc())
+        )
+    )

@@ -10,12 +10,14 @@ sign-in) is revoked, as RFC 9700 (4.14.2) and OAuth 2.0 (4.1.2) ask.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlmodel import Session, col, delete, select, update
 
+from models import logout_deliveries
 from models.digests import digest
 from models.tables import Application, ProviderGrant, ProviderToken, Site, User, utcnow
 
@@ -157,13 +159,14 @@ def revoke_token(session: Session, row: ProviderToken) -> None:
         session.exec(delete(ProviderToken).where(col(ProviderToken.token_hash) == row.token_hash))
 
 
-def end_grants_of_session(session: Session, session_hash: str) -> int:
-    """Signing out ends what the session signed in to: the grants made from it."""
-    if not session_hash:
+def end_grants_of_sessions(session: Session, session_hashes: Sequence[str]) -> int:
+    """Signing out ends what the sessions signed in to: the grants made from them, with a
+    back-channel logout queued for each application that asked for one."""
+    hashes = [value for value in session_hashes if value]
+    if not hashes:
         return 0
-    result = session.exec(
-        delete(ProviderGrant).where(col(ProviderGrant.session_hash) == session_hash)
-    )
+    logout_deliveries.queue_for_sessions(session, hashes)
+    result = session.exec(delete(ProviderGrant).where(col(ProviderGrant.session_hash).in_(hashes)))
     return int(result.rowcount or 0)
 
 

@@ -191,6 +191,10 @@ class AuthSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(index=True))
     activated_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     last_seen_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(index=True))
+    #: what the person sees in their list of sessions: the browser and the address it
+    #: signed in from
+    user_agent: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=64)
 
 
 class ConfiguredService(SQLModel, table=True):
@@ -470,7 +474,8 @@ class Application(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=20)
     site_id: str = Field(foreign_key="sites.id", ondelete="CASCADE", max_length=20, index=True)
     name: str = Field(max_length=100)
-    #: "confidential" (has a secret) or "public" (PKCE instead)
+    #: "confidential" (has a secret), "public" (PKCE instead) or "proxy" (a reverse proxy
+    #: asks ``/auth/verify`` for it)
     kind: str = Field(default="confidential", max_length=20)
     client_id: str = Field(max_length=100, unique=True)
     client_secret: str = Field(default="", sa_column=Column(Text, nullable=False))
@@ -481,6 +486,10 @@ class Application(SQLModel, table=True):
     #: group codes whose members may use it; empty with ``everyone``: all users
     everyone: bool = True
     allowed_groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: for a proxy application: the host names its reverse proxy serves
+    hosts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: OpenID Connect back-channel logout: where logout tokens are posted ("" none)
+    backchannel_logout_uri: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     version: int = 1
 
@@ -536,6 +545,30 @@ class ProviderToken(SQLModel, table=True):
     #: for a code: the redirect URI and PKCE challenge it was issued with
     redirect_uri: str = Field(default="", max_length=2000)
     code_challenge: str = Field(default="", max_length=128)
+
+
+class LogoutDelivery(SQLModel, table=True):
+    """A back-channel logout owed to an application: queued in the transaction that ended
+    the person's session there, posted by whichever process claims it, retried until the
+    application answers. It names the person by id (no foreign key: a deleted person's
+    applications must still hear of it)."""
+
+    __tablename__ = "logout_deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="applications.id", ondelete="CASCADE", index=True)
+    user_id: int
+    #: the ``sid`` the application's ID tokens of that session carried
+    sid: str = Field(max_length=64)
+    #: "pending", "sent" or "failed"
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(index=True))
+    claimed_by: str | None = Field(default=None, max_length=40)
+    claimed_until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    last_problem: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 
 
 class ProviderOptions(SQLModel, table=True):

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col, delete, select
 
-from models.tables import AuthSession, Group, GroupDenial, LinkedAccount, Membership, User
+from models.tables import Group, GroupDenial, LinkedAccount, Membership, User
 from models.users import ADMINISTRATORS, REGISTERED, UserDataError
 
 PAGE_SIZE = 25
@@ -224,15 +224,6 @@ def search_users(
         [user for _, user in found[:limit]],
         SearchCursor(last_stage.number, last_stage.key_of(last_user)),
     )
-
-
-# ------------------------------------------------------------------------ sessions
-
-
-def end_all_sessions_of(session: Session, user_id: int) -> int:
-    """Sign a user out everywhere; returns how many sessions ended."""
-    result = session.exec(delete(AuthSession).where(col(AuthSession.user_id) == user_id))
-    return result.rowcount or 0
 
 
 # -------------------------------------------------------------------------- groups

@@ -22,7 +22,7 @@ from admin_app.auth.admin_access import acting_administrator, administrator_acti
 from admin_app.core.form_problems import FormError, Problems
 from admin_app.core.i18n import N_
 from admin_app.core.input_checks import INVISIBLE
-from models import user_queries
+from models import auth_sessions, user_queries
 from models.db import read_scope, session_scope
 from models.linked_accounts import links_of
 from models.tables import Group, User
@@ -30,7 +30,6 @@ from models.user_queries import (
     BUILT_IN_GROUPS,
     PAGE_SIZE,
     SearchCursor,
-    end_all_sessions_of,
     list_groups,
     lock_administrators,
     member_group_ids,
@@ -286,7 +285,7 @@ def set_user_active(user_id: int, *, active: bool, version: int) -> None:
         user = _user_for_change(db_session, user_id, version)
         if not active:
             _keeps_an_administrator(db_session, user)
-            details["sessions_ended"] = end_all_sessions_of(db_session, user_id)
+            details["sessions_ended"] = auth_sessions.end_all_of(db_session, user_id)
         user.is_active = active
         db_session.add(user)
 

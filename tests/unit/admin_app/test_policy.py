@@ -36,9 +36,9 @@ from admin_app.auth.round_trip import Outcome
 from admin_app.core import startup
 from admin_app.core.settings import load_settings
 from models import auth_sessions
+from models.auth_sessions import end_all_of
 from models.db import session_scope
 from models.tables import LinkedAccount, User
-from models.user_queries import end_all_sessions_of
 from models.users import count_users, create_user
 from providers.openid import forget_cached_metadata
 from tests.support.databases import fresh_database
@@ -157,7 +157,7 @@ def block(user_id: int) -> None:
         user = session.get(User, user_id)
         assert user is not None
         user.is_active = False
-        end_all_sessions_of(session, user_id)
+        end_all_of(session, user_id)
 
 
 def owner_of(external_id: str) -> int | None:

@@ -24,7 +24,6 @@ from models.user_queries import (
     check_group_code,
     create_group,
     delete_group,
-    end_all_sessions_of,
     list_groups,
     lock_administrators,
     member_group_ids,
@@ -263,13 +262,13 @@ def test_cursor_from_an_earlier_stage_is_honoured(session: Session) -> None:
 # ------------------------------------------------------------------------- sessions
 
 
-def test_end_all_sessions_of_one_user(session: Session) -> None:
+def test_end_all_of_one_user(session: Session) -> None:
     alice, bob = _add(session, "alice"), _add(session, "bob")
     assert alice.id is not None and bob.id is not None
     tokens = [auth_sessions.create_active(session, user_id=alice.id) for _ in range(2)]
     bobs = auth_sessions.create_active(session, user_id=bob.id)
     session.commit()
-    assert end_all_sessions_of(session, alice.id) == 2
+    assert auth_sessions.end_all_of(session, alice.id) == 2
     session.commit()
     assert [auth_sessions.user_of(session, token) for token in tokens] == [None, None]
     assert auth_sessions.user_of(session, bobs) == bob.id
