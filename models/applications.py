@@ -19,7 +19,9 @@ from models.token_cipher import Keyring
 
 CONFIDENTIAL = "confidential"
 PUBLIC = "public"
-KINDS = (CONFIDENTIAL, PUBLIC)
+#: an application a reverse proxy protects (``/auth/verify``): no OAuth of its own
+PROXY = "proxy"
+KINDS = (CONFIDENTIAL, PUBLIC, PROXY)
 
 
 def new_client_id() -> str:
@@ -37,6 +39,12 @@ def by_client_id(session: Session, client_id: str) -> Application | None:
 def of_site(session: Session, site_id: str) -> list[Application]:
     query = select(Application).where(Application.site_id == site_id)
     return list(session.exec(query.order_by(col(Application.name), col(Application.id))))
+
+
+def proxy_for_host(session: Session, host: str) -> Application | None:
+    """The proxy application that serves ``host`` (a lower-case name, no port)."""
+    query = select(Application).where(Application.kind == PROXY)
+    return next((row for row in session.exec(query) if host in row.hosts), None)
 
 
 def every_application(session: Session) -> list[Application]:

@@ -31,6 +31,8 @@ FIELDS = (
     "redirect_uris",
     "post_logout_redirect_uris",
     "allowed_groups",
+    "hosts",
+    "backchannel_logout_uri",
 )
 
 
@@ -46,8 +48,13 @@ def export(session: Session, *, with_secrets: bool) -> list[dict[str, Any]]:
         }
         if with_secrets and row.client_secret:
             entry["client_secret"] = stored.open_secret(runtime.keyring(), row)
-        entry["redirect_uris"] = list(row.redirect_uris)
-        entry["post_logout_redirect_uris"] = list(row.post_logout_redirect_uris)
+        if row.kind == stored.PROXY:
+            entry["hosts"] = list(row.hosts)
+        else:
+            entry["redirect_uris"] = list(row.redirect_uris)
+            entry["post_logout_redirect_uris"] = list(row.post_logout_redirect_uris)
+        if row.backchannel_logout_uri:
+            entry["backchannel_logout_uri"] = row.backchannel_logout_uri
         if not row.everyone:
             entry["allowed_groups"] = list(row.allowed_groups)
         entries.append(entry)
@@ -67,6 +74,7 @@ def read(
     existing = {row.id: row for row in stored.every_application(session)}
     codes = group_codes(session)
     taken: dict[str, str] = {}
+    taken_hosts: dict[str, str] = {}
     result: list[ApplicationValues] = []
     for index, item in enumerate(value):
         path = f"applications[{index}]"
@@ -90,6 +98,12 @@ def read(
                 if "allowed_groups" in entry
                 else None
             ),
+            hosts=[
+                host.lower() for host in errors.string_list(entry.get("hosts"), f"{path}.hosts")
+            ],
+            backchannel_logout_uri=errors.text(
+                entry.get("backchannel_logout_uri"), f"{path}.backchannel_logout_uri"
+            ),
         )
         problems = Problems()
         check(
@@ -99,8 +113,11 @@ def read(
             site_ids=site_ids,
             group_codes=codes,
             taken_client_ids=taken,
+            taken_hosts=taken_hosts,
         )
         errors.take(problems)
+        for host in values.hosts if values.kind == stored.PROXY else []:
+            taken_hosts.setdefault(host, values.id)
         if values.id in {other.id for other in result}:
             errors.add(f"{path}.id", N_("'{value}' appears twice"), value=values.id)
         row = existing.get(values.id)

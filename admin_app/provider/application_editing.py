@@ -43,6 +43,8 @@ class ApplicationView:
     post_logout_redirect_uris: tuple[str, ...]
     #: None: everyone
     allowed_groups: tuple[str, ...] | None
+    hosts: tuple[str, ...]
+    backchannel_logout_uri: str
     version: int
 
 
@@ -63,6 +65,8 @@ def _view(row: Application) -> ApplicationView:
         redirect_uris=tuple(row.redirect_uris),
         post_logout_redirect_uris=tuple(row.post_logout_redirect_uris),
         allowed_groups=None if row.everyone else tuple(row.allowed_groups),
+        hosts=tuple(row.hosts),
+        backchannel_logout_uri=row.backchannel_logout_uri,
         version=row.version,
     )
 
@@ -85,9 +89,16 @@ def parse_uris(text: str) -> list[str]:
     return [line.strip() for line in text.replace(" ", "\n").splitlines() if line.strip()]
 
 
+def parse_hosts(text: str) -> list[str]:
+    """Host names as typed: one per line or separated by spaces or commas, any case."""
+    return [host.lower() for host in parse_uris(text.replace(",", " "))]
+
+
 def _checked(session: Session, values: ApplicationValues) -> None:
     problems = Problems(ApplicationFormError)
-    taken = {row.client_id: row.id for row in stored.every_application(session)}
+    every = stored.every_application(session)
+    taken = {row.client_id: row.id for row in every}
+    hosts = {host: row.id for row in every if row.kind == stored.PROXY for host in row.hosts}
     check(
         values,
         problems,
@@ -95,6 +106,7 @@ def _checked(session: Session, values: ApplicationValues) -> None:
         site_ids={site.id for site in list_sites(session)},
         group_codes=group_codes(session),
         taken_client_ids=taken,
+        taken_hosts=hosts,
     )
     problems.raise_any()
 
@@ -107,6 +119,8 @@ def _changes(row: Application, values: ApplicationValues) -> list[str]:
         "redirect_uris": tuple(values.redirect_uris),
         "post_logout_redirect_uris": tuple(values.post_logout_redirect_uris),
         "allowed_groups": None if values.allowed_groups is None else tuple(values.allowed_groups),
+        "hosts": tuple(values.hosts),
+        "backchannel_logout_uri": values.backchannel_logout_uri,
     }
     return [name for name, value in after.items() if getattr(before, name) != value]
 

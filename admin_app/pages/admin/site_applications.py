@@ -5,6 +5,7 @@ secret once, in a dialog, and never again."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from nicegui import ui
 
@@ -23,6 +24,7 @@ from admin_app.provider.application_editing import (
     groups,
     issuer_of_site,
     new_secret,
+    parse_hosts,
     parse_uris,
     set_subject_type,
     subject_type_of,
@@ -60,6 +62,7 @@ class _Fields:
         kinds = {
             "confidential": _("Confidential: a server-side application with a secret"),
             "public": _("Public: a browser or mobile application, PKCE instead of a secret"),
+            "proxy": _("Behind a reverse proxy: nginx, Traefik or Caddy asks us on each request"),
         }
         self.kind = (
             ui.select(kinds, value=view.kind if view else "confidential", label=_("Kind"))
@@ -68,6 +71,19 @@ class _Fields:
             .mark(f"{prefix}-kind")
         )
         self.problems["kind"] = ProblemLabel(f"{prefix}-problem-kind", self.kind)
+        self.hosts = (
+            attributes(
+                ui.textarea(_("Host names the proxy serves"), value="\n".join(view.hosts))
+                if view
+                else ui.textarea(_("Host names the proxy serves")),
+                {"hint": _("One per line, e.g. wiki.example.org")},
+            )
+            .props("outlined dense autogrow")
+            .classes("w-full")
+            .mark(f"{prefix}-hosts")
+        )
+        self.hosts.bind_visibility_from(self.kind, "value", backward=lambda kind: kind == "proxy")
+        self.problems["hosts"] = ProblemLabel(f"{prefix}-problem-hosts", self.hosts)
         self.redirect_uris = self._uris(
             _("Redirect URIs"), view.redirect_uris if view else (), f"{prefix}-redirect-uris"
         )
@@ -82,6 +98,25 @@ class _Fields:
         self.problems["post_logout_redirect_uris"] = ProblemLabel(
             f"{prefix}-problem-post_logout_redirect_uris", self.logout_uris
         )
+        self.backchannel = (
+            attributes(
+                ui.input(
+                    _("Back-channel logout URI (optional)"),
+                    value=view.backchannel_logout_uri if view else "",
+                ),
+                {"hint": _("We post a signed logout token there when the person signs out")},
+            )
+            .props("outlined dense")
+            .classes("w-full")
+            .mark(f"{prefix}-backchannel")
+        )
+        self.problems["backchannel_logout_uri"] = ProblemLabel(
+            f"{prefix}-problem-backchannel_logout_uri", self.backchannel
+        )
+        for oidc_field in (self.redirect_uris, self.logout_uris, self.backchannel):
+            oidc_field.bind_visibility_from(
+                self.kind, "value", backward=lambda kind: kind != "proxy"
+            )
         self.everyone = ui.checkbox(
             _("Every user may use it"), value=view is None or view.allowed_groups is None
         ).mark(f"{prefix}-everyone")
@@ -118,10 +153,20 @@ class _Fields:
             site_id=self.site_id,
             name=(self.name.value or "").strip(),
             kind=str(self.kind.value),
-            redirect_uris=parse_uris(self.redirect_uris.value or ""),
-            post_logout_redirect_uris=parse_uris(self.logout_uris.value or ""),
             allowed_groups=None if self.everyone.value else list(self.groups.value or []),
+            **self._kind_fields(),
         )
+
+    def _kind_fields(self) -> dict[str, Any]:
+        """A proxy application's host names, or an OpenID Connect one's addresses (the
+        hidden fields of the other kind are not sent, so switching kind loses nothing)."""
+        if self.kind.value == "proxy":
+            return {"hosts": parse_hosts(self.hosts.value or "")}
+        return {
+            "redirect_uris": parse_uris(self.redirect_uris.value or ""),
+            "post_logout_redirect_uris": parse_uris(self.logout_uris.value or ""),
+            "backchannel_logout_uri": (self.backchannel.value or "").strip(),
+        }
 
     def show(self, problems: Mapping[str, list[FieldProblem]]) -> None:
         for where, label in self.problems.items():
@@ -163,11 +208,15 @@ class _ApplicationCard:
             with ui.row().classes("items-center gap-2 flex-wrap"):
                 ui.label(view.name).classes("font-medium text-lg")
                 ui.label(f"({view.id})").classes("text-gray-600")
-                ui.badge(_("confidential") if view.kind == "confidential" else _("public"))
+                ui.badge(
+                    {"confidential": _("confidential"), "public": _("public")}.get(
+                        view.kind, _("proxy")
+                    )
+                )
             ui.label(_("Client ID: {client_id}").format(client_id=view.client_id)).classes(
                 "font-mono text-sm break-all"
             ).mark(f"application-{view.id}-client-id")
-            for uri in view.redirect_uris:
+            for uri in view.redirect_uris + view.hosts:
                 ui.label(uri).classes("text-sm break-all text-gray-700")
             who = (
                 _("Every user")
