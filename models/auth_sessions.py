@@ -6,6 +6,7 @@ not let anyone sign in.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -20,6 +21,12 @@ from models.tables import AuthSession, utcnow
 PENDING_LIFETIME = timedelta(seconds=60)
 IDLE_LIFETIME = timedelta(days=14)
 TOUCH_INTERVAL = timedelta(minutes=5)
+#: the sizes of ``AuthSession.user_agent`` and ``AuthSession.address``
+MAX_USER_AGENT_LENGTH = 200
+MAX_ADDRESS_LENGTH = 64
+#: what a header may carry but no column should: control characters (a NUL is an error
+#: on PostgreSQL) and lone surrogates
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 _stale = Occasionally()
@@ -35,8 +42,17 @@ def _forget_stale(session: Session) -> None:
     session.exec(delete(AuthSession).where(pending_too_long | idle_too_long))
 
 
-def create_pending(session: Session, *, user_id: int, browser: str) -> str:
-    """A new session for ``user_id`` that only ``browser`` can activate, within a minute.
+def _printable(value: str, limit: int) -> str:
+    """A header as the person's list of sessions may show it: unprintable characters
+    gone, cut to its column's size."""
+    return _UNPRINTABLE.sub("", value).strip()[:limit]
+
+
+def create_pending(
+    session: Session, *, user_id: int, browser: str, user_agent: str = "", address: str = ""
+) -> str:
+    """A new session for ``user_id`` that only ``browser`` can activate, within a minute;
+    ``user_agent`` and ``address`` are the browser's, for the person's list of sessions.
 
     The token returned is a one-time ticket: activation replaces it with the token the
     cookie keeps, so a ticket seen in a URL is worth nothing afterwards.
@@ -47,18 +63,34 @@ def create_pending(session: Session, *, user_id: int, browser: str) -> str:
         _forget_stale(session)
     token = secrets.token_urlsafe(32)
     session.add(
-        AuthSession(token_hash=digest(token), user_id=user_id, browser_binding=digest(browser))
+        AuthSession(
+            token_hash=digest(token),
+            user_id=user_id,
+            browser_binding=digest(browser),
+            user_agent=_printable(user_agent, MAX_USER_AGENT_LENGTH),
+            address=_printable(address, MAX_ADDRESS_LENGTH),
+        )
     )
     return token
 
 
-def create_active(session: Session, *, user_id: int) -> str:
+def create_active(
+    session: Session, *, user_id: int, user_agent: str = "", address: str = ""
+) -> str:
     """A session activated at once (for sign-ins that arrive as an HTTP request, whose
-    response sets the cookie itself)."""
+    response sets the cookie itself); ``user_agent`` and ``address`` as for pending ones."""
     if _stale.due():
         _forget_stale(session)
     token = secrets.token_urlsafe(32)
-    session.add(AuthSession(token_hash=digest(token), user_id=user_id, activated_at=utcnow()))
+    session.add(
+        AuthSession(
+            token_hash=digest(token),
+            user_id=user_id,
+            activated_at=utcnow(),
+            user_agent=_printable(user_agent, MAX_USER_AGENT_LENGTH),
+            address=_printable(address, MAX_ADDRESS_LENGTH),
+        )
+    )
     return token
 
 
@@ -111,6 +143,25 @@ def active_by_hash(session: Session, token_hash: str) -> AuthSession | None:
         row.last_seen_at = now
         session.add(row)
     return row
+
+
+def is_current(row: AuthSession) -> bool:
+    """``row`` (read elsewhere) is activated and not idle-expired."""
+    return row.activated_at is not None and row.last_seen_at >= utcnow() - IDLE_LIFETIME
+
+
+def needs_touch(row: AuthSession) -> bool:
+    """Whether a use of ``row`` should be noted (``touch``): at most every few minutes."""
+    return row.last_seen_at < utcnow() - TOUCH_INTERVAL
+
+
+def touch(session: Session, token_hash: str) -> None:
+    """Note that a session read in a read-only transaction was used just now."""
+    session.exec(
+        update(AuthSession)
+        .where(col(AuthSession.token_hash) == token_hash)
+        .values(last_seen_at=utcnow())
+    )
 
 
 def _end_where(session: Session, which: ColumnElement[bool]) -> int:

@@ -61,7 +61,12 @@ async def sign_in_locally(identifier: str, password: str, next_path: str) -> Loc
     """
     browser = asking.browser_id()
     result = await asyncio.to_thread(
-        _check_local_sign_in, identifier, password, browser, asking.client_address()
+        _check_local_sign_in,
+        identifier,
+        password,
+        browser,
+        asking.client_address(),
+        asking.user_agent(),
     )
     if result is None:  # the server is shutting down
         return LocalSignInResult(error="unavailable")
@@ -74,7 +79,7 @@ async def sign_in_locally(identifier: str, password: str, next_path: str) -> Loc
 
 
 def _check_local_sign_in(
-    identifier: str, password: str, browser: str, address: str
+    identifier: str, password: str, browser: str, address: str, user_agent: str
 ) -> tuple[str | None, int]:
     with session_scope() as db_session:
         user = find_by_login_or_email(db_session, identifier)
@@ -105,7 +110,9 @@ def _check_local_sign_in(
         user.password_hash = kept  # upgraded when the hashing parameters were raised
         login_throttle.record_success(db_session, key)
         record_sign_in(db_session, user)
-        token = auth_sessions.create_pending(db_session, user_id=user.id, browser=browser)
+        token = auth_sessions.create_pending(
+            db_session, user_id=user.id, browser=browser, user_agent=user_agent, address=address
+        )
     log.info("auth.password_ok user_id=%d", user.id)
     return token, 0
 

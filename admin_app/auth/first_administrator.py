@@ -104,6 +104,7 @@ async def create_first_administrator(
         password,
         first_name,
         last_name,
+        asking.user_agent(),
     )
     if ticket is None:  # the server is shutting down
         raise SetupClosedError
@@ -119,6 +120,7 @@ def _create_first_administrator(
     password: str,
     first_name: str,
     last_name: str,
+    user_agent: str = "",
 ) -> str:
     with session_scope() as db_session:
         # The token is consumed first, atomically: of two submissions of one link, one
@@ -135,6 +137,8 @@ def _create_first_administrator(
             setup_link_from=address,
         )
         assert user.id is not None
-        ticket = auth_sessions.create_pending(db_session, user_id=user.id, browser=browser)
+        ticket = auth_sessions.create_pending(
+            db_session, user_id=user.id, browser=browser, user_agent=user_agent, address=address
+        )
         log.info("setup.administrator_created user_id=%d via=link", user.id)
         return ticket

@@ -17,8 +17,15 @@ log = logging.getLogger(__name__)
 
 
 async def finish(
-    *, service_id: str, callback: Mapping[str, str], browser: str, auth_token: str
+    *,
+    service_id: str,
+    callback: Mapping[str, str],
+    browser: str,
+    auth_token: str,
+    user_agent: str = "",
+    address: str = "",
 ) -> Outcome:
+    """``user_agent`` and ``address``: the browser's, for a session a sign-in opens."""
     trip = round_trip.take(service_id=service_id, callback=callback, browser=browser)
     if isinstance(trip, Outcome):
         return trip
@@ -33,5 +40,7 @@ async def finish(
     elif trip.purpose is Purpose.LINK:
         outcome = await social_link.finish_linking(trip, result, auth_token)
     else:
-        outcome = await social_sign_in.finish_signing_in(trip, result)
+        outcome = await social_sign_in.finish_signing_in(
+            trip, result, user_agent=user_agent, address=address
+        )
     return replace(outcome, purpose=trip.purpose)

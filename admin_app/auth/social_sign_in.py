@@ -37,11 +37,20 @@ log = logging.getLogger(__name__)
 _NEW_USERS_DENIED = {"why": "new users' group denied"}
 
 
-async def finish_signing_in(trip: RoundTrip, result: SignInResult) -> Outcome:
-    return await settle(
-        partial(_sign_in_or_register, trip.service, trip.site_id, trip.next_path, result),
-        trip.service.service_id,
+async def finish_signing_in(
+    trip: RoundTrip, result: SignInResult, *, user_agent: str, address: str
+) -> Outcome:
+    """``user_agent`` and ``address``: the browser's, kept on the session it gets."""
+    rules = partial(
+        _sign_in_or_register,
+        trip.service,
+        trip.site_id,
+        trip.next_path,
+        result,
+        user_agent=user_agent,
+        address=address,
     )
+    return await settle(rules, trip.service.service_id)
 
 
 def sign_in_or_register(
@@ -53,13 +62,21 @@ def sign_in_or_register(
 
 
 def _sign_in_or_register(
-    service: SiteService, site_id: str, next_path: str, result: SignInResult, session: Session
+    service: SiteService,
+    site_id: str,
+    next_path: str,
+    result: SignInResult,
+    session: Session,
+    *,
+    user_agent: str = "",
+    address: str = "",
 ) -> Outcome:
+    browser = {"user_agent": user_agent, "address": address}  # kept on the session
     link = existing_link(session, service, result)
     if link is not None:
-        outcome = _sign_in(session, service, next_path, link, result)
+        outcome = _sign_in(session, service, next_path, link, result, browser)
     else:
-        outcome = _register(session, service, site_id, next_path, result)
+        outcome = _register(session, service, site_id, next_path, result, browser)
     # the overview's tally, in the sign-in's own transaction (one commit)
     sign_in_events.record(
         session,
@@ -77,6 +94,7 @@ def _sign_in(
     next_path: str,
     link: LinkedAccount,
     result: SignInResult,
+    browser: dict[str, str],
 ) -> Outcome:
     user = session.get(User, link.user_id)
     assert user is not None and user.id is not None
@@ -93,12 +111,17 @@ def _sign_in(
     return Outcome(
         service.service_id,
         next_path,
-        auth_token=auth_sessions.create_active(session, user_id=user.id),
+        auth_token=auth_sessions.create_active(session, user_id=user.id, **browser),
     )
 
 
 def _register(
-    session: Session, service: SiteService, site_id: str, next_path: str, result: SignInResult
+    session: Session,
+    service: SiteService,
+    site_id: str,
+    next_path: str,
+    result: SignInResult,
+    browser: dict[str, str],
 ) -> Outcome:
     profile = result.profile
     email = _proven_email(profile)
@@ -126,7 +149,7 @@ def _register(
     return Outcome(
         service.service_id,
         next_path,
-        auth_token=auth_sessions.create_active(session, user_id=user.id),
+        auth_token=auth_sessions.create_active(session, user_id=user.id, **browser),
     )
 
 

@@ -1,4 +1,4 @@
-"""Who is asking: the signed-in session, the browser, its address and language.
+"""Who is asking: the signed-in session, the browser, its address, name and language.
 
 Use cases need to know who is asking without knowing how a request arrives. The web layer
 installs a reader at start (``install``); outside a page or event, and in the command
@@ -31,6 +31,8 @@ class WhoAsks(Protocol):
     @property
     def client_address(self) -> str: ...
     @property
+    def user_agent(self) -> str: ...
+    @property
     def chosen_language(self) -> str: ...
     @property
     def accept_language(self) -> str | None: ...
@@ -43,6 +45,7 @@ class Asker:
     auth_token: str = ""
     browser_id: str = ""
     client_address: str = ""
+    user_agent: str = ""
     chosen_language: str = ""
     accept_language: str | None = None
 
@@ -79,6 +82,12 @@ def client_address() -> str:
     """The visitor's IP address (taken from X-Forwarded-For only when the proxy is on
     127.0.0.1, the one uvicorn is told to trust)."""
     return current().client_address
+
+
+def user_agent() -> str:
+    """The browser's own name for itself (its User-Agent), as a signed-in session keeps
+    it for the person's list of sessions."""
+    return current().user_agent
 
 
 def start_new_browser_session(cookie: MutableMapping[str, Any], *, auth: str | None) -> None:

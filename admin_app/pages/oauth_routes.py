@@ -92,6 +92,8 @@ async def callback(request: Request) -> Response:
         callback=params,
         browser=request.session[asking.BROWSER_KEY],
         auth_token=str(request.session.get(asking.AUTH_KEY, "")),
+        user_agent=request.headers.get("user-agent", ""),
+        address=request.client.host if request.client else "",
     )
     if outcome.refusal is not None:
         return _problem(service_id, outcome.refusal, outcome.next_path, outcome.purpose)

@@ -48,6 +48,11 @@ class _PageAsker:
         return client.host if client else ""
 
     @property
+    def user_agent(self) -> str:
+        request = _request()
+        return request.headers.get("user-agent", "") if request is not None else ""
+
+    @property
     def accept_language(self) -> str | None:
         request = _request()
         return request.headers.get("accept-language") if request is not None else None
