@@ -188,3 +188,24 @@ def purge_expired(session: Session, before: datetime, limit: int) -> int:
     )
     session.exec(delete(ProviderGrant).where(col(ProviderGrant.id).in_(empty)))
     return int(result.rowcount or 0)
+
+
+def applications_of_sessions(
+    session: Session, session_hashes: Sequence[str]
+) -> dict[str, list[str]]:
+    """The names of the applications each session signed in to (by the session's digest),
+    for the person's list of their sessions; a session with none is left out."""
+    hashes = [value for value in session_hashes if value]
+    if not hashes:
+        return {}
+    rows = session.exec(
+        select(ProviderGrant.session_hash, Application.name)
+        .join(Application, col(Application.id) == col(ProviderGrant.application_id))
+        .where(col(ProviderGrant.session_hash).in_(hashes))
+        .distinct()
+        .order_by(col(Application.name))
+    ).all()
+    names: dict[str, list[str]] = {}
+    for session_hash, name in rows:
+        names.setdefault(session_hash, []).append(name)
+    return names
