@@ -50,7 +50,7 @@ test-pg:
 	fi
 
 test-e2e:
-	$(PY) -m pytest tests/e2e tests/support/test_oidc_provider.py tests/support/test_apache_rp.py tests/support/test_allauth_rp.py tests/support/test_openid_client_rp.py -q
+	$(PY) -m pytest tests/e2e tests/support/test_oidc_provider.py tests/support/test_apache_rp.py tests/support/test_allauth_rp.py tests/support/test_openid_client_rp.py tests/support/test_nginx_proxy.py -q
 
 ## One executable file, dist/socialservices: `serve` on the embedded SQLite default and
 ## every command. PyInstaller comes from the lock file's `binary` group.
