@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError, field_validator
+from pydantic import ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from admin_app.core.i18n import N_
@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     encryption_keys: str = ""
     #: seconds between two looks at X for hashtag posts (X's rate limits may space them more)
     hashtag_poll_seconds: int = 300
+    #: a parent domain (``.example.org``) the session cookie is set for, so that reverse
+    #: proxies of the hosts under it can pass it to ``/auth/verify``; empty: this host only
+    cookie_domain: str = ""
 
     @field_validator("data_dir", mode="before")
     @classmethod
@@ -138,6 +141,32 @@ class Settings(BaseSettings):
         if not 10 <= value <= 86400:
             raise _Invalid(N_("must be between 10 and 86400 seconds"))
         return value
+
+    @field_validator("cookie_domain")
+    @classmethod
+    def _check_cookie_domain(cls, value: str) -> str:
+        """Kept without its leading dot (browsers treat both alike); a parent domain of
+        two labels at least: a cookie for a whole top-level domain is refused by browsers."""
+        value = value.strip().lower().removeprefix(".")
+        if value and (not HOST_NAME.fullmatch(value) or "." not in value):
+            raise _Invalid(N_("must be a parent domain such as .example.org"))
+        return value
+
+    @model_validator(mode="after")
+    def _check_public_url_in_cookie_domain(self) -> Settings:
+        host = urlsplit(self.public_url).hostname or ""
+        if self.cookie_domain and self.public_url and not self.cookie_covers(host):
+            raise SettingsError(
+                "cookie_domain",
+                N_("must be a parent domain of the public URL's host {host}"),
+                host=host,
+            )
+        return self
+
+    def cookie_covers(self, host: str) -> bool:
+        """Whether the session cookie reaches ``host`` (a parent domain was named)."""
+        domain = self.cookie_domain
+        return bool(domain) and (host == domain or host.endswith("." + domain))
 
     @field_validator("secret_key")
     @classmethod

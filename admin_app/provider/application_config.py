@@ -44,8 +44,9 @@ def export(session: Session, *, with_secrets: bool) -> list[dict[str, Any]]:
             "site": row.site_id,
             "name": row.name,
             "kind": row.kind,
-            "client_id": row.client_id,
         }
+        if row.kind != stored.PROXY:
+            entry["client_id"] = row.client_id
         if with_secrets and row.client_secret:
             entry["client_secret"] = stored.open_secret(runtime.keyring(), row)
         if row.kind == stored.PROXY:
@@ -123,9 +124,10 @@ def read(
         row = existing.get(values.id)
         if not values.client_id:
             values.client_id = row.client_id if row is not None else ""
-        if not values.client_id:
+        if not values.client_id and values.kind != stored.PROXY:  # a proxy's is never used
             errors.add(f"{path}.client_id", N_("required"))
-        taken.setdefault(values.client_id, values.id)
+        if values.client_id:
+            taken.setdefault(values.client_id, values.id)
         needs_secret = values.kind == stored.CONFIDENTIAL and values.client_secret is None
         if needs_secret and (row is None or not row.client_secret):
             errors.add(f"{path}.client_secret", N_("required: no secret is stored for it"))

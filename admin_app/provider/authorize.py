@@ -26,7 +26,8 @@ from models.provider_grants import Kind
 from models.sites import site_for_host
 from models.tables import Application, AuthSession, User
 
-from . import access
+from . import access, forward_auth
+from .forward_auth import return_address
 from .issuers import SCOPES, issuer_of
 from .lifetimes import CODE_LIFETIME
 
@@ -202,6 +203,8 @@ def application_asking(next_path: str, host: str | None) -> str | None:
     """The name of the application whose request a sign-in page will return to, for
     "Sign in to Shop"; None when ``next_path`` is not such a request."""
     parts = urlsplit(next_path)
+    if parts.path == forward_auth.START_PATH:
+        return forward_auth.application_for_start(return_address(parts.query), host)
     if parts.path != PATH:
         return None
     client_id = dict(parse_qsl(parts.query)).get("client_id", "")

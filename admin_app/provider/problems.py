@@ -24,6 +24,24 @@ PROBLEMS = {
         "The application asked to send you after signing out to an address it has not "
         "registered on this site."
     ),
+    "unknown_host": N_(
+        "The address you were going to is not an application of this site, so you are not "
+        "sent there. Tell its administrator."
+    ),
+    "bad_return_address": N_("The address you were going to is not one you can be sent to."),
+    "bad_code": N_(
+        "This sign-in link has expired or was already used. Open the application's address again."
+    ),
+}
+
+#: why a signed-in person may not use an application (``policy.application_refusal``)
+REFUSALS = {
+    "user_blocked": N_("Your account is blocked."),
+    "auth_denied_group": N_("Your account may not sign in through this site."),
+    "application_denied": N_(
+        "{application} is only for members of certain groups, and your account {login} is "
+        "not among them. Ask the site's administrator for access."
+    ),
 }
 
 UNKNOWN = N_("The application's request cannot be served.")
@@ -31,3 +49,7 @@ UNKNOWN = N_("The application's request cannot be served.")
 
 def problem_message(reason: str) -> str:
     return PROBLEMS.get(reason, UNKNOWN)
+
+
+def refusal_message(reason: str) -> str:
+    return REFUSALS.get(reason, REFUSALS["application_denied"])

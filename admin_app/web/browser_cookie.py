@@ -10,15 +10,36 @@ Pages and events read it; ``read_asker`` is what the use cases see through
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import json
 from collections.abc import MutableMapping
 from typing import Any
 
+import itsdangerous
 from fastapi import Request
 from nicegui import app, context
 
 from admin_app.core import asking, runtime
+
+#: the session cookie's name (NiceGUI's and the sign-in lane's SessionMiddleware)
+SESSION_COOKIE = "socialservices_session"
+#: Starlette's SessionMiddleware default, which both use
+SESSION_MAX_AGE = 14 * 24 * 60 * 60
+
+
+def read_session_cookie(value: str) -> dict[str, Any]:
+    """The content of a session cookie seen outside the middleware (a reverse proxy passes
+    the browser's cookies to ``/auth/verify``): {} unless it is ours, signed with this
+    installation's key and not expired."""
+    signer = itsdangerous.TimestampSigner(runtime.secret_key())
+    try:
+        data = json.loads(base64.b64decode(signer.unsign(value, max_age=SESSION_MAX_AGE)))
+    except (itsdangerous.BadSignature, binascii.Error, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 class _PageAsker:

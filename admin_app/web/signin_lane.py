@@ -37,14 +37,17 @@ from admin_app.web.security_headers import SecurityHeaders
 
 #: the paths the lane serves with GET, with the browser's cookie; everything else is
 #: NiceGUI's
-LANE_PATHS = re.compile(r"/oauth/[^/]+/(login|callback)|/oidc/(authorize|logout)")
+LANE_PATHS = re.compile(r"/oauth/[^/]+/(login|callback)|/oidc/(authorize|logout)|/auth/start")
 #: of those, the ones a form may post to as well
 LANE_POST_PATHS = re.compile(r"/oidc/(authorize|logout)")
 #: the provider role's endpoints that applications call themselves, on every sign-in of
 #: theirs (GET, POST, and a browser application's OPTIONS): no cookie is read or written
 COOKIELESS_PATHS = re.compile(
     r"/oidc/(token|userinfo|jwks|revoke)|/\.well-known/openid-configuration"
+    r"|/auth/(verify|refused)|/_socialservices/callback"
 )
+#: of those, the ones a reverse proxy asks with the method of the request it decides on
+ANY_METHOD_PATHS = re.compile(r"/auth/(verify|refused)")
 
 
 class _BrowserId:
@@ -71,6 +74,12 @@ def _on_the_lane(method: str, path: str) -> bool:
     return method == "POST" and LANE_POST_PATHS.fullmatch(path) is not None
 
 
+def _cookieless(method: str, path: str) -> bool:
+    if method in ("GET", "POST", "OPTIONS"):
+        return COOKIELESS_PATHS.fullmatch(path) is not None
+    return ANY_METHOD_PATHS.fullmatch(path) is not None
+
+
 class _Dispatch:
     """Sends the lane's requests to the lane and all others to NiceGUI's stack; a refused
     URL, or a lane request that failed, to the stack's error pages."""
@@ -88,9 +97,7 @@ class _Dispatch:
             await self._hand_over(BadInputError(reason), scope, receive, send)
         elif _on_the_lane(scope["method"], scope["path"]):
             await self._lane(self.lane, scope, receive, send)
-        elif scope["method"] in ("GET", "POST", "OPTIONS") and COOKIELESS_PATHS.fullmatch(
-            scope["path"]
-        ):
+        elif _cookieless(scope["method"], scope["path"]):
             await self._lane(self.cookieless, scope, receive, send)
         else:
             await self.stack(scope, receive, send)
