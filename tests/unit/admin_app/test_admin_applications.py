@@ -81,3 +81,21 @@ async def test_only_an_administrator_may_register_an_application(user: User) -> 
     with pytest.raises(NotAnAdministratorError):
         create_application(values)
     assert stored("shop") is None
+
+
+async def test_a_proxy_application_is_registered_by_its_host_names(user: User) -> None:
+    await open_as_admin(user, PAGE, marker="site-applications")
+    fill(user, "new-application-id", "wiki")
+    fill(user, "new-application-name", "Wiki")
+    user.find(marker="new-application-kind").elements.pop().value = "proxy"
+    user.find(marker="application-create").click()
+    await user.should_see(marker="new-application-problem-hosts")
+    assert stored("wiki") is None  # a proxy application needs its host names
+    fill(user, "new-application-hosts", "Wiki.Example.org\nintranet.example.org")
+    user.find(marker="application-create").click()
+    await user.should_see(marker="application-wiki")
+    row = stored("wiki")
+    assert row is not None and row.kind == "proxy" and not row.client_secret
+    assert row.hosts == ["wiki.example.org", "intranet.example.org"] and not row.redirect_uris
+    await user.open(PAGE)
+    assert "intranet.example.org" in everything_on_the_page(user)
