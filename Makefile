@@ -114,7 +114,7 @@ clean:
 	rm -rf $(VENV) .tools tests/support/idp/node_modules
 
 ## Benchmarks: figures printed as ratios against a baseline measured in the same run.
-bench: env binary browser node-packages
+bench: env binary browser node-packages relying-parties
 	$(PY) bench/signin.py
 	$(PY) bench/pages.py
 	$(PY) bench/startup.py
@@ -122,6 +122,7 @@ bench: env binary browser node-packages
 	$(PY) bench/scale.py
 	$(PY) bench/encryption.py
 	$(PY) bench/provider.py
+	$(PY) bench/forward_auth.py
 
 ## Processor instructions per returning user's sign-in, counted by valgrind's callgrind
 ## (stable from run to run, unlike times): `make bench-instructions TREE=/path` measures

@@ -55,8 +55,9 @@ USER_HEADERS = (
     "X-Auth-Request-Preferred-Username",
 )
 
-#: What protects an application, exactly as docs/sites.md has it: ``{auth_url}`` is our
-#: address (``https://sso.example.org``), ``{upstream}`` the application's. The verify
+#: What protects an application, exactly as docs/sites.md has it: ``{auth_url}`` is where
+#: nginx reaches us, ``{public_url}`` where the browser does (both ``https://id.example.org``
+#: in the docs), ``{upstream}`` the application's address. The verify
 #: location is internal (a visitor cannot call it) and sends no body; ``auth_request_set``
 #: takes each user header from our answer, ``proxy_set_header`` passes it on (an empty
 #: value, e.g. no verified e-mail, is not sent at all, nor the browser's header of that
@@ -91,7 +92,7 @@ SERVER = """\
 
     # Not signed in: to the sign-in page, which brings the visitor back here.
     location @signin {{
-        return 302 {auth_url}/auth/start?rd=$scheme://$http_host$request_uri;
+        return 302 {public_url}/auth/start?rd=$scheme://$http_host$request_uri;
     }}
 
     # Not allowed: socialservices' page saying why, with its status 403.
@@ -277,6 +278,8 @@ class NginxProxy:
     ``auth_url`` is our app's address (``http://127.0.0.1:8080``): with it, ``/`` is
     protected and proxied to ``upstream`` (the ``Recorder`` this makes by default) and
     ``/files/`` is a static file behind verify; without it, only ``/public/`` is served.
+    ``public_url`` is our address as the browser knows it (``PUBLIC_URL``, where nginx
+    sends it to sign in), when that differs: nginx itself resolves no test host names.
     ``server_name`` is the host name the browser uses for nginx (``localhost``, or a name
     that ``--host-resolver-rules`` maps to 127.0.0.1): it must differ from our app's, or
     the two would share cookies (cookies ignore ports).
@@ -286,12 +289,14 @@ class NginxProxy:
         self,
         auth_url: str | None = None,
         *,
+        public_url: str | None = None,
         server_name: str = "localhost",
         port: int | None = None,
         upstream: str | None = None,
         workers: int = 1,
     ) -> None:
         self.auth_url = auth_url.rstrip("/") if auth_url else None
+        self.public_url = (public_url or auth_url or "").rstrip("/")
         self.server_name = server_name
         self.port = port or free_port()
         self.workers = workers
@@ -389,7 +394,9 @@ class NginxProxy:
         as_root = os.geteuid() == 0
         locations = PUBLIC
         if self.auth_url:
-            locations += FILES + SERVER.format(auth_url=self.auth_url, upstream=self.upstream_url)
+            locations += FILES + SERVER.format(
+                auth_url=self.auth_url, public_url=self.public_url, upstream=self.upstream_url
+            )
         (folder / "nginx.conf").write_text(
             CONFIG.format(
                 user=f"user {RUN_AS};" if as_root else "",

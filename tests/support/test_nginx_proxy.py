@@ -160,7 +160,8 @@ def test_the_verify_location_is_internal(proxy: NginxProxy, ours: Recorder) -> N
 
 def test_the_docs_give_the_same_server_block() -> None:
     """docs/sites.md's nginx snippet is the harness's, with the example's addresses."""
-    documented = SERVER.format(auth_url="https://id.example.org", upstream="http://127.0.0.1:8080")
+    ours = "https://id.example.org"
+    documented = SERVER.format(auth_url=ours, public_url=ours, upstream="http://127.0.0.1:8080")
     text = DOCS.read_text()
     assert documented in text, "docs/sites.md's nginx snippet differs from SERVER"
     assert re.search(r"^## Applications behind a reverse proxy \(forward auth\)$", text, re.M)
