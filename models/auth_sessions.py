@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, delete, select, update
@@ -145,14 +145,14 @@ def active_by_hash(session: Session, token_hash: str) -> AuthSession | None:
     return row
 
 
-def is_current(row: AuthSession) -> bool:
-    """``row`` (read elsewhere) is activated and not idle-expired."""
-    return row.activated_at is not None and row.last_seen_at >= utcnow() - IDLE_LIFETIME
+def is_current(activated_at: datetime | None, last_seen_at: datetime) -> bool:
+    """A session read elsewhere (as these two columns) is activated and not idle-expired."""
+    return activated_at is not None and last_seen_at >= utcnow() - IDLE_LIFETIME
 
 
-def needs_touch(row: AuthSession) -> bool:
-    """Whether a use of ``row`` should be noted (``touch``): at most every few minutes."""
-    return row.last_seen_at < utcnow() - TOUCH_INTERVAL
+def needs_touch(last_seen_at: datetime) -> bool:
+    """Whether a use of a session should be noted (``touch``): at most every few minutes."""
+    return last_seen_at < utcnow() - TOUCH_INTERVAL
 
 
 def touch(session: Session, token_hash: str) -> None:

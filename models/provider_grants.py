@@ -21,7 +21,6 @@ from models import logout_deliveries
 from models.digests import digest
 from models.tables import (
     Application,
-    AuthSession,
     ProviderGrant,
     ProviderToken,
     Site,
@@ -153,35 +152,6 @@ def holder_of_access_token(session: Session, token: str) -> Holder | None:
         )
     ).first()
     return Holder(*found) if found is not None else None
-
-
-@dataclass(frozen=True)
-class ProxyHolder:
-    """Who a forward-auth cookie speaks for, and the session it came from."""
-
-    grant: ProviderGrant
-    user: User
-    signed_in: AuthSession
-
-
-def holder_of_proxy_cookie(session: Session, token: str, application_id: str) -> ProxyHolder | None:
-    """One read, as the reverse proxy asks it on every request: the cookie's grant, for
-    this application, whose session is still signed in."""
-    if not token:
-        return None
-    found = session.exec(
-        select(ProviderGrant, User, AuthSession)
-        .join(ProviderToken, col(ProviderToken.grant_id) == col(ProviderGrant.id))
-        .join(User, col(User.id) == col(ProviderGrant.user_id))
-        .join(AuthSession, col(AuthSession.token_hash) == col(ProviderGrant.session_hash))
-        .where(
-            col(ProviderToken.token_hash) == digest(token),
-            col(ProviderToken.kind) == Kind.PROXY.value,
-            col(ProviderToken.expires_at) > utcnow(),
-            col(ProviderGrant.application_id) == application_id,
-        )
-    ).first()
-    return ProxyHolder(*found) if found is not None else None
 
 
 def token_of(session: Session, token: str) -> ProviderToken | None:

@@ -18,12 +18,27 @@ def refusal(session: Session, application: Application, user: User | None) -> st
     """None when allowed, else a refusal code (``policy.application_refusal``)."""
     if user is None or user.id is None:
         return "user_blocked"
-    allowed = application.everyone or bool(
-        group_codes_of(session, user.id) & set(application.allowed_groups)
+    return refusal_of(
+        application.everyone,
+        application.allowed_groups,
+        is_active=user.is_active,
+        groups=group_codes_of(session, user.id),
+        in_denied_group=in_denied_group(session, user.id, DENIED_AUTH),
     )
+
+
+def refusal_of(
+    everyone: bool,
+    allowed_groups: list[str],
+    *,
+    is_active: bool,
+    groups: set[str],
+    in_denied_group: bool,
+) -> str | None:
+    """As ``refusal``, from facts read already (forward auth reads them in one go)."""
     facts = policy.ApplicationFacts(
-        blocked=not user.is_active,
-        in_group_denied_sign_in=in_denied_group(session, user.id, DENIED_AUTH),
-        allowed_by_application=allowed,
+        blocked=not is_active,
+        in_group_denied_sign_in=in_denied_group,
+        allowed_by_application=everyone or bool(groups & set(allowed_groups)),
     )
     return policy.application_refusal(facts)

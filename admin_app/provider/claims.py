@@ -24,11 +24,15 @@ SUBJECT_TYPES = ("public", PAIRWISE)
 
 
 def subject(session: Session, site: Site, user_id: int) -> str:
-    if site.subject_type != PAIRWISE:
+    return subject_of(session, site.id, site.subject_type, user_id)
+
+
+def subject_of(session: Session, site_id: str, subject_type: str, user_id: int) -> str:
+    if subject_type != PAIRWISE:
         return str(user_id)
     options = session.get(ProviderOptions, 1)
     salt = (options.pairwise_salt if options else "").encode()
-    mac = hmac.new(salt, f"{site.id}:{user_id}".encode(), hashlib.sha256).digest()
+    mac = hmac.new(salt, f"{site_id}:{user_id}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 

@@ -23,15 +23,14 @@ from sqlmodel import Session
 
 from admin_app.auth.safe_next import MAX_NEXT_LENGTH
 from admin_app.core import runtime
-from models import applications, auth_sessions, provider_grants
+from models import applications, auth_sessions, provider_grants, proxy_access
 from models.db import read_scope, session_scope
-from models.digests import digest
 from models.provider_grants import Kind
 from models.sites import site_for_host
-from models.tables import Application, AuthSession, ProviderGrant, Site, User, utcnow
+from models.tables import Application, User
 
 from . import access
-from .claims import claims
+from .claims import subject_of
 from .lifetimes import CODE_LIFETIME
 
 START_PATH = "/auth/start"
@@ -40,8 +39,6 @@ CALLBACK_PATH = "/_socialservices/callback"
 PROXY_COOKIE = "socialservices_proxy"
 #: as long as an idle session lives: the session's own end is what ends it
 PROXY_LIFETIME = auth_sessions.IDLE_LIFETIME
-#: what the proxy passes on (the claims of every scope; ``sub`` as the site's OIDC role)
-_EVERY_SCOPE = "openid profile email groups"
 
 
 @dataclass(frozen=True)
@@ -107,61 +104,57 @@ class Verification:
 
 
 def verify(original: Original | None, *, proxy_token: str, session_token: str) -> Verification:
-    """What to answer the proxy for the browser that sent these cookies."""
+    """What to answer the proxy for the browser that sent these cookies: two reads when
+    the application's own cookie came (``models.proxy_access``), a few more otherwise."""
     if original is None:
         return Verification(Verdict.UNKNOWN)
-    touch = ""
     with read_scope() as session:
-        application = applications.proxy_for_host(session, original.host)
-        if application is None:
-            return Verification(Verdict.UNKNOWN)
-        signed_in = _signed_in(session, application, proxy_token, session_token)
-        if signed_in is None:
-            return Verification(Verdict.SIGN_IN, application=application.name)
-        user, row = signed_in
-        if not user.is_active:
-            return Verification(Verdict.SIGN_IN, application=application.name)
-        if (refusal := access.refusal(session, application, user)) is not None:
-            return Verification(Verdict.REFUSED, {}, refusal, application.name, user.login)
-        headers = _headers(session, application, user)
-        touch = row.token_hash if auth_sessions.needs_touch(row) else ""
-    if touch:
+        found = proxy_access.by_proxy_cookie(session, proxy_token)
+        if found is None or original.host not in found.hosts:
+            application = applications.proxy_for_host(session, original.host)
+            if application is None:
+                return Verification(Verdict.UNKNOWN)
+            found = _by_session_cookie(session, session_token, application.id)
+            if found is None:
+                return Verification(Verdict.SIGN_IN, application=application.name)
+        if not auth_sessions.is_current(found.activated_at, found.last_seen_at):
+            return Verification(Verdict.SIGN_IN, application=found.application_name)
+        if not found.is_active:
+            return Verification(Verdict.SIGN_IN, application=found.application_name)
+        groups, denied = proxy_access.groups_of(session, found.user_id)
+        refusal = access.refusal_of(
+            found.everyone,
+            found.allowed_groups,
+            is_active=found.is_active,
+            groups=groups,
+            in_denied_group=denied,
+        )
+        if refusal is not None:
+            return Verification(Verdict.REFUSED, {}, refusal, found.application_name, found.login)
+        sub = subject_of(session, found.site_id, found.subject_type, found.user_id)
+    if auth_sessions.needs_touch(found.last_seen_at):
         with session_scope() as session:
-            auth_sessions.touch(session, touch)
-    return Verification(Verdict.ALLOWED, headers, application=application.name, login=user.login)
-
-
-def _signed_in(
-    session: Session, application: Application, proxy_token: str, session_token: str
-) -> tuple[User, AuthSession] | None:
-    """The person and session of the proxy cookie, else of the session cookie (which
-    reaches the application's host only when the administrator named a parent domain)."""
-    holder = provider_grants.holder_of_proxy_cookie(session, proxy_token, application.id)
-    if holder is not None and auth_sessions.is_current(holder.signed_in):
-        return holder.user, holder.signed_in
-    if session_token and runtime.settings().cookie_domain:
-        row = session.get(AuthSession, digest(session_token))
-        user = session.get(User, row.user_id) if row is not None else None
-        if row is not None and user is not None and auth_sessions.is_current(row):
-            return user, row
-    return None
-
-
-def _headers(session: Session, application: Application, user: User) -> dict[str, str]:
-    site = session.get(Site, application.site_id)
-    assert site is not None
-    asked = ProviderGrant(
-        id="", application_id=application.id, user_id=0, auth_time=utcnow(), scope=_EVERY_SCOPE
-    )
-    said = claims(session, site, user, asked)
+            auth_sessions.touch(session, found.session_hash)
     headers = {
-        "X-Auth-Request-User": str(said["sub"]),
-        "X-Auth-Request-Preferred-Username": user.login,
-        "X-Auth-Request-Groups": ",".join(said.get("groups", [])),
+        "X-Auth-Request-User": sub,
+        "X-Auth-Request-Preferred-Username": found.login,
+        "X-Auth-Request-Groups": ",".join(sorted(groups)),
     }
-    if said.get("email_verified"):
-        headers["X-Auth-Request-Email"] = said["email"]
-    return headers
+    if found.email and found.email_verified:
+        headers["X-Auth-Request-Email"] = found.email
+    return Verification(
+        Verdict.ALLOWED, headers, application=found.application_name, login=found.login
+    )
+
+
+def _by_session_cookie(
+    session: Session, session_token: str, application_id: str
+) -> proxy_access.ProxyPass | None:
+    """Our session cookie reaches the application's host only when the administrator
+    named a parent domain; without one it is not taken even if a browser sends it."""
+    if not session_token or not runtime.settings().cookie_domain:
+        return None
+    return proxy_access.by_session_cookie(session, session_token, application_id)
 
 
 def start_location(original: Original) -> str:
