@@ -178,13 +178,16 @@ def cookie(context: BrowserContext, name: str, host: str) -> str:
     return values[0]
 
 
-def through(proxy: NginxProxy, path: str, **cookies: str) -> httpx.Response:
+def through(proxy: NginxProxy, path: str, method: str = "GET", **cookies: str) -> httpx.Response:
     """A request to nginx as a browser with exactly ``cookies`` makes it (127.0.0.1, with
     the Host header: httpx resolves no *.test name)."""
     headers = {"Host": proxy.host}
     if cookies:
         headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-    return httpx.get(f"{proxy.local_url}{path}", headers=headers, timeout=10)
+    body = b"a=1" if method in ("POST", "PUT", "PATCH") else None
+    return httpx.request(
+        method, f"{proxy.local_url}{path}", headers=headers, content=body, timeout=10
+    )
 
 
 def ours(site: Installation, path: str, **cookies: str) -> httpx.Response:
@@ -367,8 +370,11 @@ def test_cookies_from_elsewhere_let_nobody_in(site: Installation, carol_session:
     code = one_time_code(site, session, f"http://{site.reports.host}/")
     landed = through(site.reports, f"/_socialservices/callback?code={code}")
     proxy_cookie = landed.cookies[PROXY_COOKIE]
-    # the genuine ones work (so the refusals below are the cookies' doing)
-    assert through(site.reports, "/", **{PROXY_COOKIE: proxy_cookie}).status_code == 200
+    # the genuine ones work (so the refusals below are the cookies' doing), whatever the
+    # method: nginx asks with the request's own
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        answer = through(site.reports, "/form/", method, **{PROXY_COOKIE: proxy_cookie})
+        assert answer.status_code == 200, method
     assert through(site.staff, "/", **{SESSION_COOKIE: session}).status_code == 200
 
     # a proxy cookie made up, or of another installation (its shape, not its value)

@@ -243,7 +243,7 @@ class Recorder:
                 if self.command != "HEAD":
                     self.wfile.write(body)
 
-            do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = _serve
+            do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 
             def log_message(self, format: str, *args: object) -> None:
                 pass  # the test reads `requests`, not stderr
