@@ -22,6 +22,7 @@ from admin_app.core.settings import Settings
 from admin_app.pages import (
     error_pages,
     feed,
+    forward_auth_routes,
     health,
     login,
     oauth_routes,
@@ -44,8 +45,6 @@ from admin_app.web.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
-SESSION_COOKIE = "socialservices_session"
-
 
 def register_routes(session_options: dict[str, Any]) -> None:
     """Every route; ``session_options`` are NiceGUI's session cookie's (secret included),
@@ -55,9 +54,9 @@ def register_routes(session_options: dict[str, Any]) -> None:
     app.add_middleware(SecurityHeaders, https=bool(session_options.get("https_only")))
     script_nonces.install()
     signin_lane.install(
-        oauth_routes.LANE_ROUTES + provider_routes.LANE_ROUTES,
+        oauth_routes.LANE_ROUTES + provider_routes.LANE_ROUTES + forward_auth_routes.LANE_ROUTES,
         session_options,
-        cookieless=provider_routes.COOKIELESS_ROUTES,
+        cookieless=provider_routes.COOKIELESS_ROUTES + forward_auth_routes.PROXY_ROUTES,
     )
     for area in (
         health,
@@ -111,6 +110,15 @@ def _announce(settings: Settings) -> None:
         lines.append(
             _("Administrators sign in at {url}").format(url=settings.absolute_url("/login"))
         )
+    if settings.cookie_domain:
+        lines.append(
+            _(
+                "Warning: the session cookie is sent to every host under {domain}. Any "
+                "application there receives it and can act as the signed-in person, here and "
+                "in every other application. Name a parent domain only when you trust every "
+                "host under it."
+            ).format(domain=settings.cookie_domain)
+        )
     print("\n".join(lines), flush=True)
 
 
@@ -131,9 +139,10 @@ def serve(settings: Settings) -> None:
     Storage.path = settings.data_dir / "sessions"
     Storage.redis_url = settings.redis_url or None
     cookie = {
-        "session_cookie": SESSION_COOKIE,
+        "session_cookie": browser_cookie.SESSION_COOKIE,
         "same_site": "lax",
         "https_only": settings.is_https,
+        **({"domain": "." + settings.cookie_domain} if settings.cookie_domain else {}),
     }
     secret = settings.resolved_secret_key()
     register_routes({"secret_key": secret, **cookie})
