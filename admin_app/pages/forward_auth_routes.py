@@ -48,15 +48,19 @@ def _verification(request: Request) -> tuple[forward_auth.Verification, dict[str
 
 
 async def verify(request: Request) -> Response:
-    verification, _session = await asyncio.to_thread(_verification, request)
+    verification, session = await asyncio.to_thread(_verification, request)
     if verification.verdict is Verdict.ALLOWED:
         return Response(status_code=200, headers={**NO_STORE, **verification.headers})
+    # Traefik and Caddy show the browser what we answer: a redirect, or our page
+    for_browser = request.query_params.get("redirect") == "1"
     if verification.verdict is Verdict.SIGN_IN:
         original = forward_auth.original_of(dict(request.headers))
-        if request.query_params.get("redirect") == "1" and original is not None:
+        if for_browser and original is not None:
             location = forward_auth.start_location(original)
             return RedirectResponse(location, status_code=302, headers=NO_STORE)
         return Response("sign in first\n", status_code=401, headers=NO_STORE)
+    if for_browser:
+        return _refusal(request, session, verification)
     return Response("forbidden\n", status_code=403, headers=NO_STORE)
 
 
@@ -92,6 +96,14 @@ def _refused_page(
 async def refused(request: Request) -> Response:
     """The page nginx shows for a 403 of ``/auth/verify`` (``error_page 403``)."""
     verification, session = await asyncio.to_thread(_verification, request)
+    return _refusal(request, session, verification)
+
+
+def _refusal(
+    request: Request, session: dict[str, object], verification: forward_auth.Verification
+) -> HTMLResponse:
+    """Why the proxy turned the browser away: the person may not use the application, or
+    the address is no application of this site."""
     language = _language(request, session)
     if verification.verdict is Verdict.REFUSED:
         return _refused_page(

@@ -36,3 +36,11 @@ async def sign_in(user: User, login: str, password: str = PASSWORD, path: str = 
     user.find(marker="login-identifier").type(login)
     user.find(marker="login-password").type(password)
     user.find(marker="login-submit").click()
+
+
+async def signed_in(user: User, login: str = "alice") -> int:
+    """A new user, signed in through the sign-in page; their id."""
+    user_id = add_user(login)
+    await sign_in(user, login)
+    await user.should_see(marker="profile-login", retries=RETRIES)
+    return user_id

@@ -27,8 +27,7 @@ from models.db import session_scope
 from models.tables import LinkedAccount, ProviderGrant
 from models.tables import User as UserRow
 from models.user_queries import set_memberships
-from tests.support.accounts import add_user
-from tests.unit.admin_app.test_provider_protocol import signed_in
+from tests.support.accounts import add_user, signed_in
 
 WIKI = "wiki.example.org"
 ISSUER = "http://127.0.0.1:8080"  # the test app's PUBLIC_URL
@@ -328,3 +327,26 @@ def test_proxy_applications_and_back_channel_uris_round_trip_through_the_config_
     assert "backchannel_logout_uri: https://shop.example.org/backchannel" in exported
     import_configuration(exported)
     assert export_configuration(with_secrets=False) == exported
+
+
+async def test_traefik_and_caddy_show_the_browser_our_page_on_a_refusal(user: User) -> None:
+    """They pass verify's answer to the browser as it is (nginx asks /auth/refused)."""
+    user_id = await signed_in(user)
+    register("  allowed_groups: [registered]\n")
+    cookie = await proxy_cookie(user)
+    with session_scope() as session:
+        set_memberships(session, user_id, [])
+    async with proxy() as client:
+        page = await client.get(
+            "/auth/verify?redirect=1",
+            headers={
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-Host": WIKI,
+                "X-Forwarded-Uri": "/page",
+                "Cookie": f"socialservices_proxy={cookie}",
+            },
+        )
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+    assert "Wiki is only for members of certain groups" in page.text
+    unknown = await _verify_forwarded("https", "elsewhere.example.org", "/")
+    assert unknown.status_code == 403

@@ -25,7 +25,7 @@ from models import auth_sessions
 from models.db import session_scope
 from models.tables import ProviderToken, utcnow
 from models.tables import User as UserRow
-from tests.support.accounts import RETRIES, add_user, sign_in
+from tests.support.accounts import RETRIES, add_user, signed_in
 
 CLIENT_ID = "shop-client"
 SECRET = "s" * 40
@@ -54,13 +54,6 @@ def pkce() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     return verifier, challenge.decode().rstrip("=")
-
-
-async def signed_in(user: User, login: str = "alice") -> int:
-    user_id = add_user(login)
-    await sign_in(user, login)
-    await user.should_see(marker="profile-login", retries=RETRIES)
-    return user_id
 
 
 async def authorize(user: User, **extra: str) -> httpx.Response:
