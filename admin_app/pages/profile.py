@@ -1,4 +1,5 @@
-"""``/profile``: the signed-in person's account and their linked external accounts.
+"""``/profile``: the signed-in person's account, their linked external accounts and their
+sessions (``profile_sessions``).
 
 Linking starts with a real HTML form (a POST carrying our CSRF token) and comes back here
 with ``?linked=<service>`` or, when it did not work, ``?problem=<reason>&service=<id>``:
@@ -20,6 +21,7 @@ from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import N_, _
 from admin_app.core.input_checks import INVISIBLE, has_invisible_characters
 from admin_app.pages.guards import signed_in_page
+from admin_app.pages.profile_sessions import SessionsSection
 from admin_app.pages.widgets import ProblemLabel, attributes, service_email
 from admin_app.profile.links import LinkedAccountView, ProfileLinks, profile_links
 from admin_app.profile.own_account import (
@@ -393,3 +395,4 @@ def register() -> None:
             _DetailsForm()
             password.append(_PasswordForm(on_first_set=lambda: accounts.draw.refresh(None)))
             password[0].draw()
+            SessionsSection()
