@@ -6,7 +6,8 @@ once a minute per process leaves at most a minute's more of them (or two, when t
 transaction that purged is rolled back). Expired rows are refused by their readers
 anyway, purged or not.
 
-Rows that only grow, sign-in events and finished outbox deliveries, are deleted past
+Rows that only grow, sign-in events and finished outbox deliveries (of the activity and of
+back-channel logouts), are deleted past
 their retention by ``purge_old``, which the app runs daily (and an operator from cron),
 with the "Try it" results nobody came to see, and the provider role's expired codes,
 tokens and retired signing keys:
@@ -23,7 +24,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from models import outbox, provider_grants, sign_in_events, signing_keys, tried_results
+from models import (
+    logout_deliveries,
+    outbox,
+    provider_grants,
+    sign_in_events,
+    signing_keys,
+    tried_results,
+)
 from models.db import session_scope
 
 PURGE_INTERVAL = 60.0  # seconds
@@ -56,6 +64,8 @@ class Purged:
     tried_results: int
     #: expired codes and tokens of the provider role (and the grants left with none)
     provider_tokens: int = 0
+    #: sent or failed back-channel logouts
+    logouts: int = 0
 
 
 def purge_old(
@@ -66,13 +76,15 @@ def purge_old(
     batch: int = BATCH,
 ) -> Purged:
     """Delete sign-in events older than ``sign_in_events_kept``, sent or cancelled
-    deliveries unchanged for ``deliveries_kept``, and "Try it" results past their use."""
+    deliveries (and sent or failed back-channel logouts) unchanged for ``deliveries_kept``,
+    and "Try it" results past their use."""
     return Purged(
         sign_in_events=_in_batches(sign_in_events.purge_batch, now - sign_in_events_kept, batch),
         deliveries=_in_batches(outbox.purge_finished_batch, now - deliveries_kept, batch),
         tried_results=_in_batches(tried_results.purge_batch, now - tried_results.LIFETIME, batch),
         provider_tokens=_in_batches(provider_grants.purge_expired, now, batch)
         + _in_batches(_retired_signing_keys, now, batch),
+        logouts=_in_batches(logout_deliveries.purge_batch, now - deliveries_kept, batch),
     )
 
 

@@ -26,6 +26,7 @@ CLAIMS = (
     "iat",
     "auth_time",
     "nonce",
+    "sid",
     "name",
     "given_name",
     "family_name",
@@ -82,6 +83,7 @@ def discovery(issuer: str) -> dict[str, Any]:
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
         "frontchannel_logout_supported": False,
-        "backchannel_logout_supported": False,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
         "ui_locales_supported": ["en", "ru"],
     }

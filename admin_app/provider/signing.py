@@ -107,8 +107,12 @@ def jwks() -> dict[str, Any]:
     return {"keys": [dict(row.public_jwk) for row in rows]}
 
 
-def sign(session: Session, claims: dict[str, Any], algorithm: str = RS256) -> str:
-    """``claims`` signed with the current key, read in the caller's (writing) session."""
+def sign(
+    session: Session, claims: dict[str, Any], algorithm: str = RS256, *, typ: str = "JWT"
+) -> str:
+    """``claims`` signed with the current key, read in the caller's (writing) session;
+    ``typ`` names the kind of token (``logout+jwt`` for a logout token, so that it cannot
+    pass for an ID token)."""
     rows = [row for row in _rows(session) if row.algorithm == algorithm]
     row = next((row for row in rows if row.retire_at is None), rows[0])
     key = _private.get(row.kid)
@@ -116,7 +120,7 @@ def sign(session: Session, claims: dict[str, Any], algorithm: str = RS256) -> st
         pem = signing_keys.private_pem(runtime.keyring(), row)
         key = RSAKey.import_key(pem) if algorithm == RS256 else ECKey.import_key(pem)
         _private[row.kid] = key
-    return jwt.encode({"alg": algorithm, "kid": row.kid, "typ": "JWT"}, claims, key)
+    return jwt.encode({"alg": algorithm, "kid": row.kid, "typ": typ}, claims, key)
 
 
 def verified_claims(token: str) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from models import auth_sessions, provider_grants
+from models import auth_sessions, logout_deliveries, provider_grants
 from models.db import session_scope
 from models.provider_grants import Kind
 from models.sites import site_for_host
@@ -131,6 +131,8 @@ def _issue(
     }
     if with_nonce and grant.nonce is not None:
         id_claims["nonce"] = grant.nonce
+    if grant.session_hash:  # the sid its back-channel logout will name
+        id_claims["sid"] = logout_deliveries.session_id(grant.session_hash, application.id)
     body = {
         "access_token": access_token,
         "token_type": "Bearer",
