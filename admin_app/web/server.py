@@ -40,6 +40,7 @@ from admin_app.pages.admin import registration as admin_registration
 from admin_app.pages.admin import services as admin_services
 from admin_app.pages.admin import sites as admin_sites
 from admin_app.pages.admin import users as admin_users
+from admin_app.provider import backchannel
 from admin_app.web import browser_cookie, script_nonces, signin_lane, socket_origins
 from admin_app.web.security_headers import SecurityHeaders
 
@@ -130,6 +131,7 @@ def start_jobs() -> None:
     if helpers.is_user_simulation():
         return
     background_tasks.create(activity_outbox.run_outbox(), name="activity-outbox")
+    background_tasks.create(backchannel.run_backchannel(), name="backchannel-logout")
     background_tasks.create(hashtag_import.run_imports(), name="hashtag-import")
     background_tasks.create(housekeeping.run_housekeeping(), name="housekeeping")
 
