@@ -191,6 +191,16 @@ def read_scope() -> Iterator[Session]:
 
 
 @contextmanager
+def read_connection() -> Iterator[Connection]:
+    """As ``read_scope`` for a few Core statements, without the ORM's session: for a read
+    asked on every request (forward auth), where the session was a third of its cost."""
+    if _reader is None:
+        raise RuntimeError("the database engine is not configured")
+    with _reader.connect() as connection:
+        yield connection
+
+
+@contextmanager
 def _transaction(bind: Engine) -> Iterator[Session]:
     with Session(bind, expire_on_commit=False) as session:
         try:

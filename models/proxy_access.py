@@ -1,21 +1,21 @@
-"""What ``/auth/verify`` reads on every request a reverse proxy passes: two statements,
-built once with bound parameters.
+"""What ``/auth/verify`` reads on every request a reverse proxy passes: one statement,
+built once (per database kind) with bound parameters, on a Core connection.
 
-The first reads, from the cookie of the application's host, the person, the session it
-came from, the application and its site, and whether a linked service vouched for the
-person's address; the second the person's groups and whether one of them is denied
-sign-in. Nothing is cached between requests: signing out, a block or a change of groups
-bites at the very next one, in every process.
+From the cookie of the application's host it reads the person, their groups and whether
+one of them is denied sign-in, whether a linked service vouched for their address, the
+session the cookie came from, the application and its site. Nothing is cached between
+requests: signing out, a block or a change of groups bites at the very next one, in
+every process.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, literal, select
-from sqlmodel import Session
+from sqlalchemy import Connection, bindparam, exists, func, literal, select
 
 from models.digests import digest
 from models.options import DENIED_AUTH
@@ -49,72 +49,91 @@ _VOUCHED = exists().where(
     _links.c.email_verified.is_(True),
     func.lower(_links.c.email) == func.lower(_users.c.email),
 )
-
-_COLUMNS = (
-    _users.c.id,
-    _users.c.login,
-    _users.c.email,
-    _users.c.is_active,
-    _VOUCHED.label("email_verified"),
-    _sessions.c.token_hash,
-    _sessions.c.activated_at,
-    _sessions.c.last_seen_at,
-    _apps.c.id.label("application_id"),
-    _apps.c.name.label("application_name"),
-    _apps.c.hosts,
-    _apps.c.everyone,
-    _apps.c.allowed_groups,
-    _sites.c.id.label("site_id"),
-    _sites.c.subject_type,
+_DENIED = exists().where(
+    _members.c.user_id == _users.c.id,
+    _denials.c.group_id == _members.c.group_id,
+    _denials.c.denial == literal(DENIED_AUTH),
 )
 
-_BY_PROXY_COOKIE = (
-    select(*_COLUMNS)
-    .select_from(_tokens)
-    .join(_grants, _grants.c.id == _tokens.c.grant_id)
-    .join(_users, _users.c.id == _grants.c.user_id)
-    .join(_sessions, _sessions.c.token_hash == _grants.c.session_hash)
-    .join(_apps, _apps.c.id == _grants.c.application_id)
-    .join(_sites, _sites.c.id == _apps.c.site_id)
-    .where(
-        _tokens.c.token_hash == bindparam("token_hash"),
-        _tokens.c.kind == literal(Kind.PROXY.value),
-        _tokens.c.expires_at > bindparam("now"),
+
+def _group_codes(dialect: str) -> Any:
+    """The person's group codes joined by commas (codes hold no comma: ``[a-z0-9_]``)."""
+    codes = _groups.c.code
+    joined = func.string_agg(codes, ",") if dialect == "postgresql" else func.group_concat(codes)
+    return (
+        select(joined)
+        .select_from(_members.join(_groups, _groups.c.id == _members.c.group_id))
+        .where(_members.c.user_id == _users.c.id)
+        .scalar_subquery()
     )
-)
 
-#: the session cookie itself, when a parent domain brings it to the application's host
-_BY_SESSION = (
-    select(*_COLUMNS)
-    .select_from(_sessions)
-    .join(_users, _users.c.id == _sessions.c.user_id)
-    .join(_apps, _apps.c.id == bindparam("application_id"))
-    .join(_sites, _sites.c.id == _apps.c.site_id)
-    .where(_sessions.c.token_hash == bindparam("token_hash"))
-)
 
-_GROUPS = (
-    select(
-        _groups.c.code,
-        exists()
-        .where(and_(_denials.c.group_id == _groups.c.id, _denials.c.denial == literal(DENIED_AUTH)))
-        .label("denied"),
+def _columns(dialect: str) -> tuple[Any, ...]:
+    return (
+        _users.c.id,
+        _users.c.login,
+        _users.c.email,
+        _users.c.is_active,
+        _VOUCHED.label("email_verified"),
+        _group_codes(dialect).label("group_codes"),
+        _DENIED.label("in_denied_group"),
+        _sessions.c.token_hash,
+        _sessions.c.activated_at,
+        _sessions.c.last_seen_at,
+        _apps.c.id.label("application_id"),
+        _apps.c.name.label("application_name"),
+        _apps.c.hosts,
+        _apps.c.everyone,
+        _apps.c.allowed_groups,
+        _sites.c.id.label("site_id"),
+        _sites.c.subject_type,
     )
-    .select_from(_members)
-    .join(_groups, _groups.c.id == _members.c.group_id)
-    .where(_members.c.user_id == bindparam("user_id"))
-)
+
+
+@cache
+def _by_proxy_cookie(dialect: str) -> Any:
+    return (
+        select(*_columns(dialect))
+        .select_from(_tokens)
+        .join(_grants, _grants.c.id == _tokens.c.grant_id)
+        .join(_users, _users.c.id == _grants.c.user_id)
+        .join(_sessions, _sessions.c.token_hash == _grants.c.session_hash)
+        .join(_apps, _apps.c.id == _grants.c.application_id)
+        .join(_sites, _sites.c.id == _apps.c.site_id)
+        .where(
+            _tokens.c.token_hash == bindparam("token_hash"),
+            _tokens.c.kind == literal(Kind.PROXY.value),
+            _tokens.c.expires_at > bindparam("now"),
+        )
+    )
+
+
+@cache
+def _by_session(dialect: str) -> Any:
+    """The session cookie itself, when a parent domain brings it to the application's
+    host: the application is the one of the host asked about."""
+    return (
+        select(*_columns(dialect))
+        .select_from(_sessions)
+        .join(_users, _users.c.id == _sessions.c.user_id)
+        .join(_apps, _apps.c.id == bindparam("application_id"))
+        .join(_sites, _sites.c.id == _apps.c.site_id)
+        .where(_sessions.c.token_hash == bindparam("token_hash"))
+    )
 
 
 @dataclass(frozen=True)
 class ProxyPass:
-    """A proxy cookie's person, session and application, as one row gives them."""
+    """A cookie's person (with their groups), session and application, as one row
+    gives them."""
 
     user_id: int
     login: str
     email: str | None
     is_active: bool
     email_verified: bool
+    group_codes: str | None
+    in_denied_group: bool
     session_hash: str
     activated_at: datetime | None
     last_seen_at: datetime
@@ -126,26 +145,25 @@ class ProxyPass:
     site_id: str
     subject_type: str
 
+    @property
+    def groups(self) -> set[str]:
+        return set(self.group_codes.split(",")) if self.group_codes else set()
 
-def by_proxy_cookie(session: Session, token: str) -> ProxyPass | None:
+
+def by_proxy_cookie(connection: Connection, token: str) -> ProxyPass | None:
     """The unexpired proxy cookie's pass, with its session (signed in or not: the caller
     asks ``auth_sessions.is_current``)."""
     if not token:
         return None
-    row = session.execute(_BY_PROXY_COOKIE, {"token_hash": digest(token), "now": utcnow()}).first()
+    statement = _by_proxy_cookie(connection.dialect.name)
+    row = connection.execute(statement, {"token_hash": digest(token), "now": utcnow()}).first()
     return ProxyPass(*row) if row is not None else None
 
 
-def by_session_cookie(session: Session, token: str, application_id: str) -> ProxyPass | None:
+def by_session_cookie(connection: Connection, token: str, application_id: str) -> ProxyPass | None:
     """As ``by_proxy_cookie``, for the session token of our own cookie."""
     if not token:
         return None
     params = {"token_hash": digest(token), "application_id": application_id}
-    row = session.execute(_BY_SESSION, params).first()
+    row = connection.execute(_by_session(connection.dialect.name), params).first()
     return ProxyPass(*row) if row is not None else None
-
-
-def groups_of(session: Session, user_id: int) -> tuple[set[str], bool]:
-    """The person's group codes, and whether one of their groups is denied sign-in."""
-    rows = session.execute(_GROUPS, {"user_id": user_id}).all()
-    return {code for code, _denied in rows}, any(denied for _code, denied in rows)

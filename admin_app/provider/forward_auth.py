@@ -19,18 +19,19 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import quote, unquote, urlsplit
 
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from admin_app.auth.safe_next import MAX_NEXT_LENGTH
 from admin_app.core import runtime
 from models import applications, auth_sessions, provider_grants, proxy_access
-from models.db import read_scope, session_scope
+from models.db import read_connection, read_scope, session_scope
 from models.provider_grants import Kind
 from models.sites import site_for_host
 from models.tables import Application, User
 
 from . import access
-from .claims import subject_of
+from .claims import PAIRWISE, subject_of
 from .lifetimes import CODE_LIFETIME
 
 START_PATH = "/auth/start"
@@ -104,39 +105,37 @@ class Verification:
 
 
 def verify(original: Original | None, *, proxy_token: str, session_token: str) -> Verification:
-    """What to answer the proxy for the browser that sent these cookies: two reads when
-    the application's own cookie came (``models.proxy_access``), a few more otherwise."""
+    """What to answer the proxy for the browser that sent these cookies: one read when
+    the application's own cookie came (``models.proxy_access``), two or three otherwise."""
     if original is None:
         return Verification(Verdict.UNKNOWN)
-    with read_scope() as session:
-        found = proxy_access.by_proxy_cookie(session, proxy_token)
+    with read_connection() as connection:
+        found = proxy_access.by_proxy_cookie(connection, proxy_token)
         if found is None or original.host not in found.hosts:
-            application = applications.proxy_for_host(session, original.host)
+            with Session(connection) as session:
+                application = applications.proxy_for_host(session, original.host)
             if application is None:
                 return Verification(Verdict.UNKNOWN)
-            found = _by_session_cookie(session, session_token, application.id)
+            found = _by_session_cookie(connection, session_token, application.id)
             if found is None:
                 return Verification(Verdict.SIGN_IN, application=application.name)
-        if not auth_sessions.is_current(found.activated_at, found.last_seen_at):
-            return Verification(Verdict.SIGN_IN, application=found.application_name)
-        if not found.is_active:
-            return Verification(Verdict.SIGN_IN, application=found.application_name)
-        groups, denied = proxy_access.groups_of(session, found.user_id)
-        refusal = access.refusal_of(
-            found.everyone,
-            found.allowed_groups,
-            is_active=found.is_active,
-            groups=groups,
-            in_denied_group=denied,
-        )
-        if refusal is not None:
-            return Verification(Verdict.REFUSED, {}, refusal, found.application_name, found.login)
-        sub = subject_of(session, found.site_id, found.subject_type, found.user_id)
+    if not found.is_active or not auth_sessions.is_current(found.activated_at, found.last_seen_at):
+        return Verification(Verdict.SIGN_IN, application=found.application_name)
+    groups = found.groups
+    refusal = access.refusal_of(
+        found.everyone,
+        found.allowed_groups,
+        is_active=found.is_active,
+        groups=groups,
+        in_denied_group=found.in_denied_group,
+    )
+    if refusal is not None:
+        return Verification(Verdict.REFUSED, {}, refusal, found.application_name, found.login)
     if auth_sessions.needs_touch(found.last_seen_at):
         with session_scope() as session:
             auth_sessions.touch(session, found.session_hash)
     headers = {
-        "X-Auth-Request-User": sub,
+        "X-Auth-Request-User": _subject(found),
         "X-Auth-Request-Preferred-Username": found.login,
         "X-Auth-Request-Groups": ",".join(sorted(groups)),
     }
@@ -147,14 +146,23 @@ def verify(original: Original | None, *, proxy_token: str, session_token: str) -
     )
 
 
+def _subject(found: proxy_access.ProxyPass) -> str:
+    """``sub`` as the site's OpenID Connect applications get it (a pairwise one reads the
+    installation's salt)."""
+    if found.subject_type != PAIRWISE:
+        return str(found.user_id)
+    with read_scope() as session:
+        return subject_of(session, found.site_id, found.subject_type, found.user_id)
+
+
 def _by_session_cookie(
-    session: Session, session_token: str, application_id: str
+    connection: Connection, session_token: str, application_id: str
 ) -> proxy_access.ProxyPass | None:
     """Our session cookie reaches the application's host only when the administrator
     named a parent domain; without one it is not taken even if a browser sends it."""
     if not session_token or not runtime.settings().cookie_domain:
         return None
-    return proxy_access.by_session_cookie(session, session_token, application_id)
+    return proxy_access.by_session_cookie(connection, session_token, application_id)
 
 
 def start_location(original: Original) -> str:
