@@ -115,7 +115,7 @@ async def test_codes_and_tokens_are_kept_only_as_digests(user: User) -> None:
         ("redirect_uris: ['https://shop.example.org/cb#x']", "without a #fragment"),
         ("redirect_uris: []", "applications[0].redirect_uris: required"),
         ("site: s9", "applications[0].site: no such site"),
-        ("kind: secretive", "applications[0].kind: confidential or public"),
+        ("kind: secretive", "applications[0].kind: confidential, public or proxy"),
         ("client_secret: short", "applications[0].client_secret: at least 32 characters"),
         ("allowed_groups: [nobody]", "no such group: nobody"),
     ],
