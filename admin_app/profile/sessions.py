@@ -24,7 +24,7 @@ from admin_app.core import asking
 from admin_app.profile.devices import Device, device_of
 from admin_app.profile.own_account import acting_user
 from models import auth_sessions, provider_grants
-from models.db import session_scope
+from models.db import read_scope, session_scope
 from models.digests import digest
 
 log = logging.getLogger("socialservices.profile")
@@ -57,7 +57,7 @@ def own_sessions() -> list[SessionView]:
     """The asker's sessions: this browser's first, then the most recently seen."""
     viewer = acting_user()
     here = _this_browser()
-    with session_scope() as db_session:
+    with read_scope() as db_session:
         rows = auth_sessions.active_of(db_session, viewer.id)
         names = provider_grants.applications_of_sessions(db_session, [r.token_hash for r in rows])
         views = [
