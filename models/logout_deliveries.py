@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, event, or_, update
+from sqlalchemy import and_, delete, event, func, or_, update
 from sqlmodel import Session, col, select
 
 from models.tables import Application, LogoutDelivery, ProviderGrant, utcnow
@@ -155,6 +155,16 @@ def finish(
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def failed_by_application(session: Session) -> dict[str, int]:
+    """How many logouts each application was never told of (kept until purged)."""
+    rows = session.exec(
+        select(LogoutDelivery.application_id, func.count())
+        .where(LogoutDelivery.status == FAILED)
+        .group_by(col(LogoutDelivery.application_id))
+    )
+    return dict(rows.all())
 
 
 def purge_batch(session: Session, before: datetime, limit: int) -> int:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from admin_app.core import runtime
 from admin_app.services.catalogue import site_services
-from models import hashtag_import, outbox
+from models import applications, hashtag_import, logout_deliveries, outbox
 from models.db import session_scope
 from models.linked_accounts import count_by_service
 from models.options import activity_options
@@ -51,6 +52,10 @@ class Dashboard:
     sites: list[SiteSummary]
     services: list[ServiceSummary]
     daily: list[tuple[str, int, int]]  # day, successful sign-ins, failed ones (7 days)
+    #: the parent domain the session cookie is shared with ("" none): worth a warning
+    cookie_domain: str = ""
+    #: application name -> back-channel logouts it was never told of
+    failed_logouts: dict[str, int] = field(default_factory=dict)
 
 
 def dashboard() -> Dashboard:
@@ -66,6 +71,8 @@ def dashboard() -> Dashboard:
             count_groups(session),
         )
         week = daily(session, 7, now=now)
+        failed = logout_deliveries.failed_by_application(session)
+        names = {row.id: row.name for row in applications.every_application(session)}
     services: dict[str, ServiceSummary] = {}
     for site in sites:
         for service in site_services(site.id):
@@ -93,6 +100,8 @@ def dashboard() -> Dashboard:
         ],
         services=list(services.values()),
         daily=week,
+        cookie_domain=runtime.settings().cookie_domain,
+        failed_logouts={names.get(key, key): count for key, count in failed.items()},
     )
 
 

@@ -32,6 +32,22 @@ def _warnings(board: Dashboard) -> None:
                     "Its button is not shown there."
                 ).format(service=_(service.title), sites=", ".join(service.incomplete_on))
             ).classes("text-warning").props('role="alert"').mark("incomplete-warning")
+    if board.cookie_domain:
+        ui.label(
+            _(
+                "Warning: the session cookie is sent to every host under {domain}. Any "
+                "application there receives it and can act as the signed-in person, here and "
+                "in every other application. Name a parent domain only when you trust every "
+                "host under it."
+            ).format(domain=board.cookie_domain)
+        ).classes("text-warning").props('role="alert"').mark("cookie-domain-warning")
+    for application, count in sorted(board.failed_logouts.items()):
+        ui.label(
+            _(
+                "Sign-outs {application} was never told of: {count}. Its back-channel "
+                "logout address did not answer; people may still be signed in there."
+            ).format(application=application, count=count)
+        ).classes("text-warning").props('role="alert"').mark("failed-logouts-warning")
 
 
 def _services_table(board: Dashboard) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from nicegui.testing import User
 
 from admin_app.activity import outbox as activity_outbox
 from admin_app.activity.hashtag_import import import_round
 from admin_app.admin.overview import dashboard
+from admin_app.core import runtime
 from admin_app.services.config_file import import_configuration
 from models import audit, sign_in_events
 from models.db import session_scope
+from models.tables import LogoutDelivery
 from tests.support import activity_setup
 from tests.support.accounts import RETRIES, add_user, sign_in
 from tests.support.activity_setup import facebook_api, x_api
@@ -136,3 +139,24 @@ async def test_overview_shows_deliveries_failures_and_the_hashtag_import(
     await user.should_see("posts imported then: 1; in all: 1.")
     await user.should_see("@bob_x: X no longer accepts the saved sign-in")
     await user.should_see("imported #python post")
+
+
+async def test_the_overview_warns_of_a_shared_cookie_and_of_logouts_never_told(
+    user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_configuration(
+        "applications:\n- id: shop\n  site: s1\n  name: Shop\n  kind: public\n"
+        "  client_id: shop-app\n  redirect_uris: ['https://shop.example.org/cb']\n"
+        "  backchannel_logout_uri: https://shop.example.org/backchannel\n"
+    )
+    add_user("root", admin=True)
+    await sign_in(user, "root", path="/login?next=/admin")
+    await user.should_see("Audit log", retries=RETRIES)
+    await user.should_not_see(marker="cookie-domain-warning")
+    await user.should_not_see(marker="failed-logouts-warning")
+    with session_scope() as session:
+        session.add(LogoutDelivery(application_id="shop", user_id=1, sid="s", status="failed"))
+    monkeypatch.setattr(runtime.settings(), "cookie_domain", "example.org")
+    await user.open("/admin")
+    await user.should_see("sent to every host under example.org")
+    await user.should_see("Sign-outs Shop was never told of: 1.")
