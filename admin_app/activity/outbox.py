@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import secrets
 import socket
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from sqlmodel import Session
 
 from admin_app.activity import delivery_problems as problems
 from admin_app.activity.link_tokens import LATER, TokenProblem, usable_token, with_token
+from admin_app.core.backoff import retry_delay
 from admin_app.services.catalogue import link_service
 from models import outbox
 from models.db import session_scope
@@ -46,8 +46,6 @@ OWNER = f"{socket.gethostname()[:24]}:{os.getpid()}:{secrets.token_hex(3)}"[:40]
 LEASE = timedelta(minutes=2)
 ATTEMPT_LIMIT = timedelta(seconds=90)
 MAX_ATTEMPTS = 8
-FIRST_DELAY = timedelta(seconds=30)
-LONGEST_DELAY = timedelta(hours=1)
 BATCH = 20
 #: how often a process looks for due deliveries when nothing woke it
 POLL_SECONDS = 5.0
@@ -59,12 +57,6 @@ def queue(session: Session, post: FeedPost) -> int:
         return 0
     links = outbox.publishing_links(session, post.author_id, PUBLISHERS)
     return outbox.queue_post(session, post, links)
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """30 s after the first failure, doubling up to an hour, with a tenth of jitter."""
-    delay = min(FIRST_DELAY * 2 ** max(attempts - 1, 0), LONGEST_DELAY)
-    return delay * random.uniform(0.9, 1.1)
 
 
 @dataclass(frozen=True)

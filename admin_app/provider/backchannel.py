@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import secrets
 import socket
 import time
@@ -30,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from admin_app.core.backoff import retry_delay
 from models import logout_deliveries
 from models.db import session_scope
 from models.logout_deliveries import FAILED, PENDING, SENT
@@ -53,17 +53,9 @@ TIMEOUT = httpx.Timeout(5.0)
 ATTEMPT_LIMIT = timedelta(seconds=20)
 LEASE = timedelta(minutes=1)
 MAX_ATTEMPTS = 8
-FIRST_DELAY = timedelta(seconds=30)
-LONGEST_DELAY = timedelta(hours=1)
 BATCH = 20
 #: how often a process looks for due deliveries when nothing woke it
 POLL_SECONDS = 5.0
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """30 s after the first failure, doubling up to an hour, with a tenth of jitter."""
-    delay = min(FIRST_DELAY * 2 ** max(attempts - 1, 0), LONGEST_DELAY)
-    return delay * random.uniform(0.9, 1.1)
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,14 @@ from admin_app.admin import housekeeping
 from admin_app.admin import users as user_admin
 from admin_app.provider import backchannel, signing
 from admin_app.services.config_file import import_configuration
-from models import auth_sessions, logout_deliveries, provider_grants
+from models import auth_sessions, logout_deliveries
 from models.db import session_scope
 from models.digests import digest
 from models.tables import Application, LogoutDelivery, utcnow
 from models.tables import User as UserRow
 from tests.support.accounts import PASSWORD, RETRIES, add_user, sign_in
 from tests.support.backchannel_app import BackchannelApp, backchannel_app_factory
+from tests.support.grants import grant
 
 __all__ = ["backchannel_app_factory"]
 
@@ -94,15 +95,7 @@ def session_with_grant(user_id: int, app_id: str = "shop") -> tuple[str, str]:
     the sid that application knows it by."""
     with session_scope() as session:
         token = auth_sessions.create_active(session, user_id=user_id)
-        provider_grants.new_grant(
-            session,
-            application_id=app_id,
-            user_id=user_id,
-            scope="openid",
-            nonce=None,
-            auth_time=utcnow(),
-            session_hash=digest(token),
-        )
+    grant(user_id, digest(token), app_id)
     return token, logout_deliveries.session_id(digest(token), app_id)
 
 

@@ -18,14 +18,15 @@ from admin_app.profile import sessions
 from admin_app.profile.devices import Device, device_of
 from admin_app.profile.own_account import NotSignedInError
 from admin_app.services.config_file import import_configuration
-from models import auth_sessions, provider_grants
+from models import auth_sessions
 from models.db import session_scope
 from models.digests import digest
-from models.tables import AuthSession, ProviderGrant, utcnow
+from models.tables import AuthSession, ProviderGrant
 from models.users import find_by_login
 from providers.openid import forget_cached_metadata
 from tests.support.accounts import RETRIES, add_user, sign_in
 from tests.support.fakes.openid import FakeOpenIDProvider
+from tests.support.grants import grant
 from tests.support.social_round_trips import HOST
 from tests.support.social_round_trips import configure as offer_staff
 
@@ -56,20 +57,6 @@ def elsewhere(user_id: int, user_agent: str = SAFARI_IPHONE, *apps: str) -> str:
     for app_id in apps:
         grant(user_id, digest(token), app_id)
     return token
-
-
-def grant(user_id: int, session_hash: str, app_id: str) -> None:
-    """The session of ``session_hash`` signed in to ``app_id``."""
-    with session_scope() as session:
-        provider_grants.new_grant(
-            session,
-            application_id=app_id,
-            user_id=user_id,
-            scope="openid",
-            nonce=None,
-            auth_time=utcnow(),
-            session_hash=session_hash,
-        )
 
 
 def rows_of(user_id: int) -> list[AuthSession]:
