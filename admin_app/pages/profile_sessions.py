@@ -117,7 +117,11 @@ class SessionsSection:
                 with ui.row().classes("items-center gap-2"):
                     ui.label(device).classes("font-medium")
                     if view.this_browser:
-                        ui.badge(_("This browser")).mark("this-browser")
+                        # a label, not ui.badge: Quasar gives a badge role="status", a live region a
+                        # screen reader would announce, and the page's one status is its message
+                        ui.label(_("This browser")).classes(
+                            "text-xs font-medium px-2 rounded bg-primary text-white"
+                        ).mark("this-browser")
                 ui.label(_("Address: {address}").format(address=address)).classes("break-all")
                 ui.label(
                     _("Signed in {signed_in}; last seen {seen}").format(

@@ -26,7 +26,7 @@ def test_setup_link_creates_admin_who_signs_out_and_in(page: Page, app_server: A
     cookie = next(c for c in page.context.cookies() if c["name"] == "socialservices_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and not cookie["secure"]
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/login$"))
     page.goto(f"{app_server.base_url}/admin")
     expect(page).to_have_url(f"{app_server.base_url}/login?next=/admin")

@@ -61,7 +61,7 @@ def test_link_two_services_sign_in_with_one_and_unlink(
     expect(page.get_by_role("status")).to_have_text("GitHub is now linked to your account.")
     expect(linked_item(page, "GitHub")).to_contain_text("Mona Lisa Octocat")
     expect(page.get_by_role("button", name=re.compile("^Link "))).to_have_count(0)
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/login$"))
     page.close()
 
@@ -104,7 +104,7 @@ def test_the_last_way_to_sign_in_needs_a_password_first(browser: Browser, setup:
     unlink(page, "Staff sign-in")
     page.get_by_role("button", name="Unlink", exact=True).click()
     expect(page.get_by_text("No external accounts are linked yet.")).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/login$"))  # signed out: the sign-in page
     page.get_by_label("Login or e-mail").fill(f"{SERVICE}_alice")
     page.get_by_label("Password").fill("alice's own password")
