@@ -15,7 +15,6 @@ that refusal, after such an attempt, means the first one went through.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import secrets
@@ -28,6 +27,7 @@ from sqlmodel import Session
 from admin_app.activity import delivery_problems as problems
 from admin_app.activity.link_tokens import LATER, TokenProblem, usable_token, with_token
 from admin_app.core.backoff import retry_delay
+from admin_app.core.woken_loop import WokenLoop
 from admin_app.services.catalogue import link_service
 from models import outbox
 from models.db import session_scope
@@ -206,26 +206,11 @@ async def deliver_due(now: datetime | None = None, limit: int = BATCH) -> int:
     return attempted
 
 
-_wake: asyncio.Event | None = None
-_loop: asyncio.AbstractEventLoop | None = None
-
-
-def wake() -> None:
-    """Tell this process's outbox loop that something was queued (from any thread)."""
-    if _wake is not None and _loop is not None:
-        _loop.call_soon_threadsafe(_wake.set)
+_loop = WokenLoop(log, "outbox.round_failed")
+#: tell this process's outbox loop that something was queued (from any thread)
+wake = _loop.wake
 
 
 async def run_outbox() -> None:
     """Deliver what is due, then wait to be woken or for the next look; until cancelled."""
-    global _wake, _loop
-    _wake, _loop = asyncio.Event(), asyncio.get_running_loop()
-    while True:
-        _wake.clear()
-        try:
-            while await deliver_due() == BATCH:
-                pass
-        except Exception:
-            log.exception("outbox.round_failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(_wake.wait(), POLL_SECONDS)
+    await _loop.run(deliver_due, BATCH, POLL_SECONDS)

@@ -56,9 +56,14 @@ def parse_accept_language(header: str | None) -> str | None:
 def current_language() -> str:
     """The language of the page being built or the event being handled."""
     asker = asking.current()
-    if asker.chosen_language in LANGUAGES:
-        return asker.chosen_language
-    return parse_accept_language(asker.accept_language) or DEFAULT_LANGUAGE
+    return language_for(asker.chosen_language, asker.accept_language)
+
+
+def language_for(chosen: str, accept_language: str | None) -> str:
+    """The language the person chose here, else their browser's first we speak."""
+    if chosen in LANGUAGES:
+        return chosen
+    return parse_accept_language(accept_language) or DEFAULT_LANGUAGE
 
 
 def translate(message: str, language: str) -> str:

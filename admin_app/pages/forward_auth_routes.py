@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -18,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from admin_app.core import asking, runtime
-from admin_app.core.i18n import LANGUAGES, N_, parse_accept_language, translate
+from admin_app.core.i18n import N_, language_for, translate
 from admin_app.provider import forward_auth
 from admin_app.provider.forward_auth import Verdict
 from admin_app.provider.problems import problem_message, refusal_message
@@ -30,11 +31,9 @@ NO_ACCESS = N_("No access")
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def _language(request: Request, session: dict[str, object]) -> str:
+def _language(request: Request, session: Mapping[str, object]) -> str:
     chosen = str(session.get(asking.LANGUAGE_KEY, ""))
-    if chosen in LANGUAGES:
-        return chosen
-    return parse_accept_language(request.headers.get("accept-language")) or "en"
+    return language_for(chosen, request.headers.get("accept-language"))
 
 
 def _verification(request: Request) -> tuple[forward_auth.Verification, dict[str, object]]:
@@ -135,7 +134,7 @@ async def callback(request: Request) -> Response:
         forward_auth.land, request.query_params.get("code", ""), host=request.headers.get("host")
     )
     if landing.problem:
-        language = parse_accept_language(request.headers.get("accept-language")) or "en"
+        language = _language(request, {})
         message = translate(problem_message(landing.problem), language)
         return _page(language, N_("Could not sign in"), message, 400)
     response = RedirectResponse(landing.location, status_code=303, headers=NO_STORE)

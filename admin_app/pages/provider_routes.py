@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from admin_app.auth.accounts import current_viewer, sign_out
 from admin_app.core import asking
-from admin_app.core.i18n import LANGUAGES, _, parse_accept_language
+from admin_app.core.i18n import _, language_for
 from admin_app.provider import authorize, issuers, logout, revocation, signing, tokens, userinfo
 from admin_app.provider.problems import problem_message
 from admin_app.web.browser_cookie import csrf_token, csrf_token_is_valid
@@ -42,9 +42,7 @@ async def _params(request: Request) -> dict[str, str]:
 
 def _language(request: Request) -> str:
     chosen = str(request.session.get(asking.LANGUAGE_KEY, ""))
-    if chosen in LANGUAGES:
-        return chosen
-    return parse_accept_language(request.headers.get("accept-language")) or "en"
+    return language_for(chosen, request.headers.get("accept-language"))
 
 
 def _problem(reason: str) -> RedirectResponse:

@@ -17,7 +17,6 @@ application that checks for replays never meets one it saw.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import secrets
@@ -30,6 +29,7 @@ from typing import Any
 import httpx
 
 from admin_app.core.backoff import retry_delay
+from admin_app.core.woken_loop import WokenLoop
 from models import logout_deliveries
 from models.db import session_scope
 from models.logout_deliveries import FAILED, PENDING, SENT
@@ -204,30 +204,13 @@ async def deliver_due(now: datetime | None = None, limit: int = BATCH, owner: st
     return sum(claimed)
 
 
-_wake: asyncio.Event | None = None
-_loop: asyncio.AbstractEventLoop | None = None
-
-
-def wake() -> None:
-    """Tell this process's runner that logouts were queued (from any thread). Called
-    after every commit that queued one (``logout_deliveries.when_queued``)."""
-    loop, event = _loop, _wake
-    if loop is not None and event is not None and not loop.is_closed():
-        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-            loop.call_soon_threadsafe(event.set)
+_loop = WokenLoop(log, "backchannel.round_failed")
+#: tell this process's runner that logouts were queued (from any thread); called after
+#: every commit that queued one (``logout_deliveries.when_queued``)
+wake = _loop.wake
 
 
 async def run_backchannel() -> None:
     """Deliver what is due, then wait to be woken or for the next look; until cancelled."""
-    global _wake, _loop
-    _wake, _loop = asyncio.Event(), asyncio.get_running_loop()
     logout_deliveries.when_queued(wake)
-    while True:
-        _wake.clear()
-        try:
-            while await deliver_due() == BATCH:
-                pass
-        except Exception:
-            log.exception("backchannel.round_failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(_wake.wait(), POLL_SECONDS)
+    await _loop.run(deliver_due, BATCH, POLL_SECONDS)
