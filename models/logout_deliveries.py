@@ -5,10 +5,7 @@ person's session there (signing out, a block, a password change, the person endi
 from their profile). The delivery is queued in the very transaction that ends the grants,
 so it cannot be lost between the two; ``admin_app.provider.backchannel`` posts it.
 
-As in the activity outbox (``models.outbox``), every change of a delivery's state is a
-compare-and-set on its row: a claim holds it for one process for a lease, only the
-holder records the outcome, and a process that stopped mid-attempt releases nothing:
-its claim runs out and the next process tries again.
+Claimed, finished and purged as every queue's rows are (``models.queue_rows``).
 """
 
 from __future__ import annotations
@@ -18,16 +15,12 @@ import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, event, func, or_, update
+from sqlalchemy import event, func
 from sqlmodel import Session, col, select
 
-from models.tables import Application, LogoutDelivery, ProviderGrant, utcnow
-
-PENDING = "pending"
-SENT = "sent"
-FAILED = "failed"
-#: the size of ``LogoutDelivery.last_problem``
-PROBLEM_LENGTH = 500
+from models import queue_rows
+from models.queue_rows import FAILED
+from models.tables import Application, LogoutDelivery, ProviderGrant
 
 
 def session_id(session_hash: str, application_id: str) -> str:
@@ -84,47 +77,11 @@ def _committed(_session: Session) -> None:
 
 
 def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    """Pending deliveries whose time has come and that nobody holds (or whose holder's
-    claim has expired), soonest first."""
-    query = (
-        select(LogoutDelivery.id)
-        .where(
-            LogoutDelivery.status == PENDING,
-            col(LogoutDelivery.next_attempt_at) <= now,
-            or_(
-                col(LogoutDelivery.claimed_until).is_(None),
-                col(LogoutDelivery.claimed_until) < now,
-            ),
-        )
-        .order_by(col(LogoutDelivery.next_attempt_at), col(LogoutDelivery.id))
-        .limit(limit)
-    )
-    return [delivery_id for delivery_id in session.exec(query) if delivery_id is not None]
+    return queue_rows.due_ids(session, LogoutDelivery, now, limit)
 
 
 def claim(session: Session, delivery_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
-    """Take a due delivery for one attempt (counted now); False when another process took
-    it first. A process that stops mid-attempt releases nothing: its claim runs out."""
-    row = LogoutDelivery.__table__.c  # type: ignore[attr-defined]
-    result = session.execute(
-        update(LogoutDelivery)
-        .where(
-            and_(
-                row.id == delivery_id,
-                row.status == PENDING,
-                row.next_attempt_at <= now,
-                or_(row.claimed_until.is_(None), row.claimed_until < now),
-            )
-        )
-        .values(
-            claimed_by=owner,
-            claimed_until=now + lease,
-            attempts=row.attempts + 1,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return queue_rows.claim(session, LogoutDelivery, delivery_id, owner, now, lease)
 
 
 def finish(
@@ -136,25 +93,9 @@ def finish(
     problem: str = "",
     retry_at: datetime | None = None,
 ) -> bool:
-    """Record an attempt's outcome (``PENDING``: again at ``retry_at``), if ``owner``
-    still holds the claim: one whose claim ran out cannot overwrite the next one's."""
-    row = LogoutDelivery.__table__.c  # type: ignore[attr-defined]
-    values: dict[str, object] = {
-        "status": status,
-        "claimed_by": None,
-        "claimed_until": None,
-        "last_problem": problem[:PROBLEM_LENGTH],
-        "updated_at": utcnow(),
-    }
-    if retry_at is not None:
-        values["next_attempt_at"] = retry_at
-    result = session.execute(
-        update(LogoutDelivery)
-        .where(and_(row.id == delivery_id, row.status == PENDING, row.claimed_by == owner))
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    return queue_rows.finish(
+        session, LogoutDelivery, delivery_id, owner, status, problem=problem, retry_at=retry_at
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def failed_by_application(session: Session) -> dict[str, int]:
@@ -168,20 +109,4 @@ def failed_by_application(session: Session) -> dict[str, int]:
 
 
 def purge_batch(session: Session, before: datetime, limit: int) -> int:
-    """Delete up to ``limit`` sent or failed deliveries last changed before ``before``;
-    returns how many. Pending ones stay, however old."""
-    finished = (
-        select(LogoutDelivery.id)
-        .where(
-            col(LogoutDelivery.status).in_((SENT, FAILED)),
-            col(LogoutDelivery.updated_at) < before,
-        )
-        .order_by(col(LogoutDelivery.id))
-        .limit(limit)
-    )
-    result = session.execute(
-        delete(LogoutDelivery)
-        .where(col(LogoutDelivery.id).in_(finished))
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return queue_rows.purge_batch(session, LogoutDelivery, before, limit)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -65,7 +66,10 @@ class User(SQLModel, table=True):
     login: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
     login_lower: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
     email: str | None = Field(default=None, max_length=254)
-    email_lower: str | None = Field(default=None, max_length=254, unique=True)
+    email_lower: str | None = Field(default=None, max_length=254, index=True)
+    #: proven by our link or vouched for by a service (``email_verified``): only a verified
+    #: address is unique, signs in, and goes out to applications as verified
+    email_verified: bool = False
     first_name: str = Field(default="", max_length=100)
     last_name: str = Field(default="", max_length=100)
     #: lower-case copies of the names, kept by ``_keep_search_keys``: the administrators'
@@ -81,6 +85,15 @@ class User(SQLModel, table=True):
     __table_args__ = (
         Index("ix_users_first_name_lower_id", "first_name_lower", "id"),
         Index("ix_users_last_name_lower_id", "last_name_lower", "id"),
+        # one owner per verified address; an unverified one (typed, not yet proven) may
+        # repeat, so that nobody can hold an address they do not own against its owner
+        Index(
+            "ux_users_verified_email",
+            "email_lower",
+            unique=True,
+            sqlite_where=text("email_verified"),
+            postgresql_where=text("email_verified"),
+        ),
     )
 
 
@@ -136,6 +149,12 @@ class RegistrationOptions(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     allow_self_registration: bool = False
     allow_social_registration: bool = True
+    #: a registered address is proven "before" the account's first sign-in, or "later"
+    #: (the account signs in at once; the address is unverified until the link is followed)
+    email_verification: str = Field(default="before", max_length=10)
+    #: a person registering through a service that gives no (verified) address is asked
+    #: for one, and proves it, before the account is created
+    require_email: bool = False
     #: raised by every change; an edit based on an older version is refused
     version: int = 1
 
@@ -578,3 +597,89 @@ class ProviderOptions(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     pairwise_salt: str = Field(max_length=64)
+
+
+class MailMessage(SQLModel, table=True):
+    """A message in the mail outbox: written in the transaction that asked for it, sent by
+    whichever process claims it, retried while the server is down. Its bodies are sealed
+    (they may hold a one-time link) and emptied once it is sent."""
+
+    __tablename__ = "mail_messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str = Field(max_length=254)
+    #: what it is ("verify_registration", "reset_password", "test"...): logs and overview
+    kind: str = Field(max_length=40)
+    language: str = Field(default="en", max_length=5)
+    subject: str = Field(max_length=300)
+    body_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    body_html: str = Field(default="", sa_column=Column(Text, nullable=False))
+    #: "pending", "sent" or "failed"
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(index=True))
+    claimed_by: str | None = Field(default=None, max_length=40)
+    claimed_until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    last_problem: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class MailLink(SQLModel, table=True):
+    """A link sent by mail (verify an address, reset a password, confirm a new address,
+    finish a registration begun with a service): single use, until ``expires_at``. Only
+    the token's digest is kept; the link's facts are here, not in the URL, so an altered
+    link finds nothing."""
+
+    __tablename__ = "mail_links"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    purpose: str = Field(max_length=30)
+    user_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="CASCADE", index=True
+    )
+    email: str = Field(max_length=254)
+    #: the browser it must be opened in ("": any browser)
+    browser_binding: str = Field(default="", max_length=64)
+    #: a registration through a service waiting for this address (``PendingSignup``)
+    pending_id: str | None = Field(
+        default=None, foreign_key="pending_signups.id", ondelete="CASCADE", max_length=64
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    expires_at: datetime = Field(sa_column=_timestamp(index=True))
+    used_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class PendingSignup(SQLModel, table=True):
+    """An external account's answer held for a second step: proving an address the
+    service did not give ("complete your profile"), or signing in to the account that
+    already owns the address it gave ("link to your account"). Bound to the browser of
+    the round trip; the answer (tokens included) is sealed; the id is a digest."""
+
+    __tablename__ = "pending_signups"
+
+    id: str = Field(primary_key=True, max_length=64)
+    #: "complete_profile" or "link_existing"
+    kind: str = Field(max_length=20)
+    browser_binding: str = Field(max_length=64)
+    service_id: str = Field(max_length=50)
+    site_id: str = Field(max_length=20)
+    next_path: str = Field(default="/profile", max_length=2000)
+    #: the service's answer (profile and tokens), JSON, sealed
+    answer: str = Field(sa_column=Column(Text, nullable=False))
+    #: "link_existing": the account that owns the address
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="CASCADE")
+    email: str = Field(default="", max_length=254)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    expires_at: datetime = Field(sa_column=_timestamp(index=True))
+
+
+class RateCount(SQLModel, table=True):
+    """Requests counted per key (an address, a client) in a fixed window: what keeps the
+    registration and reset forms from being used to flood someone's mailbox."""
+
+    __tablename__ = "rate_counts"
+
+    key: str = Field(primary_key=True, max_length=300)
+    window_started_at: datetime = Field(sa_column=_timestamp(index=True))
+    count: int = 0

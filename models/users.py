@@ -81,15 +81,17 @@ def create_user(
     first_name: str = "",
     last_name: str = "",
     groups: Sequence[str] = (REGISTERED,),
+    email_verified: bool = False,
 ) -> User:
-    """Create a user in the groups named by code; refuses a taken login or e-mail."""
+    """Create a user in the groups named by code; refuses a taken login, or an address
+    someone has proven (an unverified one proves nothing, so it takes nothing away)."""
     login = check_login(login)
     email = check_email(email) if email else None
     if password is not None:
         check_password(password)
     # A login may not be anybody's e-mail and the other way round: "login or e-mail" on
     # the sign-in form must name one account only.
-    if find_by_login(session, login) is not None or find_by_email(session, login) is not None:
+    if find_by_login(session, login) is not None or _holds_address(session, login):
         raise UserDataError("login_taken", f"the login '{login}' is already taken")
     if email and (
         find_by_email(session, email) is not None or find_by_login(session, email) is not None
@@ -100,6 +102,7 @@ def create_user(
         login_lower=login.lower(),
         email=email,
         email_lower=email.lower() if email else None,
+        email_verified=bool(email) and email_verified,
         first_name=first_name.strip()[:MAX_NAME_LENGTH],
         last_name=last_name.strip()[:MAX_NAME_LENGTH],
         password_hash=hash_password(password) if password is not None else None,
@@ -116,12 +119,45 @@ def find_by_login(session: Session, login: str) -> User | None:
 
 
 def find_by_email(session: Session, email: str) -> User | None:
-    return session.exec(select(User).where(User.email_lower == email.strip().lower())).first()
+    """The owner of a verified address (there is at most one), or None."""
+    return session.exec(
+        select(User).where(User.email_lower == email.strip().lower(), col(User.email_verified))
+    ).first()
+
+
+def _holders(session: Session, email: str, limit: int) -> list[User]:
+    query = select(User).where(User.email_lower == email.strip().lower()).order_by(col(User.id))
+    return list(session.exec(query.limit(limit)))
+
+
+def _holds_address(session: Session, email: str) -> bool:
+    return bool(_holders(session, email, 1))
 
 
 def find_by_login_or_email(session: Session, identifier: str) -> User | None:
-    """The user whose login, else whose e-mail, is ``identifier`` (ignoring case)."""
-    return find_by_login(session, identifier) or find_by_email(session, identifier)
+    """The user whose login, else whose verified e-mail, is ``identifier`` (ignoring
+    case); else the one user who gave that address unverified. An address two accounts
+    typed without proving it names neither: each signs in with its login."""
+    found = find_by_login(session, identifier) or find_by_email(session, identifier)
+    if found is not None:
+        return found
+    holders = _holders(session, identifier, 2)
+    return holders[0] if len(holders) == 1 else None
+
+
+def set_verified_email(session: Session, user: User, email: str) -> None:
+    """Make ``email`` the user's proven address (a followed link, a service's word);
+    ``email_taken`` when another account proved it first. Other accounts that only typed
+    it keep it, unverified."""
+    email = check_email(email)
+    owner = find_by_email(session, email)
+    if (owner is not None and owner.id != user.id) or (
+        (holder := find_by_login(session, email)) is not None and holder.id != user.id
+    ):
+        raise UserDataError("email_taken", f"the e-mail '{email}' belongs to another user")
+    user.email, user.email_lower, user.email_verified = email, email.lower(), True
+    session.add(user)
+    session.flush()
 
 
 def checked_password(user: User | None, password: str) -> str | None:
@@ -229,7 +265,7 @@ def available_login(session: Session, wanted: str) -> str:
         base = "u" + base
     base = base.ljust(3, "_")
     candidate, number = base, 1
-    while find_by_login(session, candidate) or find_by_email(session, candidate):
+    while find_by_login(session, candidate) or _holds_address(session, candidate):
         number += 1
         candidate = f"{base}_{number}"
     return candidate

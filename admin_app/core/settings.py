@@ -11,6 +11,7 @@ import ipaddress
 import os
 import re
 import secrets
+from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,12 @@ from pydantic import ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from admin_app.core.i18n import N_
+from admin_app.core.smtp_url import SmtpTarget, SmtpUrlError, parse_smtp_url
 from models.db import DatabaseUrlError, normalize_database_url
 
 ENV_PREFIX = "SOCIALSERVICES_"
 SECRET_KEY_FILE = "secret_key"
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 HOST_NAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
@@ -85,6 +88,11 @@ class Settings(BaseSettings):
     #: a parent domain (``.example.org``) the session cookie is set for, so that reverse
     #: proxies of the hosts under it can pass it to ``/auth/verify``; empty: this host only
     cookie_domain: str = ""
+    #: where mail goes (``admin_app/core/smtp_url.py``); empty: no mail, and the features
+    #: that need it are off (the admin's Mail page says which)
+    smtp_url: str = ""
+    #: the sender of every message: ``address`` or ``Name <address>``
+    mail_from: str = ""
 
     @field_validator("data_dir", mode="before")
     @classmethod
@@ -167,6 +175,37 @@ class Settings(BaseSettings):
         """Whether the session cookie reaches ``host`` (a parent domain was named)."""
         domain = self.cookie_domain
         return bool(domain) and (host == domain or host.endswith("." + domain))
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                parse_smtp_url(value)
+            except SmtpUrlError as error:
+                raise _Invalid(error.problem) from None
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _check_mail_from(cls, value: str) -> str:
+        value = value.strip()
+        _name, address = parseaddr(value)
+        if value and (not EMAIL.fullmatch(address) or any(c in value for c in "\r\n")):
+            raise _Invalid(N_("must be an e-mail address, or a name and <address>"))
+        return value
+
+    @model_validator(mode="after")
+    def _check_mail_from_with_smtp(self) -> Settings:
+        if self.smtp_url and not self.mail_from:
+            raise SettingsError("mail_from", N_("must be set when SMTP_URL is: the sender"))
+        return self
+
+    @property
+    def smtp(self) -> SmtpTarget | None:
+        """Where mail goes, or None: the app sends none."""
+        return parse_smtp_url(self.smtp_url) if self.smtp_url else None
 
     @field_validator("secret_key")
     @classmethod

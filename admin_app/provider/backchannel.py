@@ -32,7 +32,7 @@ from admin_app.core.backoff import retry_delay
 from admin_app.core.woken_loop import WokenLoop
 from models import logout_deliveries
 from models.db import session_scope
-from models.logout_deliveries import FAILED, PENDING, SENT
+from models.queue_rows import FAILED, PENDING, SENT
 from models.tables import Application, LogoutDelivery, Site, utcnow
 from providers.http import http_client
 
