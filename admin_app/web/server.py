@@ -20,21 +20,26 @@ from admin_app.core import asking, encryption_keys, log_lines
 from admin_app.core.i18n import terminal_language, translate
 from admin_app.core.settings import Settings
 from admin_app.pages import (
+    complete_profile,
     error_pages,
     feed,
     forward_auth_routes,
     health,
+    link_existing,
     login,
     oauth_routes,
+    password_reset,
     profile,
     provider_routes,
     session_routes,
     setup,
     signin_problem,
 )
+from admin_app.pages import register as registration_form
 from admin_app.pages.admin import activity as admin_activity
 from admin_app.pages.admin import audit as admin_audit
 from admin_app.pages.admin import encryption as admin_encryption
+from admin_app.pages.admin import mail as admin_mail
 from admin_app.pages.admin import overview as admin
 from admin_app.pages.admin import registration as admin_registration
 from admin_app.pages.admin import services as admin_services
@@ -65,6 +70,10 @@ def register_routes(session_options: dict[str, Any]) -> None:
         oauth_routes,
         provider_routes,
         login,
+        registration_form,
+        password_reset,
+        link_existing,
+        complete_profile,
         signin_problem,
         setup,
         profile,
@@ -76,6 +85,7 @@ def register_routes(session_options: dict[str, Any]) -> None:
         admin_users,
         admin_activity,
         admin_encryption,
+        admin_mail,
         admin_audit,
     ):
         area.register()
