@@ -15,7 +15,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlmodel import Session, SQLModel, select
 
 from models import db, migrate
-from models.tables import Group, Membership, RegistrationOptions, Site, User
+from models.tables import Group, LinkedAccount, Membership, RegistrationOptions, Site, User
 from models.users import create_user
 
 
@@ -152,6 +152,39 @@ def test_names_of_existing_users_become_searchable(engine: Engine) -> None:
         ("zoë", "ёлкина"),
         ("anna", "ёлкина"),
     ]
+
+
+def test_addresses_a_service_vouched_for_become_verified(engine: Engine) -> None:
+    """Before addresses had a verified mark, the only proof was a linked service's
+    ``email_verified`` for that very address: those become verified, the rest do not."""
+    with Session(engine) as session:
+        vouched = create_user(session, login="vouched", email="Ann@example.org", password=None)
+        typed = create_user(session, login="typed", email="bob@example.org", password=None)
+        for user, verified in ((vouched, True), (typed, False)):
+            assert user.id is not None
+            session.add(
+                LinkedAccount(
+                    user_id=user.id,
+                    service_id="yandex",
+                    provider="yandex",
+                    external_id=user.login,
+                    site_id="s1",
+                    email=(user.email or "").upper(),
+                    email_verified=verified,
+                )
+            )
+        session.commit()
+    config = migrate.alembic_config()
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":  # as migrate.upgrade: rebuilt tables keep refs
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        with connection.begin():
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0015")
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        rows = session.exec(select(User.login, User.email_verified).order_by(User.login)).all()
+    assert [tuple(row) for row in rows] == [("typed", False), ("vouched", True)]
 
 
 def test_processes_upgrading_a_fresh_database_at_once_take_turns(database_url: str) -> None:

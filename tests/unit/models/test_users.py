@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from models.options import DENIED_AUTH, DENIED_LINK, in_denied_group, set_denied_groups
@@ -14,11 +15,13 @@ from models.users import (
     administrator_exists,
     count_users,
     create_user,
+    find_by_email,
     find_by_login_or_email,
     group_codes_of,
     group_names_by_user,
     is_administrator,
     password_is_right,
+    set_verified_email,
     users_after,
 )
 
@@ -58,11 +61,60 @@ def test_logins_are_unique_ignoring_case(session: Session, other_login: str) -> 
     assert error.value.code == "login_taken"
 
 
-def test_emails_are_unique_ignoring_case(session: Session) -> None:
-    _create(session)
+def test_a_verified_address_is_unique_ignoring_case(session: Session) -> None:
+    _create(session, email_verified=True)
     with pytest.raises(UserDataError) as error:
         create_user(session, login="bob", email="ALICE@example.org", password=None)
     assert error.value.code == "email_taken"
+
+
+def test_an_unverified_address_takes_nothing_from_its_owner(session: Session) -> None:
+    """Anyone may type anyone's address; it proves nothing, so it blocks nobody: the
+    owner registers with it and proves it, and the typed copies stay unverified."""
+    squatter = _create(session, login="mallory", email="alice@example.org")
+    alice = _create(session, login="alice", email="Alice@Example.org")
+    set_verified_email(session, alice, "Alice@Example.org")
+    session.commit()
+    session.refresh(squatter)
+    assert (alice.email_verified, squatter.email_verified) == (True, False)
+    assert find_by_email(session, "ALICE@example.org") == alice
+    with pytest.raises(UserDataError) as error:
+        set_verified_email(session, squatter, "alice@example.org")
+    assert error.value.code == "email_taken"
+
+
+def test_the_database_keeps_one_owner_per_verified_address(session: Session) -> None:
+    """The partial unique index holds even where two writers raced past the check."""
+    _create(session, email_verified=True)
+    session.add(
+        User(
+            login="bob",
+            login_lower="bob",
+            email="alice@example.org",
+            email_lower="alice@example.org",
+            email_verified=True,
+        )
+    )
+    with pytest.raises(IntegrityError):
+        session.flush()
+
+
+def test_signing_in_by_address_finds_the_verified_owner_or_the_only_holder(
+    session: Session,
+) -> None:
+    carol = _create(session, login="carol", email="carol@example.org")
+    assert find_by_login_or_email(session, "carol@example.org") == carol
+    _create(session, login="carol2", email="carol@example.org")
+    assert find_by_login_or_email(session, "carol@example.org") is None  # two typed it
+    set_verified_email(session, carol, "carol@example.org")
+    assert find_by_login_or_email(session, "CAROL@example.org") == carol
+
+
+def test_a_login_may_not_be_an_address_anyone_gave(session: Session) -> None:
+    _create(session, login="dave", email="dave@example.org")
+    with pytest.raises(UserDataError) as error:
+        create_user(session, login="dave@example.org", email=None, password=None)
+    assert error.value.code == "login_taken"
 
 
 @pytest.mark.parametrize(
