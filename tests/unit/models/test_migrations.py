@@ -177,7 +177,7 @@ def test_addresses_a_service_vouched_for_become_verified(engine: Engine) -> None
     config = migrate.alembic_config()
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":  # as migrate.upgrade: rebuilt tables keep refs
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         with connection.begin():
             config.attributes["connection"] = connection
             command.downgrade(config, "0015")
