@@ -2,7 +2,7 @@
 built once (per database kind) with bound parameters, on a Core connection.
 
 From the cookie of the application's host it reads the person, their groups and whether
-one of them is denied sign-in, whether a linked service vouched for their address, the
+one of them is denied sign-in, whether their address is verified, the
 session the cookie came from, the application and its site. Nothing is cached between
 requests: signing out, a block or a change of groups bites at the very next one, in
 every process.
@@ -25,7 +25,6 @@ from models.tables import (
     AuthSession,
     Group,
     GroupDenial,
-    LinkedAccount,
     Membership,
     ProviderGrant,
     ProviderToken,
@@ -41,14 +40,9 @@ def _table(model: Any) -> Any:
 
 _users, _sessions, _grants = _table(User), _table(AuthSession), _table(ProviderGrant)
 _tokens, _apps, _sites = _table(ProviderToken), _table(Application), _table(Site)
-_links, _members, _groups = _table(LinkedAccount), _table(Membership), _table(Group)
+_members, _groups = _table(Membership), _table(Group)
 _denials = _table(GroupDenial)
 
-_VOUCHED = exists().where(
-    _links.c.user_id == _users.c.id,
-    _links.c.email_verified.is_(True),
-    func.lower(_links.c.email) == func.lower(_users.c.email),
-)
 _DENIED = exists().where(
     _members.c.user_id == _users.c.id,
     _denials.c.group_id == _members.c.group_id,
@@ -74,7 +68,7 @@ def _columns(dialect: str) -> tuple[Any, ...]:
         _users.c.login,
         _users.c.email,
         _users.c.is_active,
-        _VOUCHED.label("email_verified"),
+        _users.c.email_verified,
         _group_codes(dialect).label("group_codes"),
         _DENIED.label("in_denied_group"),
         _sessions.c.token_hash,

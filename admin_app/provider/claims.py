@@ -2,8 +2,9 @@
 
 ``sub`` is the user's id for sites with public subjects, or for a site with pairwise
 subjects a value of its own (HMAC of the site and the user under the installation's salt)
-that applications of two sites cannot correlate. ``email_verified`` is true only when a
-linked service vouched for exactly that address: an address typed in a form proves nothing.
+that applications of two sites cannot correlate. ``email_verified`` is the user's own
+``email_verified``: true only for an address proved by our link or vouched for by a linked
+service; an address typed in a form (or set by an administrator) proves nothing.
 """
 
 from __future__ import annotations
@@ -45,9 +46,7 @@ def claims(session: Session, site: Site, user: User, grant: ProviderGrant) -> di
     assert user.id is not None
     scopes = scopes_of(grant)
     result: dict[str, Any] = {"sub": subject(session, site, user.id)}
-    links = (
-        link_summaries(session, user.id) if scopes & {"profile", "email", "linked_services"} else []
-    )
+    links = link_summaries(session, user.id) if scopes & {"profile", "linked_services"} else []
     if "profile" in scopes:
         name = f"{user.first_name} {user.last_name}".strip()
         result.update(
@@ -59,11 +58,8 @@ def claims(session: Session, site: Site, user: User, grant: ProviderGrant) -> di
             locale=grant.locale or None,
         )
     if "email" in scopes and user.email:
-        wanted = user.email.lower()
         result["email"] = user.email
-        result["email_verified"] = any(
-            link.email_verified and (link.email or "").lower() == wanted for link in links
-        )
+        result["email_verified"] = user.email_verified
     if "groups" in scopes:
         result["groups"] = sorted(group_codes_of(session, user.id))
     if "linked_services" in scopes:

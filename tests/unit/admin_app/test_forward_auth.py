@@ -140,10 +140,10 @@ async def test_sign_in_comes_back_to_the_page_and_the_proxy_learns_who_it_is(use
     assert other.status_code == 401
 
 
-async def test_the_email_goes_to_the_proxy_once_a_service_vouched_for_it(user: User) -> None:
+async def test_the_email_goes_to_the_proxy_once_it_is_verified(user: User) -> None:
     user_id = await signed_in(user)
     register()
-    with session_scope() as session:
+    with session_scope() as session:  # a service vouching for it is not enough by itself
         session.add(
             LinkedAccount(
                 user_id=user_id,
@@ -156,6 +156,13 @@ async def test_the_email_goes_to_the_proxy_once_a_service_vouched_for_it(user: U
             )
         )
     cookie = await proxy_cookie(user)
+    allowed = await verify(cookies={"socialservices_proxy": cookie})
+    assert "x-auth-request-email" not in allowed.headers
+    with session_scope() as session:  # proved by a link, or marked so by the service's word
+        row = session.get(UserRow, user_id)
+        assert row is not None
+        row.email_verified = True
+        session.add(row)
     allowed = await verify(cookies={"socialservices_proxy": cookie})
     assert allowed.headers["x-auth-request-email"] == "alice@example.org"
 

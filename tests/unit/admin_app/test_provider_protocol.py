@@ -23,7 +23,7 @@ from sqlmodel import select, update
 from admin_app.services.config_file import import_configuration
 from models import auth_sessions
 from models.db import session_scope
-from models.tables import ProviderToken, utcnow
+from models.tables import LinkedAccount, ProviderToken, utcnow
 from models.tables import User as UserRow
 from tests.support.accounts import RETRIES, add_user, signed_in
 
@@ -103,6 +103,32 @@ async def code_flow(user: User) -> dict[str, Any]:
 async def id_claims(user: User, id_token: str) -> dict[str, Any]:
     keys = KeySet.import_key_set((await user.http_client.get("/oidc/jwks")).json())
     return dict(jwt.decode(id_token, keys).claims)
+
+
+async def test_email_verified_is_the_accounts_own_verification(user: User) -> None:
+    user_id = await signed_in(user)
+    register()
+    with session_scope() as session:  # a service's word for the address is not consulted
+        session.add(
+            LinkedAccount(
+                user_id=user_id,
+                provider="google",
+                service_id="google",
+                site_id="s1",
+                external_id="g-1",
+                email="alice@example.org",
+                email_verified=True,
+            )
+        )
+    claims = await id_claims(user, (await code_flow(user))["id_token"])
+    assert (claims["email"], claims["email_verified"]) == ("alice@example.org", False)
+    with session_scope() as session:  # proved by our link (or marked at a social sign-up)
+        row = session.get(UserRow, user_id)
+        assert row is not None
+        row.email_verified = True
+        session.add(row)
+    claims = await id_claims(user, (await code_flow(user))["id_token"])
+    assert (claims["email"], claims["email_verified"]) == ("alice@example.org", True)
 
 
 async def test_discovery_names_every_endpoint_of_the_sites_issuer(user: User) -> None:
