@@ -122,7 +122,7 @@ def use(
 def cancel_of_user(session: Session, user_id: int, purpose: Purpose) -> None:
     """Forget the user's unused links of a purpose (a new one replaces them; a reset
     password makes the other reset links worthless)."""
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(MailLink).where(
             col(MailLink.user_id) == user_id,
             col(MailLink.purpose) == purpose.value,
@@ -134,7 +134,49 @@ def cancel_of_user(session: Session, user_id: int, purpose: Purpose) -> None:
 def purge_batch(session: Session, before: datetime, limit: int) -> int:
     """Delete up to ``limit`` links that expired before ``before``."""
     expired = select(MailLink.token_hash).where(col(MailLink.expires_at) < before).limit(limit)
-    result = session.exec(  # type: ignore[call-overload]
-        delete(MailLink).where(col(MailLink.token_hash).in_(expired))
-    )
+    result = session.exec(delete(MailLink).where(col(MailLink.token_hash).in_(expired)))
     return int(result.rowcount)
+
+
+def pending_of_user(
+    session: Session, user_id: int, purpose: Purpose, *, now: datetime | None = None
+) -> MailLink | None:
+    """The user's newest link of a purpose that could still be followed (the profile shows
+    an address waiting for confirmation from it)."""
+    return session.exec(
+        select(MailLink)
+        .where(
+            col(MailLink.user_id) == user_id,
+            col(MailLink.purpose) == purpose.value,
+            col(MailLink.used_at).is_(None),
+            col(MailLink.expires_at) > (now or utcnow()),
+        )
+        .order_by(col(MailLink.created_at).desc())
+        .limit(1)
+    ).first()
+
+
+def use_in_any_browser(
+    session: Session, token: str, purpose: Purpose, browser: str, *, now: datetime | None = None
+) -> tuple[UsedLink, bool] | LinkRefusal:
+    """Use a link that works in every browser but remembers the one it was made in
+    (``browser_binding``): also says whether ``browser`` is that one. A registration's
+    link proves the address wherever it is opened, and signs in only the browser that
+    registered."""
+    link = session.get(MailLink, digest(token)) if token else None
+    binding = link.browser_binding if link is not None else ""
+    used = use(session, token, purpose, binding, now=now)
+    if isinstance(used, LinkRefusal):
+        return used
+    return used, bool(binding and browser) and secrets.compare_digest(binding, browser)
+
+
+def has_link(session: Session, user_id: int, purpose: Purpose) -> bool:
+    """Whether the user was ever sent a link of this purpose that is still kept (used or
+    not): an account registered with the form has its registration link."""
+    found = session.exec(
+        select(MailLink.token_hash)
+        .where(col(MailLink.user_id) == user_id, col(MailLink.purpose) == purpose.value)
+        .limit(1)
+    ).first()
+    return found is not None

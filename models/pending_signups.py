@@ -90,7 +90,5 @@ def release(session: Session, pending: PendingSignup) -> None:
 def purge_batch(session: Session, before: datetime, limit: int) -> int:
     """Delete up to ``limit`` held answers that expired before ``before``."""
     expired = select(PendingSignup.id).where(col(PendingSignup.expires_at) < before).limit(limit)
-    result = session.exec(  # type: ignore[call-overload]
-        delete(PendingSignup).where(col(PendingSignup.id).in_(expired))
-    )
+    result = session.exec(delete(PendingSignup).where(col(PendingSignup.id).in_(expired)))
     return int(result.rowcount)

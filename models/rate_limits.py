@@ -51,7 +51,5 @@ def allow(
 def purge_batch(session: Session, before: datetime, limit: int) -> int:
     """Delete up to ``limit`` counts whose window started before ``before``."""
     old = select(RateCount.key).where(col(RateCount.window_started_at) < before).limit(limit)
-    result = session.exec(  # type: ignore[call-overload]
-        delete(RateCount).where(col(RateCount.key).in_(old))
-    )
+    result = session.exec(delete(RateCount).where(col(RateCount.key).in_(old)))
     return int(result.rowcount)
