@@ -19,6 +19,7 @@ from admin_app.auth import first_administrator as first_run
 from admin_app.core import asking, encryption_keys, log_lines
 from admin_app.core.i18n import terminal_language, translate
 from admin_app.core.settings import Settings
+from admin_app.mail import delivery as mail_delivery
 from admin_app.pages import (
     complete_profile,
     error_pages,
@@ -134,14 +135,15 @@ def _announce(settings: Settings) -> None:
 
 
 def start_jobs() -> None:
-    """The jobs every app process runs: the activity outbox and the hashtag import
-    (they take turns across processes through the database), and the daily
-    housekeeping. Not under NiceGUI's test simulation: its tests run a delivery, an
+    """The jobs every app process runs: the activity outbox, the back-channel logouts,
+    the mail outbox and the hashtag import (they take turns across processes through the
+    database), and the daily housekeeping. Not under NiceGUI's test simulation: its tests run a delivery, an
     import or a housekeeping round when they mean to."""
     if helpers.is_user_simulation():
         return
     background_tasks.create(activity_outbox.run_outbox(), name="activity-outbox")
     background_tasks.create(backchannel.run_backchannel(), name="backchannel-logout")
+    background_tasks.create(mail_delivery.run_delivery(), name="mail-delivery")
     background_tasks.create(hashtag_import.run_imports(), name="hashtag-import")
     background_tasks.create(housekeeping.run_housekeeping(), name="housekeeping")
 

@@ -1,6 +1,10 @@
 """A real SMTP server for the tests (aiosmtpd on 127.0.0.1): it keeps what it received,
 parsed, so a test reads the letter the app sent and follows its link; it can be stopped
-and started again on the same port, as a mail server that goes down for a while."""
+and started again on the same port, as a mail server that goes down for a while.
+
+As real servers do, it may offer STARTTLS or speak TLS from the first byte (``security``,
+with a certificate of ``tests.support.tls.LocalAuthority``), ask for a login (``login``),
+and refuse recipients with the reply a test chooses (``refuse``)."""
 
 from __future__ import annotations
 
@@ -9,12 +13,16 @@ import email.policy
 import re
 import threading
 import time
+import warnings
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.support.app_server import free_port
+from tests.support.tls import LocalAuthority
 
 HOST = "127.0.0.1"
 LINK = re.compile(r"https?://[^\s<>\"]+")
@@ -24,6 +32,15 @@ class _Keeper:
     def __init__(self, server: SmtpServer) -> None:
         self._server = server
 
+    async def handle_RCPT(
+        self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any
+    ) -> str:
+        refusal = self._server.refused.get(address.lower())
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
@@ -32,21 +49,85 @@ class _Keeper:
         return "250 OK"
 
 
+class _Controller(Controller):
+    def factory(self) -> Any:
+        with warnings.catch_warnings():  # "AUTH without TLS": smtps is TLS, aiosmtpd sees none
+            warnings.simplefilter("ignore", UserWarning)
+            return super().factory()
+
+
 class SmtpServer:
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        security: str = "none",
+        authority: LocalAuthority | None = None,
+        login: tuple[str, str] | None = None,
+    ) -> None:
+        """``security``: "none", "starttls" (offered and required before anything is
+        sent) or "tls" (smtps); both need ``authority``. ``login``: the one user and
+        password it accepts, and then it takes mail only after a login."""
+        assert security == "none" or authority is not None, "TLS needs a certificate"
         self.port = port or free_port()
+        self.security = security
+        self.authority = authority
+        self.login = login
         self.received: list[tuple[list[str], EmailMessage]] = []
+        #: recipient (lower case) -> the reply to its RCPT, e.g. "550 5.1.1 no such user"
+        self.refused: dict[str, str] = {}
+        #: the logins it was asked for: (user, accepted)
+        self.logins: list[tuple[str, bool]] = []
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 
     @property
     def url(self) -> str:
-        return f"smtp://{HOST}:{self.port}"
+        """The ``SOCIALSERVICES_SMTP_URL`` that reaches it."""
+        scheme = "smtps" if self.security == "tls" else "smtp"
+        who = (
+            f"{quote(self.login[0], safe='')}:{quote(self.login[1], safe='')}@"
+            if self.login
+            else ""
+        )
+        options = "?starttls=1" if self.security == "starttls" else ""
+        return f"{scheme}://{who}{HOST}:{self.port}{options}"
+
+    def refuse(self, recipient: str, reply: str = "550 5.1.1 No such user here") -> None:
+        self.refused[recipient.lower()] = reply
 
     def start(self) -> SmtpServer:
-        self._controller = Controller(_Keeper(self), hostname=HOST, port=self.port)
+        options: dict[str, Any] = {}
+        if self.security == "starttls":
+            assert self.authority is not None
+            options.update(tls_context=self.authority.server_context(), require_starttls=True)
+        elif self.security == "tls":
+            assert self.authority is not None
+            options.update(ssl_context=self.authority.server_context())
+        if self.login is not None:
+            options.update(
+                authenticator=self._authenticate,
+                auth_required=True,
+                # aiosmtpd sees TLS only when STARTTLS brought it: smtps is TLS throughout
+                auth_require_tls=self.security == "starttls",
+            )
+        self._controller = _Controller(_Keeper(self), hostname=HOST, port=self.port, **options)
         self._controller.start()
         return self
+
+    def _authenticate(
+        self, _server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any
+    ) -> AuthResult:
+        assert self.login is not None
+        given = (
+            (data.login.decode(), data.password.decode())
+            if isinstance(data, LoginPassword)
+            else ("", "")
+        )
+        accepted = given == self.login
+        with self.lock:
+            self.logins.append((given[0], accepted))
+        return AuthResult(success=accepted, handled=False)  # aiosmtpd answers 535
 
     def stop(self) -> None:
         if self._controller is not None:
