@@ -116,3 +116,52 @@ def application_refusal(facts: ApplicationFacts) -> str | None:
     if refusal is None and not facts.allowed_by_application:
         return "application_denied"
     return refusal
+
+
+# ------------------------- a service's address that has an account; no address (H4)
+
+
+@dataclass(frozen=True)
+class ExistingAccountFacts:
+    """About the account that already has the address a service vouched for, which the
+    person signing in is offered to prove theirs, so that the service is linked to it."""
+
+    blocked: bool
+    #: a member of a group denied sign-in through external services
+    in_group_denied_sign_in: bool
+    #: a member of a group denied linking external services
+    in_group_denied_linking: bool
+
+
+def existing_account_refusal(facts: ExistingAccountFacts) -> str | None:
+    """The service is linked to the account that has its address, and signs it in, only
+    if that account could sign in with a linked service and may link one. Asked when the
+    offer is made (nobody proves a password for nothing) and again when it is accepted.
+    Nothing is merged on the address alone: the person proves the account (its password,
+    or a service already linked to it) in the browser that brought the service's answer."""
+    refusal = sign_in_refusal(AccountFacts(facts.blocked, facts.in_group_denied_sign_in))
+    if refusal is None:
+        refusal = link_start_refusal(in_group_denied_linking=facts.in_group_denied_linking)
+    return refusal
+
+
+def proof_by_service_refusal(owner_of_proof: LinkOwner) -> str | None:
+    """A service proves the account only with an external account linked to exactly
+    that account (``THIS_USER``); one linked to nobody or to someone else proves nothing."""
+    return None if owner_of_proof is LinkOwner.THIS_USER else "not_that_account"
+
+
+def asks_for_address(*, required: bool, proven_address: bool) -> bool:
+    """A newcomer whose service gave no verified address is asked for one (and proves it
+    by a link sent there) before the account is made, when the administrator requires
+    an address; otherwise the account is made without one."""
+    return required and not proven_address
+
+
+def address_step_refusal(*, mail_configured: bool) -> str | None:
+    """Asking for an address needs mail to prove it. Without mail the requirement cannot
+    be met, and the newcomer is refused rather than registered without an address: the
+    administrator asked that every such account have a proven one (a password reset and
+    the applications' e-mail claims rely on it), and the refusal names the cause in the
+    log."""
+    return None if mail_configured else "address_unprovable"

@@ -13,3 +13,6 @@ class Purpose(StrEnum):
     LOGIN = "login"  # sign in, or register a new person (social_sign_in)
     LINK = "link"  # link to the signed-in account (social_link)
     TRY = "try"  # an administrator's "Try it" (social_try)
+    #: sign in to the account that already has the address a service gave, to link that
+    #: service to it (existing_account); the column holds at most 10 characters
+    CONFIRM = "confirm"

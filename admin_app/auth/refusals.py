@@ -44,3 +44,39 @@ def problem_message(reason: str) -> str:
     if reason.startswith("provider:"):
         return ERROR_MESSAGES.get(reason.removeprefix("provider:"), UNKNOWN_PROBLEM)
     return REFUSALS.get(reason, UNKNOWN_PROBLEM)
+
+
+# a service's address that already has an account; a service that gave no address (H4)
+REFUSALS.update(
+    {
+        "held_gone": N_(
+            "This step has expired (it works for one hour) or was already finished. Please "
+            "sign in with {service} again."
+        ),
+        "held_other_browser": N_(
+            "Please finish in the browser where you began signing in with {service}: this "
+            "page works only there."
+        ),
+        "not_that_account": N_(
+            "This {service} account is not linked to the account with that address. Sign in "
+            "with the account's password or with a service linked to it."
+        ),
+        "address_unprovable": N_(
+            "Registering with {service} needs an e-mail address, and this site cannot send "
+            "the message that confirms one right now. Please try again later, or tell the "
+            "administrator."
+        ),
+        "profile_link_other_browser": N_(
+            "This link works only in the browser where you began signing in with the "
+            "service. Please open it there (copy it into that browser's address bar)."
+        ),
+        "profile_link_used": N_("This link was already used."),
+        "profile_link_expired": N_(
+            "This link has expired (it works for one hour). Please sign in with the service again."
+        ),
+        "profile_link_unknown": N_(
+            "This link is not valid. Please check that you copied all of it, or sign in with "
+            "the service again."
+        ),
+    }
+)

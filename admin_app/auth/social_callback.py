@@ -9,7 +9,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 
-from admin_app.auth import round_trip, social_link, social_sign_in, social_try
+from admin_app.auth import existing_account, round_trip, social_link, social_sign_in, social_try
 from admin_app.auth.purpose import Purpose
 from admin_app.auth.round_trip import Outcome
 
@@ -39,8 +39,12 @@ async def finish(
         outcome = Outcome(service_id, trip.next_path, refusal="state_invalid")
     elif trip.purpose is Purpose.LINK:
         outcome = await social_link.finish_linking(trip, result, auth_token)
+    elif trip.purpose is Purpose.CONFIRM:
+        outcome = await existing_account.finish_confirming(
+            trip, result, browser=browser, user_agent=user_agent, address=address
+        )
     else:
         outcome = await social_sign_in.finish_signing_in(
-            trip, result, user_agent=user_agent, address=address
+            trip, result, browser=browser, user_agent=user_agent, address=address
         )
     return replace(outcome, purpose=trip.purpose)

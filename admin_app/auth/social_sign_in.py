@@ -3,32 +3,30 @@ from the sign-in page leads to.
 
 A linked account signs its user in; an account linked to nobody registers a new person,
 when the policy allows it (``policy.sign_in_refusal``, ``policy.registration_refusal``).
-Either way the sign-in is counted for the administrator's overview, in the same
-transaction.
+When the address the service vouches for is an account's proven one, nothing is merged:
+the person is offered to sign in to that account and link the service to it
+(``existing_account``). When the administrator requires an address and the service gave
+none it vouches for, the person is asked for one first (``profile_completion``). Either
+way the sign-in is counted for the administrator's overview, in the same transaction.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from sqlmodel import Session
 
-from admin_app.auth import policy
-from admin_app.auth.external_links import existing_link, new_link, update_link
+from admin_app.auth import existing_account, held_answers, newcomers, policy, profile_completion
+from admin_app.auth.external_links import existing_link, update_link
 from admin_app.auth.round_trip import Outcome, RoundTrip, in_one_transaction, refuse, settle
 from admin_app.services.catalogue import SiteService
 from models import auth_sessions, linked_accounts, sign_in_events
-from models.options import DENIED_AUTH, denied_group_codes, in_denied_group, registration_options
+from models.options import DENIED_AUTH, in_denied_group, registration_options
 from models.tables import LinkedAccount, User
-from models.users import (
-    REGISTERED,
-    available_login,
-    create_user,
-    find_by_email,
-    is_valid_email,
-    record_sign_in,
-)
+from models.users import find_by_email, is_valid_email, record_sign_in
 from providers.base import ExternalProfile, SignInResult
 
 log = logging.getLogger(__name__)
@@ -38,15 +36,17 @@ _NEW_USERS_DENIED = {"why": "new users' group denied"}
 
 
 async def finish_signing_in(
-    trip: RoundTrip, result: SignInResult, *, user_agent: str, address: str
+    trip: RoundTrip, result: SignInResult, *, browser: str = "", user_agent: str, address: str
 ) -> Outcome:
-    """``user_agent`` and ``address``: the browser's, kept on the session it gets."""
+    """``user_agent`` and ``address``: the browser's, kept on the session it gets;
+    ``browser``: its id, to which a held answer is bound (none: nothing can be held)."""
     rules = partial(
         _sign_in_or_register,
         trip.service,
         trip.site_id,
         trip.next_path,
         result,
+        browser_id=browser,
         user_agent=user_agent,
         address=address,
     )
@@ -68,6 +68,7 @@ def _sign_in_or_register(
     result: SignInResult,
     session: Session,
     *,
+    browser_id: str = "",
     user_agent: str = "",
     address: str = "",
 ) -> Outcome:
@@ -76,7 +77,8 @@ def _sign_in_or_register(
     if link is not None:
         outcome = _sign_in(session, service, next_path, link, result, browser)
     else:
-        outcome = _register(session, service, site_id, next_path, result, browser)
+        trip = _Trip(service, site_id, next_path, browser_id)
+        outcome = _register(session, trip, result, browser)
     # the overview's tally, in the sign-in's own transaction (one commit)
     sign_in_events.record(
         session,
@@ -115,42 +117,53 @@ def _sign_in(
     )
 
 
+@dataclass(frozen=True)
+class _Trip:
+    """The round trip a newcomer's answer came with (what a held answer keeps)."""
+
+    service: SiteService
+    site_id: str
+    next_path: str
+    browser_id: str  # empty: no second step can be offered (bench/scale.py)
+
+
 def _register(
-    session: Session,
-    service: SiteService,
-    site_id: str,
-    next_path: str,
-    result: SignInResult,
-    browser: dict[str, str],
+    session: Session, trip: _Trip, result: SignInResult, browser: dict[str, str]
 ) -> Outcome:
-    profile = result.profile
+    service, next_path, profile = trip.service, trip.next_path, result.profile
     email = _proven_email(profile)
-    options = registration_options(session)
-    facts = policy.NewcomerFacts(
-        email_taken=email is not None and find_by_email(session, email) is not None,
-        registration_open=options.allow_self_registration and options.allow_social_registration,
-        new_users_denied_sign_in=REGISTERED in denied_group_codes(session, DENIED_AUTH),
-    )
-    if (refusal := policy.registration_refusal(facts)) is not None:
+    owner = find_by_email(session, email) if email is not None else None
+    facts = newcomers.facts(session, email_taken=owner is not None)
+    refusal = policy.registration_refusal(facts)
+    if refusal == "email_exists" and owner is not None and trip.browser_id:
+        # never merged: the person may prove the account, and link the service to it
+        return existing_account.offer(session, **_held(trip, result), owner=owner)
+    if refusal is not None:
         by_group = refusal == "registration_closed" and facts.registration_open
         return refuse(service, refusal, next_path, **(_NEW_USERS_DENIED if by_group else {}))
-    user = create_user(
-        session,
-        login=available_login(session, f"{service.service_id}_{profile.external_id}"),
-        email=email,
-        password=None,
-        first_name=profile.first_name,
-        last_name=profile.last_name,
+    required = registration_options(session).require_email
+    if policy.asks_for_address(required=required, proven_address=email is not None):
+        return profile_completion.ask(session, **_held(trip, result), contact=profile.email)
+    user = newcomers.register(
+        session, service, trip.site_id, result, email, proven_by=service.service_id
     )
     assert user.id is not None
-    linked_accounts.mark_used(new_link(session, service, site_id, user.id, result))
-    record_sign_in(session, user)
-    log.info("social.registered service=%s user_id=%d", service.service_id, user.id)
     return Outcome(
         service.service_id,
         next_path,
         auth_token=auth_sessions.create_active(session, user_id=user.id, **browser),
     )
+
+
+def _held(trip: _Trip, result: SignInResult) -> dict[str, Any]:
+    """What a second step holds of the round trip and the service's answer."""
+    return {
+        "service": trip.service,
+        "site_id": trip.site_id,
+        "next_path": trip.next_path,
+        "sealed": held_answers.seal(result),
+        "browser": trip.browser_id,
+    }
 
 
 def _proven_email(profile: ExternalProfile) -> str | None:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nicegui import app
 from starlette.routing import BaseRoute, Route
 
-from admin_app.auth import round_trip, social_callback, social_link
+from admin_app.auth import existing_account, round_trip, social_callback, social_link
 from admin_app.auth.accounts import current_administrator_id_for, current_user_id_for
 from admin_app.auth.purpose import Purpose
 from admin_app.auth.safe_next import safe_next
@@ -34,7 +34,11 @@ def _problem(
     outcome_service: str, reason: str, next_path: str, purpose: Purpose = Purpose.LOGIN
 ) -> RedirectResponse:
     """The page that says why: the profile page for linking (its visitor is signed in
-    and was there), the sign-in problem page otherwise."""
+    and was there), the offer's page for proving an account to link to (it offers the
+    other ways), the sign-in problem page otherwise."""
+    if purpose is Purpose.CONFIRM:
+        query = urlencode({"problem": reason, "service": outcome_service})
+        return RedirectResponse(f"{safe_next(next_path)}&{query}", status_code=303)
     if purpose is Purpose.LINK:
         query = urlencode({"problem": reason, "service": outcome_service})
         return RedirectResponse(f"/profile?{query}", status_code=303)
@@ -128,6 +132,17 @@ def register() -> None:
         if (refusal := social_link.start_refusal(user_id)) is not None:
             return _problem(service_id, refusal, "/profile", Purpose.LINK)
         return await _go_to_service(request, service_id, Purpose.LINK, "/profile", user_id)
+
+    @app.get("/oauth/{service_id}/confirm", include_in_schema=False)
+    async def start_confirming(request: Request, service_id: str, ticket: str = "") -> Response:
+        """Sign in to the account that has the address another service gave, with a
+        service linked to it (the offer's page, ``existing_account``)."""
+        back = existing_account.page_path(ticket)
+        browser = request.session[asking.BROWSER_KEY]
+        owner = existing_account.confirm_start(ticket, service_id, browser)
+        if isinstance(owner, str):
+            return _problem(service_id, owner, back, Purpose.CONFIRM)
+        return await _go_to_service(request, service_id, Purpose.CONFIRM, back, owner)
 
     @app.post("/oauth/{service_id}/try", include_in_schema=False)
     async def start_trying(request: Request, service_id: str) -> Response:

@@ -57,6 +57,7 @@ SIGNED_IN_AS_BOB = "signed in as bob"
 SIGNED_IN_AS_CAROL = "signed in as carol"
 REGISTERED = "registered a new user"
 LINKED = "linked to bob"
+OFFERED_BOBS = "offered to sign in to bob's account and link"
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,9 @@ def expected(row: Row) -> str:
     if row.linked is LinkOwner.ANOTHER_USER:  # carol's account signs carol in
         return "auth_denied_group" if row.denied else SIGNED_IN_AS_CAROL
     if row.flow is Flow.SIGN_IN:  # bob's address from an account linked to nobody
-        return "email_exists"  # never merged, blocked or not
+        if row.blocked:  # never merged: offered to prove bob's account, if it may link
+            return "user_blocked"
+        return "auth_denied_group" if row.denied else OFFERED_BOBS
     return "registration_closed" if row.registration_off or row.denied else REGISTERED
 
 
@@ -146,7 +149,13 @@ def installation(
 
 def local_user(login: str) -> int:
     with session_scope() as session:
-        user = create_user(session, login=login, email=f"{login}@example.org", password=None)
+        user = create_user(
+            session,
+            login=login,
+            email=f"{login}@example.org",
+            password=None,
+            email_verified=True,  # the address is theirs: the service's word for it is bob's
+        )
         assert user.id is not None
         return user.id
 
@@ -179,6 +188,8 @@ def result_of(outcome: Outcome, people: dict[int, str]) -> str:
         return outcome.refusal
     if outcome.linked:
         return LINKED
+    if outcome.next_path.startswith("/link/existing?ticket="):
+        return OFFERED_BOBS
     with session_scope() as session:
         signed_in = auth_sessions.user_of(session, outcome.auth_token or "")
     assert signed_in is not None, outcome
@@ -334,5 +345,68 @@ def test_every_refusal_has_words_for_the_visitor() -> None:
     }
     answers |= {policy.password_sign_in_refusal(blocked=True)}
     assert answers - {None} <= set(REFUSALS)
-    successes = {SIGNED_IN_AS_BOB, SIGNED_IN_AS_CAROL, REGISTERED, LINKED}
+    successes = {SIGNED_IN_AS_BOB, SIGNED_IN_AS_CAROL, REGISTERED, LINKED, OFFERED_BOBS}
     assert {expected(row) for row in ROWS} - successes <= set(REFUSALS)
+
+
+# ------------------------- a service's address that has an account; no address (H4)
+
+
+@pytest.mark.parametrize(
+    ("blocked", "denied_sign_in", "denied_linking", "answer"),
+    [
+        (False, False, False, None),
+        (False, False, True, "link_denied"),
+        (False, True, False, "auth_denied_group"),
+        (False, True, True, "auth_denied_group"),
+        *[(True, s, k, "user_blocked") for s in (False, True) for k in (False, True)],
+    ],
+)
+def test_linking_to_the_account_that_has_the_address(
+    blocked: bool, denied_sign_in: bool, denied_linking: bool, answer: str | None
+) -> None:
+    facts = policy.ExistingAccountFacts(
+        blocked=blocked,
+        in_group_denied_sign_in=denied_sign_in,
+        in_group_denied_linking=denied_linking,
+    )
+    assert policy.existing_account_refusal(facts) == answer
+
+
+@pytest.mark.parametrize(
+    ("owner", "answer"),
+    [
+        (LinkOwner.THIS_USER, None),
+        (LinkOwner.NOBODY, "not_that_account"),
+        (LinkOwner.ANOTHER_USER, "not_that_account"),
+    ],
+)
+def test_a_service_proves_only_the_account_it_is_linked_to(
+    owner: LinkOwner, answer: str | None
+) -> None:
+    assert policy.proof_by_service_refusal(owner) == answer
+
+
+@pytest.mark.parametrize(
+    ("required", "proven", "asked"),
+    [(False, False, False), (False, True, False), (True, False, True), (True, True, False)],
+)
+def test_an_address_is_asked_for_only_when_required_and_not_given(
+    required: bool, proven: bool, asked: bool
+) -> None:
+    assert policy.asks_for_address(required=required, proven_address=proven) is asked
+
+
+def test_without_mail_a_required_address_refuses_the_newcomer() -> None:
+    assert policy.address_step_refusal(mail_configured=True) is None
+    assert policy.address_step_refusal(mail_configured=False) == "address_unprovable"
+
+
+def test_the_refusals_of_linking_to_an_account_have_words() -> None:
+    answers = {
+        policy.existing_account_refusal(policy.ExistingAccountFacts(b, s, k))
+        for b, s, k in itertools.product((False, True), repeat=3)
+    }
+    answers |= {policy.proof_by_service_refusal(owner) for owner in LinkOwner}
+    answers |= {policy.address_step_refusal(mail_configured=False)}
+    assert answers - {None} <= set(REFUSALS)

@@ -64,9 +64,11 @@ def users() -> list[User]:
         return users_after(session)
 
 
-def local_user(login: str, email: str | None = None) -> int:
+def local_user(login: str, email: str | None = None, *, verified: bool = False) -> int:
     with session_scope() as session:
-        user = create_user(session, login=login, email=email, password="long enough pw")
+        user = create_user(
+            session, login=login, email=email, password="long enough pw", email_verified=verified
+        )
         assert user.id is not None
         return user.id
 
@@ -75,9 +77,10 @@ async def test_new_person_is_registered_with_link_and_tokens() -> None:
     outcome = await round_trip()
     assert outcome.refusal is None and outcome.auth_token and outcome.next_path == "/profile"
     (user,) = users()
-    assert (user.login, user.email, user.first_name, user.password_hash) == (
+    assert (user.login, user.email, user.email_verified, user.first_name, user.password_hash) == (
         "staff_alice-1",
         "alice@example.org",
+        True,  # the service vouched for it
         "Alice",
         None,
     )
@@ -155,10 +158,25 @@ async def test_registration_refused_when_new_users_group_is_denied(idp: FakeOpen
 
 
 async def test_email_of_an_existing_user_is_not_merged() -> None:
+    """A proven address: the person is offered to sign in to its account and link the
+    service (test_social_existing_account.py plays the rest)."""
+    local_user("alice.local", "ALICE@example.org", verified=True)
+    outcome = await round_trip()
+    assert outcome.refusal is None and outcome.auth_token is None
+    assert outcome.next_path.startswith("/link/existing?ticket=")
+    assert [u.login for u in users()] == ["alice.local"]
+
+
+async def test_an_unproven_address_takes_nothing_away() -> None:
+    """An address typed but never proven belongs to nobody: the newcomer registers with
+    it, proven by the service, and the other account keeps it unproven."""
     local_user("alice.local", "ALICE@example.org")
     outcome = await round_trip()
-    assert outcome.refusal == "email_exists" and outcome.auth_token is None
-    assert [u.login for u in users()] == ["alice.local"]
+    assert outcome.refusal is None and outcome.auth_token
+    assert [(u.login, u.email_verified) for u in users()] == [
+        ("alice.local", False),
+        ("staff_alice-1", True),
+    ]
 
 
 async def test_blocked_or_denied_linked_user_is_refused(idp: FakeOpenIDProvider) -> None:
