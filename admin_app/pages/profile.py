@@ -1,5 +1,6 @@
-"""``/profile``: the signed-in person's account, their linked external accounts and their
-sessions (``profile_sessions``).
+"""``/profile``: the signed-in person's account (the e-mail's state in ``profile_email``,
+the link mailed to a new address in ``email_confirm``), their linked external accounts and
+their sessions (``profile_sessions``).
 
 Linking starts with a real HTML form (a POST carrying our CSRF token) and comes back here
 with ``?linked=<service>`` or, when it did not work, ``?problem=<reason>&service=<id>``:
@@ -20,7 +21,9 @@ from admin_app.auth.refusals import problem_message
 from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import N_, _
 from admin_app.core.input_checks import INVISIBLE, has_invisible_characters
+from admin_app.pages import email_confirm
 from admin_app.pages.guards import signed_in_page
+from admin_app.pages.profile_email import EmailStatus
 from admin_app.pages.profile_sessions import SessionsSection
 from admin_app.pages.widgets import ProblemLabel, attributes, service_email
 from admin_app.profile.links import LinkedAccountView, ProfileLinks, profile_links
@@ -104,6 +107,8 @@ class _DetailsForm:
                     .mark(f"details-{key}")
                 )
                 self.problems[key] = ProblemLabel(f"problem-{key}", self.inputs[key])
+            self.email_status = EmailStatus(_report)
+            self.email_status.draw(account)
             ui.button(_("Save"), on_click=self.save).props("color=primary").mark("details-save")
 
     def save(self) -> None:
@@ -117,11 +122,12 @@ class _DetailsForm:
             for key, label in self.problems.items():
                 label.show([FieldProblem(INVISIBLE)] if key in invisible else None)
             return
+        typed = (self.inputs["email"].value or "").strip()
         try:
             account = update_own_details(
                 first_name=self.inputs["first_name"].value or "",
                 last_name=self.inputs["last_name"].value or "",
-                email=self.inputs["email"].value or "",
+                email=typed,
                 version=self.version,
             )
         except AccountFormError as error:
@@ -134,7 +140,19 @@ class _DetailsForm:
         self.version = account.version
         for label in self.problems.values():
             label.show(None)
-        ui.notify(_("Your details are saved."), type="positive")
+        self.inputs["email"].value = account.email  # a new one shows as waiting, below
+        self.email_status.draw.refresh(account)
+        if account.pending is not None and typed.lower() == account.pending.email.lower():
+            ui.notify(
+                _(
+                    "A link was sent to {email}. The address changes once it is followed; "
+                    "your other details are saved."
+                ).format(email=typed),
+                type="positive",
+                multi_line=True,
+            )
+        else:
+            ui.notify(_("Your details are saved."), type="positive")
 
 
 class _PasswordForm:
@@ -377,6 +395,7 @@ def _outcome_message(links: ProfileLinks, linked: str, problem: str, service: st
 
 def register() -> None:
     add_navigation(NavEntry(PATH, N_("Profile")))
+    email_confirm.register()
 
     @signed_in_page(PATH)
     def profile(

@@ -1,5 +1,5 @@
 """What signed-in people change about their own account on the profile page: name and
-e-mail, password, unlinking an external account, publishing activity through one.
+e-mail (a new address through ``email_change``), password, unlinking an external account, publishing activity through one.
 
 Each action asks who is signed in at the moment it runs (a db_session ended in another tab
 or a blocked user ends here too) and acts only on that person's own rows. One rule
@@ -14,16 +14,26 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from admin_app.activity.delivery_problems import TURNED_OFF
 from admin_app.auth.accounts import Viewer, current_viewer
 from admin_app.core import asking
 from admin_app.core.form_problems import FormError, Problems
-from admin_app.core.i18n import N_
+from admin_app.core.i18n import N_, current_language
+from admin_app.mail.outbox import mail_is_configured
+from admin_app.profile import email_change
+from admin_app.profile.email_change import (
+    PendingChange,
+    TooManyLettersError,
+    ask_to_confirm,
+    pending_change,
+    same_address,
+)
 from admin_app.services.catalogue import services_offered_anywhere
-from models import auth_sessions, linked_accounts, login_throttle, outbox
+from models import auth_sessions, linked_accounts, login_throttle, mail_links, outbox
 from models.db import session_scope
+from models.mail_links import Purpose
 from models.options import activity_options
 from models.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
 from models.tables import LinkedAccount, User
@@ -32,8 +42,6 @@ from models.users import (
     UserDataError,
     check_email,
     check_password,
-    find_by_email,
-    find_by_login,
     lock_user,
     password_is_right,
 )
@@ -41,6 +49,7 @@ from models.versions import StaleEditError, claim
 from providers import PUBLISHERS
 
 log = logging.getLogger("socialservices.profile")
+TOO_MANY_LETTERS = N_("Too many letters were asked for lately. Try again in an hour.")
 
 #: the services that can publish a user's activity (the activity issue sends to them)
 
@@ -71,6 +80,11 @@ class AccountView:
     first_name: str
     last_name: str
     email: str
+    email_verified: bool
+    #: a new address waiting for its link to be followed
+    pending: PendingChange | None
+    #: whether the site sends mail (else an address cannot be verified)
+    mail_on: bool
     has_password: bool
     version: int
 
@@ -82,11 +96,15 @@ def acting_user() -> Viewer:
     return viewer
 
 
-def _as_view(user: User) -> AccountView:
+def _as_view(db_session: Session, user: User) -> AccountView:
+    assert user.id is not None
     return AccountView(
         first_name=user.first_name,
         last_name=user.last_name,
         email=user.email or "",
+        email_verified=user.email_verified,
+        pending=pending_change(db_session, user.id),
+        mail_on=mail_is_configured(),
         has_password=user.password_hash is not None,
         version=user.version,
     )
@@ -97,43 +115,49 @@ def own_account() -> AccountView:
     with session_scope() as db_session:
         user = db_session.get(User, viewer.id)
         assert user is not None
-        return _as_view(user)
+        return _as_view(db_session, user)
 
 
 def update_own_details(*, first_name: str, last_name: str, email: str, version: int) -> AccountView:
     """Change one's names and e-mail; raises AccountFormError (nothing saved) or
-    StaleEditError when the account changed since the form was shown."""
+    StaleEditError when the account changed since the form was shown.
+
+    A new address is not saved here when the site sends mail: a link goes to it
+    (``email_change``) and the view shows it waiting. Without mail it is saved unverified;
+    an empty one removes the address (and any change waiting)."""
     viewer = acting_user()
     problems = Problems(AccountFormError)
     first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip()
     for field_name, value in (("first_name", first_name), ("last_name", last_name)):
         if len(value) > MAX_NAME_LENGTH:
             problems.add(field_name, N_("at most {limit} characters"), limit=MAX_NAME_LENGTH)
+    if email:
+        try:
+            check_email(email)
+        except UserDataError:
+            problems.add("email", N_("This is not a valid e-mail address."))
+    problems.raise_any()
     with session_scope() as db_session:
-        if email:
-            try:
-                check_email(email)
-            except UserDataError:
-                problems.add("email", N_("This is not a valid e-mail address."))
-            else:
-                others = [find_by_email(db_session, email), find_by_login(db_session, email)]
-                if any(other is not None and other.id != viewer.id for other in others):
-                    problems.add("email", N_("This e-mail address belongs to another user."))
-        problems.raise_any()
         user = db_session.get(User, viewer.id)
         assert user is not None
         claim(db_session, user, expected=version)
         user.first_name, user.last_name = first_name, last_name
-        user.email, user.email_lower = email or None, email.lower() or None
+        if not email:
+            user.email, user.email_lower, user.email_verified = None, None, False
+            mail_links.cancel_of_user(db_session, viewer.id, Purpose.CHANGE_EMAIL)
+        elif same_address(email, user.email):
+            user.email = email  # only its case may differ: still the same proven address
+        elif mail_is_configured():
+            try:
+                ask_to_confirm(db_session, user, email, current_language())
+            except TooManyLettersError:
+                problems.add("email", TOO_MANY_LETTERS)
+                problems.raise_any()
+        else:
+            user.email, user.email_lower, user.email_verified = email, email.lower(), False
         db_session.add(user)
-        try:
-            with db_session.begin_nested():
-                db_session.flush()
-        except IntegrityError:  # the same address saved by someone else a moment ago
-            problems.add("email", N_("This e-mail address belongs to another user."))
-            problems.raise_any()
         log.info("profile.details_changed user_id=%d", viewer.id)
-        return _as_view(user)
+        return _as_view(db_session, user)
 
 
 async def change_own_password(*, current: str, new: str, repeat: str) -> None:
@@ -237,3 +261,17 @@ def set_publish_activity(link_id: int, on: bool) -> None:
         db_session.add(link)
         if not on:  # what was queued through it is not sent any more
             outbox.cancel_pending(db_session, TURNED_OFF, link_id=link_id)
+
+
+def resend_email_link() -> None:
+    """Mail the address waiting for confirmation a new link; raises TooManyLettersError."""
+    email_change.send_again(acting_user().id, current_language())
+
+
+def verify_present_email() -> None:
+    """Mail one's present, unverified address a link proving it; raises TooManyLettersError."""
+    email_change.confirm_current(acting_user().id, current_language())
+
+
+def cancel_email_change() -> None:
+    email_change.cancel(acting_user().id)
