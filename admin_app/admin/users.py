@@ -165,6 +165,8 @@ class UserDetails:
     first_name: str
     last_name: str
     email: str
+    #: proved by our link or vouched for by a service (an administrator's address is not)
+    email_verified: bool
     active: bool
     created_at: datetime
     last_login_at: datetime | None
@@ -220,6 +222,7 @@ def user_details(user_id: int) -> UserDetails | None:
             first_name=user.first_name,
             last_name=user.last_name,
             email=user.email or "",
+            email_verified=user.email_verified,
             active=user.is_active,
             created_at=user.created_at,
             last_login_at=user.last_login_at,

@@ -339,6 +339,15 @@ def _groups_section() -> None:
 # --------------------------------------------------------------------- one user
 
 
+def _email_shown(details: UserDetails) -> str:
+    """An address set by an administrator or typed on a profile proves nothing: said."""
+    if not details.email:
+        return "—"
+    if details.email_verified:
+        return _("{email} (verified)").format(email=details.email)
+    return _("{email} (not verified)").format(email=details.email)
+
+
 def _fact(term: str, value: str, marker: str = "") -> None:
     with ui.row().classes("gap-x-2 gap-y-0 flex-wrap items-baseline"):
         ui.label(term).classes("text-gray-600")
@@ -387,7 +396,7 @@ def _user_view(user_id: int, viewer: Viewer) -> None:
         with ui.card().classes("w-full gap-1"):
             _fact(_("Login:"), details.login, "detail-login")
             _fact(_("Name:"), details.name or "—")
-            _fact(_("E-mail:"), details.email or "—")
+            _fact(_("E-mail:"), _email_shown(details), "detail-email")
             member_of = [g.name for g in details.groups if g.id in details.group_ids]
             _fact(_("Groups:"), ", ".join(member_of) or "—")
             _fact(_("Created:"), _when(details.created_at))

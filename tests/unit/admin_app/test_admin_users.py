@@ -251,6 +251,16 @@ async def test_an_unverified_email_of_a_link_is_shown_as_not_verified(admin: Use
     await admin.should_see("hub@example.org (not verified)")
 
 
+async def test_the_users_own_address_says_whether_it_is_verified(admin: User) -> None:
+    await sign_in_as_root(admin)
+    alice = quick_user("alice", email="alice@example.org")  # as an administrator sets one
+    bob = quick_user("bob", email="bob@example.org", email_verified=True)
+    await admin.open(f"/admin/users/{alice}")
+    await admin.should_see("alice@example.org (not verified)")
+    await admin.open(f"/admin/users/{bob}")
+    await admin.should_see("bob@example.org (verified)")
+
+
 async def test_unlinking_twice_is_refused_plainly(admin: User) -> None:
     await sign_in_as_root(admin)
     alice = quick_user("alice")
