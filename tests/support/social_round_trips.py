@@ -57,13 +57,14 @@ async def round_trip(
     user_id: int | None = None,
     auth_token: str = "",
     tamper: dict[str, str] | None = None,
+    next_path: str = "/profile",
 ) -> Outcome:
     url = await start(
         purpose=purpose,
         service_id="staff",
         host=HOST,
         browser=browser,
-        next_path="/profile",
+        next_path=next_path,
         user_id=user_id,
     )
     async with httpx.AsyncClient() as client:
