@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from admin_app.activity.delivery_problems import TURNED_OFF
 from admin_app.auth.admin_access import administrator_action
+from admin_app.auth.policy import EMAIL_VERIFICATION_MODES, VERIFY_BEFORE
 from admin_app.core.form_problems import FormError
 from admin_app.core.i18n import N_
 from admin_app.services.config_file import HASHTAG
@@ -42,7 +43,8 @@ NEW_USERS_GROUP = REGISTERED
 # The later encryption issue turns this on (and moves it where tokens are written).
 class RuleFormError(FormError):
     """A registration or activity form cannot be saved; the fields are
-    ``denied_auth_groups``, ``denied_link_groups`` and ``hashtags``."""
+    ``denied_auth_groups``, ``denied_link_groups``, ``email_verification`` and
+    ``hashtags``."""
 
 
 class _Unchanged(Exception):
@@ -67,6 +69,10 @@ class RegistrationRules:
     denied_auth_groups: tuple[str, ...]  # group codes
     denied_link_groups: tuple[str, ...]
     version: int
+    #: a registered address is proven "before" the first sign-in, or "later"
+    email_verification: str = VERIFY_BEFORE
+    #: a newcomer through a service that gives no address must give and prove one
+    require_email: bool = False
 
 
 def all_groups() -> list[GroupChoice]:
@@ -83,6 +89,8 @@ def _read_registration(db_session: Session) -> RegistrationRules:
         denied_auth_groups=tuple(denied_group_codes(db_session, DENIED_AUTH)),
         denied_link_groups=tuple(denied_group_codes(db_session, DENIED_LINK)),
         version=options.version,
+        email_verification=options.email_verification,
+        require_email=options.require_email,
     )
 
 
@@ -113,12 +121,16 @@ def save_registration(wanted: RegistrationRules) -> RegistrationRules:
         denied_auth_groups=tuple(sorted({str(code) for code in wanted.denied_auth_groups})),
         denied_link_groups=tuple(sorted({str(code) for code in wanted.denied_link_groups})),
         version=wanted.version,
+        email_verification=wanted.email_verification,
+        require_email=bool(wanted.require_email),
     )
     names = (
         "allow_self_registration",
         "allow_social_registration",
         "denied_auth_groups",
         "denied_link_groups",
+        "email_verification",
+        "require_email",
     )
     details: dict[str, Any] = {}  # filled in below; recorded when the block ends
     try:
@@ -132,6 +144,10 @@ def save_registration(wanted: RegistrationRules) -> RegistrationRules:
                             N_("The group '{value}' no longer exists: reload the page."),
                             value=code,
                         )
+            if wanted.email_verification not in EMAIL_VERIFICATION_MODES:
+                raise RuleFormError.single(
+                    "email_verification", N_("Choose when a registered address is confirmed.")
+                )
             options = registration_options(db_session)
             claim(db_session, options, expected=wanted.version)
             before = _read_registration(db_session)
@@ -140,6 +156,8 @@ def save_registration(wanted: RegistrationRules) -> RegistrationRules:
                 raise _Unchanged
             options.allow_self_registration = wanted.allow_self_registration
             options.allow_social_registration = wanted.allow_social_registration
+            options.email_verification = wanted.email_verification
+            options.require_email = wanted.require_email
             db_session.add(options)
             set_denied_groups(db_session, DENIED_AUTH, wanted.denied_auth_groups)
             set_denied_groups(db_session, DENIED_LINK, wanted.denied_link_groups)

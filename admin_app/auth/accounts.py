@@ -2,7 +2,9 @@
 
 Signing in happens in two steps because a page event cannot set a cookie: the event
 checks the password and creates a pending session bound to this browser; the browser is
-then sent to ``/auth/complete`` which activates it once and sets the cookie.
+then sent to ``/auth/complete`` which activates it once and sets the cookie. The pages
+that sign a browser in after a link from a letter (registration, password reset) use the
+same two steps (``completion_url``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from sqlmodel import Session
 
 from admin_app.auth import policy
 from admin_app.core import asking
-from models import auth_sessions, login_throttle
+from models import auth_sessions, login_throttle, mail_links
 from models.db import read_scope, session_scope
+from models.mail_links import Purpose
+from models.options import registration_options
 from models.tables import User
 from models.users import checked_password, find_by_login_or_email, is_administrator, record_sign_in
 
@@ -39,8 +43,12 @@ class Viewer:
 @dataclass(frozen=True)
 class LocalSignInResult:
     completion_url: str | None = None  # where to send the browser to finish signing in
-    error: str | None = None  # "invalid_credentials", "throttled" or "unavailable"
+    #: "invalid_credentials", "throttled", "unavailable" or "email_unverified" (the
+    #: password was right; the account's address must be proven first)
+    error: str | None = None
     wait_seconds: int = 0
+    #: with "email_unverified": whose registration link the form may send again
+    unverified_user_id: int | None = None
 
 
 def _viewer(db_session: Session, user: User) -> Viewer:
@@ -70,7 +78,9 @@ async def sign_in_locally(identifier: str, password: str, next_path: str) -> Loc
     )
     if result is None:  # the server is shutting down
         return LocalSignInResult(error="unavailable")
-    token, wait = result
+    token, wait, unverified = result
+    if unverified is not None:
+        return LocalSignInResult(error="email_unverified", unverified_user_id=unverified)
     if token is None:
         return LocalSignInResult(
             error="throttled" if wait else "invalid_credentials", wait_seconds=wait
@@ -78,9 +88,22 @@ async def sign_in_locally(identifier: str, password: str, next_path: str) -> Loc
     return LocalSignInResult(completion_url=completion_url(token, next_path))
 
 
+def awaiting_verification(db_session: Session, user: User) -> bool:
+    """Registered with the form (its registration link is kept), never signed in, the
+    address not proven yet (``admin_app.auth.registration``)."""
+    return (
+        not user.email_verified
+        and user.last_login_at is None
+        and user.id is not None
+        and mail_links.has_link(db_session, user.id, Purpose.VERIFY_REGISTRATION)
+    )
+
+
 def _check_local_sign_in(
     identifier: str, password: str, browser: str, address: str, user_agent: str
-) -> tuple[str | None, int]:
+) -> tuple[str | None, int, int | None]:
+    """The pending session's ticket, else the seconds to wait, and the account when the
+    password was right but its address must be proven first."""
     with session_scope() as db_session:
         user = find_by_login_or_email(db_session, identifier)
         user_id = user.id if user else None
@@ -88,7 +111,7 @@ def _check_local_sign_in(
         wait = login_throttle.begin_attempt(db_session, key)
     if wait:
         log.warning("auth.throttled key=%s wait=%ss ip=%s", key, wait, address)
-        return None, wait
+        return None, wait, None
     with read_scope() as db_session:
         checked = db_session.get(User, user_id) if user_id is not None else None
     # the hashing outside any transaction: on SQLite, other writers need not wait for it;
@@ -105,16 +128,23 @@ def _check_local_sign_in(
         ):
             failures = login_throttle.record_failure(db_session, key)
             log.warning("auth.failed key=%s consecutive_failures=%d ip=%s", key, failures, address)
-            return None, 0
+            return None, 0, None
         assert user.id is not None
         user.password_hash = kept  # upgraded when the hashing parameters were raised
         login_throttle.record_success(db_session, key)
+        # read only for an account that may be awaiting it: most sign-ins ask nothing more
+        if awaiting_verification(db_session, user) and policy.unverified_sign_in_refusal(
+            verification=registration_options(db_session).email_verification,
+            awaiting_verification=True,
+        ):
+            log.info("auth.email_unverified user_id=%d", user.id)
+            return None, 0, user.id
         record_sign_in(db_session, user)
         token = auth_sessions.create_pending(
             db_session, user_id=user.id, browser=browser, user_agent=user_agent, address=address
         )
     log.info("auth.password_ok user_id=%d", user.id)
-    return token, 0
+    return token, 0, None
 
 
 def _may_sign_in(user: User | None) -> bool:

@@ -118,6 +118,46 @@ def application_refusal(facts: ApplicationFacts) -> str | None:
     return refusal
 
 
+# ----------------------------------------------------- registration form, addresses (H2)
+
+#: how a registered address is proven: before the first sign-in, or at leisure
+VERIFY_BEFORE = "before"
+VERIFY_LATER = "later"
+EMAIL_VERIFICATION_MODES = (VERIFY_BEFORE, VERIFY_LATER)
+
+
+def self_registration_refusal(*, allowed: bool, mail_configured: bool) -> str | None:
+    """The registration form is open only while visitors may register themselves and the
+    app can send the letter that proves the address (an account nobody can confirm or
+    reset would be a dead end)."""
+    if not allowed:
+        return "registration_off"
+    if not mail_configured:
+        return "mail_off"
+    return None
+
+
+def unverified_sign_in_refusal(*, verification: str, awaiting_verification: bool) -> str | None:
+    """In "before" mode an account registered with the form signs in only once its
+    address is proven; asked only after its password was right (the form may then say
+    so: whoever typed the password is the person who registered). Accounts made any other
+    way (an administrator, a service) are never awaiting it."""
+    if verification == VERIFY_BEFORE and awaiting_verification:
+        return "email_unverified"
+    return None
+
+
+def password_reset_refusal(*, blocked: bool, has_address: bool) -> str | None:
+    """A reset letter goes to an active account's address on file, proven or not: it is
+    the only address there is, chosen by whoever made the account, and following the link
+    proves it. A blocked account gets none (the form answers the same)."""
+    if blocked:
+        return "user_blocked"
+    if not has_address:
+        return "no_address"
+    return None
+
+
 # ------------------------- a service's address that has an account; no address (H4)
 
 

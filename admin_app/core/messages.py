@@ -25,3 +25,16 @@ def user_data_error_text(error: UserDataError, translate: Callable[[str], str] =
     return translate(USER_DATA_ERRORS[error.code]).format(
         min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH
     )
+
+
+#: why a link from a letter does nothing (``models.mail_links.LinkRefusal``'s values)
+LINK_REFUSALS = {
+    "unknown": N_(
+        "This link is not valid: it may have been altered or cut short. Copy the whole link"
+        " from the letter, or ask for a new one."
+    ),
+    "used": N_("This link was used already: each link works once. Ask for a new one if needed."),
+    "expired": N_("This link has expired. Ask for a new one."),
+    "other_browser": N_("This link must be opened in the browser where you started."),
+    "wrong_purpose": N_("This link is not for this page."),
+}

@@ -1,4 +1,7 @@
-"""The sign-in page (local form; external services' buttons join it later) and ``/``."""
+"""The sign-in page (local form, external services' buttons, "Forgot your password?" with
+mail, "Register" while the form is open) and ``/``. An account registered in "verify
+before the first sign-in" mode whose address is not proven yet is told so once its
+password was right, with a button that sends the link again."""
 
 from __future__ import annotations
 
@@ -8,10 +11,12 @@ from fastapi.responses import RedirectResponse
 from nicegui import context, ui
 
 from admin_app.auth.accounts import current_viewer, sign_in_locally
+from admin_app.auth.registration import TooManyAttemptsError, closed_reason, resend_verification
 from admin_app.auth.round_trip import offered_services
 from admin_app.auth.safe_next import safe_next
 from admin_app.core.i18n import _
 from admin_app.core.input_checks import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
+from admin_app.mail.outbox import mail_is_configured
 from admin_app.provider.authorize import application_asking
 from admin_app.web.layout import frame, service_button
 
@@ -23,6 +28,11 @@ def _error_text(error: str | None, wait_seconds: int) -> str:
         )
     if error == "unavailable":
         return _("The server is restarting. Try again in a moment.")
+    if error == "email_unverified":
+        return _(
+            "Your e-mail address is not confirmed yet: follow the link in the letter we sent"
+            " when you registered."
+        )
     return _("Wrong login or password.")
 
 
@@ -66,8 +76,24 @@ def register() -> None:
                 message.set_text(_error_text(result.error, result.wait_seconds))
                 message.set_visibility(True)
                 password.set_value("")
+                unverified["user_id"] = result.unverified_user_id
+                resend.set_visibility(result.unverified_user_id is not None)
                 return
             ui.navigate.to(result.completion_url)
+
+        def send_again() -> None:
+            user_id = unverified["user_id"]  # known here only after a right password
+            if user_id is None:
+                return
+            try:
+                resend_verification(user_id)
+            except TooManyAttemptsError:
+                message.set_text(_("Too many attempts from your network. Try again in an hour."))
+                return
+            resend.set_visibility(False)
+            message.set_text(_("We sent the link again. It may take a few minutes to arrive."))
+
+        unverified: dict[str, int | None] = {"user_id": None}
 
         title = (
             _("Sign in to {application}").format(application=application)
@@ -97,9 +123,20 @@ def register() -> None:
                 message.set_text(
                     _("The sign-in took too long or was already finished. Please sign in again.")
                 )
+            resend = (
+                ui.button(_("Send the link again"), on_click=send_again)
+                .props("outline")
+                .mark("login-resend")
+            )
+            resend.set_visibility(False)
             button = (
                 ui.button(_("Sign in"), on_click=submit).props("color=primary").mark("login-submit")
             )
+            with ui.row().classes("w-full justify-between text-sm"):
+                if mail_is_configured():
+                    ui.link(_("Forgot your password?"), "/password/forgot").mark("login-forgot")
+                if closed_reason() is None:
+                    ui.link(_("Register"), "/register").mark("login-register")
             services = offered_services(host)
             if services:
                 ui.separator()

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from admin_app.activity.delivery_problems import TURNED_OFF
+from admin_app.auth.policy import EMAIL_VERIFICATION_MODES, VERIFY_BEFORE
 from admin_app.core import bounded_yaml, link_issuers, runtime
 from admin_app.core.form_problems import Problems
 from admin_app.core.i18n import N_
@@ -122,6 +123,8 @@ def export_configuration(*, with_secrets: bool) -> str:
             "registration": {
                 "allow_self_registration": registration.allow_self_registration,
                 "allow_social_registration": registration.allow_social_registration,
+                "email_verification": registration.email_verification,
+                "require_email": registration.require_email,
                 "denied_auth_groups": denied_group_codes(session, DENIED_AUTH),
                 "denied_link_groups": denied_group_codes(session, DENIED_LINK),
             },
@@ -574,6 +577,8 @@ def _check_registration(
         "allow_social_registration",
         "denied_auth_groups",
         "denied_link_groups",
+        "email_verification",
+        "require_email",
     )
     errors.unknown_keys(entry, "registration", keys)
     checked: dict[str, Any] = {
@@ -583,7 +588,18 @@ def _check_registration(
         "allow_social_registration": errors.boolean(
             entry.get("allow_social_registration"), "registration.allow_social_registration", True
         ),
+        "email_verification": errors.string(
+            entry.get("email_verification"), "registration.email_verification"
+        )
+        or VERIFY_BEFORE,
+        "require_email": errors.boolean(entry.get("require_email"), "registration.require_email"),
     }
+    if checked["email_verification"] not in EMAIL_VERIFICATION_MODES:
+        errors.add(
+            "registration.email_verification",
+            N_("must be one of: {known}"),
+            known=", ".join(EMAIL_VERIFICATION_MODES),
+        )
     for key in ("denied_auth_groups", "denied_link_groups"):
         codes = errors.string_list(entry.get(key), f"registration.{key}")
         for index, code in enumerate(codes):
@@ -630,6 +646,8 @@ def _apply(session: Any, plan: _Plan) -> ImportSummary:
         options = registration_options(session)
         options.allow_self_registration = plan.registration["allow_self_registration"]
         options.allow_social_registration = plan.registration["allow_social_registration"]
+        options.email_verification = plan.registration["email_verification"]
+        options.require_email = plan.registration["require_email"]
         session.add(options)
         set_denied_groups(session, DENIED_AUTH, plan.registration["denied_auth_groups"])
         set_denied_groups(session, DENIED_LINK, plan.registration["denied_link_groups"])

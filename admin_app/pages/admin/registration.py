@@ -16,6 +16,7 @@ from admin_app.admin.rules import (
 )
 from admin_app.auth.accounts import Viewer
 from admin_app.auth.admin_access import NotAnAdministratorError
+from admin_app.auth.policy import VERIFY_BEFORE, VERIFY_LATER
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import add_admin_area, admin_frame, report_action_error
 from admin_app.pages.guards import admin_page
@@ -62,11 +63,16 @@ def register() -> None:
                         denied_auth_groups=tuple(denied_auth.value or ()),
                         denied_link_groups=tuple(denied_link.value or ()),
                         version=shown.version,
+                        email_verification=str(verification.value),
+                        require_email=bool(require_email.value),
                     )
                 )
             except RuleFormError as error:
                 for field_name in error.problems:
-                    selects[field_name].error = error.text(_, field_name)
+                    if field_name in selects:
+                        selects[field_name].error = error.text(_, field_name)
+                    else:
+                        ui.notify(error.text(_, field_name), type="negative")
                 return
             except (NotAnAdministratorError, StaleEditError) as error:
                 report_action_error(error)
@@ -82,6 +88,26 @@ def register() -> None:
             self_registration = ui.switch(
                 _("Visitors may register themselves"), value=shown.allow_self_registration
             ).mark("allow-self-registration")
+            ui.label(_("When a registered e-mail address is confirmed")).classes("font-medium")
+            verification = (
+                ui.radio(
+                    {
+                        VERIFY_BEFORE: _("Before the first sign-in"),
+                        VERIFY_LATER: _("Later: the new account signs in at once"),
+                    },
+                    value=shown.email_verification,
+                )
+                .props("inline")
+                .mark("email-verification")
+            )
+            _hint(
+                _(
+                    "The registration form is open while visitors may register themselves and"
+                    " mail is configured. Every new account is sent a link that confirms its"
+                    " address; before it is followed, an address is not unique and is not"
+                    " passed on to applications as verified."
+                )
+            )
             social_registration = ui.switch(
                 _("Allow registration of new users through social networks"),
                 value=shown.allow_social_registration,
@@ -94,6 +120,10 @@ def register() -> None:
                     " beforehand can sign in with external services."
                 )
             )
+            require_email = ui.switch(
+                _("Ask newcomers through a service that gives no e-mail address for one"),
+                value=shown.require_email,
+            ).mark("require-email")
             social_needs_self = (
                 ui.label(
                     _(
