@@ -127,3 +127,14 @@ def sent_to(session: Session, recipient: str, since: datetime) -> int:
 
 def purge_batch(session: Session, before: datetime, limit: int) -> int:
     return queue_rows.purge_batch(session, MailMessage, before, limit)
+
+
+def latest_retried(session: Session) -> MailMessage | None:
+    """The waiting message that was tried last and not taken (its problem is the server's
+    latest answer): an outage shows at once, long before its messages fail."""
+    return session.exec(
+        select(MailMessage)
+        .where(MailMessage.status == PENDING, MailMessage.last_problem != "")
+        .order_by(col(MailMessage.updated_at).desc())
+        .limit(1)
+    ).first()

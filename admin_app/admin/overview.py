@@ -1,11 +1,14 @@
 """Figures for the administrator's overview: services on each site, their use, totals,
-and how publishing activities and importing hashtag posts are going."""
+how publishing activities and importing hashtag posts are going, and whether mail goes
+out (``admin.mail_settings``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from admin_app.admin.mail_settings import MailState
+from admin_app.admin.mail_settings import state as mail_state
 from admin_app.core import runtime
 from admin_app.services.catalogue import site_services
 from models import applications, hashtag_import, logout_deliveries, outbox
@@ -56,6 +59,8 @@ class Dashboard:
     cookie_domain: str = ""
     #: application name -> back-channel logouts it was never told of
     failed_logouts: dict[str, int] = field(default_factory=dict)
+    #: whether mail is set, what waits and what failed (None: not read)
+    mail: MailState | None = None
 
 
 def dashboard() -> Dashboard:
@@ -102,6 +107,7 @@ def dashboard() -> Dashboard:
         daily=week,
         cookie_domain=runtime.settings().cookie_domain,
         failed_logouts={names.get(key, key): count for key, count in failed.items()},
+        mail=mail_state(),
     )
 
 

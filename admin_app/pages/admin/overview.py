@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from admin_app.admin.mail_settings import MailState
 from admin_app.admin.overview import Dashboard, activity_summary, dashboard
 from admin_app.auth.accounts import Viewer
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin import activity_overview
 from admin_app.pages.admin.frame import add_admin_area, admin_frame
+from admin_app.pages.admin.mail import PATH as MAIL_PATH
 from admin_app.pages.guards import admin_page
 from admin_app.web.layout import NavEntry, add_navigation
 
@@ -48,6 +50,45 @@ def _warnings(board: Dashboard) -> None:
                 "logout address did not answer; people may still be signed in there."
             ).format(application=application, count=count)
         ).classes("text-warning").props('role="alert"').mark("failed-logouts-warning")
+    if board.mail is not None:
+        _mail_warnings(board.mail)
+
+
+def _mail_warnings(mail: MailState) -> None:
+    """Mail that is off, held up or lost: each with a link to the Mail page."""
+    lines = []
+    if not mail.configured:
+        lines.append(
+            (
+                "mail-off-warning",
+                _(
+                    "No mail server is set: registration with the form, password reset and "
+                    "e-mail changes are off."
+                ),
+            )
+        )
+    if mail.retrying is not None:
+        lines.append(
+            (
+                "mail-retrying-warning",
+                _(
+                    "Mail is held up: {count} messages wait. The server's latest answer: {problem}"
+                ).format(count=mail.waiting, problem=mail.retrying.problem),
+            )
+        )
+    if mail.latest_failure is not None:
+        lines.append(
+            (
+                "mail-failures-warning",
+                _("Messages that could not be sent: {count}. The latest problem: {problem}").format(
+                    count=mail.failed, problem=mail.latest_failure.problem
+                ),
+            )
+        )
+    for marker, text in lines:
+        with ui.row().classes("items-baseline gap-2"):
+            ui.label(text).classes("text-warning break-all").props('role="alert"').mark(marker)
+            ui.link(_("Mail"), MAIL_PATH)
 
 
 def _services_table(board: Dashboard) -> None:
