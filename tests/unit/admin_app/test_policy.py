@@ -410,3 +410,44 @@ def test_the_refusals_of_linking_to_an_account_have_words() -> None:
     answers |= {policy.proof_by_service_refusal(owner) for owner in LinkOwner}
     answers |= {policy.address_step_refusal(mail_configured=False)}
     assert answers - {None} <= set(REFUSALS)
+
+
+# ------------------------------------------------- the registration form, resets (H2)
+
+
+@pytest.mark.parametrize(
+    ("allowed", "mail", "answer"),
+    [(True, True, None), (False, True, "registration_off"), (True, False, "mail_off")],
+)
+def test_the_registration_form_needs_the_option_and_mail(
+    allowed: bool, mail: bool, answer: str | None
+) -> None:
+    assert policy.self_registration_refusal(allowed=allowed, mail_configured=mail) == answer
+
+
+@pytest.mark.parametrize(
+    ("verification", "awaiting", "answer"),
+    [
+        ("before", True, "email_unverified"),
+        ("before", False, None),
+        ("later", True, None),
+        ("later", False, None),
+    ],
+)
+def test_only_before_mode_keeps_an_awaiting_account_out(
+    verification: str, awaiting: bool, answer: str | None
+) -> None:
+    assert (
+        policy.unverified_sign_in_refusal(verification=verification, awaiting_verification=awaiting)
+        == answer
+    )
+
+
+@pytest.mark.parametrize(
+    ("blocked", "has_address", "answer"),
+    [(False, True, None), (True, True, "user_blocked"), (False, False, "no_address")],
+)
+def test_a_reset_letter_goes_to_an_active_account_with_an_address(
+    blocked: bool, has_address: bool, answer: str | None
+) -> None:
+    assert policy.password_reset_refusal(blocked=blocked, has_address=has_address) == answer

@@ -129,7 +129,9 @@ async def test_link_opened_in_another_browser_verifies_and_asks_to_sign_in(
     user.http_client.cookies.clear()  # another browser: another browser id
     await confirm(user, path)
     await user.should_see(marker="verify-result", retries=RETRIES)
-    assert text_of(user, "verify-result") == "Your e-mail address is confirmed. You can sign in now."
+    assert (
+        text_of(user, "verify-result") == "Your e-mail address is confirmed. You can sign in now."
+    )
     await user.should_see(marker="to-login")
     verified = account("newbie")
     assert verified is not None and verified.email_verified
@@ -153,8 +155,7 @@ async def test_every_bad_input_is_said_at_its_field(mail_on: None, user: User) -
     await user.should_see(marker="problem-password", retries=RETRIES)
     assert text_of(user, "problem-login").startswith("A login has 3 to 100 characters")
     assert (
-        text_of(user, "problem-password")
-        == "A password may not be your login or e-mail address."
+        text_of(user, "problem-password") == "A password may not be your login or e-mail address."
     )
     await fill(user, "newcomer", "n@example.org", "Newcomer")
     await user.should_see(marker="problem-password", retries=RETRIES)
@@ -229,16 +230,14 @@ async def test_before_mode_refuses_sign_in_and_sends_the_link_again(
 
 
 async def test_accounts_made_otherwise_sign_in_with_an_unverified_address(user: User) -> None:
-    """"Before" is about the form's accounts only: an administrator's never waits."""
+    """In "before" mode only the form's accounts wait: an administrator's never does."""
     open_registration(verification="before")
     add_user("alice")
     await sign_in(user, "alice", PASSWORD)
     await user.should_see(marker="profile-login", retries=RETRIES)
 
 
-async def test_later_mode_signs_in_at_once_and_the_link_verifies(
-    mail_on: None, user: User
-) -> None:
+async def test_later_mode_signs_in_at_once_and_the_link_verifies(mail_on: None, user: User) -> None:
     open_registration(verification="later")
     await fill(user)
     await user.should_see(marker="profile-login", retries=RETRIES)
