@@ -49,19 +49,6 @@ def test_registration_closed_refuses_new_people(page: Page, setup: Setup) -> Non
     assert setup.users() == []
 
 
-def test_existing_email_is_never_merged(page: Page, setup: Setup) -> None:
-    setup.configure()
-    setup.local_user("alice.local", "alice@example.org")
-    click_service(page, setup.app.base_url)
-    sign_in_at_provider(page, "alice")
-    expect(page.get_by_role("alert")).to_contain_text(
-        "An account with the e-mail address that Staff sign-in gave already exists."
-    )
-    assert [u["login"] for u in setup.users()] == ["alice.local"]
-    page.goto(f"{setup.app.base_url}/profile")
-    expect(page).to_have_url(f"{setup.app.base_url}/login?next=/profile")  # not signed in
-
-
 def test_link_from_profile_then_sign_in_with_it(browser: Browser, setup: Setup) -> None:
     setup.configure(self_registration=False)  # only linked accounts may sign in
     setup.local_user("robert", "robert@example.org")
