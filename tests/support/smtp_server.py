@@ -14,10 +14,12 @@ import re
 import threading
 import time
 import warnings
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -173,3 +175,27 @@ def link_in(message: EmailMessage) -> str:
     links = LINK.findall(text_of(message))
     assert len(links) >= 1, f"no link in: {text_of(message)!r}"
     return str(links[0])
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A plain mail server for one test (a module uses it by importing it and naming it in
+    its ``__all__``)."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_servers() -> Iterator[Callable[..., SmtpServer]]:
+    """Start mail servers with ``SmtpServer``'s options; each is stopped after the test."""
+    started: list[SmtpServer] = []
+
+    def start(**options: object) -> SmtpServer:
+        server = SmtpServer(**options).start()  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

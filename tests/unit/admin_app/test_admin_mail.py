@@ -5,7 +5,7 @@ sent, audited, and refused to anyone who is not (or no longer) an administrator.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 from nicegui.testing import User
@@ -22,22 +22,25 @@ from models.users import ADMINISTRATORS, get_group_by_code
 from tests.support.accounts import RETRIES, add_user, sign_in
 from tests.support.admin_pages import everything_on_the_page, fill, open_as_admin, text_of
 from tests.support.mail_setup import SENDER, queue, rows
-from tests.support.smtp_server import SmtpServer
+from tests.support.smtp_server import SmtpServer, smtp_servers
 from tests.support.smtp_server import text_of as letter_text
+
+__all__ = ["smtp_servers"]
 
 PATH = "/admin/mail"
 PASSWORD = "mail-password-42"
 
 
 @pytest.fixture
-def mail_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+def mail_server(
+    smtp_servers: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> SmtpServer:
     """A running mail server the app is set to send through (request it before ``user``:
     the app reads its settings when it starts)."""
-    server = SmtpServer(login=("robot", PASSWORD)).start()
+    server = smtp_servers(login=("robot", PASSWORD))
     monkeypatch.setenv("SOCIALSERVICES_SMTP_URL", server.url)
     monkeypatch.setenv("SOCIALSERVICES_MAIL_FROM", SENDER)
-    yield server
-    server.stop()
+    return server
 
 
 def audit_actions() -> list[tuple[str, str]]:

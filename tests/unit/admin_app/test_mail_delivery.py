@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,17 +25,13 @@ from models.queue_rows import FAILED, PENDING, SENT
 from models.tables import MailMessage, utcnow
 from models.token_cipher import Keyring, new_key
 from tests.support.mail_setup import SENDER, configure, later, queue, row, rows
-from tests.support.smtp_server import SmtpServer, html_of, link_in, text_of
+from tests.support.smtp_server import SmtpServer, html_of, link_in, smtp, smtp_servers, text_of
 from tests.support.tls import LocalAuthority
 
+__all__ = ["smtp", "smtp_servers"]
+
+Servers = Callable[..., SmtpServer]
 LINK = "https://id.example.org/verify?token=secret-token"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -97,34 +93,32 @@ async def test_the_bodies_wait_sealed_in_the_database(
 
 
 async def test_starttls_and_a_login(
-    authority: LocalAuthority, database_url: str, monkeypatch: pytest.MonkeyPatch
+    smtp_servers: Servers,
+    authority: LocalAuthority,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    server = SmtpServer(security="starttls", authority=authority, login=("mailer", "p@ss:w/rd"))
-    server.start()
-    try:
-        assert "?starttls=1" in server.url and "p%40ss%3Aw%2Frd" in server.url
-        configure(monkeypatch, database_url, server.url)
-        queue()
-        assert await delivery.deliver_due() == 1
-        assert link_in(server.wait_for("bob@example.org")) == LINK
-        assert server.logins == [("mailer", True)]
-    finally:
-        server.stop()
+    server = smtp_servers(security="starttls", authority=authority, login=("mailer", "p@ss:w/rd"))
+    assert "?starttls=1" in server.url and "p%40ss%3Aw%2Frd" in server.url
+    configure(monkeypatch, database_url, server.url)
+    queue()
+    assert await delivery.deliver_due() == 1
+    assert link_in(server.wait_for("bob@example.org")) == LINK
+    assert server.logins == [("mailer", True)]
 
 
 async def test_smtps_and_a_login(
-    authority: LocalAuthority, database_url: str, monkeypatch: pytest.MonkeyPatch
+    smtp_servers: Servers,
+    authority: LocalAuthority,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    server = SmtpServer(security="tls", authority=authority, login=("mailer", "secret"))
-    server.start()
-    try:
-        configure(monkeypatch, database_url, server.url)
-        message_id = queue()
-        assert await delivery.deliver_due() == 1
-        server.wait_for("bob@example.org")
-        assert row(message_id).status == SENT
-    finally:
-        server.stop()
+    server = smtp_servers(security="tls", authority=authority, login=("mailer", "secret"))
+    configure(monkeypatch, database_url, server.url)
+    message_id = queue()
+    assert await delivery.deliver_due() == 1
+    server.wait_for("bob@example.org")
+    assert row(message_id).status == SENT
 
 
 async def test_no_letter_goes_in_clear_when_the_server_offers_no_starttls(
@@ -139,37 +133,34 @@ async def test_no_letter_goes_in_clear_when_the_server_offers_no_starttls(
 
 
 async def test_an_untrusted_certificate_is_a_problem_tried_again(
-    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+    smtp_servers: Servers, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = SmtpServer(security="tls", authority=LocalAuthority(tmp_path)).start()
-    try:  # the authority is not trusted: SSL_CERT_FILE is not set
-        configure(monkeypatch, database_url, server.url)
-        message_id = queue()
-        assert await delivery.deliver_due() == 1
-        waiting = row(message_id)
-        assert waiting.status == PENDING and waiting.last_problem.startswith("TLS failed")
-        assert server.received == []
-    finally:
-        server.stop()
+    # the authority is not trusted: SSL_CERT_FILE is not set
+    server = smtp_servers(security="tls", authority=LocalAuthority(tmp_path))
+    configure(monkeypatch, database_url, server.url)
+    message_id = queue()
+    assert await delivery.deliver_due() == 1
+    waiting = row(message_id)
+    assert waiting.status == PENDING and waiting.last_problem.startswith("TLS failed")
+    assert server.received == []
 
 
 async def test_a_refused_login_is_tried_again_and_never_shows_the_password(
-    authority: LocalAuthority, database_url: str, monkeypatch: pytest.MonkeyPatch
+    smtp_servers: Servers,
+    authority: LocalAuthority,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    server = SmtpServer(security="starttls", authority=authority, login=("mailer", "right"))
-    server.start()
-    try:
-        url = server.url.replace("mailer:right@", "mailer:wrong-password@")
-        configure(monkeypatch, database_url, url)
-        message_id = queue()
-        assert await delivery.deliver_due() == 1
-        waiting = row(message_id)
-        assert waiting.status == PENDING and waiting.last_problem.startswith("login refused")
-        assert "wrong-password" not in waiting.last_problem
-        assert set(server.logins) == {("mailer", False)}  # smtplib tries PLAIN, then LOGIN
-        assert server.received == []
-    finally:
-        server.stop()
+    server = smtp_servers(security="starttls", authority=authority, login=("mailer", "right"))
+    url = server.url.replace("mailer:right@", "mailer:wrong-password@")
+    configure(monkeypatch, database_url, url)
+    message_id = queue()
+    assert await delivery.deliver_due() == 1
+    waiting = row(message_id)
+    assert waiting.status == PENDING and waiting.last_problem.startswith("login refused")
+    assert "wrong-password" not in waiting.last_problem
+    assert set(server.logins) == {("mailer", False)}  # smtplib tries PLAIN, then LOGIN
+    assert server.received == []
 
 
 # ------------------------------------------------------------------ outages and refusals
