@@ -61,11 +61,15 @@ class _StarttlsMissingError(Exception):
     """The server does not offer STARTTLS although the settings ask for it."""
 
 
+class _NoSmtpUtf8Error(Exception):
+    """The address has non-ASCII letters before the @, and the server cannot take them."""
+
+
 def build_message(letter: Outgoing, sender: str) -> EmailMessage:
     """The letter as it goes out, from ``sender`` (``settings.mail_from``)."""
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = letter.recipient
+    message["To"] = ascii_domain(letter.recipient)
     message["Subject"] = letter.subject
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = message_id_of(letter, sender)
@@ -74,6 +78,16 @@ def build_message(letter: Outgoing, sender: str) -> EmailMessage:
     message.set_content(letter.text, charset="utf-8")
     message.add_alternative(letter.html, subtype="html", charset="utf-8")
     return message
+
+
+def ascii_domain(address: str) -> str:
+    """``user@почта.рф`` as ``user@xn--80a1acny.xn--p1ai``: every server takes a domain in
+    its ASCII form, while a non-ASCII one needs the server's SMTPUTF8."""
+    local, _, domain = address.rpartition("@")
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return address
 
 
 def message_id_of(letter: Outgoing, sender: str) -> str:
@@ -125,6 +139,8 @@ def send_now(target: SmtpTarget, message: EmailMessage) -> Result:
         return _result(
             target, False, f"server answered {_reply_text(error.smtp_code, error.smtp_error)}"
         )
+    except _NoSmtpUtf8Error:
+        return _result(target, True, "the server cannot take a non-ASCII address (no SMTPUTF8)")
     except _StarttlsMissingError:
         return _result(target, False, "the server does not offer STARTTLS; nothing was sent")
     except smtplib.SMTPNotSupportedError as error:
@@ -154,7 +170,10 @@ def _converse(target: SmtpTarget, message: EmailMessage) -> None:
             smtp.ehlo()
         if target.user:
             smtp.login(target.user, target.password)
-        smtp.send_message(message)
+        try:
+            smtp.send_message(message)
+        except smtplib.SMTPNotSupportedError:  # only SMTPUTF8 is asked for at this point
+            raise _NoSmtpUtf8Error from None
 
 
 def _reply_text(code: int, reply: bytes | str) -> str:

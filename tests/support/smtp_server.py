@@ -66,15 +66,18 @@ class SmtpServer:
         security: str = "none",
         authority: LocalAuthority | None = None,
         login: tuple[str, str] | None = None,
+        smtputf8: bool = True,
     ) -> None:
         """``security``: "none", "starttls" (offered and required before anything is
         sent) or "tls" (smtps); both need ``authority``. ``login``: the one user and
-        password it accepts, and then it takes mail only after a login."""
+        password it accepts, and then it takes mail only after a login. ``smtputf8``:
+        whether it takes addresses with non-ASCII letters."""
         assert security == "none" or authority is not None, "TLS needs a certificate"
         self.port = port or free_port()
         self.security = security
         self.authority = authority
         self.login = login
+        self.smtputf8 = smtputf8
         self.received: list[tuple[list[str], EmailMessage]] = []
         #: recipient (lower case) -> the reply to its RCPT, e.g. "550 5.1.1 no such user"
         self.refused: dict[str, str] = {}
@@ -99,7 +102,7 @@ class SmtpServer:
         self.refused[recipient.lower()] = reply
 
     def start(self) -> SmtpServer:
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"enable_SMTPUTF8": self.smtputf8}
         if self.security == "starttls":
             assert self.authority is not None
             options.update(tls_context=self.authority.server_context(), require_starttls=True)

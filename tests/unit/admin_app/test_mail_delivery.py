@@ -163,6 +163,23 @@ async def test_a_refused_login_is_tried_again_and_never_shows_the_password(
     assert server.received == []
 
 
+async def test_an_international_domain_goes_in_ascii_to_any_server(
+    smtp_servers: Servers, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = smtp_servers(smtputf8=False)
+    configure(monkeypatch, database_url, server.url)
+    domain_only, local_part = queue("ivan@почта.рф"), queue("иван@почта.рф")
+    assert await delivery.deliver_due() == 2
+    letter = server.wait_for("ivan@xn--80a1acny.xn--p1ai")
+    assert letter["To"] == "ivan@xn--80a1acny.xn--p1ai"
+    assert row(domain_only).status == SENT
+    refused = row(local_part)  # this server can never take it
+    assert (refused.status, refused.last_problem) == (
+        FAILED,
+        "the server cannot take a non-ASCII address (no SMTPUTF8)",
+    )
+
+
 # ------------------------------------------------------------------ outages and refusals
 
 
