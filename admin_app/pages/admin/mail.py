@@ -58,7 +58,7 @@ def _settings_card(state: MailState) -> None:
 
 
 def _problem_line(problem: Problem) -> str:
-    return _("{when}: {kind} to {recipient}, {attempts} attempts: {problem}").format(
+    return _("{when}: {kind} to {recipient} (attempts: {attempts}): {problem}").format(
         when=_when(problem.at),
         kind=problem.kind,
         recipient=problem.recipient,
