@@ -29,13 +29,6 @@ registration:
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def mailing_app(tmp_path: Path, smtp: SmtpServer) -> Iterator[AppServer]:
     """The app sending through ``smtp``, visitors allowed to register themselves."""
     app = make_app_server(
