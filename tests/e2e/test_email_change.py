@@ -12,9 +12,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.support.app_server import AppServer, make_app_server
 from tests.support.browser_sign_in import sign_in
-from tests.support.smtp_server import SmtpServer, link_in, smtp, text_of
-
-__all__ = ["smtp"]
+from tests.support.smtp_server import SmtpServer, link_in, text_of
 
 PASSWORD = "a long enough password"
 
