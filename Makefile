@@ -45,7 +45,8 @@ test-pg:
 	    tests/unit/admin_app/test_config_file.py tests/unit/admin_app/test_editor_and_import_agree.py \
 	    tests/unit/admin_app/test_policy.py tests/unit/admin_app/test_provider_protocol.py \
 	    tests/unit/admin_app/test_provider_storage.py tests/unit/admin_app/test_forward_auth.py \
-	    tests/unit/admin_app/test_backchannel_logout.py -q; \
+	    tests/unit/admin_app/test_backchannel_logout.py tests/unit/admin_app/test_mail_delivery.py \
+	    tests/unit/admin_app/test_mail_housekeeping.py -q; \
 	else \
 	  echo "== PostgreSQL at $(PG_URL) does not answer: model, migration and sign-in rule tests ran on SQLite only =="; \
 	fi
