@@ -136,7 +136,7 @@ def _verification_letter(language: str, login: str, token: str) -> tuple[str, Le
         closing=t(
             N_(
                 "The link works for two days. If you did not register, ignore this letter:"
-                " no account will use your address."
+                " without the link, nobody can confirm your address."
             )
         ),
     )
