@@ -63,31 +63,15 @@ def _refusal_for(session: Session, owner: User) -> str | None:
     return policy.existing_account_refusal(facts)
 
 
-def offer(
-    session: Session,
-    *,
-    service: SiteService,
-    site_id: str,
-    next_path: str,
-    sealed: str,
-    owner: User,
-    browser: str,
-) -> Outcome:
-    """Hold a sealed answer (``held_answers.seal``) whose address ``owner`` has, in the
-    caller's transaction; the outcome sends the browser to the offer's page."""
+def offer(session: Session, trip: held_answers.HeldTrip, owner: User) -> Outcome:
+    """Hold an answer whose address ``owner`` has, in the caller's transaction; the
+    outcome sends the browser to the offer's page."""
     assert owner.id is not None
+    service = trip.service
     if (refusal := _refusal_for(session, owner)) is not None:
-        return refuse(service, refusal, next_path, user_id=owner.id)
+        return refuse(service, refusal, trip.next_path, user_id=owner.id)
     ticket = held_answers.hold(
-        session,
-        kind=LINK_EXISTING,
-        browser=browser,
-        service_id=service.service_id,
-        site_id=site_id,
-        next_path=next_path,
-        answer=sealed,
-        user_id=owner.id,
-        email=owner.email or "",
+        session, LINK_EXISTING, trip, user_id=owner.id, email=owner.email or ""
     )
     log.info("social.link_offered service=%s user_id=%d", service.service_id, owner.id)
     return Outcome(service.service_id, page_path(ticket))

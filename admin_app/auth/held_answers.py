@@ -10,7 +10,7 @@ URL by a ticket of which the database keeps only a digest too (``models/pending_
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -46,30 +46,42 @@ def binding(browser: str) -> str:
     return digest(browser) if browser else ""
 
 
+@dataclass(frozen=True)
+class HeldTrip:
+    """What a second step holds: the round trip's service, site, next path and browser,
+    and the service's answer (sealed only when it is held)."""
+
+    service: SiteService
+    site_id: str
+    next_path: str
+    browser: str
+    answer: SignInResult | str  # as the service gave it, or sealed already (``seal``)
+
+    @property
+    def sealed(self) -> str:
+        return self.answer if isinstance(self.answer, str) else seal(self.answer)
+
+
 def hold(
-    session: Session,
-    *,
-    kind: str,
-    browser: str,
-    service_id: str,
-    site_id: str,
-    next_path: str,
-    answer: str,
-    user_id: int | None = None,
-    email: str = "",
+    session: Session, kind: str, trip: HeldTrip, *, user_id: int | None = None, email: str = ""
 ) -> str:
-    """Hold a sealed answer (``seal``) for this browser; returns the ticket."""
+    """Hold the trip's answer for its browser; returns the ticket."""
     return pending_signups.hold(
         session,
         kind=kind,
-        browser=binding(browser),
-        service_id=service_id,
-        site_id=site_id,
-        next_path=next_path,
-        answer=answer,
+        browser=binding(trip.browser),
+        service_id=trip.service.service_id,
+        site_id=trip.site_id,
+        next_path=trip.next_path,
+        answer=trip.sealed,
         user_id=user_id,
         email=email,
     )
+
+
+def trip_of(pending: PendingSignup, service: SiteService, browser: str) -> HeldTrip:
+    """A held answer as a trip again, to be held for another step."""
+    return HeldTrip(service, pending.site_id, pending.next_path, browser, pending.answer)
 
 
 def look_up(session: Session, ticket: str, kind: str, browser: str) -> PendingSignup | HeldRefusal:

@@ -54,31 +54,15 @@ def page_path(ticket: str) -> str:
     return f"{PAGE}?ticket={quote(ticket)}"
 
 
-def ask(
-    session: Session,
-    *,
-    service: SiteService,
-    site_id: str,
-    next_path: str,
-    sealed: str,
-    browser: str,
-    contact: str | None,
-) -> Outcome:
-    """Hold a newcomer's sealed answer (``held_answers.seal``) and send the browser to ask
-    for an address; ``contact`` is an address the service gave without vouching for it,
-    offered as the form's first value."""
+def ask(session: Session, trip: held_answers.HeldTrip, contact: str | None) -> Outcome:
+    """Hold a newcomer's answer and send the browser to ask for an address; ``contact`` is
+    an address the service gave without vouching for it, offered as the form's first
+    value."""
+    service = trip.service
     if (refusal := policy.address_step_refusal(mail_configured=mail_is_configured())) is not None:
-        return refuse(service, refusal, next_path, **_NO_MAIL)
-    ticket = held_answers.hold(
-        session,
-        kind=COMPLETE_PROFILE,
-        browser=browser,
-        service_id=service.service_id,
-        site_id=site_id,
-        next_path=next_path,
-        answer=sealed,
-        email=contact if contact and is_valid_email(contact) else "",
-    )
+        return refuse(service, refusal, trip.next_path, **_NO_MAIL)
+    suggested = contact if contact and is_valid_email(contact) else ""
+    ticket = held_answers.hold(session, COMPLETE_PROFILE, trip, email=suggested)
     log.info("social.address_asked service=%s", service.service_id)
     return Outcome(service.service_id, page_path(ticket))
 
@@ -226,15 +210,8 @@ def follow(token: str) -> Followed:
             return Followed(refusal="service_unavailable" if pending else HeldRefusal.GONE.value)
         owner = find_by_email(session, used.email)
         if owner is not None:  # proven by an account meanwhile or before: never merged
-            offered = existing_account.offer(
-                session,
-                service=service,
-                site_id=pending.site_id,
-                next_path=pending.next_path,
-                sealed=pending.answer,
-                owner=owner,
-                browser=browser,
-            )
+            trip = held_answers.trip_of(pending, service, browser)
+            offered = existing_account.offer(session, trip, owner)
             pending_signups.release(session, pending)
             return Followed(url=offered.next_path, refusal=offered.refusal)
         refusal = policy.registration_refusal(newcomers.facts(session, email_taken=False))

@@ -13,9 +13,7 @@ way the sign-in is counted for the administrator's overview, in the same transac
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from sqlmodel import Session
 
@@ -77,7 +75,7 @@ def _sign_in_or_register(
     if link is not None:
         outcome = _sign_in(session, service, next_path, link, result, browser)
     else:
-        trip = _Trip(service, site_id, next_path, browser_id)
+        trip = held_answers.HeldTrip(service, site_id, next_path, browser_id, result)
         outcome = _register(session, trip, result, browser)
     # the overview's tally, in the sign-in's own transaction (one commit)
     sign_in_events.record(
@@ -117,33 +115,24 @@ def _sign_in(
     )
 
 
-@dataclass(frozen=True)
-class _Trip:
-    """The round trip a newcomer's answer came with (what a held answer keeps)."""
-
-    service: SiteService
-    site_id: str
-    next_path: str
-    browser_id: str  # empty: no second step can be offered (bench/scale.py)
-
-
 def _register(
-    session: Session, trip: _Trip, result: SignInResult, browser: dict[str, str]
+    session: Session, trip: held_answers.HeldTrip, result: SignInResult, browser: dict[str, str]
 ) -> Outcome:
+    """``trip``: the round trip and its answer, which a second step may hold."""
     service, next_path, profile = trip.service, trip.next_path, result.profile
     email = _proven_email(profile)
     owner = find_by_email(session, email) if email is not None else None
     facts = newcomers.facts(session, email_taken=owner is not None)
     refusal = policy.registration_refusal(facts)
-    if refusal == "email_exists" and owner is not None and trip.browser_id:
+    if refusal == "email_exists" and owner is not None and trip.browser:
         # never merged: the person may prove the account, and link the service to it
-        return existing_account.offer(session, **_held(trip, result), owner=owner)
+        return existing_account.offer(session, trip, owner)
     if refusal is not None:
         by_group = refusal == "registration_closed" and facts.registration_open
         return refuse(service, refusal, next_path, **(_NEW_USERS_DENIED if by_group else {}))
     required = registration_options(session).require_email
     if policy.asks_for_address(required=required, proven_address=email is not None):
-        return profile_completion.ask(session, **_held(trip, result), contact=profile.email)
+        return profile_completion.ask(session, trip, profile.email)
     user = newcomers.register(
         session, service, trip.site_id, result, email, proven_by=service.service_id
     )
@@ -153,17 +142,6 @@ def _register(
         next_path,
         auth_token=auth_sessions.create_active(session, user_id=user.id, **browser),
     )
-
-
-def _held(trip: _Trip, result: SignInResult) -> dict[str, Any]:
-    """What a second step holds of the round trip and the service's answer."""
-    return {
-        "service": trip.service,
-        "site_id": trip.site_id,
-        "next_path": trip.next_path,
-        "sealed": held_answers.seal(result),
-        "browser": trip.browser_id,
-    }
 
 
 def _proven_email(profile: ExternalProfile) -> str | None:

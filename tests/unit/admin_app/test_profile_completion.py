@@ -14,17 +14,22 @@ import pytest
 from sqlmodel import col, select
 
 from admin_app.auth import existing_account, profile_completion
-from admin_app.core import asking, runtime
+from admin_app.core import runtime
 from admin_app.mail.outbox import TEXT_PLACE
-from models import auth_sessions
 from models.db import session_scope
 from models.options import registration_options
 from models.tables import LinkedAccount, MailLink, MailMessage, PendingSignup, User
 from models.users import create_user, users_after
-from providers.openid import forget_cached_metadata
 from tests.support import mail_setup
 from tests.support.fakes.openid import FakeOpenIDProvider
-from tests.support.social_round_trips import BROWSER, configure, round_trip
+from tests.support.social_round_trips import (
+    BROWSER,
+    configure,
+    fake_provider,
+    in_browser,
+    round_trip,
+    signed_in_by,
+)
 
 #: what X or Telegram say: an id and a name, no address
 TOM = {"sub": "tom-1", "given_name": "Tom"}
@@ -33,10 +38,7 @@ LINK = re.compile(r"(http://\S+/signup/email/confirm\?token=\S+)")
 
 @pytest.fixture
 def idp() -> Iterator[FakeOpenIDProvider]:
-    forget_cached_metadata()
-    fake = FakeOpenIDProvider(client_id="app", client_secret="secret", profile=TOM).start()
-    yield fake
-    fake.stop()
+    yield from fake_provider(TOM)
 
 
 @pytest.fixture(autouse=True)
@@ -52,11 +54,6 @@ def installation(
 def require_email(required: bool = True) -> None:
     with session_scope() as session:
         registration_options(session).require_email = required
-
-
-def in_browser(monkeypatch: pytest.MonkeyPatch, browser: str) -> None:
-    asker = asking.Asker(browser_id=browser, client_address="127.0.0.1", user_agent="test")
-    monkeypatch.setattr(asking, "current", lambda: asker)
 
 
 async def asked() -> str:
@@ -85,13 +82,6 @@ def link_in(text: str) -> str:
 def users() -> list[User]:
     with session_scope() as session:
         return users_after(session)
-
-
-def signed_in_by(url: str, browser: str = BROWSER) -> int | None:
-    ticket = url.split("ticket=", 1)[1].split("&", 1)[0]
-    with session_scope() as session:
-        activated = auth_sessions.activate(session, ticket=ticket, browser=browser)
-    return activated[0] if activated else None
 
 
 async def test_the_address_is_proven_before_the_account_is_made(

@@ -15,15 +15,23 @@ from sqlmodel import select
 from admin_app.auth import existing_account
 from admin_app.auth.purpose import Purpose
 from admin_app.auth.round_trip import Outcome
-from admin_app.core import asking, startup
+from admin_app.core import startup
 from admin_app.core.settings import load_settings
 from models import auth_sessions, login_throttle
 from models.db import session_scope
-from models.tables import LinkedAccount, PendingSignup, User
+from models.tables import PendingSignup, User
 from models.users import create_user, users_after
-from providers.openid import forget_cached_metadata
 from tests.support.fakes.openid import FakeOpenIDProvider
-from tests.support.social_round_trips import BROWSER, configure, round_trip, signed_in_token
+from tests.support.social_round_trips import (
+    BROWSER,
+    configure,
+    fake_provider,
+    in_browser,
+    link_owner,
+    round_trip,
+    signed_in_by,
+    signed_in_token,
+)
 
 PASSWORD = "alice's own password"
 ALICE = {"sub": "alice-1", "email": "alice@example.org", "email_verified": True}
@@ -31,10 +39,7 @@ ALICE = {"sub": "alice-1", "email": "alice@example.org", "email_verified": True}
 
 @pytest.fixture
 def idp() -> Iterator[FakeOpenIDProvider]:
-    forget_cached_metadata()
-    fake = FakeOpenIDProvider(client_id="app", client_secret="secret", profile=ALICE).start()
-    yield fake
-    fake.stop()
+    yield from fake_provider(ALICE)
 
 
 @pytest.fixture(autouse=True)
@@ -45,12 +50,6 @@ def installation(
     startup.prepare(load_settings())
     configure(idp)
     in_browser(monkeypatch, BROWSER)
-
-
-def in_browser(monkeypatch: pytest.MonkeyPatch, browser: str) -> None:
-    """The use cases' asker: a page's event in this browser."""
-    asker = asking.Asker(browser_id=browser, client_address="127.0.0.1", user_agent="test")
-    monkeypatch.setattr(asking, "current", lambda: asker)
 
 
 def owner(login: str = "alice", *, password: str | None = PASSWORD) -> int:
@@ -73,22 +72,6 @@ async def offered() -> str:
     assert outcome.refusal is None and outcome.auth_token is None, outcome
     assert outcome.next_path.startswith("/link/existing?ticket="), outcome
     return existing_account.ticket_of(outcome.next_path)
-
-
-def link_owner(external_id: str) -> int | None:
-    with session_scope() as session:
-        link = session.exec(
-            select(LinkedAccount).where(LinkedAccount.external_id == external_id)
-        ).first()
-        return link.user_id if link is not None else None
-
-
-def signed_in_by(ticket_url: str, browser: str = BROWSER) -> int | None:
-    """The user the completion URL signs in, as /auth/complete activates it."""
-    ticket = ticket_url.split("ticket=", 1)[1].split("&", 1)[0]
-    with session_scope() as session:
-        activated = auth_sessions.activate(session, ticket=ticket, browser=browser)
-    return activated[0] if activated else None
 
 
 def held() -> int:

@@ -22,12 +22,12 @@ from models.db import session_scope
 from models.services import find_config
 from models.tables import Site, User
 from models.users import ADMINISTRATORS, REGISTERED, create_user, users_after
-from providers.openid import forget_cached_metadata
 from tests.support.fakes.openid import FakeOpenIDProvider
 from tests.support.social_round_trips import (
     BROWSER,
     HOST,
     configure,
+    fake_provider,
     round_trip,
     signed_in_token,
 )
@@ -43,10 +43,7 @@ ALICE = {
 
 @pytest.fixture
 def idp() -> Iterator[FakeOpenIDProvider]:
-    forget_cached_metadata()
-    fake = FakeOpenIDProvider(client_id="app", client_secret="secret", profile=ALICE).start()
-    yield fake
-    fake.stop()
+    yield from fake_provider(ALICE)
 
 
 @pytest.fixture(autouse=True)

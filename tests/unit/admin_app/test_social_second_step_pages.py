@@ -20,11 +20,10 @@ from models.db import session_scope
 from models.options import registration_options
 from models.tables import MailMessage
 from models.users import create_user
-from providers.openid import forget_cached_metadata
 from tests.support.accounts import RETRIES
 from tests.support.fakes.openid import FakeOpenIDProvider
 from tests.support.mail_setup import SENDER
-from tests.support.social_round_trips import configure
+from tests.support.social_round_trips import configure, fake_provider
 
 PASSWORD = "alice's own password"
 ALICE = {"sub": "alice-1", "email": "alice@example.org", "email_verified": True}
@@ -32,10 +31,7 @@ ALICE = {"sub": "alice-1", "email": "alice@example.org", "email_verified": True}
 
 @pytest.fixture
 def idp() -> Iterator[FakeOpenIDProvider]:
-    forget_cached_metadata()
-    fake = FakeOpenIDProvider(client_id="app", client_secret="secret", profile=ALICE).start()
-    yield fake
-    fake.stop()
+    yield from fake_provider(ALICE)
 
 
 @pytest.fixture
