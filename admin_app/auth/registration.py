@@ -214,9 +214,12 @@ def _taken(db_session: Session, login: str, email: str, problems: Problems) -> N
         problems.add("email", N_("This address is another account's login: use another one."))
 
 
-async def register(login: str, email: str, password: str, repeat: str) -> Registered:
+async def register(
+    login: str, email: str, password: str, repeat: str, next_path: str = "/profile"
+) -> Registered:
     """Register from the form; raises RegistrationClosedError, RegistrationFormError or
-    TooManyAttemptsError. The hashing runs in a worker thread."""
+    TooManyAttemptsError. In "later" mode the new account lands on ``next_path`` (checked
+    by the caller: ``safe_next``). The hashing runs in a worker thread."""
     reason = closed_reason()
     if reason is not None:
         raise RegistrationClosedError(reason)
@@ -230,6 +233,7 @@ async def register(login: str, email: str, password: str, repeat: str) -> Regist
         asking.browser_id(),
         asking.user_agent(),
         i18n.current_language(),
+        next_path,
     )
 
 
@@ -241,6 +245,7 @@ def _register(
     browser: str,
     user_agent: str,
     language: str,
+    next_path: str,
 ) -> Registered:
     with session_scope() as db_session:
         if not rate_limits.allow(
@@ -297,7 +302,7 @@ def _register(
         ticket = auth_sessions.create_pending(
             db_session, user_id=user.id, browser=browser, user_agent=user_agent, address=address
         )
-    return Registered(completion_url=completion_url(ticket, "/profile"))
+    return Registered(completion_url=completion_url(ticket, next_path))
 
 
 # ---------------------------------------------------------------------- the link

@@ -136,7 +136,9 @@ def register() -> None:
                 if mail_is_configured():
                     ui.link(_("Forgot your password?"), "/password/forgot").mark("login-forgot")
                 if closed_reason() is None:
-                    ui.link(_("Register"), "/register").mark("login-register")
+                    ui.link(_("Register"), "/register?next=" + quote(target, safe="/")).mark(
+                        "login-register"
+                    )
             services = offered_services(host)
             if services:
                 ui.separator()

@@ -24,6 +24,7 @@ from admin_app.auth.registration import (
 from admin_app.auth.registration import (
     register as register_account,
 )
+from admin_app.auth.safe_next import safe_next
 from admin_app.core.i18n import N_, _
 from admin_app.core.messages import LINK_REFUSALS
 from admin_app.pages.widgets import ProblemLabel, attributes
@@ -58,7 +59,7 @@ def _closed(reason: str) -> None:
     ui.link(_("Sign in"), "/login").mark("to-login")
 
 
-def _form() -> None:
+def _form(next_path: str) -> None:
     inputs: dict[str, ui.input] = {}
     problems: dict[str, ProblemLabel] = {}
     fields = (  # name, label, autocomplete, password?
@@ -76,7 +77,11 @@ def _form() -> None:
         button.disable()
         try:
             registered = await register_account(
-                values["login"], values["email"], values["password"], values["repeat_password"]
+                values["login"],
+                values["email"],
+                values["password"],
+                values["repeat_password"],
+                next_path,
             )
         except RegistrationFormError as error:
             for name, label in problems.items():
@@ -148,15 +153,16 @@ def _verify_page(token: str) -> None:
 
 def register() -> None:
     @ui.page("/register")
-    def registration_page() -> RedirectResponse | None:
+    def registration_page(next: str = "") -> RedirectResponse | None:
+        target = safe_next(next, default="/profile")
         if current_viewer() is not None:
-            return RedirectResponse("/profile", status_code=303)
+            return RedirectResponse(target, status_code=303)
         reason = closed_reason()
         with frame(_("Register"), None):
             if reason is not None:
                 _closed(reason)
             else:
-                _form()
+                _form(target)
         return None
 
     @ui.page("/register/sent")

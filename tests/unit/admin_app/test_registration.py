@@ -104,6 +104,9 @@ async def test_closed_without_mail(user: User) -> None:
 
 async def test_register_link_in_the_letter_signs_in(mail_on: None, user: User) -> None:
     open_registration()
+    await user.open("/login?next=/feed")
+    register_link: Any = user.find(marker="login-register").elements.pop()
+    assert register_link.props["href"] == "/register?next=/feed"
     await user.open("/login")
     user.find(marker="login-register").click()
     await user.should_see(marker="register-form", retries=RETRIES)

@@ -100,3 +100,13 @@ async def test_two_tabs_sending_one_reset_link_change_the_password_once() -> Non
     assert alice.email_verified  # the letter reached the address on file
     with session_scope() as session:
         assert auth_sessions.user_of(session, other) is None
+
+
+async def test_later_mode_lands_where_the_sign_in_was_going() -> None:
+    with session_scope() as session:
+        registration_options(session).email_verification = "later"
+    registered = await registration.register(
+        "newbie", "newbie@example.org", PASSWORD, PASSWORD, "/oidc/authorize?client_id=app"
+    )
+    assert registered.completion_url is not None
+    assert registered.completion_url.endswith("&next=/oidc/authorize%3Fclient_id%3Dapp")
