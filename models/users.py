@@ -160,6 +160,25 @@ def set_verified_email(session: Session, user: User, email: str) -> None:
     session.flush()
 
 
+def accept_vouched_address(session: Session, user: User, email: str | None) -> bool:
+    """A service vouched (``email_verified``) for ``email``: when that is exactly the
+    user's own unverified address, it is proven now, unless another account proved it
+    first. Nothing is read unless the addresses match (a returning sign-in asks this)."""
+    if (
+        not email
+        or user.email_verified
+        or user.email_lower is None
+        or user.email_lower != email.strip().lower()
+    ):
+        return False
+    owner = find_by_email(session, email)
+    if owner is not None and owner.id != user.id:
+        return False
+    user.email_verified = True
+    session.add(user)
+    return True
+
+
 def checked_password(user: User | None, password: str) -> str | None:
     """The hash to store for a user with this password (a new one when the hashing
     parameters have been raised since), None for a wrong one; the same work when there is

@@ -19,7 +19,8 @@ from admin_app.auth.round_trip import Outcome, RoundTrip, refuse, settle
 from models import auth_sessions
 from models.db import read_scope
 from models.options import DENIED_LINK, in_denied_group
-from models.tables import LinkedAccount
+from models.tables import LinkedAccount, User
+from models.users import accept_vouched_address
 from providers.base import SignInResult
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,17 @@ def _link(trip: RoundTrip, result: SignInResult, auth_token: str, session: Sessi
         new_link(session, service, trip.site_id, linking, result)
     else:
         update_link(session, link, result)
+    _prove_address(session, linking, result)
     log.info("social.linked service=%s user_id=%d", service.service_id, linking)
     return Outcome(service.service_id, PROFILE, linked=True)
+
+
+def _prove_address(session: Session, user_id: int, result: SignInResult) -> None:
+    """A service that vouches for the person's own unverified address proves it."""
+    profile = result.profile
+    user = session.get(User, user_id)
+    if profile.email_verified and user is not None:
+        accept_vouched_address(session, user, profile.email)
 
 
 def _owner(link: LinkedAccount | None, user_id: int | None) -> policy.LinkOwner:

@@ -24,7 +24,7 @@ from admin_app.services.catalogue import SiteService
 from models import auth_sessions, linked_accounts, sign_in_events
 from models.options import DENIED_AUTH, in_denied_group, registration_options
 from models.tables import LinkedAccount, User
-from models.users import find_by_email, is_valid_email, record_sign_in
+from models.users import accept_vouched_address, find_by_email, is_valid_email, record_sign_in
 from providers.base import ExternalProfile, SignInResult
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,8 @@ def _sign_in(
     if (refusal := policy.sign_in_refusal(facts)) is not None:
         return refuse(service, refusal, next_path, user_id=user.id)
     update_link(session, link, result)
+    if result.profile.email_verified:
+        accept_vouched_address(session, user, result.profile.email)
     linked_accounts.mark_used(link)  # signing in uses a link; linking does not
     record_sign_in(session, user)
     log.info("social.signed_in service=%s user_id=%d", service.service_id, user.id)

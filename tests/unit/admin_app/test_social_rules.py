@@ -200,6 +200,31 @@ async def test_linking_attaches_to_the_user_who_started_it() -> None:
     assert len(users()) == 1
 
 
+async def test_a_service_vouching_for_the_own_unproven_address_proves_it() -> None:
+    """Linking (or signing in with) a service that vouches for exactly the account's
+    typed address proves it; one that vouches for another address proves nothing."""
+    bob = local_user("bob", "Alice@Example.org")
+    local_user("carol", "carol@example.org")
+    await round_trip(Purpose.LINK, user_id=bob, auth_token=signed_in_token(bob))
+    with session_scope() as session:
+        verified = {u.login: u.email_verified for u in users_after(session)}
+    assert verified == {"bob": True, "carol": False}
+
+
+async def test_a_vouched_address_another_account_proved_stays_unproven_here() -> None:
+    local_user("owner", "alice@example.org", verified=True)
+    bob = local_user("bob")
+    with session_scope() as session:
+        user = session.get(User, bob)
+        assert user is not None
+        user.email, user.email_lower = "alice@example.org", "alice@example.org"
+    outcome = await round_trip(Purpose.LINK, user_id=bob, auth_token=signed_in_token(bob))
+    assert outcome.linked
+    with session_scope() as session:
+        user = session.get(User, bob)
+        assert user is not None and not user.email_verified
+
+
 async def test_linking_callback_completes_only_for_the_same_signed_in_user() -> None:
     victim = local_user("victim")
     attacker = local_user("attacker")
