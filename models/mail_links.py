@@ -169,14 +169,3 @@ def use_in_any_browser(
     if isinstance(used, LinkRefusal):
         return used
     return used, bool(binding and browser) and secrets.compare_digest(binding, browser)
-
-
-def has_link(session: Session, user_id: int, purpose: Purpose) -> bool:
-    """Whether the user was ever sent a link of this purpose that is still kept (used or
-    not): an account registered with the form has its registration link."""
-    found = session.exec(
-        select(MailLink.token_hash)
-        .where(col(MailLink.user_id) == user_id, col(MailLink.purpose) == purpose.value)
-        .limit(1)
-    ).first()
-    return found is not None

@@ -70,6 +70,9 @@ class User(SQLModel, table=True):
     #: proven by our link or vouched for by a service (``email_verified``): only a verified
     #: address is unique, signs in, and goes out to applications as verified
     email_verified: bool = False
+    #: registered with the form while its address must be proven before the first
+    #: sign-in: until the link is followed, the password does not sign in
+    awaiting_email_proof: bool = False
     first_name: str = Field(default="", max_length=100)
     last_name: str = Field(default="", max_length=100)
     #: lower-case copies of the names, kept by ``_keep_search_keys``: the administrators'

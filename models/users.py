@@ -156,6 +156,7 @@ def set_verified_email(session: Session, user: User, email: str) -> None:
     ):
         raise UserDataError("email_taken", f"the e-mail '{email}' belongs to another user")
     user.email, user.email_lower, user.email_verified = email, email.lower(), True
+    user.awaiting_email_proof = False
     session.add(user)
     session.flush()
 
@@ -174,7 +175,7 @@ def accept_vouched_address(session: Session, user: User, email: str | None) -> b
     owner = find_by_email(session, email)
     if owner is not None and owner.id != user.id:
         return False
-    user.email_verified = True
+    user.email_verified, user.awaiting_email_proof = True, False
     session.add(user)
     return True
 

@@ -20,9 +20,8 @@ from sqlmodel import Session
 
 from admin_app.auth import policy
 from admin_app.core import asking
-from models import auth_sessions, login_throttle, mail_links
+from models import auth_sessions, login_throttle
 from models.db import read_scope, session_scope
-from models.mail_links import Purpose
 from models.options import registration_options
 from models.tables import User
 from models.users import checked_password, find_by_login_or_email, is_administrator, record_sign_in
@@ -88,15 +87,10 @@ async def sign_in_locally(identifier: str, password: str, next_path: str) -> Loc
     return LocalSignInResult(completion_url=completion_url(token, next_path))
 
 
-def awaiting_verification(db_session: Session, user: User) -> bool:
-    """Registered with the form (its registration link is kept), never signed in, the
-    address not proven yet (``admin_app.auth.registration``)."""
-    return (
-        not user.email_verified
-        and user.last_login_at is None
-        and user.id is not None
-        and mail_links.has_link(db_session, user.id, Purpose.VERIFY_REGISTRATION)
-    )
+def awaiting_verification(user: User) -> bool:
+    """Registered with the form to prove the address before the first sign-in, and not
+    proven yet (``admin_app.auth.registration``)."""
+    return user.awaiting_email_proof and not user.email_verified
 
 
 def _check_local_sign_in(
@@ -133,7 +127,7 @@ def _check_local_sign_in(
         user.password_hash = kept  # upgraded when the hashing parameters were raised
         login_throttle.record_success(db_session, key)
         # read only for an account that may be awaiting it: most sign-ins ask nothing more
-        if awaiting_verification(db_session, user) and policy.unverified_sign_in_refusal(
+        if awaiting_verification(user) and policy.unverified_sign_in_refusal(
             verification=registration_options(db_session).email_verification,
             awaiting_verification=True,
         ):

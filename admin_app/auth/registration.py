@@ -262,6 +262,9 @@ def _register(
         ):
             log.warning("registration.throttled_address ip=%s", address)
             return Registered()
+        if find_by_login(db_session, login) is not None:  # told whether or not the
+            # address is known: a taken login is no secret, a known address is
+            raise RegistrationFormError.single("login", USER_DATA_ERRORS["login_taken"])
         if owner is not None:
             _queue(db_session, email, language, _attempt_letter(language))
             log.info("registration.address_known owner_id=%s ip=%s", owner.id, address)
@@ -277,6 +280,7 @@ def _register(
         assert user.id is not None
         user.password_hash = password_hash
         user.email, user.email_lower = email, email.lower()
+        user.awaiting_email_proof = verification != policy.VERIFY_LATER
         db_session.add(user)
         db_session.flush()
         if owner is None:
@@ -367,7 +371,7 @@ def resend_verification(user_id: int) -> None:
     language = i18n.current_language()
     with session_scope() as db_session:
         user = db_session.get(User, user_id)
-        if user is None or not user.email or not awaiting_verification(db_session, user):
+        if user is None or not user.email or not awaiting_verification(user):
             return
         if not rate_limits.allow(
             db_session, f"register:client:{address}", REGISTRATIONS_PER_CLIENT, WINDOW

@@ -1,6 +1,7 @@
 """e-mail: verified addresses, the mail outbox, links sent by mail, pending sign-ups
 
-Users gain ``email_verified``; only a verified address stays unique (a partial unique
+Users gain ``email_verified`` and ``awaiting_email_proof`` (registered with the form, to
+prove the address before the first sign-in); only a verified address stays unique (a partial unique
 index), so the unique constraint on every address goes. An address is marked verified
 where a linked service already vouched for that exact address. Registration options
 gain how a registered address is verified and whether a service's newcomer must give one.
@@ -32,6 +33,11 @@ def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(
             sa.Column("email_verified", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch.add_column(
+            sa.Column(
+                "awaiting_email_proof", sa.Boolean(), nullable=False, server_default=sa.false()
+            )
         )
         batch.drop_constraint("uq_users_email_lower", type_="unique")
         batch.create_index("ix_users_email_lower", ["email_lower"])
@@ -150,4 +156,5 @@ def downgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.drop_index("ix_users_email_lower")
         batch.create_unique_constraint("uq_users_email_lower", ["email_lower"])
+        batch.drop_column("awaiting_email_proof")
         batch.drop_column("email_verified")

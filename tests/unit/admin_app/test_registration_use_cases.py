@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlmodel import delete
 
 from admin_app.auth import password_reset, registration
 from admin_app.auth.accounts import sign_in_locally
@@ -19,7 +20,7 @@ from models.db import session_scope
 from models.mail_links import LinkRefusal
 from models.options import registration_options
 from models.passwords import verify_password
-from models.tables import User
+from models.tables import MailLink, User
 from models.users import create_user, find_by_login
 from tests.support import mail_setup
 from tests.support.outbox_letters import letters, link_path
@@ -67,6 +68,19 @@ async def test_the_link_signs_in_only_the_browser_that_registered(
     assert registration.verify(token).result is LinkRefusal.USED
     signed_in = await sign_in_locally("newbie", PASSWORD, "/profile")
     assert signed_in.completion_url is not None
+
+
+async def test_an_unproven_account_stays_out_after_its_link_is_purged() -> None:
+    """In "before" mode the password does not sign in until the address is proven, also
+    once the link expired and housekeeping deleted it; a taken login is told whether or
+    not the address is known."""
+    await registration.register("newbie", "newbie@example.org", PASSWORD, PASSWORD)
+    with session_scope() as session:
+        session.exec(delete(MailLink))
+    refused = await sign_in_locally("newbie", PASSWORD, "/profile")
+    assert refused.error == "email_unverified"
+    with pytest.raises(registration.RegistrationFormError):
+        await registration.register("newbie", "newbie@example.org", PASSWORD, PASSWORD)
 
 
 async def test_the_same_browser_is_signed_in_by_the_link() -> None:
