@@ -25,6 +25,8 @@ from models.tables import (
     ConfiguredService,
     EncryptionState,
     LinkedAccount,
+    MailMessage,
+    PendingSignup,
     SigningKey,
     utcnow,
 )
@@ -55,6 +57,14 @@ def application_secret_place(application_id: str) -> str:
 def signing_key_place(kid: str) -> str:
     """The associated data of a sealed private key that signs ID tokens."""
     return f"signing_keys.private_key:{kid}"
+
+
+#: the associated data of a waiting letter's bodies (they may carry a one-time link) and
+#: of a service's answer held for a second step (its tokens): short-lived, but sealed and
+#: re-sealed like the rest, so that no key a pass retires is still needed by them
+MAIL_TEXT_PLACE = "mail:text"
+MAIL_HTML_PLACE = "mail:html"
+HELD_ANSWER_PLACE = "pending_signup"
 
 
 def state(session: Session, *, lock: bool = False, share: bool = False) -> EncryptionState:
@@ -270,8 +280,9 @@ def seal_batch(session: Session, keyring: Keyring, size: int = 1000) -> PassProg
 
 
 def _seal_provider_secrets(session: Session, keyring: Keyring) -> None:
-    """The applications' client secrets and the signing keys: few rows, sealed with the
-    services' secrets, before the linked accounts."""
+    """The applications' client secrets and the signing keys, the waiting letters and the
+    held answers: few rows, sealed with the services' secrets, before the linked
+    accounts."""
     for application in session.exec(select(Application)):
         place = application_secret_place(application.id)
         sealed = _sealed(keyring, application.client_secret, place)
@@ -283,6 +294,17 @@ def _seal_provider_secrets(session: Session, keyring: Keyring) -> None:
         if sealed != key.private_key:
             key.private_key = sealed
             session.add(key)
+    for message in session.exec(select(MailMessage).where(MailMessage.status == "pending")):
+        text = _sealed(keyring, message.body_text, MAIL_TEXT_PLACE)
+        html = _sealed(keyring, message.body_html, MAIL_HTML_PLACE)
+        if (text, html) != (message.body_text, message.body_html):
+            message.body_text, message.body_html = text, html
+            session.add(message)
+    for held in session.exec(select(PendingSignup)):
+        sealed = _sealed(keyring, held.answer, HELD_ANSWER_PLACE)
+        if sealed != held.answer:
+            held.answer = sealed
+            session.add(held)
 
 
 def _sealed(keyring: Keyring, value: str, place: str) -> str:
@@ -329,6 +351,11 @@ def count_by_key(session: Session) -> dict[str, int]:
             counts[key_id_of(value) or PLAIN] += 1
     provider_secrets = [*session.exec(select(Application.client_secret))]
     provider_secrets += session.exec(select(SigningKey.private_key))
+    provider_secrets += session.exec(select(PendingSignup.answer))
+    for text, html in session.exec(
+        select(MailMessage.body_text, MailMessage.body_html).where(MailMessage.status == "pending")
+    ):
+        provider_secrets += (text, html)
     for value in provider_secrets:
         if value:
             counts[key_id_of(value) or PLAIN] += 1

@@ -21,7 +21,7 @@ from admin_app.auth.purpose import Purpose
 from admin_app.auth.round_trip import usable
 from admin_app.core import runtime
 from admin_app.services.catalogue import SiteService, service_of_site
-from models import pending_signups
+from models import encryption, pending_signups
 from models.digests import digest
 from models.tables import PendingSignup, Site
 from models.token_cipher import UndecryptableError
@@ -30,7 +30,7 @@ from providers.base import ExternalProfile, SignInResult, TokenSet
 LOGIN = Purpose.LOGIN  # the held answer's round trip was a sign-in
 
 #: what the sealed answer is bound to (it cannot be moved into another column)
-PLACE = "pending_signup"
+PLACE = encryption.HELD_ANSWER_PLACE
 
 
 class HeldRefusal(StrEnum):

@@ -8,11 +8,11 @@ from sqlmodel import Session
 
 from admin_app.core import runtime
 from admin_app.mail.letters import Letter
-from models import mail_outbox
+from models import encryption, mail_outbox
 
 #: what the sealed bodies are bound to (a body cannot be moved into another column)
-TEXT_PLACE = "mail:text"
-HTML_PLACE = "mail:html"
+TEXT_PLACE = encryption.MAIL_TEXT_PLACE
+HTML_PLACE = encryption.MAIL_HTML_PLACE
 
 
 def mail_is_configured() -> bool:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from models import db, encryption, migrate
+from models import db, encryption, mail_outbox, migrate, pending_signups
 from models.linked_accounts import read_tokens, store_tokens
 from models.services import ServiceValues, replace_scope
 from models.tables import ConfiguredService, LinkedAccount
@@ -265,6 +265,45 @@ def test_rotation_moves_everything_to_the_new_key_and_retires_the_old(
     link = session.get(LinkedAccount, links[0])
     assert link is not None
     assert read_tokens(Keyring([second_key]), link) is not None  # the old key is not needed
+
+
+def test_rotation_also_moves_waiting_letters_and_held_answers(session: Session) -> None:
+    """A letter waiting for its server and a service's answer held for a second step are
+    sealed too: a key the pass retires is never still needed by them."""
+    first_key, second_key = new_key(), new_key()
+    first = Keyring([first_key])
+    encryption.begin_due_pass(session, first)
+    session.commit()
+    run_pass(session, first)
+    letter = mail_outbox.add(
+        session,
+        recipient="ann@example.org",
+        kind="test",
+        language="en",
+        subject="Hello",
+        body_text=first.encrypt("a link", encryption.MAIL_TEXT_PLACE),
+        body_html=first.encrypt("<p>a link</p>", encryption.MAIL_HTML_PLACE),
+    )
+    pending_signups.hold(
+        session,
+        kind=pending_signups.LINK_EXISTING,
+        browser="b",
+        service_id="yandex",
+        site_id="s1",
+        next_path="/",
+        answer=first.encrypt("{}", encryption.HELD_ANSWER_PLACE),
+    )
+    session.commit()
+    assert encryption.count_by_key(session) == {first.active_id: 3}
+    second = Keyring([second_key, first_key])
+    encryption.begin_rotation(session, second)
+    session.commit()
+    progress = run_pass(session, second)
+    assert progress.retired == (first.active_id,)
+    assert encryption.count_by_key(session) == {second.active_id: 3}
+    session.refresh(letter)
+    only_new = Keyring([second_key])
+    assert only_new.decrypt(letter.body_text, encryption.MAIL_TEXT_PLACE) == "a link"
 
 
 def test_a_ciphertext_copied_into_another_row_does_not_open(
