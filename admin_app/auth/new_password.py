@@ -1,5 +1,5 @@
 """What a new password must be, wherever one is chosen (registration, a reset link; the
-profile's change may use it too): the length ``models.users.check_password`` enforces,
+profile's change): the length ``models.users.check_password`` enforces,
 typed the same twice, and not the account's own login or e-mail address (the first
 thing anyone guesses). The problems are added to the caller's form, each at its field.
 """

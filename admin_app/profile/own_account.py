@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from admin_app.activity.delivery_problems import TURNED_OFF
 from admin_app.auth.accounts import Viewer, current_viewer
+from admin_app.auth.new_password import check_new_password
 from admin_app.core import asking
 from admin_app.core.form_problems import FormError, Problems
 from admin_app.core.i18n import N_, current_language
@@ -35,13 +36,12 @@ from models import auth_sessions, linked_accounts, login_throttle, mail_links, o
 from models.db import session_scope
 from models.mail_links import Purpose
 from models.options import activity_options
-from models.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
+from models.passwords import hash_password
 from models.tables import LinkedAccount, User
 from models.users import (
     MAX_NAME_LENGTH,
     UserDataError,
     check_email,
-    check_password,
     lock_user,
     password_is_right,
 )
@@ -170,17 +170,10 @@ async def change_own_password(*, current: str, new: str, repeat: str) -> None:
     viewer = acting_user()
     keep = asking.auth_token()
     problems = Problems(AccountFormError)
-    try:
-        check_password(new)
-    except UserDataError:
-        problems.add(
-            "new_password",
-            N_("A password has {min} to {max} characters."),
-            min=MIN_PASSWORD_LENGTH,
-            max=MAX_PASSWORD_LENGTH,
-        )
-    if new != repeat:
-        problems.add("repeat_password", N_("The two passwords differ."))
+    with session_scope() as db_session:
+        user = db_session.get(User, viewer.id)
+        email = (user.email or "") if user is not None else ""
+    check_new_password(problems, new, repeat, login=viewer.login, email=email)
     await asyncio.to_thread(_change_password, viewer.id, keep, current, new, problems)
 
 

@@ -245,6 +245,18 @@ async def test_changing_the_password_needs_the_current_one(user: User) -> None:
     assert verify_password(account(alice).password_hash, NEW_PASSWORD)
 
 
+async def test_a_new_password_may_not_be_the_login(user: User) -> None:
+    """The same rule as registration and the reset: the login is the first guess."""
+    alice = add_user("alice.liddell")
+    await open_profile(user, "alice.liddell")
+    fill(user, "current_password", PASSWORD)
+    fill(user, "new_password", "ALICE.Liddell")
+    fill(user, "repeat_password", "ALICE.Liddell")
+    user.find(marker="password-save").click()
+    await user.should_see("A password may not be your login or e-mail address.", retries=RETRIES)
+    assert verify_password(account(alice).password_hash, PASSWORD)
+
+
 async def test_a_link_problem_is_shown_on_the_page(user: User) -> None:
     add_user("alice")
     configure()
