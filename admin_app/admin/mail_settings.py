@@ -33,7 +33,7 @@ SETTINGS = ("SOCIALSERVICES_SMTP_URL", "SOCIALSERVICES_MAIL_FROM")
 OFF_WITHOUT_MAIL = (
     N_("Registration with the form: a new account proves its address with a link by mail."),
     N_("Password reset: the single-use link goes by mail."),
-    N_("Changing one's e-mail address on the profile: the new address confirms it."),
+    N_("Changing one's e-mail address on the profile: a link sent to the new address confirms it."),
     N_(
         "Completing the profile of a service that gives no e-mail address, when an address "
         "is required: it is proven with a link by mail."
@@ -46,7 +46,8 @@ class Problem:
     """A message that was not taken: when it was last tried, what it was, the answer."""
 
     at: datetime
-    kind: str
+    #: the letter's subject, in its recipient's language: what it was, for a person
+    subject: str
     recipient: str
     problem: str
     attempts: int
@@ -69,7 +70,7 @@ class MailState:
 def _problem(row: MailMessage | None) -> Problem | None:
     if row is None:
         return None
-    return Problem(row.updated_at, row.kind, row.recipient, row.last_problem, row.attempts)
+    return Problem(row.updated_at, row.subject, row.recipient, row.last_problem, row.attempts)
 
 
 def state() -> MailState:

@@ -199,7 +199,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_mail_from_with_smtp(self) -> Settings:
         if self.smtp_url and not self.mail_from:
-            raise SettingsError("mail_from", N_("must be set when SMTP_URL is: the sender"))
+            raise SettingsError(
+                "mail_from", N_("must be set when SMTP_URL is set: it is the sender's address")
+            )
         return self
 
     @property

@@ -58,9 +58,9 @@ def _settings_card(state: MailState) -> None:
 
 
 def _problem_line(problem: Problem) -> str:
-    return _("{when}: {kind} to {recipient} (attempts: {attempts}): {problem}").format(
+    return _("{when}: “{subject}” to {recipient} (attempts: {attempts}): {problem}").format(
         when=_when(problem.at),
-        kind=problem.kind,
+        subject=problem.subject,
         recipient=problem.recipient,
         attempts=problem.attempts,
         problem=problem.problem,
@@ -77,7 +77,7 @@ def _queue_card(state: MailState) -> None:
         if state.retrying is not None:
             ui.label(
                 _(
-                    "The mail server did not take the latest attempt. It is tried again with "
+                    "The mail server did not accept the letter at the latest attempt. It is tried again with "
                     "growing pauses for about a day. {line}"
                 ).format(line=_problem_line(state.retrying))
             ).classes("text-warning break-all").props('role="alert"').mark("mail-retrying")

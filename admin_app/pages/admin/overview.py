@@ -72,7 +72,8 @@ def _mail_warnings(mail: MailState) -> None:
             (
                 "mail-retrying-warning",
                 _(
-                    "Mail is held up: {count} messages wait. The server's latest answer: {problem}"
+                    "Mail is held up. Messages waiting: {count}. The server's latest answer: "
+                    "{problem}"
                 ).format(count=mail.waiting, problem=mail.retrying.problem),
             )
         )

@@ -121,7 +121,7 @@ def register() -> None:
                 )
             )
             require_email = ui.switch(
-                _("Ask newcomers through a service that gives no e-mail address for one"),
+                _("Ask for an e-mail address when a newcomer's service gives none"),
                 value=shown.require_email,
             ).mark("require-email")
             social_needs_self = (

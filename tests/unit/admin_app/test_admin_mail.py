@@ -105,7 +105,7 @@ async def test_another_address_and_a_refusal_are_shown(mail_server: SmtpServer, 
     )
     await user.open(PATH)  # the failure, as the page shows it now
     assert text_of(user, "mail-failed") == "Messages that could not be sent: 1"
-    assert "test to gone@example.org (attempts: 1): recipient refused: 550" in text_of(
+    assert "” to gone@example.org (attempts: 1): recipient refused: 550" in text_of(
         user, "mail-latest-failure"
     )
 
