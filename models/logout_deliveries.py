@@ -10,12 +10,11 @@ Claimed, finished and purged as every queue's rows are (``models.queue_rows``).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models import queue_rows
@@ -53,27 +52,20 @@ def queue_for_sessions(session: Session, session_hashes: Sequence[str]) -> int:
             )
         )
     if owed:
-        event.listen(session, "after_commit", _committed, once=True)
+        _queued.arm(session)
     return len(owed)
 
 
 # -- the runner's side (``admin_app.provider.backchannel``): due, claimed, finished, purged
 
 
+#: wakes the runners after a commit that queued rows (``when_queued``)
+_queued = queue_rows.CommitSignal()
+
+
 def when_queued(callback: Callable[[], None]) -> None:
-    """Have ``callback`` called (in the committing thread) after each transaction that
-    queued deliveries commits: the runner is woken at once, whichever use case ended the
-    sessions, and never for a transaction that was rolled back."""
-    _listeners.add(callback)
-
-
-_listeners: set[Callable[[], None]] = set()
-
-
-def _committed(_session: Session) -> None:
-    for callback in list(_listeners):
-        with contextlib.suppress(Exception):  # only a hint: the runner looks every few s
-            callback()
+    """Have ``callback`` called after each transaction that queued deliveries commits."""
+    _queued.subscribe(callback)
 
 
 def due_ids(session: Session, now: datetime, limit: int) -> list[int]:

@@ -5,11 +5,10 @@ queue's rows are (``models.queue_rows``)."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models import queue_rows
@@ -39,23 +38,17 @@ def add(
     )
     session.add(message)
     session.flush()
-    event.listen(session, "after_commit", _committed, once=True)
+    _queued.arm(session)
     return message
 
 
+#: wakes the runners after a commit that queued rows (``when_queued``)
+_queued = queue_rows.CommitSignal()
+
+
 def when_queued(callback: Callable[[], None]) -> None:
-    """Have ``callback`` called (in the committing thread) after each transaction that
-    queued a message commits."""
-    _listeners.add(callback)
-
-
-_listeners: set[Callable[[], None]] = set()
-
-
-def _committed(_session: Session) -> None:
-    for callback in list(_listeners):
-        with contextlib.suppress(Exception):  # only a hint: the runner looks every few s
-            callback()
+    """Have ``callback`` called after each transaction that queued a message commits."""
+    _queued.subscribe(callback)
 
 
 def due_ids(session: Session, now: datetime, limit: int) -> list[int]:

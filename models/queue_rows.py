@@ -1,5 +1,5 @@
 """The rows of a queue that every app process drains (the back-channel logouts, the mail
-outbox): due, claimed, finished, purged.
+outbox): due, claimed, finished, purged, and the signal that wakes their runners.
 
 Every change of a row's state is a compare-and-set on it: a claim holds it for one
 process for a lease, only the holder records the outcome, and a process that stopped
@@ -10,10 +10,12 @@ table needs the columns ``id``, ``status``, ``attempts``, ``next_attempt_at``,
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, event, func, or_, select, update
 from sqlmodel import Session
 
 from models.tables import utcnow
@@ -23,6 +25,27 @@ SENT = "sent"
 FAILED = "failed"
 #: the size of ``last_problem``
 PROBLEM_LENGTH = 500
+
+
+class CommitSignal:
+    """Callbacks (the runners' ``wake``) called in the committing thread after each
+    transaction that queued rows commits: a runner starts at once, whichever use case
+    queued, and never for a transaction that was rolled back."""
+
+    def __init__(self) -> None:
+        self._listeners: set[Callable[[], None]] = set()
+
+    def subscribe(self, callback: Callable[[], None]) -> None:
+        self._listeners.add(callback)
+
+    def arm(self, session: Session) -> None:
+        """Signal once when ``session``'s transaction commits."""
+        event.listen(session, "after_commit", self._fire, once=True)
+
+    def _fire(self, _session: Session) -> None:
+        for callback in list(self._listeners):
+            with contextlib.suppress(Exception):  # only a hint: the runners look every few s
+                callback()
 
 
 def _columns(table: Any) -> Any:
