@@ -16,6 +16,7 @@ from admin_app.services.badges import badge_svg
 from admin_app.services.catalogue import SiteService
 from admin_app.services.sites import site_name_for_host
 from admin_app.web.browser_cookie import csrf_token
+from admin_app.web.viewer_time import ZONE_SCRIPT
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def frame(title: str, viewer: Viewer | None) -> Iterator[None]:
     ui.page_title(_("{title} · Social services").format(title=title))
     # Screen readers pronounce the page by <html lang>, which NiceGUI fixes at start-up.
     ui.add_head_html(f"<script>document.documentElement.lang = '{current_language()}';</script>")
+    ui.add_head_html(ZONE_SCRIPT)  # the browser's time zone, for moment_text
     _header(viewer)
     with ui.column().classes("w-full max-w-4xl mx-auto p-4 gap-4"):
         ui.label(title).classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
