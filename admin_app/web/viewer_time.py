@@ -51,7 +51,7 @@ def viewer_zone() -> tzinfo | None:
 
 def moment_text(moment: datetime | None, *, never: str | None = None) -> str:
     """``moment`` (UTC, naive or aware) as the viewer reads a date and time, e.g.
-    "3 Dec 2026, 21:04" or "3 дек. 2026 г., 21:04"; ``never`` (default "never") for None."""
+    "Dec 3, 2026, 9:04 PM" in English, with the day first and a 24-hour clock in Russian; ``never`` (default "never") for None."""
     if moment is None:
         return never if never is not None else _("never")
     return format_moment(moment, viewer_zone(), current_language())
