@@ -152,13 +152,18 @@ class ProviderError(Exception):
     """The one error a provider raises; ``code`` is a key of ``ERROR_MESSAGES``.
 
     ``detail`` is for the log (never shown to visitors: it may quote the provider).
+    ``facts`` name the cause for the administrator's "Try it" (never for visitors): the
+    service's ``error`` and ``error_description``, the ``discovery_url`` that could not be
+    read and the ``problem`` with it, the client authentication methods the issuer
+    ``offers`` and those we ``use``.
     """
 
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(self, code: str, detail: str = "", **facts: str) -> None:
         assert code in ERROR_MESSAGES, code
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.detail = detail
+        self.facts = facts
 
     @property
     def message(self) -> str:
@@ -431,11 +436,12 @@ class Provider:
                 if error in {"access_denied", "user_cancelled_login", "user_cancelled_authorize"}
                 else "provider_error"
             )
+            description = callback.get("error_description", "")
             raise ProviderError(
                 code,
-                f"callback error={error!r} description={callback.get('error_description', '')!r}"[
-                    :500
-                ],
+                f"callback error={error!r} description={description!r}"[:500],
+                error=error[:200],
+                error_description=description[:500],
             )
         if not callback.get("code"):
             raise ProviderError("malformed_response", "the callback has no code")
@@ -496,9 +502,13 @@ class Provider:
         otherwise override this.
         """
         error = text(body.get("error"))
+        description = text(body.get("error_description"))
         code = "invalid_grant" if error == "invalid_grant" else "provider_error"
         return ProviderError(
-            code, f"token error={error!r} description={text(body.get('error_description'))!r}"
+            code,
+            f"token error={error!r} description={description!r}",
+            error=error[:200],
+            error_description=description[:500],
         )
 
     async def token_url(self) -> str:

@@ -34,7 +34,13 @@ class OpenIDConnect(OpenIDProvider):
         supported = (await self.metadata()).get("token_endpoint_auth_methods_supported")
         if isinstance(supported, list) and "client_secret_basic" not in supported:
             if "client_secret_post" not in supported:
-                raise ProviderError("misconfigured", f"the issuer supports only {supported}")
+                offers = ", ".join(str(method) for method in supported)
+                raise ProviderError(
+                    "misconfigured",
+                    f"the issuer supports only {supported}",
+                    offers=offers[:300],
+                    uses="client_secret_basic, client_secret_post",
+                )
             form["client_id"] = self.client_id
             form["client_secret"] = self.client_secret
             return form, {}

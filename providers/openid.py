@@ -67,15 +67,24 @@ class OpenIDProvider(Provider):
         issuers, Auth0's for one, end with a slash)."""
         return self.endpoint("issuer")
 
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
+
     async def metadata(self) -> dict[str, Any]:
         cached = _discovery_cache.get(self.issuer)
         if cached and time.monotonic() - cached[0] < DISCOVERY_TTL:
             return cached[1]
-        with provider_errors("discovery"):
-            document = await self.get_json(
-                f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
-            )
-        self.check_discovered_issuer(text(document.get("issuer")))
+        url = self.discovery_url
+        try:
+            with provider_errors("discovery"):
+                document = await self.get_json(url)
+            self.check_discovered_issuer(text(document.get("issuer")))
+        except ProviderError as error:  # the administrator's "Try it" names the document
+            problem = error.detail.removeprefix("discovery: ")
+            raise ProviderError(
+                error.code, error.detail, discovery_url=url, problem=problem[:500]
+            ) from None
         _discovery_cache[self.issuer] = (time.monotonic(), document)
         return document
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from admin_app.auth.purpose import Purpose
+from admin_app.auth.try_failures import TRIED_PAGE, keep_failure
 from admin_app.services.catalogue import SiteService, service_of_site, site_services
 from models import consumed_proofs, oauth_states, sign_in_events
 from models.db import is_embedded, read_scope, session_scope
@@ -56,6 +57,7 @@ class RoundTrip:
     starter_id: int | None  # who is linking or trying
     next_path: str
     request: AuthorizationRequest  # what the provider needs to check the answer
+    browser: str = ""  # the browser the round trip is bound to
 
 
 def usable(service: SiteService | None, purpose: Purpose) -> SiteService | None:
@@ -109,7 +111,8 @@ async def start(
     """Remember a new round trip for this browser; returns the service's URL to go to.
 
     Raises LookupError when the site does not offer the service, ProviderError when the
-    service cannot be reached (discovery).
+    service cannot be reached (discovery). An administrator's "Try it" that cannot start
+    is kept with its cause instead, and the URL is the page that shows it.
     """
     with read_scope() as session:
         site = _site(session, host, scope)
@@ -118,10 +121,19 @@ async def start(
     if service is None:
         raise LookupError(service_id)
     try:
-        async with asyncio.timeout(ROUND_TRIP_DEADLINE):
-            request = await service.make_provider().begin(service.redirect_uri)
-    except TimeoutError:
-        raise ProviderError("timeout", "discovery took too long") from None
+        try:
+            async with asyncio.timeout(ROUND_TRIP_DEADLINE):
+                request = await service.make_provider().begin(service.redirect_uri)
+        except TimeoutError:
+            raise ProviderError("timeout", "discovery took too long") from None
+    except ProviderError as error:
+        if purpose is not Purpose.TRY or user_id is None:
+            raise
+        reason = f"provider:{error.code}"
+        keep_failure(
+            administrator_id=user_id, browser=browser, service=service, reason=reason, error=error
+        )
+        return TRIED_PAGE
     with session_scope() as session:
         oauth_states.remember(
             session,
@@ -162,6 +174,7 @@ def take(*, service_id: str, callback: Mapping[str, str], browser: str) -> Round
         site_id=state.site_id,
         starter_id=state.user_id,
         next_path=state.next_path,
+        browser=browser,
         request=AuthorizationRequest(
             url="",
             state=callback.get("state", ""),
@@ -173,7 +186,8 @@ def take(*, service_id: str, callback: Mapping[str, str], browser: str) -> Round
 
 async def exchange(trip: RoundTrip, callback: Mapping[str, str]) -> SignInResult | Outcome:
     """What the service says about the account (the provider checks its answer); a
-    refusal when it refuses, errs or takes too long."""
+    refusal when it refuses, errs or takes too long (for an administrator's "Try it": its
+    cause kept for the tried page, ``try_failures``)."""
     service_id = trip.service.service_id
     try:
         async with asyncio.timeout(ROUND_TRIP_DEADLINE):  # a service that drips its answer
@@ -181,7 +195,7 @@ async def exchange(trip: RoundTrip, callback: Mapping[str, str]) -> SignInResult
             return await provider.finish(trip.request, callback, trip.service.redirect_uri)
     except TimeoutError:
         log.warning("social.provider_error service=%s code=timeout (deadline)", service_id)
-        refusal = "provider:timeout"
+        refusal, failure = "provider:timeout", ProviderError("timeout", "the service took too long")
     except ProviderError as error:
         log.warning(
             "social.provider_error service=%s code=%s detail=%s",
@@ -189,8 +203,17 @@ async def exchange(trip: RoundTrip, callback: Mapping[str, str]) -> SignInResult
             error.code,
             error.detail,
         )
-        refusal = f"provider:{error.code}"
+        refusal, failure = f"provider:{error.code}", error
     _record_event(trip, refusal)
+    if trip.purpose is Purpose.TRY and trip.starter_id is not None:
+        keep_failure(
+            administrator_id=trip.starter_id,
+            browser=trip.browser,
+            service=trip.service,
+            reason=refusal,
+            error=failure,
+        )
+        return Outcome(service_id, TRIED_PAGE, tried=True, purpose=trip.purpose)
     return Outcome(service_id, trip.next_path, refusal=refusal, purpose=trip.purpose)
 
 

@@ -9,7 +9,9 @@ from nicegui import ui
 from nicegui.elements.mixins.text_element import TextElement
 
 from admin_app.auth.accounts import Viewer
+from admin_app.auth.refusals import problem_message
 from admin_app.auth.social_try import take_tried
+from admin_app.auth.try_failures import cause
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import add_admin_area, admin_frame
 from admin_app.pages.admin.service_editor import draw_services_editor
@@ -34,6 +36,13 @@ TRIED_FIELDS = (
     ("refresh_token", N_("Refresh token received")),
 )
 
+#: what the service itself said about a failed try: (key in the kept failure, label)
+SAID_FIELDS = (
+    ("error", N_("Error")),
+    ("error_description", N_("Error description")),
+    ("redirect_uri", N_("Redirect URI sent")),
+)
+
 
 def _tried_value(key: str, value: Any, profile: dict[str, Any]) -> str:
     if key == "email" and not value:
@@ -47,6 +56,30 @@ def _tried_value(key: str, value: Any, profile: dict[str, Any]) -> str:
     if key == "scopes":
         return " ".join(str(scope) for scope in value) if isinstance(value, list) and value else "—"
     return str(value) if value not in (None, "") else "—"
+
+
+def _draw_failure(failure: dict[str, Any]) -> None:
+    """A failed try: the visitor's message, then its cause in the administrator's words
+    and the service's own (shown as text: it may quote the service)."""
+    service = _(str(failure.get("service_title") or failure.get("service_id", "")))
+    ui.label(_("The sign-in with {service} failed.").format(service=service)).props(
+        'role="alert"'
+    ).classes("text-negative font-medium").mark("tried-failed")
+    visitors = _(problem_message(str(failure.get("reason", "")))).format(service=service)
+    ui.label(_("Visitors read: {message}").format(message=visitors)).classes(
+        "text-sm text-gray-700"
+    ).mark("tried-visitor-message")
+    message, values = cause(failure)
+    if message:
+        ui.label(_(message).format(**values)).classes("break-words").mark("tried-cause")
+    said = [(key, label) for key, label in SAID_FIELDS if failure.get(key)]
+    if said:
+        with ui.element("dl").classes("grid gap-x-4 gap-y-1 sm:grid-cols-[auto_1fr]"):
+            for key, label in said:
+                TextElement(tag="dt", text=_(label)).classes("font-medium")
+                TextElement(tag="dd", text=str(failure[key])).classes("break-all").mark(
+                    f"tried-{key}"
+                )
 
 
 def register() -> None:
@@ -68,7 +101,9 @@ def register() -> None:
     def tried(viewer: Viewer) -> None:
         profile = take_tried(viewer.id)  # shown once
         with admin_frame(_("What the service sent"), viewer, PATH):
-            if not isinstance(profile, dict):
+            if isinstance(profile, dict) and profile.get("failed"):
+                _draw_failure(profile)
+            elif not isinstance(profile, dict):
                 ui.label(
                     _(
                         "Nothing to show: no sign-in was tried in this browser, or its result "
