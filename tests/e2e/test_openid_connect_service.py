@@ -73,7 +73,28 @@ def test_a_wrong_secret_and_a_replayed_code_are_refused(
     with pytest.raises(ProviderError) as error:
         run_async(service_for(idp, "not the secret").finish(request, answer, callback.url))
     assert error.value.code == "provider_error"  # invalid_client
+    # what the administrator's "Try it" shows: the provider's own words
+    assert error.value.facts["error"] == "invalid_client"
+    assert error.value.facts["error_description"]
     run_async(service_for(idp).finish(request, answer, callback.url))
     with pytest.raises(ProviderError) as error:
         run_async(service_for(idp).finish(request, answer, callback.url))
     assert error.value.code == "invalid_grant"
+
+
+def test_an_unreadable_discovery_document_is_named_with_its_url(
+    oidc_provider_factory: Callable[..., OidcProvider],
+) -> None:
+    idp = oidc_provider_factory(["http://127.0.0.1:9/cb"])
+    forget_cached_metadata()
+    service = OpenIDConnect(
+        ServiceConfig(
+            settings={"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET},
+            endpoints={"issuer": f"{idp.issuer}/no-such-realm"},
+        )
+    )
+    with pytest.raises(ProviderError) as error:
+        run_async(service.begin("http://127.0.0.1:9/cb"))
+    facts = error.value.facts
+    assert facts["discovery_url"] == f"{idp.issuer}/no-such-realm/.well-known/openid-configuration"
+    assert "404" in facts["problem"]
