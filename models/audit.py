@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from models.tables import AuditEntry
 
@@ -71,14 +73,50 @@ def record_by(
     )
 
 
-def entries(session: Session, *, offset: int = 0, limit: int = 50) -> list[AuditEntry]:
-    """Newest first."""
-    return list(
-        session.exec(
-            select(AuditEntry).order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)
-        )
-    )
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which entries to read: by whom (``actor_login``), of which kind (``kind``: the
+    action code's part before the dot, e.g. "service"), from ``since`` and before
+    ``until`` (UTC). Empty or None: any."""
+
+    actor_login: str = ""
+    kind: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
 
 
-def count(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(AuditEntry)).one()
+EVERYTHING = AuditFilter()
+
+
+def _filtered(query: SelectOfScalar[Any], wanted: AuditFilter) -> SelectOfScalar[Any]:
+    if wanted.actor_login:
+        query = query.where(AuditEntry.actor_login == wanted.actor_login)
+    if wanted.kind:
+        query = query.where(col(AuditEntry.action).startswith(f"{wanted.kind}.", autoescape=True))
+    if wanted.since is not None:
+        query = query.where(col(AuditEntry.at) >= wanted.since)
+    if wanted.until is not None:
+        query = query.where(col(AuditEntry.at) < wanted.until)
+    return query
+
+
+def entries(
+    session: Session,
+    wanted: AuditFilter = EVERYTHING,
+    *,
+    offset: int = 0,
+    limit: int | None = 50,
+) -> list[AuditEntry]:
+    """Newest first; ``limit`` None: all of them."""
+    query = _filtered(select(AuditEntry), wanted).order_by(col(AuditEntry.id).desc())
+    return list(session.exec(query.offset(offset).limit(limit)))
+
+
+def count(session: Session, wanted: AuditFilter = EVERYTHING) -> int:
+    return session.exec(_filtered(select(func.count()).select_from(AuditEntry), wanted)).one()
+
+
+def actor_logins(session: Session) -> list[str]:
+    """Everyone who has an entry, by login, in alphabetical order (the "who" filter)."""
+    query = select(AuditEntry.actor_login).distinct().order_by(col(AuditEntry.actor_login))
+    return list(session.exec(query))

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from admin_app.auth.first_administrator import setup_link
 from admin_app.core import runtime
+from admin_app.core.i18n import translate
 from admin_app.services.config_file import import_configuration
 from models.db import session_scope
 from models.tables import AuditEntry
@@ -144,14 +145,17 @@ async def test_the_audit_page_names_the_command_line_in_the_readers_language(
     import_configuration(GOOGLE)  # as `config import` does, by the command line
     add_user("root", admin=True)
     await sign_in(user, "root", path="/login?next=/admin/audit")
-    assert await audit_row(user) == ("(command line)", "config.import")
+    operator = "An operator (command line)"
+    assert await audit_row(user) == (operator, f"{operator} imported a configuration file")
     user.http_client.headers["Accept-Language"] = "ru"
     await user.open("/admin/audit")
-    assert await audit_row(user) == ("(командная строка)", "config.import")
+    actor, _sentence = await audit_row(user)
+    assert actor == translate(operator, "ru")
 
 
 async def audit_row(user: User) -> tuple[str, str]:
+    """The only entry's actor and sentence."""
     await user.should_see(marker="audit-table", retries=RETRIES)
     table = user.find(marker="audit-table").elements.pop()
     (row,) = table.rows  # type: ignore[attr-defined]
-    return row["actor"], row["action"]
+    return row["actor"], row["sentence"]
