@@ -86,10 +86,12 @@ def register() -> None:
         with admin_frame(_("Activity"), viewer, PATH):
             ui.label(
                 _(
-                    "These settings take effect with the activity feature of a later release:"
-                    " until then they are only stored."
+                    "While sending is allowed, each new post in the live feed is published to "
+                    "its author's linked X and Facebook accounts, if the author chose so in "
+                    "their profile. Posts on X that carry one of the hashtags below are "
+                    "imported into the live feed."
                 )
-            ).classes("text-sm").props('role="note"').mark("activity-later")
+            ).classes("text-sm").props('role="note"').mark("activity-explained")
             with ui.card().classes("w-full gap-3"):
                 send_activity = ui.switch(
                     _("Allow sending user activities to social networks (X and Facebook)"),

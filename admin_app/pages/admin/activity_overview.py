@@ -9,8 +9,7 @@ from admin_app.activity.delivery_problems import MESSAGES
 from admin_app.activity.hashtag_import import NOTES
 from admin_app.admin.overview import ActivitySummary
 from admin_app.core.i18n import _
-
-WHEN = "%Y-%m-%d %H:%M UTC"
+from admin_app.web.viewer_time import moment_text
 
 
 def _publishing(summary: ActivitySummary) -> None:
@@ -38,7 +37,7 @@ def _publishing(summary: ActivitySummary) -> None:
             words = _(reason).format(service=service, attempts=failure.attempts) if reason else ""
             with ui.column().classes("gap-0 w-full"):
                 ui.label(
-                    f"{failure.when.strftime(WHEN)} · {failure.author} · {service}: {words}"
+                    f"{moment_text(failure.when)} · {failure.author} · {service}: {words}"
                 ).classes("text-red-800 break-words")
                 ui.label(f"«{failure.post}» — {failure.detail}").classes(
                     "text-sm text-gray-600 break-words"
@@ -51,7 +50,7 @@ def _import(summary: ActivitySummary) -> None:
     if summary.import_running:
         last = _("running now")
     elif summary.import_finished_at is not None:
-        last = summary.import_finished_at.strftime(WHEN)
+        last = moment_text(summary.import_finished_at)
     else:
         last = _("never")
     ui.label(
@@ -71,7 +70,7 @@ def _import(summary: ActivitySummary) -> None:
         with ui.column().classes("gap-1 w-full").mark("recent-imports"):
             for post in summary.recent_imports:
                 with ui.row().classes("items-baseline gap-2 flex-wrap"):
-                    ui.label(f"{post.when.strftime(WHEN)} · {post.author}: {post.text}").classes(
+                    ui.label(f"{moment_text(post.when)} · {post.author}: {post.text}").classes(
                         "break-words"
                     )
                     if post.url:

@@ -4,6 +4,7 @@ and (while it is off) the irreversible switch that turns it on."""
 from __future__ import annotations
 
 from nicegui import ui
+from nicegui.elements.mixins.text_element import TextElement
 
 from admin_app.admin import encryption
 from admin_app.auth.accounts import Viewer
@@ -21,6 +22,19 @@ def _heading(text: str) -> None:
     ui.label(text).classes("text-xl font-semibold").props('role="heading" aria-level="2"')
 
 
+#: the shell command that adds a key (shown as code, never translated)
+ROTATE_COMMAND = "socialservices encryption rotate-key"
+
+
+def _with_command(text: str, command: str) -> None:
+    """A sentence whose ``{command}`` is shown as code (monospace), not in backticks."""
+    before, _placeholder, after = text.partition("{command}")
+    with ui.element("p").mark("rotate-hint"):
+        TextElement(tag="span", text=before)
+        TextElement(tag="code", text=command).classes("font-mono bg-gray-100 px-1 rounded")
+        TextElement(tag="span", text=after)
+
+
 class _EncryptionView:
     def __init__(self) -> None:
         self.timer = ui.timer(PROGRESS_SECONDS, self._tick, active=False)
@@ -33,12 +47,12 @@ class _EncryptionView:
                 ui.label(_("Token encryption is active")).classes(
                     "text-lg font-semibold text-positive"
                 ).props('role="status"')
-                ui.label(
+                _with_command(
                     _(
                         "Access tokens, refresh tokens and the services' secret settings are "
-                        "stored encrypted (AES-256-GCM). New keys are added with "
-                        "`socialservices encryption rotate-key`."
-                    )
+                        "stored encrypted (AES-256-GCM). New keys are added with {command}."
+                    ),
+                    ROTATE_COMMAND,
                 )
                 ui.label(_("Active key: {key}").format(key=state.active_key)).mark("active-key")
             else:

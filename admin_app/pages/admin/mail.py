@@ -4,8 +4,6 @@ settings turn mail on; and a test message, followed until the server took it."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from nicegui import ui
 
 from admin_app.admin import mail_settings
@@ -17,15 +15,12 @@ from admin_app.core.input_checks import MAX_LINE_LENGTH
 from admin_app.pages.admin.frame import add_admin_area, admin_frame, report_action_error
 from admin_app.pages.guards import admin_page
 from admin_app.pages.widgets import ProblemLabel, attributes
+from admin_app.web.viewer_time import moment_text
 
 PATH = "/admin/mail"
 #: how often, and how many times, the page asks how the test message is doing
 POLL_SECONDS = 0.5
 POLLS = 20
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _heading(text: str) -> None:
@@ -59,7 +54,7 @@ def _settings_card(state: MailState) -> None:
 
 def _problem_line(problem: Problem) -> str:
     return _("{when}: “{subject}” to {recipient} (attempts: {attempts}): {problem}").format(
-        when=_when(problem.at),
+        when=moment_text(problem.at),
         subject=problem.subject,
         recipient=problem.recipient,
         attempts=problem.attempts,

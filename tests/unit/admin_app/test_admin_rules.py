@@ -268,7 +268,8 @@ async def test_the_areas_are_for_administrators_only(user: User) -> None:
 async def test_hashtag_editor_validates_next_to_the_field(user: User) -> None:
     await open_as_administrator(user, "/admin/activity")
     await user.should_see("Hashtags broadcast to the live feed", retries=RETRIES)
-    await user.should_see(marker="activity-later")
+    await user.should_see(marker="activity-explained")
+    await user.should_not_see("later release")
     field = element(user, "new-hashtag")
 
     user.find(marker="hashtag-add").click()

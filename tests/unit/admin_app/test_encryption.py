@@ -167,6 +167,8 @@ async def test_the_page_enables_encryption_after_a_warning(user: User) -> None:
     await user.open("/admin/encryption")
     await user.should_see(f"key {runtime.keyring().active_id} (active)", retries=RETRIES)
     await user.should_not_see(marker="enable-encryption")
+    await user.should_see("socialservices encryption rotate-key")  # as code, in no backticks
+    await user.should_not_see("`")
 
 
 async def test_the_page_is_for_administrators_only(user: User) -> None:
