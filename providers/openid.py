@@ -47,7 +47,18 @@ def forget_cached_metadata() -> None:
     _keys_cache.clear()
 
 
+def forget_discovery(issuer: str) -> None:
+    """Drop one issuer's cached discovery document, so that the next sign-in reads it
+    again (a saved service, or the administrator's "Read again"). Its keys stay: they are
+    fetched again anyway when an ID token names a key id they lack."""
+    _discovery_cache.pop(issuer, None)
+
+
 class OpenIDProvider(Provider):
+    #: the endpoints come from a discovery document an administrator may read again
+    #: (Apple's are documented instead)
+    discovers: ClassVar[bool] = True
+
     endpoints: ClassVar[Mapping[str, str]] = {
         "issuer": "",
         "authorize_url": "",
@@ -70,6 +81,12 @@ class OpenIDProvider(Provider):
     @property
     def discovery_url(self) -> str:
         return f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
+
+    async def read_discovery_again(self) -> dict[str, Any]:
+        """The discovery document read now, replacing the cached one; ProviderError
+        (with its ``facts``) when it cannot be read."""
+        forget_discovery(self.issuer)
+        return await self.metadata()
 
     async def metadata(self) -> dict[str, Any]:
         cached = _discovery_cache.get(self.issuer)

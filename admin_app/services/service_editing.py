@@ -24,6 +24,7 @@ from admin_app.core import link_issuers, runtime
 from admin_app.core.form_problems import FormError, Problems
 from admin_app.core.i18n import N_
 from admin_app.core.token_storage import secrets_of, secrets_to_keep
+from admin_app.services.discovery import discovers, forget_saved
 from admin_app.services.site_urls import redirect_uri
 from admin_app.services.validation import (
     ServicePlaces,
@@ -91,6 +92,7 @@ class ServiceView:
     #: uses them now
     redirect_uris: tuple[str, ...]
     removable: bool  # added by an administrator (OpenID Connect)
+    discovers: bool = False  # its endpoints come from a discovery document
 
     @property
     def title(self) -> str:
@@ -203,6 +205,7 @@ def _view(
         ),
         redirect_uris=tuple(redirect_uri(site, service_id) for site in sites),
         removable=provider.multiple,
+        discovers=discovers(provider.id),
     )
 
 
@@ -444,7 +447,9 @@ def save_service(
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
-        return _view(_editable_scope_sites(session, scope), service_id, provider, row)
+        view = _view(_editable_scope_sites(session, scope), service_id, provider, row)
+    forget_saved(scope, service_id)  # the next sign-in reads the issuer's document again
+    return view
 
 
 def set_enabled(scope: str, service_id: str, enabled: bool, *, version: int | None) -> int | None:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from urllib.parse import quote
 
 from nicegui import ui
+from nicegui.elements.mixins.text_element import TextElement
 from nicegui.events import ValueChangeEventArguments
 
 from admin_app.auth.admin_access import NotAnAdministratorError
@@ -24,6 +25,7 @@ from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import report_action_error
 from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
 from admin_app.services.badges import badge_svg
+from admin_app.services.discovery import read_again
 from admin_app.services.service_editing import (
     ServiceChanges,
     ServiceFormError,
@@ -146,6 +148,8 @@ class _ServiceCard:
                     self.problems[endpoint_field(endpoint.key)] = ProblemLabel(
                         f"problem-{sid}-{endpoint_field(endpoint.key)}", endpoint_input
                     )
+            if view.discovers:
+                self._draw_discovery()
             self.problems[""] = ProblemLabel(f"problem-{sid}")
             with ui.row().classes("w-full items-center gap-2 flex-wrap"):
                 ui.button(_("Save"), on_click=self._save).props("color=primary").mark(f"save-{sid}")
@@ -158,6 +162,45 @@ class _ServiceCard:
                 "text-sm text-gray-600"
             )
             self.try_hint.set_visibility(not view.configured)
+
+    def _draw_discovery(self) -> None:
+        """The issuer's discovery document, read again on demand and after each save:
+        what it says now, or why it cannot be read."""
+        sid = self.view.service_id
+        with ui.row().classes("w-full items-center gap-2 flex-wrap"):
+            ui.label(_("Discovery document")).classes("text-sm font-medium")
+            label = _("Read the discovery document of {service} again").format(service=self.title)
+            attributes(
+                ui.button(_("Read again"), icon="refresh", on_click=self._read_discovery),
+                {"aria-label": label},
+            ).props("flat dense no-caps").mark(f"discovery-read-{sid}")
+        self.discovery = (ui.column().classes("w-full gap-0 text-sm").props('role="status"')).mark(
+            f"discovery-{sid}"
+        )
+
+    async def _read_discovery(self) -> None:
+        try:
+            report = await read_again(self.editor.scope, self.service_id)
+        except NotAnAdministratorError as error:
+            report_action_error(error)
+            return
+        self.discovery.clear()
+        if report is None:
+            return
+        with self.discovery:
+            if report.problem:
+                text = _("{url} could not be read: {problem}") if report.url else "{problem}"
+                ui.label(text.format(url=report.url, problem=report.problem)).classes(
+                    "text-negative break-all"
+                ).mark(f"discovery-problem-{self.service_id}")
+                return
+            ui.label(_("Read just now from {url}:").format(url=report.url)).classes("break-all")
+            with ui.element("dl").classes("grid gap-x-3 sm:grid-cols-[auto_1fr]"):
+                for key, value in report.found.items():
+                    TextElement(tag="dt", text=key).classes("font-mono")
+                    TextElement(tag="dd", text=value).classes("break-all").mark(
+                        f"discovery-{self.service_id}-{key}"
+                    )
 
     def _draw_redirect_uris(self) -> None:
         """One address per site these settings serve: each must be registered at the
@@ -396,6 +439,10 @@ class _ServiceCard:
                 type="warning",
                 multi_line=True,
             )
+        own_issuer = any(e.key == "issuer" and e.value for e in view.endpoints)
+        if view.discovers and view.configured and own_issuer:  # its document as it is now
+            with self.card:
+                ui.timer(0, self._read_discovery, once=True)
 
     def _confirm_removal(self) -> None:
         with ui.dialog() as dialog, ui.card():

@@ -17,7 +17,10 @@ from nicegui.testing import User
 from admin_app.services.config_file import import_configuration
 from models.db import session_scope
 from models.users import users_after
+from providers.base import ServiceConfig
+from providers.oidc import OpenIDConnect
 from providers.openid import forget_cached_metadata
+from tests.support.accounts import RETRIES
 from tests.support.admin_pages import open_as_admin, text_of
 from tests.support.fakes.oauth import Response
 from tests.support.fakes.openid import FakeOpenIDProvider
@@ -180,3 +183,43 @@ async def test_a_visitor_keeps_the_short_message(user: User) -> None:
     await user.open(callback.headers["location"])
     await user.should_see("This service is not set up completely. Please tell the administrator.")
     await user.should_not_see("token_endpoint_auth_methods_supported")
+
+
+# ------------------------------------------------------------ the discovery document
+
+
+async def test_saving_reads_the_discovery_document_again(
+    user: User, idp: FakeOpenIDProvider
+) -> None:
+    configure_staff(idp.issuer)
+    await open_as_admin(user)
+    user.find(marker="discovery-read-staff").click()
+    await user.should_see(marker="discovery-staff-token_endpoint", retries=RETRIES)
+    assert text_of(user, "discovery-staff-token_endpoint") == f"{idp.issuer}/token"
+    moved = f"{idp.issuer}/token-moved"
+    idp.discovery = lambda: {**FakeOpenIDProvider.discovery(idp), "token_endpoint": moved}  # type: ignore[method-assign]
+    user.find(marker="save-staff").click()  # read again at once: not the cached document
+    await user.should_see("Staff: saved.", retries=RETRIES)
+    await user.should_see(moved, retries=RETRIES)
+    service = OpenIDConnect(
+        ServiceConfig(settings={"client_id": "app"}, endpoints={"issuer": idp.issuer})
+    )
+    assert await service.token_url() == moved  # and the sign-in uses it
+
+
+async def test_read_again_says_why_a_document_cannot_be_read(user: User) -> None:
+    forget_cached_metadata()
+    configure_staff("http://127.0.0.1:9/realms/staff")
+    await open_as_admin(user)
+    user.find(marker="discovery-read-staff").click()
+    await user.should_see(marker="discovery-problem-staff", retries=RETRIES)
+    problem = text_of(user, "discovery-problem-staff")
+    assert problem.startswith(
+        "http://127.0.0.1:9/realms/staff/.well-known/openid-configuration could not be read:"
+    )
+
+
+async def test_read_again_is_offered_only_where_there_is_a_document(user: User) -> None:
+    await open_as_admin(user)
+    await user.should_see(marker="discovery-read-google")
+    await user.should_not_see(marker="discovery-read-yandex")
