@@ -1,8 +1,18 @@
-"""The one frame every page is drawn in: header, navigation, language, signed-in user."""
+"""The one frame every page is drawn in: header, navigation, language, signed-in user.
+
+Three shapes share it (and the look of ``admin_app.web.theme``):
+
+- ``frame``: a heading and the page's content, in the page's column;
+- ``card_frame``: a card in the middle of the page with its heading, for the short forms a
+  visitor meets before being signed in (sign in, set up, register, a new password);
+- ``side_frame``: ``frame`` with a column of navigation beside the content on wide screens
+  (1024 px and up); on narrower ones the column hides and a menu button in the header
+  shows it over the page, so a phone never scrolls sideways.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -15,8 +25,14 @@ from admin_app.core.i18n import LANGUAGES, _, current_language
 from admin_app.services.badges import badge_svg
 from admin_app.services.catalogue import SiteService
 from admin_app.services.sites import site_name_for_host
+from admin_app.web import theme
 from admin_app.web.browser_cookie import csrf_token
 from admin_app.web.viewer_time import ZONE_SCRIPT
+
+#: Quasar's drawer sits beside the page from this width on (Tailwind's ``lg`` agrees)
+SIDE_BREAKPOINT = 1023
+SIDE_WIDTH = 240
+_HEADER_LINK = "text-white no-underline hover:underline underline-offset-4"
 
 
 @dataclass(frozen=True)
@@ -34,37 +50,59 @@ def add_navigation(entry: NavEntry) -> None:
     _navigation[entry.path] = entry
 
 
+def is_current(path: str, here: str) -> bool:
+    """Whether the page at ``here`` belongs to the area at ``path`` (itself or below it)."""
+    return here == path or here.startswith(path.rstrip("/") + "/")
+
+
+def _here() -> str:
+    return context.client.request.url.path
+
+
 def _switch_language(event: ValueChangeEventArguments) -> None:
     url = context.client.request.url
     here = url.path + (f"?{url.query}" if url.query else "")
     ui.navigate.to(f"/language?set={event.value}&next={quote(here, safe='/')}")
 
 
-def _header(viewer: Viewer | None) -> None:
+def _main_navigation(viewer: Viewer) -> None:
+    here = _here()
+    navigation_label = _("Main navigation")
+    with (
+        ui.element("nav")
+        .props(f'aria-label="{navigation_label}"')
+        .classes("flex gap-x-4 gap-y-1 flex-wrap")
+    ):
+        for entry in _navigation.values():
+            if entry.admin_only and not viewer.is_admin:
+                continue
+            link = ui.link(_(entry.label), entry.path).classes(_HEADER_LINK)
+            if is_current(entry.path, here):
+                link.props('aria-current="page"').classes("underline font-semibold")
+
+
+def _header(viewer: Viewer | None, side: ui.left_drawer | None) -> None:
     site_name = site_name_for_host(context.client.request.headers.get("host"))
-    with ui.header().classes("items-center gap-4 flex-wrap px-4 py-2 bg-slate-800"):
+    with ui.header().classes("items-center gap-x-4 gap-y-1 flex-wrap px-4 py-2 bg-slate-800"):
+        if side is not None:
+            menu_label = _("Show or hide the menu")
+            ui.button(icon="menu", on_click=side.toggle).props(
+                f'flat round dense color=white aria-label="{menu_label}"'
+            ).classes("lg:hidden").mark("side-menu")
         ui.link(site_name, "/").classes("text-lg font-bold text-white no-underline")
-        navigation_label = _("Main navigation")
-        with (
-            ui.element("nav")
-            .props(f'aria-label="{navigation_label}"')
-            .classes("flex gap-3 flex-wrap")
-        ):
-            for entry in _navigation.values():
-                if viewer is None or (entry.admin_only and not viewer.is_admin):
-                    continue
-                ui.link(_(entry.label), entry.path).classes("text-white")
+        if viewer is not None:
+            _main_navigation(viewer)
         ui.space()
         language_label = _("Language")
         ui.select(
             LANGUAGES,
             value=current_language(),
             on_change=_switch_language,
-        ).props(f'dense dark borderless aria-label="{language_label}"').classes("w-28").mark(
-            "language-switch"
-        )
+        ).props(f'dense dark borderless aria-label="{language_label}"', remove="outlined").classes(
+            "w-28"
+        ).mark("language-switch")
         if viewer is None:
-            ui.link(_("Sign in"), "/login").classes("text-white")
+            ui.link(_("Sign in"), "/login").classes(_HEADER_LINK)
         else:
             ui.label(viewer.display_name).classes("text-white").mark("signed-in-user")
             sign_out_url = f"/logout?csrf={csrf_token()}"  # read now: events see no cookie
@@ -73,16 +111,62 @@ def _header(viewer: Viewer | None) -> None:
             )
 
 
-@contextmanager
-def frame(title: str, viewer: Viewer | None) -> Iterator[None]:
-    """Draw the shared frame; the page's own content goes inside the ``with`` block."""
+def _head(title: str) -> None:
+    theme.apply()
     ui.page_title(_("{title} · Social services").format(title=title))
     # Screen readers pronounce the page by <html lang>, which NiceGUI fixes at start-up.
     ui.add_head_html(f"<script>document.documentElement.lang = '{current_language()}';</script>")
     ui.add_head_html(ZONE_SCRIPT)  # the browser's time zone, for moment_text
-    _header(viewer)
-    with ui.column().classes("w-full max-w-4xl mx-auto p-4 gap-4"):
-        ui.label(title).classes("text-2xl font-semibold").props('role="heading" aria-level="1"')
+
+
+def page_heading(title: str) -> ui.label:
+    """The page's one first-level heading."""
+    return (
+        ui.label(title)
+        .classes("text-2xl font-semibold text-gray-900")
+        .props('role="heading" aria-level="1"')
+    )
+
+
+@contextmanager
+def frame(title: str, viewer: Viewer | None) -> Iterator[None]:
+    """Draw the shared frame; the page's own content goes inside the ``with`` block."""
+    _head(title)
+    _header(viewer, None)
+    with ui.element("main").classes(f"flex flex-col {theme.PAGE_COLUMN}"):
+        page_heading(title)
+        yield
+
+
+@contextmanager
+def card_frame(title: str, viewer: Viewer | None, *, wide: bool = False) -> Iterator[ui.card]:
+    """The frame with one centred card holding the heading and the page's content; ``wide``
+    for a form of many fields."""
+    _head(title)
+    _header(viewer, None)
+    width = "max-w-lg" if wide else "max-w-md"
+    with (
+        ui.element("main").classes("w-full flex justify-center px-4 py-8 sm:py-12"),
+        ui.card().classes(f"w-full {width} gap-3 p-6 shadow-md") as card,
+    ):
+        page_heading(title).classes("text-center w-full")
+        yield card
+
+
+@contextmanager
+def side_frame(title: str, viewer: Viewer | None, draw_side: Callable[[], None]) -> Iterator[None]:
+    """``frame`` with ``draw_side`` (its navigation) in a column at the page's left."""
+    _head(title)
+    side = (
+        ui.left_drawer(value=None, bordered=True)
+        .props(f"width={SIDE_WIDTH} breakpoint={SIDE_BREAKPOINT}")
+        .classes("bg-white p-0")
+    )
+    with side:
+        draw_side()
+    _header(viewer, side)
+    with ui.element("main").classes(f"flex flex-col {theme.PAGE_COLUMN}"):
+        page_heading(title)
         yield
 
 
@@ -91,8 +175,8 @@ def service_button(service: SiteService, href: str) -> None:
     with (
         ui.link(target=href)
         .classes(
-            "flex items-center gap-3 w-full px-3 py-2 rounded border border-gray-300 no-underline "
-            "text-gray-900 hover:bg-gray-100"
+            "flex items-center gap-3 w-full px-3 py-2 rounded border border-gray-300 bg-white "
+            "no-underline text-gray-900 hover:bg-gray-100"
         )
         .mark(f"service-{service.service_id}")
     ):

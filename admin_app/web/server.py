@@ -47,7 +47,7 @@ from admin_app.pages.admin import services as admin_services
 from admin_app.pages.admin import sites as admin_sites
 from admin_app.pages.admin import users as admin_users
 from admin_app.provider import backchannel
-from admin_app.web import browser_cookie, script_nonces, signin_lane, socket_origins
+from admin_app.web import browser_cookie, script_nonces, signin_lane, socket_origins, theme
 from admin_app.web.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ def register_routes(session_options: dict[str, Any]) -> None:
     """Every route; ``session_options`` are NiceGUI's session cookie's (secret included),
     which the sign-in lane writes too."""
     asking.install(browser_cookie.read_asker)
+    theme.install()  # every field and button alike, on every page
     error_pages.install()  # first: the headers' middleware, added next, wraps its pages
     app.add_middleware(SecurityHeaders, https=bool(session_options.get("https_only")))
     script_nonces.install()

@@ -70,6 +70,8 @@ async def test_signed_in_non_administrators_get_403_and_nothing_of_the_page(user
     titles = {}
     for path in admin_paths:  # what the page shows to whom it is for
         response = await user.http_client.get(path)
+        if not response.headers["content-type"].startswith("text/html"):
+            continue  # a download (the audit log as CSV): no frame, and refused below all the same
         assert ADMIN_FRAME in response.text, path
         titles[path] = title_of(response.text)
         assert titles[path] != DENIED_TITLE, path
@@ -83,7 +85,7 @@ async def test_signed_in_non_administrators_get_403_and_nothing_of_the_page(user
         assert DENIED_TEXT in response.text, path
         assert title_of(response.text) == DENIED_TITLE, path
         assert ADMIN_FRAME not in response.text, path
-        assert titles[path] not in response.text, path
+        assert path not in titles or titles[path] not in response.text, path
     for path in guarded_paths(Guard.SIGNED_IN):  # and the pages for anyone signed in let in
         response = await user.http_client.get(path)
         assert response.status_code == 200, path

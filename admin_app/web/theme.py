@@ -1,0 +1,77 @@
+"""The product's one look: how fields, buttons, links and the page's width look everywhere.
+
+Each page used to choose for itself: some fields underlined, others outlined; buttons in
+Quasar's capitals ("IDP" for "IdP"); links and buttons in NiceGUI's light blues, which read
+at 3.7:1 and 3.1:1, below the 4.5:1 that WCAG AA asks of text. Here it is said once:
+
+- ``install`` gives every field (input, select, textarea, number) and every button the
+  same defaults, NiceGUI's ``default_props``, and sets Quasar's named colours (``primary``,
+  ``positive``...) to ones that read at 4.5:1 or more, as text on the page's ground and
+  under white text: a page only adds what is its own (a type, a length). It runs once
+  before any page, and again from the frame (harmless);
+- ``apply`` adds the page's few style rules (link colour, ground) as each page is drawn:
+  the frame calls it, so does every page drawn in it, the error pages included.
+
+The style rules sit in the ``components`` layer: after NiceGUI's and Quasar's, before
+Tailwind's utilities, so that a page's own ``text-white`` still wins (and an ``!important``
+there outranks Quasar's, which sit in the last layer: layers reverse for ``!important``).
+"""
+
+from __future__ import annotations
+
+from nicegui import app, ui
+
+#: every field: outlined, compact
+FIELD_PROPS = "outlined dense"
+#: every button keeps its text's case
+BUTTON_PROPS = "no-caps"
+#: how wide a page's content grows (the header spans the window)
+PAGE_WIDTH = "max-w-5xl"
+#: the content column of every page drawn in the frame
+PAGE_COLUMN = f"w-full {PAGE_WIDTH} mx-auto px-4 py-6 gap-4"
+#: helper text under a field or a heading: Tailwind's gray-600 is 7.5:1 on white
+MUTED = "text-sm text-gray-600"
+#: links: blue-700, 6.7:1 on white and 6.2:1 on the page's ground (NiceGUI's is 3.7:1)
+LINK_COLOUR = "#1d4ed8"
+#: the page's ground, behind cards and tables
+GROUND = "#f8fafc"
+#: Quasar's named colours, each at least 4.5:1 against white and against ``GROUND``;
+#: ``warning`` stays a light ground for dark text (notices), its text is ``WARNING_TEXT``
+BRAND = {
+    "primary": LINK_COLOUR,
+    "secondary": "#0f766e",
+    "accent": "#9c27b0",
+    "positive": "#15803d",
+    "negative": "#c10015",
+    "info": "#0369a1",
+    "warning": "#f2c037",
+}
+#: ``text-warning``: amber-800, 7.1:1 on white (the warning ground itself is 1.7:1)
+WARNING_TEXT = "#92400e"
+
+_STYLE = f"""<style>
+@layer components {{
+  body {{ background-color: {GROUND}; color: #111827; }}
+  .nicegui-link {{ color: {LINK_COLOUR}; text-underline-offset: 2px; }}
+  .nicegui-link:hover {{ opacity: 1; text-decoration-thickness: 2px; }}
+  .text-warning {{ color: {WARNING_TEXT} !important; }}
+  :focus-visible {{ outline: 2px solid {LINK_COLOUR}; outline-offset: 2px; }}
+}}
+</style>"""
+
+_FIELDS = (ui.input, ui.select, ui.textarea, ui.number)
+
+
+def install() -> None:
+    """The defaults of every field and button made from now on (NiceGUI keeps them per
+    element class, for every page)."""
+    for field in _FIELDS:
+        field.default_props(FIELD_PROPS)
+    ui.button.default_props(BUTTON_PROPS)
+    app.colors(**BRAND)
+
+
+def apply() -> None:
+    """The look, for the page being drawn."""
+    install()
+    ui.add_head_html(_STYLE)
