@@ -16,15 +16,12 @@ from admin_app.auth import profile_completion
 from admin_app.auth.accounts import current_viewer
 from admin_app.auth.refusals import problem_message
 from admin_app.core.i18n import _
-from admin_app.web.layout import frame
+from admin_app.web.layout import card_frame
 from models.users import MAX_EMAIL_LENGTH
 
 
 def _refused(reason: str) -> None:
-    with (
-        frame(_("Could not sign up"), current_viewer()),
-        ui.card().classes("w-full max-w-md gap-3"),
-    ):
+    with card_frame(_("Could not sign up"), current_viewer()):
         ui.label(_(problem_message(reason)).format(service=_("the service"))).props(
             'role="alert"'
         ).mark("complete-profile-refused")
@@ -61,10 +58,7 @@ def register() -> None:
             )
             done.set_visibility(True)
 
-        with (
-            frame(_("Complete your profile"), current_viewer()),
-            ui.card().classes("w-full max-w-md gap-3"),
-        ):
+        with card_frame(_("Complete your profile"), current_viewer()):
             with ui.column().classes("w-full gap-3") as form:
                 ui.label(
                     _(
@@ -90,7 +84,9 @@ def register() -> None:
                 .mark("complete-profile-error")
             )
             with ui.column().classes("w-full gap-3") as done:
-                ui.label(_("Check your mail")).classes("text-lg")
+                ui.label(_("Check your mail")).classes("text-lg font-medium").props(
+                    'role="heading" aria-level="2"'
+                )
                 check = ui.label().mark("complete-profile-sent")
                 ui.button(
                     _("Send it again, or to another address"),

@@ -12,7 +12,7 @@ from nicegui import ui
 from admin_app.auth.accounts import current_viewer
 from admin_app.core.i18n import N_, _, current_language
 from admin_app.profile.email_change import ChangeOutcome, LinkPreview, confirm, preview
-from admin_app.web.layout import frame
+from admin_app.web.layout import card_frame
 from models.mail_links import LinkRefusal
 
 PATH = "/email/confirm"
@@ -41,10 +41,7 @@ def register() -> None:
     @ui.page(PATH)
     def confirm_page(token: str = "") -> None:
         found = preview(token)
-        with (
-            frame(_("Confirm your e-mail address"), current_viewer()),
-            ui.card().classes("w-full max-w-md gap-3"),
-        ):
+        with card_frame(_("Confirm your e-mail address"), current_viewer()):
             if not isinstance(found, LinkPreview):
                 _said(found)
                 ui.link(_("To your profile"), "/profile")

@@ -1,6 +1,7 @@
 """Our own 400, 404 and 500 pages, in place of NiceGUI's and Starlette's.
 
-They are drawn in the site's frame, in the visitor's language, and never show an
+They are drawn in the site's frame (a centred card: the status, a heading that says it in
+words, a link home), in the visitor's language, and never show an
 exception (its text may hold SQL and values): a 500 page shows the short id under which
 ``admin_app.core.failure_log`` logged it. Three ways lead here:
 
@@ -33,7 +34,8 @@ from admin_app.core.failure_log import (
     record_failure,
 )
 from admin_app.core.i18n import _
-from admin_app.web.layout import frame
+from admin_app.web import theme
+from admin_app.web.layout import card_frame
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +66,18 @@ def draw_error(status: int, error_id: str | None = None) -> None:
     else:
         title = _("Something went wrong")
         text = _("The server could not answer this request. Please try again in a moment.")
-    with frame(title, _viewer()):
+    with card_frame(title, _viewer()):
+        # the status, for whoever reports it; the heading after it says it in words
+        ui.label(str(status)).classes("text-5xl font-bold text-slate-700 text-center w-full").move(
+            target_index=0
+        ).props('aria-hidden="true"')
         ui.label(text).props('role="alert"').mark("error-message")
         if error_id is not None:
             ui.label(
                 _("If it happens again, tell the administrator this error id: {id}").format(
                     id=error_id
                 )
-            ).mark("error-id")
+            ).classes(theme.MUTED).mark("error-id")
         ui.link(_("Go to the start page"), "/").mark("error-home")
 
 

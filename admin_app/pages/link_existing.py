@@ -14,7 +14,8 @@ from admin_app.auth.accounts import current_viewer
 from admin_app.auth.refusals import problem_message
 from admin_app.core.i18n import _
 from admin_app.core.input_checks import MAX_PASSWORD_TYPED, typed_text_problem
-from admin_app.web.layout import frame, service_button
+from admin_app.web import theme
+from admin_app.web.layout import card_frame, service_button
 
 
 def _password_error(error: str | None, wait_seconds: int, service: str) -> str:
@@ -28,7 +29,7 @@ def _password_error(error: str | None, wait_seconds: int, service: str) -> str:
 
 
 def _refused(reason: str) -> None:
-    with frame(_("Could not link"), current_viewer()), ui.card().classes("w-full max-w-md gap-3"):
+    with card_frame(_("Could not link"), current_viewer()):
         ui.label(_(problem_message(reason)).format(service=_("the service"))).props(
             'role="alert"'
         ).mark("link-existing-refused")
@@ -63,10 +64,7 @@ def register() -> None:
                 return
             ui.navigate.to(result.completion_url)
 
-        with (
-            frame(_("This address already has an account"), current_viewer()),
-            ui.card().classes("w-full max-w-md gap-3"),
-        ):
+        with card_frame(_("This address already has an account"), current_viewer()):
             ui.label(
                 _(
                     "An account with the address {email} already exists. Sign in to it to add "
@@ -100,7 +98,7 @@ def register() -> None:
                 )
             if found.proofs:
                 ui.label(_("Or sign in with a service linked to that account:")).classes(
-                    "text-sm text-gray-600"
+                    theme.MUTED
                 )
                 for proof in found.proofs:
                     service_button(

@@ -18,7 +18,8 @@ from admin_app.core.i18n import _
 from admin_app.core.input_checks import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
 from admin_app.mail.outbox import mail_is_configured
 from admin_app.provider.authorize import application_asking
-from admin_app.web.layout import frame, service_button
+from admin_app.web import theme
+from admin_app.web.layout import card_frame, service_button
 
 
 def _error_text(error: str | None, wait_seconds: int) -> str:
@@ -100,9 +101,7 @@ def register() -> None:
             if application
             else _("Sign in")
         )
-        with frame(title, None), ui.card().classes("w-full max-w-sm gap-2"):
-            if application:  # text, never markup: the name is the administrator's input
-                ui.label(title).classes("text-lg").mark("login-application")
+        with card_frame(title, None):  # the application's name as text, never markup
             identifier = (
                 ui.input(_("Login or e-mail"))
                 .props("autocomplete=username autofocus name=login")
@@ -130,7 +129,10 @@ def register() -> None:
             )
             resend.set_visibility(False)
             button = (
-                ui.button(_("Sign in"), on_click=submit).props("color=primary").mark("login-submit")
+                ui.button(_("Sign in"), on_click=submit)
+                .props("color=primary")
+                .classes("w-full")
+                .mark("login-submit")
             )
             with ui.row().classes("w-full justify-between text-sm"):
                 if mail_is_configured():
@@ -142,7 +144,7 @@ def register() -> None:
             services = offered_services(host)
             if services:
                 ui.separator()
-                ui.label(_("Or sign in with")).classes("text-sm text-gray-600")
+                ui.label(_("Or sign in with")).classes(theme.MUTED)
                 for service in services:
                     service_button(
                         service,

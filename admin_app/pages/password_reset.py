@@ -20,7 +20,8 @@ from admin_app.core.i18n import N_, _
 from admin_app.core.messages import LINK_REFUSALS
 from admin_app.mail.outbox import mail_is_configured
 from admin_app.pages.widgets import ProblemLabel, attributes
-from admin_app.web.layout import frame
+from admin_app.web import theme
+from admin_app.web.layout import card_frame
 
 MAIL_OFF = N_(
     "This site cannot send e-mail, so a forgotten password cannot be reset here. Ask an"
@@ -53,7 +54,7 @@ def _forgot_form() -> None:
         card.set_visibility(False)
         sent.set_visibility(True)
 
-    with ui.card().classes("w-full max-w-sm gap-1").mark("forgot-form") as card:
+    with ui.column().classes("w-full gap-1").mark("forgot-form") as card:
         ui.label(
             _("Enter your login or e-mail address: we will send a link to choose a new password.")
         ).classes("text-sm")
@@ -69,6 +70,7 @@ def _forgot_form() -> None:
         button = (
             ui.button(_("Send the link"), on_click=submit)
             .props("color=primary")
+            .classes("w-full")
             .mark("forgot-submit")
         )
     sent = ui.label(_(SENT)).props('role="status"').mark("forgot-sent")
@@ -101,7 +103,7 @@ def _reset_form(token: str, login: str) -> None:
             button.enable()
         ui.navigate.to(url)
 
-    with ui.card().classes("w-full max-w-sm gap-1").mark("reset-form") as card:
+    with ui.column().classes("w-full gap-1").mark("reset-form") as card:
         ui.label(_("Choose a new password for {login}.").format(login=login)).mark("reset-login")
         for name, label in (
             ("new_password", _("New password")),
@@ -115,11 +117,12 @@ def _reset_form(token: str, login: str) -> None:
             )
             problems[name] = ProblemLabel(f"problem-{name}", inputs[name])
         ui.label(_("Every browser signed in to your account will be signed out.")).classes(
-            "text-sm text-gray-600"
+            theme.MUTED
         )
         button = (
             ui.button(_("Save the new password"), on_click=submit)
             .props("color=primary")
+            .classes("w-full")
             .mark("reset-submit")
         )
     refused = ui.label().props('role="alert"').mark("link-refused")
@@ -129,7 +132,7 @@ def _reset_form(token: str, login: str) -> None:
 def register() -> None:
     @ui.page("/password/forgot")
     def forgot_page() -> None:
-        with frame(_("Forgot your password?"), current_viewer()):
+        with card_frame(_("Forgot your password?"), current_viewer()):
             if not mail_is_configured():
                 ui.label(_(MAIL_OFF)).mark("reset-closed")
                 return
@@ -137,7 +140,7 @@ def register() -> None:
 
     @ui.page("/password/reset")
     def reset_page(token: str = "") -> None:
-        with frame(_("Choose a new password"), current_viewer()):
+        with card_frame(_("Choose a new password"), current_viewer()):
             try:
                 link = reset_link(token)
             except LinkRefusedError as error:

@@ -28,7 +28,8 @@ from admin_app.auth.safe_next import safe_next
 from admin_app.core.i18n import N_, _
 from admin_app.core.messages import LINK_REFUSALS
 from admin_app.pages.widgets import ProblemLabel, attributes
-from admin_app.web.layout import frame
+from admin_app.web import theme
+from admin_app.web.layout import card_frame
 from models.users import MAX_EMAIL_LENGTH
 
 CLOSED = {
@@ -99,7 +100,7 @@ def _form(next_path: str) -> None:
             button.enable()
         ui.navigate.to(registered.completion_url or "/register/sent")
 
-    with ui.card().classes("w-full max-w-sm gap-1").mark("register-form"):
+    with ui.column().classes("w-full gap-1").mark("register-form"):
         for name, label, autocomplete, secret in fields:
             element = attributes(
                 ui.input(label, password=secret), {"autocomplete": autocomplete, "name": name}
@@ -111,7 +112,10 @@ def _form(next_path: str) -> None:
         message = ui.label().classes("text-negative").props('role="alert"').mark("register-error")
         message.set_visibility(False)
         button = (
-            ui.button(_("Register"), on_click=submit).props("color=primary").mark("register-submit")
+            ui.button(_("Register"), on_click=submit)
+            .props("color=primary")
+            .classes("w-full")
+            .mark("register-submit")
         )
         ui.link(_("I have an account: sign in"), "/login").classes("text-sm")
 
@@ -158,7 +162,7 @@ def register() -> None:
         if current_viewer() is not None:
             return RedirectResponse(target, status_code=303)
         reason = closed_reason()
-        with frame(_("Register"), None):
+        with card_frame(_("Register"), None):
             if reason is not None:
                 _closed(reason)
             else:
@@ -167,7 +171,7 @@ def register() -> None:
 
     @ui.page("/register/sent")
     def sent_page() -> None:
-        with frame(_("Check your mail"), None):
+        with card_frame(_("Check your mail"), None):
             ui.label(
                 _(
                     "We sent a letter to the address you gave. Follow its link to confirm the"
@@ -180,10 +184,10 @@ def register() -> None:
                     " come. Nothing after a while? Look in the spam folder, or register again"
                     " later."
                 )
-            ).classes("text-sm text-gray-600")
+            ).classes(theme.MUTED)
             ui.link(_("Sign in"), "/login")
 
     @ui.page("/register/verify")
     def verify_page(token: str = "") -> None:
-        with frame(_("Confirm your e-mail address"), current_viewer()):
+        with card_frame(_("Confirm your e-mail address"), current_viewer()):
             _verify_page(token)

@@ -13,7 +13,7 @@ from admin_app.auth.first_administrator import (
 from admin_app.core.i18n import _
 from admin_app.core.input_checks import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
 from admin_app.core.messages import user_data_error_text
-from admin_app.web.layout import frame
+from admin_app.web.layout import card_frame
 
 
 def _typed_problem(*fields: ui.input) -> str | None:
@@ -30,7 +30,7 @@ def register() -> None:
     @ui.page("/setup")
     def setup(token: str = "") -> None:
         if not setup_is_open(token):
-            with frame(_("Set-up"), None):
+            with card_frame(_("Set-up"), None):
                 ui.label(
                     _("This set-up link is not valid: it was used already or never issued.")
                 ).props('role="alert"')
@@ -71,15 +71,17 @@ def register() -> None:
             message.set_text(text)
             message.set_visibility(True)
 
-        with (
-            frame(_("Create the first administrator"), None),
-            ui.card().classes("w-full max-w-md gap-2"),
-        ):
+        with card_frame(_("Create the first administrator"), None, wide=True):
             ui.label(_("This account will manage the site's sign-in services and users."))
             login = ui.input(_("Login")).props("autocomplete=username name=login")
             email = ui.input(_("E-mail")).props("type=email autocomplete=email name=email")
-            first_name = ui.input(_("First name")).props("autocomplete=given-name")
-            last_name = ui.input(_("Last name")).props("autocomplete=family-name")
+            with ui.row().classes("w-full gap-3 no-wrap max-sm:flex-wrap"):
+                first_name = (
+                    ui.input(_("First name")).props("autocomplete=given-name").classes("grow")
+                )
+                last_name = (
+                    ui.input(_("Last name")).props("autocomplete=family-name").classes("grow")
+                )
             password = ui.input(_("Password"), password=True).props(
                 "autocomplete=new-password name=password"
             )
@@ -88,8 +90,10 @@ def register() -> None:
                 .props("autocomplete=new-password name=password2")
                 .on("keydown.enter", submit)
             )
+            for field in (login, email, password, repeat):
+                field.classes("w-full")
             message = ui.label().classes("text-negative").props('role="alert"').mark("setup-error")
             message.set_visibility(False)
-            ui.button(_("Create administrator"), on_click=submit).props("color=primary").mark(
-                "setup-submit"
-            )
+            ui.button(_("Create administrator"), on_click=submit).props("color=primary").classes(
+                "w-full"
+            ).mark("setup-submit")

@@ -15,7 +15,7 @@ from admin_app.auth.refusals import problem_message
 from admin_app.auth.round_trip import offered_services
 from admin_app.auth.safe_next import safe_next
 from admin_app.core.i18n import _
-from admin_app.web.layout import frame
+from admin_app.web.layout import card_frame
 
 LINKING_REASONS = {"link_denied", "linked_elsewhere", "not_signed_in", "link_session_changed"}
 
@@ -29,11 +29,11 @@ def register() -> None:
         known = services.get(service)
         name = _(known.title) if known else _("the service")
         viewer = current_viewer()
-        with frame(_("Could not sign in"), viewer), ui.card().classes("w-full max-w-md gap-3"):
+        with card_frame(_("Could not sign in"), viewer):
             ui.label(_(problem_message(reason)).format(service=name)).props('role="alert"').mark(
                 "problem-message"
             )
-            with ui.row().classes("gap-3"):
+            with ui.row().classes("gap-3 items-center"):
                 if reason in LINKING_REASONS or reason == "service_unavailable":
                     ui.link(_("Back to your profile"), "/profile")
                 elif known is not None:
