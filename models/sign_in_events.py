@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement, true
 from sqlmodel import Session, col, delete, func, select
 
 from models.tables import SignInEvent, utcnow
@@ -16,6 +19,40 @@ def record(
     session.add(
         SignInEvent(service_id=service_id, site_id=site_id, success=success, reason=reason[:50])
     )
+
+
+@dataclass(frozen=True)
+class LastResults:
+    """A service's latest sign-in round trip, and its latest failed one."""
+
+    at: datetime
+    success: bool
+    failed_at: datetime | None = None
+    reason: str = ""  # the latest failure's reason code ("" when none failed)
+
+
+def latest(session: Session, site_ids: Collection[str] | None = None) -> dict[str, LastResults]:
+    """Service id -> its latest results on these sites (every site when None); the ids
+    grow with time, so the highest is the latest."""
+
+    def newest(*where: ColumnElement[bool]) -> dict[str, SignInEvent]:
+        if site_ids is not None:
+            where = (*where, col(SignInEvent.site_id).in_(list(site_ids)))
+        ids = select(func.max(SignInEvent.id)).where(*where).group_by(col(SignInEvent.service_id))
+        rows = session.exec(select(SignInEvent).where(col(SignInEvent.id).in_(ids)))
+        return {row.service_id: row for row in rows}
+
+    last = newest(true())
+    failed = newest(col(SignInEvent.success).is_(False))
+    return {
+        service_id: LastResults(
+            at=row.at,
+            success=row.success,
+            failed_at=failed[service_id].at if service_id in failed else None,
+            reason=failed[service_id].reason if service_id in failed else "",
+        )
+        for service_id, row in last.items()
+    }
 
 
 def counts_since(session: Session, since: datetime) -> dict[tuple[str, bool], int]:

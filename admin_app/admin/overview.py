@@ -15,7 +15,7 @@ from models import applications, hashtag_import, logout_deliveries, outbox
 from models.db import session_scope
 from models.linked_accounts import count_by_service
 from models.options import activity_options
-from models.sign_in_events import counts_since, daily
+from models.sign_in_events import LastResults, counts_since, daily, latest
 from models.sites import host_names_of, list_sites
 from models.tables import User, utcnow
 from models.users import count_groups, count_users
@@ -44,6 +44,7 @@ class ServiceSummary:
     failed_24h: int = 0
     signed_in_7d: int = 0
     failed_7d: int = 0
+    last: LastResults | None = None  # its latest sign-in and latest failure, on any site
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def dashboard() -> Dashboard:
             count_groups(session),
         )
         week = daily(session, 7, now=now)
+        results = latest(session)
         failed = logout_deliveries.failed_by_application(session)
         names = {row.id: row.name for row in applications.every_application(session)}
     services: dict[str, ServiceSummary] = {}
@@ -94,6 +96,7 @@ def dashboard() -> Dashboard:
         summary.failed_24h = last_day.get((summary.service_id, False), 0)
         summary.signed_in_7d = last_week.get((summary.service_id, True), 0)
         summary.failed_7d = last_week.get((summary.service_id, False), 0)
+        summary.last = results.get(summary.service_id)
     return Dashboard(
         users=totals[0],
         active_users=totals[1],

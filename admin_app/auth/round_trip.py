@@ -127,6 +127,7 @@ async def start(
         except TimeoutError:
             raise ProviderError("timeout", "discovery took too long") from None
     except ProviderError as error:
+        _record_event(purpose, service_id, site_id, f"provider:{error.code}")
         if purpose is not Purpose.TRY or user_id is None:
             raise
         reason = f"provider:{error.code}"
@@ -204,7 +205,7 @@ async def exchange(trip: RoundTrip, callback: Mapping[str, str]) -> SignInResult
             error.detail,
         )
         refusal, failure = f"provider:{error.code}", error
-    _record_event(trip, refusal)
+    _record_event(trip.purpose, service_id, trip.site_id, refusal)
     if trip.purpose is Purpose.TRY and trip.starter_id is not None:
         keep_failure(
             administrator_id=trip.starter_id,
@@ -217,15 +218,16 @@ async def exchange(trip: RoundTrip, callback: Mapping[str, str]) -> SignInResult
     return Outcome(service_id, trip.next_path, refusal=refusal, purpose=trip.purpose)
 
 
-def _record_event(trip: RoundTrip, refusal: str) -> None:
-    """Sign-ins (not linking, not trying) for the administrator's overview."""
-    if trip.purpose is not Purpose.LOGIN:
+def _record_event(purpose: Purpose, service_id: str, site_id: str, refusal: str) -> None:
+    """Sign-ins (not linking, not trying) for the administrator's overview; also those
+    that failed before the visitor reached the service (its discovery document)."""
+    if purpose is not Purpose.LOGIN:
         return
     with session_scope() as session:
         sign_in_events.record(
             session,
-            service_id=trip.service.service_id,
-            site_id=trip.site_id,
+            service_id=service_id,
+            site_id=site_id,
             success=not refusal,
             reason=refusal,
         )

@@ -32,6 +32,7 @@ from admin_app.services.validation import (
     check_service,
     check_service_id,
 )
+from models import sign_in_events
 from models.db import session_scope
 from models.encryption import seal_secrets
 from models.services import (
@@ -42,6 +43,7 @@ from models.services import (
     next_position,
     sites_using,
 )
+from models.sign_in_events import LastResults
 from models.tables import ConfiguredService, Site, utcnow
 from models.versions import StaleEditError, claim, insert_new
 from providers import PROVIDERS
@@ -93,6 +95,8 @@ class ServiceView:
     redirect_uris: tuple[str, ...]
     removable: bool  # added by an administrator (OpenID Connect)
     discovers: bool = False  # its endpoints come from a discovery document
+    #: its latest sign-in on the sites these settings serve, and latest failure
+    last: LastResults | None = None
 
     @property
     def title(self) -> str:
@@ -169,7 +173,11 @@ def _editable_scope_sites(session: Session, scope: str) -> list[Site]:
 
 
 def _view(
-    sites: Sequence[Site], service_id: str, provider: type[Provider], row: ConfiguredService | None
+    sites: Sequence[Site],
+    service_id: str,
+    provider: type[Provider],
+    row: ConfiguredService | None,
+    last: LastResults | None = None,
 ) -> ServiceView:
     settings = dict(row.settings) if row else {}
     secrets = dict(row.secrets) if row else {}
@@ -206,6 +214,7 @@ def _view(
         redirect_uris=tuple(redirect_uri(site, service_id) for site in sites),
         removable=provider.multiple,
         discovers=discovers(provider.id),
+        last=last,
     )
 
 
@@ -231,8 +240,10 @@ def scope_services(scope: str) -> list[ServiceView]:
     """The editor's list for a scope; LookupError for an unknown site."""
     with session_scope() as session:
         sites = _scope_sites(session, scope)
+        results = sign_in_events.latest(session, [site.id for site in sites])
         return [
-            _view(sites, sid, provider, row) for sid, provider, row in _catalogue(session, scope)
+            _view(sites, sid, provider, row, results.get(sid))
+            for sid, provider, row in _catalogue(session, scope)
         ]
 
 

@@ -10,6 +10,7 @@ from admin_app.auth.accounts import Viewer
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin import activity_overview
 from admin_app.pages.admin.frame import add_admin_area, admin_frame
+from admin_app.pages.admin.last_results import error_text, result_text
 from admin_app.pages.admin.mail import PATH as MAIL_PATH
 from admin_app.pages.guards import admin_page
 from admin_app.web.layout import NavEntry, add_navigation
@@ -107,6 +108,8 @@ def _services_table(board: Dashboard) -> None:
         {"name": "linked", "label": _("Linked accounts"), "field": "linked"},
         {"name": "day", "label": _("Sign-ins / failed, 24 h"), "field": "day"},
         {"name": "week", "label": _("Sign-ins / failed, 7 days"), "field": "week"},
+        {"name": "last", "label": _("Last sign-in"), "field": "last", "align": "left"},
+        {"name": "error", "label": _("Last error"), "field": "error", "align": "left"},
     ]
     rows = [
         {
@@ -118,6 +121,8 @@ def _services_table(board: Dashboard) -> None:
             "linked": service.linked,
             "day": f"{service.signed_in_24h} / {service.failed_24h}",
             "week": f"{service.signed_in_7d} / {service.failed_7d}",
+            "last": result_text(service.last),
+            "error": error_text(service.last, _(service.title)) or "—",
         }
         for service in board.services
     ]

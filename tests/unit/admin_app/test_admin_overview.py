@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import yaml
 from nicegui.testing import User
@@ -13,7 +15,7 @@ from admin_app.core import runtime
 from admin_app.services.config_file import import_configuration
 from models import audit, sign_in_events
 from models.db import session_scope
-from models.tables import LogoutDelivery
+from models.tables import LogoutDelivery, SignInEvent
 from tests.support import activity_setup
 from tests.support.accounts import RETRIES, add_user, sign_in
 from tests.support.activity_setup import facebook_api, x_api
@@ -78,6 +80,33 @@ async def test_overview_page_shows_warnings_and_the_services(user: User) -> None
     await user.should_see(marker="incomplete-warning", retries=RETRIES)
     await user.should_see(marker="services-table")
     await user.should_see("Audit log")  # the areas' navigation
+
+
+async def test_overview_shows_each_services_last_result_and_last_error(user: User) -> None:
+    configure()
+    earlier = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    with session_scope() as session:
+        session.add(
+            SignInEvent(
+                service_id="yandex",
+                site_id="s1",
+                success=False,
+                reason="provider:misconfigured",
+                at=earlier,
+            )
+        )
+        sign_in_events.record(session, service_id="yandex", site_id="s1", success=True)
+    add_user("root", admin=True)
+    await sign_in(user, "root", path="/login?next=/admin")
+    await user.should_see(marker="services-table", retries=RETRIES)
+    table = user.find(marker="services-table").elements.pop()
+    rows = {row["service"]: row for row in table.rows}  # type: ignore[attr-defined]
+    assert rows["Yandex"]["last"].startswith("Signed in ")
+    assert rows["Yandex"]["error"] == (
+        "Last error Dec 1, 2026, 9:30\u202fAM UTC: This service is not set up completely. "
+        "Please tell the administrator."
+    )
+    assert (rows["Google"]["last"], rows["Google"]["error"]) == ("No sign-in yet", "—")
 
 
 async def test_audit_log_is_for_administrators_and_lists_entries(user: User) -> None:
