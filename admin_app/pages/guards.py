@@ -21,15 +21,16 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from nicegui import context, ui
 
 from admin_app.auth.accounts import Viewer, current_viewer
 from admin_app.core.i18n import _
 from admin_app.web.layout import frame
 
-#: a page function: ``viewer`` first, then what NiceGUI would pass; async ones may be too
-PageBuilder = Callable[..., Awaitable[None] | None]
+#: a page function: ``viewer`` first, then what NiceGUI would pass; async ones may be too;
+#: a download returns its Response, which NiceGUI sends as it is
+PageBuilder = Callable[..., Awaitable[None] | Response | None]
 
 _GUARD_ATTRIBUTE = "declared_guard"
 

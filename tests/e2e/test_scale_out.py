@@ -158,7 +158,7 @@ def test_two_processes_share_sign_ins_settings_and_sessions(browser: Browser, pa
     admin = browser.new_context().new_page()
     sign_in(admin, second, ADMIN, ADMIN_PASSWORD, next_path="/admin/services")
     expect(admin).to_have_url(f"{second}/admin/services")
-    activate(admin.get_by_role("switch", name="Yandex enabled"))
+    activate(admin.get_by_role("switch", name="Yandex: On"))
     expect(admin.get_by_text("Yandex is switched off.")).to_be_visible()
     assert buttons(visitor, first) == ["staff"]
 
