@@ -132,11 +132,13 @@ def start_oidc_provider(
     *,
     port: int | None = None,
     timeout: float = 30,
+    client_auth_methods: list[str] | None = None,
 ) -> OidcProvider:
     """Start ``tests/support/idp/server.js`` and return once discovery answers 200.
 
     ``clients`` and ``accounts`` follow the ``IDP_CLIENTS`` / ``IDP_ACCOUNTS``
-    contract described in ``server.js``. Raises ``OidcProviderError`` with the
+    contract described in ``server.js``; ``client_auth_methods`` narrows the client
+    authentication the provider offers (``["none"]``: public clients only). Raises ``OidcProviderError`` with the
     provider's output when it does not come up within ``timeout`` seconds.
     """
     node = shutil.which("node")
@@ -148,6 +150,7 @@ def start_oidc_provider(
         "IDP_PORT": str(port),
         "IDP_CLIENTS": json.dumps(clients),
         "IDP_ACCOUNTS": json.dumps(accounts),
+        "IDP_CLIENT_AUTH_METHODS": json.dumps(client_auth_methods) if client_auth_methods else "",
     }
     process = subprocess.Popen(
         [node, str(SERVER_JS)],

@@ -40,6 +40,9 @@ function fromEnv(name, fallback) {
 const port = Number.parseInt(fromEnv('IDP_PORT'), 10);
 const clients = JSON.parse(fromEnv('IDP_CLIENTS'));
 const accounts = JSON.parse(fromEnv('IDP_ACCOUNTS', '{}'));
+// The client authentication methods the provider offers (and advertises in discovery);
+// unset: oidc-provider's default. ["none"] is an issuer that takes public clients only.
+const clientAuthMethods = JSON.parse(fromEnv('IDP_CLIENT_AUTH_METHODS', 'null'));
 const issuer = `http://127.0.0.1:${port}`;
 
 // Refuse logins that are not in IDP_ACCOUNTS the way a wrong password is refused:
@@ -53,11 +56,12 @@ policy.get('login').checks.push(new interactionPolicy.Check(
 
 const configuration = {
   clients,
+  ...(clientAuthMethods ? { clientAuthMethods } : {}),
   interactions: { policy },
   clientDefaults: {
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
+    token_endpoint_auth_method: clientAuthMethods ? clientAuthMethods[0] : 'client_secret_basic',
     id_token_signed_response_alg: 'RS256',
   },
   // Put e-mail and name into the ID token itself, as most real providers do,
