@@ -13,6 +13,9 @@ a short index range however late it is, and each leaving out the users found bef
 A term of two words or more is a name: "first last" (stage 3, the first name's range,
 filtered by the last name) or "last first" (stage 4). bench/user_search.py measures
 every stage with a million users. An empty term lists every user by login.
+
+Filters (``UserFilter``: state, a group, a linked service) narrow every stage alike; a
+filter that keeps few users makes a page read further along the index to fill it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     bindparam,
+    exists,
     func,
     literal,
     not_,
@@ -36,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col, delete, select
 
-from models.tables import Group, GroupDenial, LinkedAccount, Membership, User
+from models.tables import ConfiguredService, Group, GroupDenial, LinkedAccount, Membership, User
 from models.users import ADMINISTRATORS, REGISTERED, UserDataError
 
 PAGE_SIZE = 25
@@ -63,6 +67,59 @@ _HIGHEST = "\U0010ffff"
 _LIKE_ESCAPE = "/"
 
 STAGE_LOGIN, STAGE_EMAIL, STAGE_FIRST_NAME, STAGE_LAST_NAME = 0, 1, 2, 3
+
+#: the states a search may be narrowed to ("" for any)
+ACTIVE, BLOCKED, EMAIL_UNVERIFIED = "active", "blocked", "email_unverified"
+STATES = (ACTIVE, BLOCKED, EMAIL_UNVERIFIED)
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """Which users a search keeps besides its term: a state (one of ``STATES``, "" for
+    any), members of ``group_id``, users with an account of ``service_id`` linked."""
+
+    state: str = ""
+    group_id: int | None = None
+    service_id: str = ""
+
+    @property
+    def shape(self) -> tuple[str, bool, bool]:
+        """What the query's conditions are (their values are bound apart)."""
+        return self.state, self.group_id is not None, bool(self.service_id)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return {"filter_group": self.group_id, "filter_service": self.service_id}
+
+
+ANY_USER = UserFilter()
+
+
+@cache
+def _filter_condition(shape: tuple[str, bool, bool]) -> ColumnElement[bool]:
+    state, by_group, by_service = shape
+    conditions: list[ColumnElement[bool]] = []
+    if state == ACTIVE:
+        conditions.append(col(User.is_active).is_(True))
+    elif state == BLOCKED:
+        conditions.append(col(User.is_active).is_(False))
+    elif state == EMAIL_UNVERIFIED:
+        conditions.append(and_(col(User.email).is_not(None), col(User.email_verified).is_(False)))
+    if by_group:
+        conditions.append(
+            exists().where(
+                col(Membership.user_id) == col(User.id),
+                col(Membership.group_id) == bindparam("filter_group"),
+            )
+        )
+    if by_service:
+        conditions.append(
+            exists().where(
+                col(LinkedAccount.user_id) == col(User.id),
+                col(LinkedAccount.service_id) == bindparam("filter_service"),
+            )
+        )
+    return and_(true(), *conditions)
 
 
 @dataclass(frozen=True)
@@ -114,16 +171,16 @@ class _Stage:
     def key_of(self, user: User) -> tuple[Any, ...]:
         return tuple(getattr(user, column.key) for column in self.key_columns)
 
-    def part(self, *, after: bool, limit: int) -> Any:
-        """This stage's rows (after the bound ``after_0``, ``after_1`` when ``after``) in
-        its index's order, as one arm of the search's query: with the stage's number and
-        its sort key."""
+    def part(self, *, after: bool, limit: int, kept: ColumnElement[bool]) -> Any:
+        """This stage's rows (after the bound ``after_0``, ``after_1`` when ``after``) that
+        the filter ``kept`` keeps, in its index's order, as one arm of the search's query:
+        with the stage's number and its sort key."""
         query: Any = select(
             col(User.id).label("user_id"),
             literal(self.number).label("stage"),
             self.key_columns[0].label("sort_key"),
             col(User.id).label("sort_id"),
-        ).where(self.condition)
+        ).where(self.condition, kept)
         if after:
             bound: list[Any] = [bindparam(f"after_{i}") for i in range(len(self.key_columns))]
             query = query.where(tuple_(*self.key_columns) > tuple_(*bound))
@@ -172,14 +229,18 @@ def _stages(kind: str) -> dict[int, _Stage]:
     return {stage.number: stage for stage in stages}
 
 
-@lru_cache(maxsize=64)
-def _query(kind: str, after_stage: int | None, limit: int) -> Any:
+@lru_cache(maxsize=256)
+def _query(kind: str, after_stage: int | None, limit: int, shape: tuple[str, bool, bool]) -> Any:
     """The one query of a page: each remaining stage's index range (an arm of a UNION
     ALL, as a subquery: SQLite takes no ORDER BY or LIMIT in the arms otherwise), then
     the first ``limit`` rows of all, stage by stage, with the users of those ids. Made once per shape and reused with
     new values: building it takes longer than PostgreSQL takes to answer it."""
     arms = [
-        select(stage.part(after=number == after_stage, limit=limit).subquery())
+        select(
+            stage.part(
+                after=number == after_stage, limit=limit, kept=_filter_condition(shape)
+            ).subquery()
+        )
         for number, stage in _stages(kind).items()
         if after_stage is None or number >= after_stage
     ]
@@ -193,15 +254,21 @@ def _query(kind: str, after_stage: int | None, limit: int) -> Any:
 
 
 def search_users(
-    session: Session, term: str, *, after: SearchCursor | None = None, limit: int = PAGE_SIZE
+    session: Session,
+    term: str,
+    *,
+    after: SearchCursor | None = None,
+    limit: int = PAGE_SIZE,
+    kept: UserFilter = ANY_USER,
 ) -> UserSearchPage:
-    """One page of the users whose login, e-mail or name starts with ``term``.
+    """One page of the users whose login, e-mail or name starts with ``term``, of those
+    the filter ``kept`` keeps.
 
     ``after`` is the ``next_cursor`` of the page before (None for the first page). One
     row more than the page is read to know whether another page follows.
     """
     words = term.lower().split()
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = dict(kept.values)
     if not words:
         kind = EVERYONE
     elif len(words) == 1:
@@ -215,7 +282,7 @@ def search_users(
     stages = _stages(kind)
     if after is not None and after.stage > max(stages):  # a cursor of another kind of term
         return UserSearchPage([], None)
-    query = _query(kind, None if after is None else after.stage, limit + 1)
+    query = _query(kind, None if after is None else after.stage, limit + 1, kept.shape)
     found = [(stages[number], user) for user, number in session.exec(query, params=values)]
     if len(found) <= limit:
         return UserSearchPage([user for _, user in found], None)
@@ -360,6 +427,47 @@ def other_active_administrator_exists(session: Session, user_id: int) -> bool:
 
 
 # --------------------------------------------------------------------------- links
+
+
+def linked_services_by_user(
+    session: Session, user_ids: Iterable[int]
+) -> dict[int, list[tuple[str, str]]]:
+    """The services (id, provider) each user has an account of linked, in one query."""
+    wanted = list(user_ids)
+    services: dict[int, list[tuple[str, str]]] = {user_id: [] for user_id in wanted}
+    rows = session.exec(
+        select(LinkedAccount.user_id, LinkedAccount.service_id, LinkedAccount.provider)
+        .where(col(LinkedAccount.user_id).in_(wanted))
+        .distinct()
+        .order_by(col(LinkedAccount.service_id))
+    )
+    for user_id, service_id, provider in rows:
+        services[user_id].append((service_id, provider))
+    return services
+
+
+def configured_services(session: Session) -> dict[str, str]:
+    """Every service id configured in some scope, with its provider (the "linked service"
+    filter's choices: a few rows, where the links are millions)."""
+    query = select(ConfiguredService.service_id, ConfiguredService.provider).order_by(
+        col(ConfiguredService.service_id)
+    )
+    return dict(session.exec(query).all())
+
+
+def groups_by_user(session: Session, user_ids: Iterable[int]) -> dict[int, list[Group]]:
+    """The groups of many users in one query, by name."""
+    wanted = list(user_ids)
+    groups: dict[int, list[Group]] = {user_id: [] for user_id in wanted}
+    rows = session.exec(
+        select(Membership.user_id, Group)
+        .join(Group, col(Group.id) == col(Membership.group_id))
+        .where(col(Membership.user_id).in_(wanted))
+        .order_by(col(Group.name))
+    )
+    for user_id, group in rows:
+        groups[user_id].append(group)
+    return groups
 
 
 def remove_link(session: Session, *, user_id: int, link_id: int) -> LinkedAccount | None:

@@ -8,7 +8,7 @@ site's or a group's name goes through these two functions.
 
 from __future__ import annotations
 
-from admin_app.core.i18n import N_, _
+from admin_app.core.i18n import N_, _, translate
 from models.users import ADMINISTRATORS, REGISTERED
 
 #: the names the first migration gives (models/migrations/versions/0001_initial_schema.py)
@@ -19,12 +19,17 @@ BUILT_IN_GROUP_NAMES = {
 }
 
 
-def site_name(stored: str) -> str:
-    """A site's name to show: translated while it is still the built-in default."""
-    return _(DEFAULT_SITE_NAME) if stored == DEFAULT_SITE_NAME else stored
+def site_name(stored: str, language: str | None = None) -> str:
+    """A site's name to show: translated while it is still the built-in default (into
+    ``language``; None: the reader's, for code running in a page)."""
+    return _shown(DEFAULT_SITE_NAME, language) if stored == DEFAULT_SITE_NAME else stored
 
 
-def group_name(code: str, stored: str) -> str:
+def group_name(code: str, stored: str, language: str | None = None) -> str:
     """A group's name to show: translated while a built-in group keeps its first name."""
     built_in = BUILT_IN_GROUP_NAMES.get(code)
-    return _(built_in) if built_in is not None and stored == built_in else stored
+    return _shown(built_in, language) if built_in is not None and stored == built_in else stored
+
+
+def _shown(message: str, language: str | None) -> str:
+    return _(message) if language is None else translate(message, language)

@@ -18,18 +18,27 @@ from typing import Any
 
 from sqlmodel import Session
 
+from admin_app.admin.builtin_names import group_name
 from admin_app.auth.admin_access import acting_administrator, administrator_action
 from admin_app.core.form_problems import FormError, Problems
-from admin_app.core.i18n import N_
+from admin_app.core.i18n import N_, current_language, translate
 from admin_app.core.input_checks import INVISIBLE
 from models import auth_sessions, user_queries
 from models.db import read_scope, session_scope
 from models.linked_accounts import links_of
 from models.tables import Group, User
 from models.user_queries import (
+    ACTIVE,
+    ANY_USER,
+    BLOCKED,
     BUILT_IN_GROUPS,
+    EMAIL_UNVERIFIED,
     PAGE_SIZE,
     SearchCursor,
+    UserFilter,
+    configured_services,
+    groups_by_user,
+    linked_services_by_user,
     list_groups,
     lock_administrators,
     member_group_ids,
@@ -42,7 +51,14 @@ from models.users import ADMINISTRATORS, UserDataError, group_codes_of
 from models.versions import StaleEditError, claim
 from providers import PROVIDERS
 
-__all__ = ["PAGE_SIZE", "SearchCursor"]
+__all__ = [
+    "ACTIVE",
+    "BLOCKED",
+    "EMAIL_UNVERIFIED",
+    "PAGE_SIZE",
+    "SearchCursor",
+    "UserFilter",
+]
 
 FIELD_MESSAGES = {
     "group_code_invalid": (
@@ -90,13 +106,25 @@ class _Unchanged(Exception):
 
 @dataclass(frozen=True)
 class UserLine:
-    """A user in the search results."""
+    """A user in the search results, as the table shows them."""
 
     id: int
     login: str
     name: str
     email: str
+    email_verified: bool
     active: bool
+    groups: list[str]  # names as shown (built-in ones translated)
+    services: list[str]  # the linked services' names as shown
+    last_login_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the search's filters offer: (value, label as shown) pairs."""
+
+    groups: list[tuple[int, str]]
+    services: list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -110,36 +138,90 @@ def _name_of(user: User) -> str:
     return f"{user.first_name} {user.last_name}".strip()
 
 
-async def find_users(term: str, after: SearchCursor | None = None) -> UserSearchResult:
-    """A page of the users whose login, e-mail or name starts with ``term``.
+async def find_users(
+    term: str, after: SearchCursor | None = None, kept: UserFilter = ANY_USER
+) -> UserSearchResult:
+    """A page of the users whose login, e-mail or name starts with ``term``, of those the
+    filter ``kept`` keeps.
 
     The query runs in a worker thread: on a slow database (a lock, a cold cache) other
     visitors should not wait for it.
     """
     acting_administrator()
-    result = await asyncio.to_thread(_find_users, term.strip()[:254], after)
+    language = current_language()
+    result = await asyncio.to_thread(_find_users, term.strip()[:254], after, kept, language)
     return result if result is not None else UserSearchResult([], None)
 
 
-def _find_users(term: str, after: SearchCursor | None) -> UserSearchResult:
+def _find_users(
+    term: str, after: SearchCursor | None, kept: UserFilter, language: str
+) -> UserSearchResult:
     with read_scope() as db_session:
-        page = search_users(db_session, term, after=after)
+        page = search_users(db_session, term, after=after, kept=kept)
+        ids = [user.id for user in page.users if user.id is not None]
+        groups = groups_by_user(db_session, ids)
+        services = linked_services_by_user(db_session, ids)
+        titles = _service_titles(db_session, language)
         lines = [
-            UserLine(user.id, user.login, _name_of(user), user.email or "", user.is_active)
+            UserLine(
+                id=user.id,
+                login=user.login,
+                name=_name_of(user),
+                email=user.email or "",
+                email_verified=user.email_verified,
+                active=user.is_active,
+                groups=[group_name(group.code, group.name, language) for group in groups[user.id]],
+                services=[
+                    titles.get(service_id) or _provider_title(provider, service_id, language)
+                    for service_id, provider in services[user.id]
+                ],
+                last_login_at=user.last_login_at,
+            )
             for user in page.users
             if user.id is not None
         ]
     return UserSearchResult(lines, page.next_cursor)
 
 
+def _service_titles(db_session: Session, language: str) -> dict[str, str]:
+    """Each configured service id's name as shown: its provider's title."""
+    return {
+        service_id: _provider_title(provider, service_id, language)
+        for service_id, provider in configured_services(db_session).items()
+    }
+
+
+def _provider_title(provider: str, service_id: str, language: str) -> str:
+    known = PROVIDERS.get(provider)
+    return translate(known.title, language) if known is not None else service_id
+
+
+def filter_choices() -> FilterChoices:
+    """The groups and the configured services, for the search's filters."""
+    acting_administrator()
+    language = current_language()
+    with session_scope() as db_session:
+        return FilterChoices(
+            groups=[
+                (group.id, group_name(group.code, group.name, language))
+                for group in list_groups(db_session)
+                if group.id is not None
+            ],
+            services=sorted(
+                _service_titles(db_session, language).items(), key=lambda item: item[1].lower()
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class GroupLine:
     id: int
     code: str
-    name: str
+    name: str  # as stored (what the rename form starts from)
     description: str
     version: int
     built_in: bool
+    shown_name: str  # as shown: a built-in group's first name in the reader's language
 
 
 @dataclass(frozen=True)
@@ -189,6 +271,7 @@ def _group_line(group: Group) -> GroupLine:
         group.description,
         group.version,
         group.code in BUILT_IN_GROUPS,
+        group_name(group.code, group.name),
     )
 
 

@@ -10,20 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from nicegui import context, ui
+from nicegui.elements.mixins.text_element import TextElement
 
 from admin_app.admin.users import (
+    ACTIVE,
+    BLOCKED,
+    EMAIL_UNVERIFIED,
     GroupLine,
     LinkLine,
     SearchCursor,
     UserAdminError,
     UserDetails,
+    UserFilter,
+    UserLine,
     UserSearchResult,
     all_groups,
     create_group,
     delete_group,
+    filter_choices,
     find_users,
     set_user_active,
     set_user_groups,
@@ -36,8 +42,10 @@ from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.core.i18n import N_, _
 from admin_app.core.input_checks import INVISIBLE, database_id, has_invisible_characters
 from admin_app.pages.admin.frame import add_admin_area, admin_frame, report_action_error
+from admin_app.pages.chips import state_chip
 from admin_app.pages.guards import admin_page
 from admin_app.pages.widgets import service_email
+from admin_app.web.viewer_time import moment_text
 from models.users import ADMINISTRATORS
 from models.versions import StaleEditError
 
@@ -47,10 +55,6 @@ SEARCH_DELAY_MS = 300  # the browser waits this long after the last keystroke
 
 def _heading(text: str, level: int = 2) -> None:
     ui.label(text).classes("text-xl font-semibold").props(f'role="heading" aria-level="{level}"')
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else _("never")
 
 
 def _run_action(action: Callable[[], object], done_message: str) -> bool:
@@ -85,9 +89,10 @@ def _closing_dialog() -> ui.dialog:
 
 @dataclass
 class _Search:
-    """The search box's state: the term, and where each page shown so far started."""
+    """The search's state: the term, the filters, and where each page shown so far started."""
 
     term: str = ""
+    kept: UserFilter = field(default_factory=UserFilter)
     starts: list[SearchCursor | None] = field(default_factory=lambda: [None])
     first_numbers: list[int] = field(default_factory=lambda: [1])
     result: UserSearchResult = field(default_factory=lambda: UserSearchResult([], None))
@@ -97,7 +102,8 @@ class _Search:
 def _status_text(search: _Search) -> str:
     result = search.result
     if not result.users:
-        return _("No user matches.") if search.term or len(search.starts) > 1 else _("No users.")
+        narrowed = search.term or search.kept != UserFilter() or len(search.starts) > 1
+        return _("No user matches.") if narrowed else _("No users.")
     first = search.first_numbers[-1]
     numbers = {"first": first, "last": first + len(result.users) - 1}
     if result.next_cursor is not None:
@@ -105,21 +111,86 @@ def _status_text(search: _Search) -> str:
     return _("Results {first} to {last}.").format(**numbers)
 
 
+#: the state filter's choices (the value "" keeps everyone)
+STATE_CHOICES = {
+    ACTIVE: N_("Active"),
+    BLOCKED: N_("Blocked"),
+    EMAIL_UNVERIFIED: N_("E-mail not verified"),
+}
+_HEADER_CELL = "text-left font-medium text-gray-700 px-2 py-1 border-b"
+_CELL = "px-2 py-1 align-top border-b"
+
+
+def _cell(text: str = "", classes: str = "") -> ui.element:
+    return TextElement(tag="td", text=text).classes(f"{_CELL} {classes}")
+
+
+def _user_row(line: UserLine) -> None:
+    with ui.element("tr").mark(f"user-row-{line.login}"):
+        with _cell():
+            ui.link(line.login, f"{PATH}/{line.id}").classes("font-medium").mark(
+                f"user-{line.login}"
+            )
+            if line.name:
+                ui.label(line.name).classes("text-sm text-gray-700")
+        with _cell(classes="break-all"):
+            if line.email:
+                ui.label(line.email)
+                if not line.email_verified:
+                    state_chip(_("not verified"), "warning")
+            else:
+                ui.label("—")
+        with _cell():
+            if line.active:
+                state_chip(_("active"), "positive")
+            else:
+                state_chip(_("blocked"), "negative")
+        _cell(", ".join(line.groups) or "—")
+        _cell(", ".join(line.services) or "—")
+        _cell(moment_text(line.last_login_at), "whitespace-nowrap")
+
+
+def _user_table(lines: list[UserLine]) -> None:
+    if not lines:
+        return
+    with (
+        ui.element("div").classes("w-full overflow-x-auto"),
+        ui.element("table").classes("w-full text-sm").mark("user-results"),
+    ):
+        TextElement(tag="caption", text=_("Users")).classes("sr-only")
+        with ui.element("thead"), ui.element("tr"):
+            for heading in (
+                _("User"),
+                _("E-mail"),
+                _("State"),
+                _("Groups"),
+                _("Linked services"),
+                _("Last sign-in"),
+            ):
+                TextElement(tag="th", text=heading).classes(_HEADER_CELL).props('scope="col"')
+        with ui.element("tbody"):
+            for line in lines:
+                _user_row(line)
+
+
 async def _user_search() -> None:
     search = _Search()
+    choices = filter_choices()
 
     async def show(term: str, pages: list[SearchCursor | None], firsts: list[int]) -> None:
         search.asked += 1
         asked = search.asked
+        kept = search_filter()
         try:
-            result = await find_users(term, pages[-1])
+            result = await find_users(term, pages[-1], kept)
         except NotAnAdministratorError as error:
             report_action_error(error)
             return
         if asked != search.asked:  # a newer search was started meanwhile
             return
-        search.term, search.starts, search.first_numbers, search.result = (
+        search.term, search.kept, search.starts, search.first_numbers, search.result = (
             term,
+            kept,
             pages,
             firsts,
             result,
@@ -131,6 +202,9 @@ async def _user_search() -> None:
             ui.notify(_(INVISIBLE), type="warning")
             return
         await show((term or "").strip(), [None], [1])
+
+    async def on_filter() -> None:
+        await show(search.term, [None], [1])
 
     async def next_page() -> None:
         if search.result.next_cursor is not None:
@@ -146,29 +220,54 @@ async def _user_search() -> None:
             await show(search.term, search.starts[:-1], search.first_numbers[:-1])
 
     _heading(_("Users"))
-    ui.input(
-        _("Search by login, name or e-mail"),
-        on_change=lambda event: on_term(event.value),
-    ).props(f"type=search clearable debounce={SEARCH_DELAY_MS} autocomplete=off").classes(
-        "w-full"
-    ).mark("user-search")
+    with ui.row().classes("w-full items-end gap-4").mark("user-filters"):
+        ui.input(
+            _("Search by login, name or e-mail"),
+            on_change=lambda event: on_term(event.value),
+        ).props(f"type=search clearable debounce={SEARCH_DELAY_MS} autocomplete=off").classes(
+            "grow min-w-60"
+        ).mark("user-search")
+        state = (
+            ui.select(
+                {"": _("Any state"), **{value: _(label) for value, label in STATE_CHOICES.items()}},
+                label=_("State"),
+                value="",
+                on_change=on_filter,
+            )
+            .classes("min-w-40")
+            .mark("filter-state")
+        )
+        group = (
+            ui.select(
+                {0: _("Any group"), **dict(choices.groups)},
+                label=_("Group"),
+                value=0,
+                on_change=on_filter,
+            )
+            .classes("min-w-40")
+            .mark("filter-group")
+        )
+        service = (
+            ui.select(
+                {"": _("Any linked service"), **dict(choices.services)},
+                label=_("Linked service"),
+                value="",
+                on_change=on_filter,
+            )
+            .classes("min-w-40")
+            .mark("filter-service")
+        )
+
+    def search_filter() -> UserFilter:
+        return UserFilter(
+            state=str(state.value or ""),
+            group_id=int(group.value) if group.value else None,
+            service_id=str(service.value or ""),
+        )
 
     @ui.refreshable
     def results() -> None:
-        with ui.element("ul").classes("w-full divide-y").mark("user-results"):
-            for line in search.result.users:
-                with ui.element("li").classes(
-                    "w-full py-2 flex flex-wrap gap-x-4 gap-y-1 items-baseline"
-                ):
-                    ui.link(line.login, f"{PATH}/{line.id}").classes("font-medium").mark(
-                        f"user-{line.login}"
-                    )
-                    if line.name:
-                        ui.label(line.name)
-                    if line.email:
-                        ui.label(line.email).classes("text-gray-600 break-all")
-                    if not line.active:
-                        ui.badge(_("blocked"), color="negative")
+        _user_table(search.result.users)
         with ui.row().classes("items-center gap-4 flex-wrap"):
             ui.label(_status_text(search)).props('role="status" aria-live="polite"').mark(
                 "search-status"
@@ -285,10 +384,10 @@ def _groups_section() -> None:
                 with ui.element("li").classes("w-full py-2 flex flex-wrap gap-x-4 gap-y-1"):
                     with ui.column().classes("gap-0 grow min-w-0"):
                         with ui.row().classes("gap-2 items-baseline flex-wrap"):
-                            ui.label(group.name).classes("font-medium")
+                            ui.label(group.shown_name).classes("font-medium")
                             ui.label(group.code).classes("font-mono text-sm text-gray-600")
                             if group.built_in:
-                                ui.badge(_("built-in"), color="grey")
+                                state_chip(_("built-in"), "neutral")
                         if group.description:
                             ui.label(group.description).classes("text-sm break-words")
                     with ui.row().classes("gap-2"):
@@ -397,10 +496,10 @@ def _user_view(user_id: int, viewer: Viewer) -> None:
             _fact(_("Login:"), details.login, "detail-login")
             _fact(_("Name:"), details.name or "—")
             _fact(_("E-mail:"), _email_shown(details), "detail-email")
-            member_of = [g.name for g in details.groups if g.id in details.group_ids]
+            member_of = [g.shown_name for g in details.groups if g.id in details.group_ids]
             _fact(_("Groups:"), ", ".join(member_of) or "—")
-            _fact(_("Created:"), _when(details.created_at))
-            _fact(_("Last sign-in:"), _when(details.last_login_at))
+            _fact(_("Created:"), moment_text(details.created_at))
+            _fact(_("Last sign-in:"), moment_text(details.last_login_at))
             _fact(_("Status:"), _("active") if details.active else _("blocked"), "detail-status")
 
             def block(active: bool) -> None:
@@ -443,8 +542,8 @@ def _user_view(user_id: int, viewer: Viewer) -> None:
                         ui.label(
                             _("Site {site}; linked {linked}; last used {used}").format(
                                 site=link.site_id,
-                                linked=_when(link.linked_at),
-                                used=_when(link.last_used_at),
+                                linked=moment_text(link.linked_at),
+                                used=moment_text(link.last_used_at),
                             )
                         ).classes("text-sm text-gray-600")
                     unlink = ui.button(
@@ -460,7 +559,7 @@ def _user_view(user_id: int, viewer: Viewer) -> None:
         boxes: dict[int, ui.checkbox] = {}
         with _labelled(ui.column().classes("gap-0").props('role="group"'), _("Groups")):
             for group in details.groups:
-                box = ui.checkbox(group.name, value=group.id in details.group_ids).mark(
+                box = ui.checkbox(group.shown_name, value=group.id in details.group_ids).mark(
                     f"member-{group.code}"
                 )
                 if group.code == ADMINISTRATORS and details.id == viewer.id:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,13 +13,15 @@ from nicegui import app, ui
 from nicegui.testing import User
 from sqlmodel import Session, col, select
 
+from admin_app.admin import builtin_names
 from admin_app.admin import users as user_admin
 from admin_app.admin.users import UserAdminError
 from admin_app.auth.admin_access import NotAnAdministratorError
+from admin_app.core.i18n import translate
 from admin_app.pages.admin import users as admin_users
 from models import auth_sessions
 from models.db import session_scope
-from models.tables import AuditEntry, Group, LinkedAccount, Membership
+from models.tables import AuditEntry, ConfiguredService, Group, LinkedAccount, Membership
 from models.tables import User as UserRow
 from models.user_queries import create_group, member_group_ids
 from models.users import (
@@ -553,3 +557,114 @@ async def test_actions_of_a_demoted_administrator_are_refused(admin: User) -> No
     with pytest.raises(NotAnAdministratorError):
         await user_admin.find_users("al")
     assert group_named("writers") is None and audit_actions() == []
+
+
+# ------------------------------------------------------------------- the users table
+
+
+def choose(user: User, marker: str, value: object) -> None:
+    """Pick a filter's option as the administrator would."""
+    next(iter(user.find(marker=marker).elements)).value = value  # type: ignore[attr-defined]
+
+
+def cells(user: User, login: str) -> list[str]:
+    """The texts of a user's row in the table, cell by cell."""
+    (row_element,) = user.find(marker=f"user-row-{login}").elements
+    return [
+        " ".join(
+            text
+            for element in cell.descendants(include_self=True)
+            if (text := str(getattr(element, "text", "")))
+        )
+        for cell in row_element
+    ]
+
+
+def is_listed(user: User, login: str) -> bool:
+    try:
+        user.find(marker=f"user-{login}")
+    except AssertionError:
+        return False
+    return True
+
+
+def block(user_id: int) -> None:
+    with session_scope() as session:
+        found = session.get(UserRow, user_id)
+        assert found is not None
+        found.is_active = False
+
+
+async def test_the_table_shows_state_groups_services_and_last_sign_in(admin: User) -> None:
+    await sign_in_as_root(admin)
+    alice = quick_user("alice", email="alice@example.org", first_name="Alice")
+    add_link(alice)
+    with session_scope() as session:
+        alice_row = session.get(UserRow, alice)
+        assert alice_row is not None
+        add_membership(session, user=alice_row, group=get_group_by_code(session, ADMINISTRATORS))
+        alice_row.last_login_at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    block(quick_user("bob"))
+    admin.http_client.cookies.set("tz", "Asia/Vladivostok")  # as the frame's script sets it
+    await admin.open(admin_users.PATH)
+    await admin.should_see(marker="user-row-alice")
+    login, email, state, groups, services, last = cells(admin, "alice")
+    assert login == "alice Alice"
+    assert email == "alice@example.org not verified"
+    assert state == "active"
+    assert groups == "Administrators, Registered users"
+    assert services == "GitHub"
+    assert last == "Mar 1, 2026, 7:30\u202fPM"  # 09:30 UTC in Vladivostok
+    assert cells(admin, "bob")[1:] == ["—", "blocked", "Registered users", "—", "never"]
+
+
+async def test_the_filters_narrow_the_table(admin: User) -> None:
+    await sign_in_as_root(admin)
+    with session_scope() as session:
+        session.add(ConfiguredService(scope="common", service_id="github", provider="github"))
+        staff = create_group(session, code="staff", name="Staff")
+        staff_id = staff.id
+    alice = quick_user("alice", email="alice@example.org")
+    add_link(alice)
+    bob = quick_user("bob")
+    block(bob)
+    with session_scope() as session:
+        session.add(Membership(user_id=bob, group_id=staff_id))
+    carol = quick_user("carol", email="carol@example.org")
+    with session_scope() as session:
+        carol_row = session.get(UserRow, carol)
+        assert carol_row is not None
+        carol_row.email_verified = True
+    await admin.open(admin_users.PATH)
+    await admin.should_see(marker="user-carol")
+
+    everyone = {"root", "alice", "bob", "carol"}
+
+    async def shown(marker: str, value: object, expected: set[str]) -> set[str]:
+        """The logins listed once the filter is chosen (waiting for the answer)."""
+        choose(admin, marker, value)
+        listed: set[str] = set()
+        for _ in range(RETRIES):
+            await asyncio.sleep(0.05)
+            listed = {login for login in everyone if is_listed(admin, login)}
+            if listed == expected:
+                break
+        return listed
+
+    assert await shown("filter-state", user_admin.BLOCKED, {"bob"}) == {"bob"}
+    unverified = {"root", "alice"}  # carol's is verified, bob has none
+    assert await shown("filter-state", user_admin.EMAIL_UNVERIFIED, unverified) == unverified
+    assert await shown("filter-state", "", everyone) == everyone
+    assert await shown("filter-group", staff_id, {"bob"}) == {"bob"}
+    assert await shown("filter-group", 0, everyone) == everyone
+    assert await shown("filter-service", "github", {"alice"}) == {"alice"}
+    admin.find(marker="user-search").type("c")
+    await admin.should_see("No user matches.")
+
+
+def test_built_in_names_are_shown_translated_until_renamed() -> None:
+    assert builtin_names.group_name(ADMINISTRATORS, "Administrators", "en") == "Administrators"
+    assert builtin_names.group_name(ADMINISTRATORS, "Admins", "ru") == "Admins"
+    assert builtin_names.group_name("staff", "Administrators", "ru") == "Administrators"
+    assert builtin_names.site_name("Shop", "ru") == "Shop"
+    assert builtin_names.site_name("Default site", "ru") == translate("Default site", "ru")
