@@ -25,10 +25,13 @@ from admin_app.core.i18n import N_, _
 from admin_app.core.input_checks import INVISIBLE, has_invisible_characters
 from admin_app.pages.guards import signed_in_page
 from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
+from admin_app.web import theme
 from admin_app.web.layout import NavEntry, add_navigation, frame
+from admin_app.web.viewer_time import moment_text
 
 PATH = "/feed"
 POLL_SECONDS = 2.0
+FEED_LIST = "w-full bg-white rounded-lg border border-gray-200 px-4 sm:px-6 divide-y"
 
 
 def note_text(note: DeliveryNote) -> str:
@@ -63,7 +66,7 @@ class _Feed:
         self.older = first.older
         self.empty = ui.label(_("Nothing has been posted yet.")).mark("feed-empty")
         self.empty.set_visibility(not first.lines)
-        with ui.element("ol").classes("w-full divide-y").mark("feed") as self.list:
+        with ui.element("ol").classes(FEED_LIST).mark("feed") as self.list:
             for line in first.lines:
                 self._draw_line(line)
         self.more = ui.button(_("Older posts"), on_click=self._load_older).props("outline")
@@ -72,13 +75,13 @@ class _Feed:
         ui.timer(POLL_SECONDS, self._poll)
 
     def _draw_composer(self) -> None:
-        with ui.card().classes("w-full gap-1"):
+        with ui.element("section").classes(theme.SECTION):
             self.text = (
                 attributes(
                     ui.textarea(_("Your message")),
                     {"maxlength": str(MAX_LENGTH), "counter": "true"},
                 )
-                .props("outlined autogrow")
+                .props("autogrow")
                 .classes("w-full")
                 .mark("feed-text")
             )
@@ -92,9 +95,7 @@ class _Feed:
             with item:
                 with ui.row().classes("items-baseline gap-3 flex-wrap"):
                     ui.label(line.author).classes("font-medium")
-                    ui.label(line.created_at.strftime("%Y-%m-%d %H:%M UTC")).classes(
-                        "text-sm text-gray-600"
-                    )
+                    ui.label(moment_text(line.created_at)).classes(theme.MUTED)
                     if line.external_url:
                         ui.link(_("original"), line.external_url, new_tab=True).classes("text-sm")
                 ui.html(text_with_links(line.text), sanitize=False).classes(
@@ -113,7 +114,7 @@ class _Feed:
                 failed = note.status in {"failed", "cancelled"}
                 with ui.row().classes("items-baseline gap-2 text-sm"):
                     label = ui.label(note_text(note)).mark(f"delivery-{post_id}-{note.status}")
-                    label.classes("text-red-800" if failed else "text-gray-600")
+                    label.classes("text-red-800" if failed else "text-gray-700")
                     if note.url:
                         ui.link(_("open"), note.url, new_tab=True)
         if any(note.status == "pending" for note in notes):

@@ -10,7 +10,6 @@ reason codes only, so nothing from the URL is shown as it is.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from urllib.parse import quote
 
 from fastapi import Request
@@ -40,8 +39,10 @@ from admin_app.profile.own_account import (
     update_own_details,
 )
 from admin_app.services.badges import badge_svg
+from admin_app.web import theme
 from admin_app.web.browser_cookie import csrf_token
 from admin_app.web.layout import NavEntry, add_navigation, frame
+from admin_app.web.viewer_time import moment_text
 from models.users import MAX_EMAIL_LENGTH, MAX_NAME_LENGTH
 from models.versions import StaleEditError
 
@@ -51,8 +52,8 @@ LAST_METHOD = N_(
 )
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else _("never")
+def _section() -> ui.element:
+    return ui.element("section").classes(theme.SECTION)
 
 
 def _heading(text: str) -> ui.label:
@@ -95,14 +96,14 @@ class _DetailsForm:
             "last_name": (_("Last name"), account.last_name, "family-name", MAX_NAME_LENGTH),
             "email": (_("E-mail"), account.email, "email", MAX_EMAIL_LENGTH),
         }
-        with ui.card().classes("w-full max-w-xl gap-1").mark("details-form"):
+        with ui.column().classes(f"{theme.FORM_WIDTH} gap-1").mark("details-form"):
             for key, (label, value, autocomplete, limit) in values.items():
                 self.inputs[key] = (
                     attributes(
                         ui.input(label, value=value),
                         {"autocomplete": autocomplete, "maxlength": str(limit)},
                     )
-                    .props("outlined dense" + (" type=email" if key == "email" else ""))
+                    .props("type=email" if key == "email" else "")
                     .classes("w-full")
                     .mark(f"details-{key}")
                 )
@@ -169,11 +170,11 @@ class _PasswordForm:
         has_password = own_account().has_password
         self.inputs.clear()
         self.problems.clear()
-        with ui.card().classes("w-full max-w-xl gap-1").mark("password-form"):
+        with ui.column().classes(f"{theme.FORM_WIDTH} gap-1").mark("password-form"):
             if not has_password:
                 ui.label(
                     _("You sign in with external accounts only. A password adds another way.")
-                ).classes("text-sm text-gray-600")
+                ).classes(theme.MUTED)
             fields = [("new_password", _("New password")), ("repeat_password", _("Repeat it"))]
             if has_password:
                 fields.insert(0, ("current_password", _("Current password")))
@@ -181,7 +182,6 @@ class _PasswordForm:
                 autocomplete = "current-password" if key == "current_password" else "new-password"
                 self.inputs[key] = (
                     attributes(ui.input(label, password=True), {"autocomplete": autocomplete})
-                    .props("outlined dense")
                     .classes("w-full")
                     .mark(key)
                 )
@@ -280,9 +280,9 @@ class _LinkedAccounts:
                 service_email(view.email, view.email_verified)
                 ui.label(
                     _("Linked {linked}; last used to sign in: {used}").format(
-                        linked=_when(view.linked_at), used=_when(view.last_used_at)
+                        linked=moment_text(view.linked_at), used=moment_text(view.last_used_at)
                     )
-                ).classes("text-sm text-gray-600")
+                ).classes(theme.MUTED)
             if view.can_publish and links.activity_allowed:
                 attributes(
                     ui.switch(
@@ -404,14 +404,18 @@ def register() -> None:
         host = request.headers.get("host")
         with frame(_("Profile"), viewer):
             ui.label(_("Login: {login}").format(login=viewer.login)).mark("profile-login")
-            heading = _heading(_("Linked accounts")).props("tabindex=-1")
-            links = profile_links(viewer.id, host)
-            if _outcome_message(links, linked, problem, service):
-                ui.navigate.history.replace(PATH)  # said once: not again on reload
             password: list[_PasswordForm] = []  # drawn below the links it is needed by
-            accounts = _LinkedAccounts(viewer, host, heading, lambda: password[0].focus())
-            accounts.draw(links)
-            _DetailsForm()
-            password.append(_PasswordForm(on_first_set=lambda: accounts.draw.refresh(None)))
-            password[0].draw()
-            SessionsSection()
+            with _section():
+                heading = _heading(_("Linked accounts")).props("tabindex=-1")
+                links = profile_links(viewer.id, host)
+                if _outcome_message(links, linked, problem, service):
+                    ui.navigate.history.replace(PATH)  # said once: not again on reload
+                accounts = _LinkedAccounts(viewer, host, heading, lambda: password[0].focus())
+                accounts.draw(links)
+            with _section():
+                _DetailsForm()
+            with _section():
+                password.append(_PasswordForm(on_first_set=lambda: accounts.draw.refresh(None)))
+                password[0].draw()
+            with _section():
+                SessionsSection()

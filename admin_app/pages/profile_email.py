@@ -19,6 +19,8 @@ from admin_app.profile.own_account import (
     resend_email_link,
     verify_present_email,
 )
+from admin_app.web import theme
+from admin_app.web.viewer_time import moment_text
 
 
 class EmailStatus:
@@ -41,7 +43,7 @@ class EmailStatus:
                             "link in the letter sent there."
                         ).format(
                             email=view.pending.email,
-                            time=view.pending.sent_at.strftime("%Y-%m-%d %H:%M UTC"),
+                            time=moment_text(view.pending.sent_at),
                         )
                     ).classes("text-sm break-all").props('role="status"').mark("email-pending")
                     ui.button(_("Send again"), on_click=self._send_again).props("flat dense").mark(
@@ -61,9 +63,9 @@ class EmailStatus:
             if not view.mail_on:
                 ui.label(
                     _("Your address is not verified: it cannot be, as this site sends no mail.")
-                ).classes("text-sm text-gray-600").mark("email-unverified")
+                ).classes(theme.MUTED).mark("email-unverified")
                 return
-            ui.label(_("Your address is not verified.")).classes("text-sm text-gray-600").mark(
+            ui.label(_("Your address is not verified.")).classes(theme.MUTED).mark(
                 "email-unverified"
             )
             if view.pending is None:

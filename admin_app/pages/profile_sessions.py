@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import datetime
 
 from nicegui import ui
 
@@ -27,13 +26,11 @@ from admin_app.profile.sessions import (
     end_own_session,
     own_sessions,
 )
+from admin_app.web import theme
 from admin_app.web.browser_cookie import csrf_token
+from admin_app.web.viewer_time import moment_text
 
 PATH = "/profile"
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def device_text(device: Device) -> str:
@@ -70,7 +67,7 @@ class SessionsSection:
             .props('role="heading" aria-level="2" tabindex=-1')
         )
         ui.label(_("Where you are signed in, and the applications each signed in to.")).classes(
-            "text-sm text-gray-600"
+            theme.MUTED
         )
         self.draw()
 
@@ -125,9 +122,10 @@ class SessionsSection:
                 ui.label(_("Address: {address}").format(address=address)).classes("break-all")
                 ui.label(
                     _("Signed in {signed_in}; last seen {seen}").format(
-                        signed_in=_when(view.signed_in_at), seen=_when(view.last_seen_at)
+                        signed_in=moment_text(view.signed_in_at),
+                        seen=moment_text(view.last_seen_at),
                     )
-                ).classes("text-sm text-gray-600")
+                ).classes(theme.MUTED)
                 applications = (
                     _("Applications: {names}").format(names=", ".join(view.applications))
                     if view.applications

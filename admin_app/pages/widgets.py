@@ -11,9 +11,14 @@ from nicegui import ui
 
 from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import _
+from admin_app.web import theme
 
 ElementT = TypeVar("ElementT", bound=ui.element)
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')]+")
+#: a host name as the text writes it: lower-case letters, digits, dots, dashes, a port
+REAL_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?")
+#: a word in capitals standing for something to fill in: HOST, REALM, YOUR-SITE, TENANT_ID
+PLACEHOLDER_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?:[-_][A-Z0-9]+)*(?![a-z])")
 
 
 def attributes(element: ElementT, values: Mapping[str, str]) -> ElementT:
@@ -41,13 +46,32 @@ class ProblemLabel:
         self.label.set_visibility(bool(problems))
 
 
+def is_real_url(url: str) -> bool:
+    """Whether ``url`` (as a text writes it) leads somewhere, rather than showing a shape to
+    fill in: "https://HOST/realms/REALM", "https://YOUR-SITE/callback", "https://{host}/",
+    "https://…" or a bare "https://". A real host is written in lower case, and no path
+    part is a word in capitals: "https://t.me/BotFather" is real, ".../REALM" is not.
+    (Example domains such as example.org are real addresses: they stay links.)"""
+    rest = url.split("://", 1)[1]
+    host, _slash, path = rest.partition("/")
+    if not REAL_HOST.fullmatch(host) or "." not in host.split(":")[0]:
+        return False
+    if any(mark in path for mark in ("{", "}", "…", "...")):
+        return False
+    return not any(PLACEHOLDER_WORD.fullmatch(part) for part in re.split(r"[/?#&=]", path))
+
+
 def text_with_links(text: str) -> str:
     """Plain text as HTML: everything escaped, http(s) URLs made into links that open
-    apart (no referrer, no opener); show it with ``whitespace-pre-line`` to keep lines."""
+    apart (no referrer, no opener), except the shapes of URLs a help text shows with
+    parts to fill in (``is_real_url``); show it with ``whitespace-pre-line`` to keep
+    lines."""
     parts: list[str] = []
     position = 0
     for match in URL_IN_TEXT.finditer(text):
         url = match.group(0).rstrip(".,;:")
+        if not is_real_url(url):
+            continue
         end = match.start() + len(url)
         parts.append(escape(text[position : match.start()]))
         parts.append(
@@ -65,4 +89,4 @@ def service_email(email: str | None, verified: bool) -> None:
     if not email:
         return
     text = email if verified else _("{email} (not verified)").format(email=email)
-    ui.label(text).classes("text-sm text-gray-600 break-all").mark("link-email")
+    ui.label(text).classes(f"{theme.MUTED} break-all").mark("link-email")
