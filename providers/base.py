@@ -281,6 +281,9 @@ class Provider:
     multiple: ClassVar[bool] = False
     #: endpoints with no default that the administrator must set
     required_endpoints: ClassVar[tuple[str, ...]] = ()
+    #: does the service refuse redirect URIs that are not https? (the editor then warns
+    #: about an http:// one)
+    https_redirect_only: ClassVar[bool] = False
 
     def __init__(self, config: ServiceConfig) -> None:
         self.config = config

@@ -95,6 +95,7 @@ class ServiceView:
     redirect_uris: tuple[str, ...]
     removable: bool  # added by an administrator (OpenID Connect)
     discovers: bool = False  # its endpoints come from a discovery document
+    https_redirect_only: bool = False  # the service refuses http:// redirect URIs
     #: its latest sign-in on the sites these settings serve, and latest failure
     last: LastResults | None = None
 
@@ -214,6 +215,7 @@ def _view(
         redirect_uris=tuple(redirect_uri(site, service_id) for site in sites),
         removable=provider.multiple,
         discovers=discovers(provider.id),
+        https_redirect_only=provider.https_redirect_only,
         last=last,
     )
 

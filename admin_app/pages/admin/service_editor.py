@@ -23,6 +23,8 @@ from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import report_action_error
+from admin_app.pages.admin.last_results import error_text, result_text, result_tone
+from admin_app.pages.chips import state_chip
 from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
 from admin_app.services.badges import badge_svg
 from admin_app.services.discovery import read_again
@@ -72,40 +74,103 @@ class _ServiceCard:
 
     # -- drawing
 
-    def _draw(self) -> ui.card:
+    def _draw(self) -> ui.element:
+        """The service's row of the table, and its settings panel beside the page."""
         view = self.view
         sid = view.service_id
         with (
-            attributes(ui.card(), {"data-testid": f"service-{sid}"})
-            .classes("w-full gap-2")
-            .mark(f"service-{sid}") as card
+            attributes(ui.element("tr"), {"data-testid": f"service-{sid}"})
+            .classes("border-t border-gray-200 align-middle")
+            .mark(f"service-{sid}") as row
         ):
-            with ui.row().classes("w-full items-center gap-2 flex-wrap"):
-                ui.html(badge_svg(view.provider_id), sanitize=False)
-                self.heading = ui.label(self.title).classes("font-medium text-lg")
-                if view.name:
-                    ui.label(_(view.provider_title)).classes("text-sm text-gray-600")
-                ui.space()
-                self.switch = attributes(
-                    ui.switch(_("Enabled"), value=view.enabled, on_change=self._switched),
-                    {"aria-label": self._switch_label()},
-                ).mark(f"switch-{sid}")
-                with ui.row().classes("gap-1"):
-                    self._arrow("arrow_upward", _("Move {service} up"), -1, f"up-{sid}")
-                    self._arrow("arrow_downward", _("Move {service} down"), 1, f"down-{sid}")
+            with ui.element("td").classes("py-1 pr-1 whitespace-nowrap"):
+                self.up = self._arrow("arrow_upward", _("Move {service} up"), -1, f"up-{sid}")
+                self.down = self._arrow(
+                    "arrow_downward", _("Move {service} down"), 1, f"down-{sid}"
+                )
             with (
-                ui.expansion(_("Settings and help"), icon="tune")
-                .classes("w-full")
-                .mark(f"form-{sid}") as self.expansion
+                ui.element("td").classes("py-1 pr-2"),
+                ui.row().classes("items-center gap-2 no-wrap"),
             ):
-                self._draw_form()
-        return card
+                ui.html(badge_svg(view.provider_id), sanitize=False)
+                with ui.column().classes("gap-0"):
+                    self.heading = ui.label(self.title).classes("font-medium")
+                    if view.name:
+                        ui.label(_(view.provider_title)).classes("text-xs text-gray-700")
+            with ui.element("td").classes("py-1 pr-2 whitespace-nowrap"):
+                self.switch = attributes(
+                    ui.switch(
+                        self._state_text(view.enabled), value=view.enabled, on_change=self._switched
+                    ),
+                    {"aria-label": self._switch_label(view.enabled)},
+                ).mark(f"switch-{sid}")
+            with ui.element("td").classes("py-1 pr-2"):
+                with ui.row().classes("items-center gap-1"):
+                    self.configured_box = ui.element("span")
+                    self._show_configured(view.configured)
+                    state_chip(result_text(view.last), result_tone(view.last)).mark(
+                        f"last-result-{sid}"
+                    )
+                error = error_text(view.last, self.title)
+                if error:
+                    ui.label(error).classes("text-xs text-gray-700 break-words").mark(
+                        f"last-error-{sid}"
+                    )
+            with ui.element("td").classes("py-1 text-right"):
+                label = _("Settings of {service}").format(service=self.title)
+                attributes(
+                    ui.button(_("Settings"), icon="tune", on_click=self.open_panel),
+                    {"aria-label": label},
+                ).props("flat dense no-caps").mark(f"settings-{sid}")
+        with self.editor.panels:
+            self._draw_panel()
+        return row
 
-    def _arrow(self, icon: str, label: str, offset: int, marker: str) -> None:
+    def _draw_panel(self) -> None:
+        """The settings in a panel at the right side of the window, opened per row."""
+        sid = self.view.service_id
+        with (
+            ui.dialog().props("position=right full-height").mark(f"panel-{sid}") as self.panel,
+            ui.card()
+            .classes("w-[36rem] max-w-full h-full gap-3 no-wrap overflow-y-auto")
+            .mark(f"form-{sid}"),
+        ):
+            with ui.row().classes("w-full items-center gap-2 no-wrap"):
+                ui.html(badge_svg(self.view.provider_id), sanitize=False)
+                self.panel_heading = (
+                    ui.label(self.title)
+                    .classes("text-lg font-medium grow")
+                    .props('role="heading" aria-level="2"')
+                )
+                close = _("Close the settings")
+                attributes(
+                    ui.button(icon="close", on_click=self.panel.close), {"aria-label": close}
+                ).props("flat round dense").tooltip(close).mark(f"close-{sid}")
+            self._draw_form()
+
+    def open_panel(self) -> None:
+        self.panel.open()
+
+    def _show_configured(self, configured: bool) -> None:
+        text, tone = (
+            (_("Settings complete"), "positive")
+            if configured
+            else (_("Settings incomplete"), "warning")
+        )
+        self.configured_box.clear()
+        with self.configured_box:
+            state_chip(text, tone).mark(f"configured-{self.service_id}")
+
+    def _arrow(self, icon: str, label: str, offset: int, marker: str) -> ui.button:
         text = label.format(service=self.title)
-        attributes(
-            ui.button(icon=icon, on_click=lambda: self._move(offset)), {"aria-label": text}
-        ).props("flat round dense").tooltip(text).mark(marker)
+        return (
+            attributes(
+                ui.button(icon=icon, on_click=lambda: self._move(offset)), {"aria-label": text}
+            )
+            .props("flat round dense")
+            .tooltip(text)
+            .mark(marker)
+        )
 
     def _draw_form(self) -> None:
         view = self.view
@@ -227,6 +292,15 @@ class _ServiceCard:
                     ui.button(icon="content_copy", on_click=lambda uri=uri: self._copy(uri)),
                     {"aria-label": copy},
                 ).props("flat round").tooltip(copy).mark(f"copy-{marker}")
+        if self.view.https_redirect_only and any(uri.startswith("http://") for uri in uris):
+            ui.label(
+                _(
+                    "{service} accepts only https redirect URIs, and this one starts with "
+                    "http://. Set SOCIALSERVICES_PUBLIC_URL to the https address visitors "
+                    "reach this server at (for example https://sso.example.org) and restart "
+                    "it; then register the redirect URI shown here."
+                ).format(service=self.title)
+            ).classes("text-sm text-amber-900").mark(f"redirect-http-warning-{sid}")
 
     def _draw_field(self, key: str) -> None:
         setting = next(f for f in self.view.fields if f.key == key)
@@ -297,8 +371,18 @@ class _ServiceCard:
             )
             self.try_button.set_enabled(self.view.configured)
 
-    def _switch_label(self) -> str:
-        return _("{service} enabled").format(service=self.title)
+    @staticmethod
+    def _state_text(enabled: bool) -> str:
+        return _("On") if enabled else _("Off")
+
+    def _switch_label(self, enabled: bool) -> str:
+        """The switch's name with its state, as its visible label says it."""
+        return _("{service}: {state}").format(service=self.title, state=self._state_text(enabled))
+
+    def _show_state(self, enabled: bool) -> None:
+        self.switch.set_text(self._state_text(enabled))
+        self.switch.props["aria-label"] = self._switch_label(enabled)
+        self.switch.update()
 
     def _try_label(self) -> str:
         return _("Try signing in with {service} (opens a new tab)").format(service=self.title)
@@ -310,7 +394,8 @@ class _ServiceCard:
             label.show(problems.get(where))
         if any(where.startswith("endpoints.") for where in problems):
             self.advanced.open()
-        self.expansion.open()
+        if any(problems.values()):
+            self.panel.open()
 
     # -- actions
 
@@ -362,6 +447,7 @@ class _ServiceCard:
             report_action_error(error)
             return
         self.editor.versions[self.service_id] = version
+        self._show_state(wanted)
         self.show_problems({})
         message = _("{service} is switched on.") if wanted else _("{service} is switched off.")
         ui.notify(message.format(service=self.title), type="positive")
@@ -426,6 +512,9 @@ class _ServiceCard:
         if view.removable:
             self.title = _(view.title)
             self.heading.set_text(self.title)
+            self.panel_heading.set_text(self.title)
+            self._show_state(view.enabled)
+        self._show_configured(view.configured)
         self.try_button.set_enabled(view.configured)
         self.try_hint.set_visibility(not view.configured)
         self.show_problems({})
@@ -441,7 +530,7 @@ class _ServiceCard:
             )
         own_issuer = any(e.key == "issuer" and e.value for e in view.endpoints)
         if view.discovers and view.configured and own_issuer:  # its document as it is now
-            with self.card:
+            with self.editor.panels:
                 ui.timer(0, self._read_discovery, once=True)
 
     def _confirm_removal(self) -> None:
@@ -484,10 +573,36 @@ class ServicesEditor:
         self.cards: list[_ServiceCard] = []
 
     def draw(self) -> None:
-        with ui.column().classes("w-full gap-3").mark("services-list") as self.container:
-            for view in scope_services(self.scope):
-                self._add_card(view)
+        with (
+            ui.element("div").classes("w-full overflow-x-auto"),
+            ui.element("table").classes("w-full text-left border-collapse"),
+        ):
+            TextElement(
+                tag="caption", text=_("Services, in the order of the sign-in buttons")
+            ).classes("sr-only")
+            with ui.element("thead"), ui.element("tr").classes("text-sm text-gray-700"):
+                for heading in (
+                    _("Order"),
+                    _("Service"),
+                    _("Sign-in button"),
+                    _("State"),
+                    _("Settings"),
+                ):
+                    attributes(TextElement(tag="th", text=heading), {"scope": "col"}).classes(
+                        "font-medium py-1 pr-2"
+                    )
+            self.container = ui.element("tbody").mark("services-list")
+        self.panels = ui.element("div")  # the rows' settings panels (dialogs)
+        for view in scope_services(self.scope):
+            self._add_card(view)
+        self._refresh_arrows()
         self._draw_add_form()
+
+    def _refresh_arrows(self) -> None:
+        """The first row cannot go up, nor the last one down."""
+        for index, card in enumerate(self.cards):
+            card.up.set_enabled(index > 0)
+            card.down.set_enabled(index < len(self.cards) - 1)
 
     def _add_card(self, view: ServiceView) -> _ServiceCard:
         self.versions[view.service_id] = view.version
@@ -519,6 +634,7 @@ class ServicesEditor:
         self.versions.update(changed)
         self.cards[here], self.cards[there] = self.cards[there], self.cards[here]
         card.card.move(target_index=there)
+        self._refresh_arrows()
         ui.notify(
             _("{service} moved to place {place}.").format(service=card.title, place=there + 1)
         )
@@ -529,11 +645,14 @@ class ServicesEditor:
         place = sum(1 for other in self.cards if self.versions.get(other.service_id) is not None)
         self.cards.insert(place, card)
         card.card.move(target_index=place)
+        self._refresh_arrows()
 
     def forget(self, card: _ServiceCard) -> None:
         self.cards.remove(card)
         self.versions.pop(card.service_id, None)
         self.container.remove(card.card)
+        self.panels.remove(card.panel)
+        self._refresh_arrows()
 
     def _draw_add_form(self) -> None:
         with (
@@ -578,7 +697,7 @@ class ServicesEditor:
                 name.set_value("")
                 card = self._add_card(view)
                 self.stored_now(card)
-                card.expansion.open()
+                card.panel.open()
                 ui.notify(
                     _("{service} is added, switched off until its settings are complete.").format(
                         service=view.name

@@ -414,7 +414,7 @@ async def test_an_administrators_name_stays_text(user: User) -> None:
     user.find(marker="add-service-submit").click()
     await user.should_see(marker="service-lab", retries=RETRIES)
     switch = next(iter(user.find(marker="switch-lab").elements))
-    assert switch.props["aria-label"] == f"{name} enabled"
+    assert switch.props["aria-label"] == f"{name}: Off"
     up = next(iter(user.find(marker="up-lab").elements))
     assert up.props["aria-label"] == f"Move {name} up"
     await user.should_see(name)  # a label: text, not HTML
