@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from admin_app.activity.delivery_problems import TURNED_OFF
+from admin_app.admin.builtin_names import group_name
 from admin_app.auth.admin_access import administrator_action
 from admin_app.auth.policy import EMAIL_VERIFICATION_MODES, VERIFY_BEFORE
 from admin_app.core.form_problems import FormError
@@ -78,7 +79,10 @@ class RegistrationRules:
 def all_groups() -> list[GroupChoice]:
     """Every group by name, for the denial lists (groups are few: no paging)."""
     with session_scope() as db_session:
-        return [GroupChoice(group.code, group.name) for group in list_groups(db_session)]
+        return [
+            GroupChoice(group.code, group_name(group.code, group.name))
+            for group in list_groups(db_session)
+        ]
 
 
 def _read_registration(db_session: Session) -> RegistrationRules:

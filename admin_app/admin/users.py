@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from admin_app.admin.builtin_names import group_name
+from admin_app.admin.builtin_names import group_name, site_name
 from admin_app.auth.admin_access import acting_administrator, administrator_action
 from admin_app.core.form_problems import FormError, Problems
 from admin_app.core.i18n import N_, current_language, translate
@@ -26,7 +26,7 @@ from admin_app.core.input_checks import INVISIBLE
 from models import auth_sessions, user_queries
 from models.db import read_scope, session_scope
 from models.linked_accounts import links_of
-from models.tables import Group, User
+from models.tables import Group, Site, User
 from models.user_queries import (
     ACTIVE,
     ANY_USER,
@@ -230,6 +230,7 @@ class LinkLine:
     service_id: str
     provider_title: str  # a message id
     site_id: str
+    site_name: str  # as shown (the default site's first name in the reader's language)
     external_id: str
     external_name: str
     email: str
@@ -281,6 +282,7 @@ def user_details(user_id: int) -> UserDetails | None:
         user = db_session.get(User, user_id)
         if user is None or user.id is None:
             return None
+        sites = {site.id: site.name for site in db_session.exec(select(Site))}
         links = [
             LinkLine(
                 id=link.id,
@@ -289,6 +291,7 @@ def user_details(user_id: int) -> UserDetails | None:
                     PROVIDERS[link.provider].title if link.provider in PROVIDERS else link.provider
                 ),
                 site_id=link.site_id,
+                site_name=site_name(sites.get(link.site_id, link.site_id)),
                 external_id=link.external_id,
                 external_name=f"{link.first_name} {link.last_name}".strip() or link.login_hint,
                 email=link.email or "",

@@ -541,7 +541,7 @@ def _user_view(user_id: int, viewer: Viewer) -> None:
                         service_email(link.email, link.email_verified)
                         ui.label(
                             _("Site {site}; linked {linked}; last used {used}").format(
-                                site=link.site_id,
+                                site=link.site_name,
                                 linked=moment_text(link.linked_at),
                                 used=moment_text(link.last_used_at),
                             )

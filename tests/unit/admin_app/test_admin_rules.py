@@ -360,7 +360,7 @@ async def test_russian_pages(user: User) -> None:
     await user.should_see("Сохранить")
     await user.open("/admin/activity")
     await user.should_see(
-        "Разрешить отправку действий пользователей в социальные сети (X и Facebook)",
+        "Разрешить отправку активности пользователей в социальные сети (X и Facebook)",
         retries=RETRIES,
     )
     user.find(marker="hashtag-add").click()
