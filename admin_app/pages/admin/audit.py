@@ -43,11 +43,12 @@ def _filters(query: dict[str, str]) -> None:
     def go(name: str, value: object) -> None:
         ui.navigate.to(_address(PATH, {**query, name: str(value or ""), "page": ""}))
 
+    actors = dict(actor_choices())
     with ui.row().classes("w-full items-end gap-4").mark("audit-filters"):
         ui.select(
-            {"": _("Anyone"), **dict(actor_choices())},
+            {"": _("Anyone"), **actors},
             label=_("Who"),
-            value=query["who"] if query["who"] in dict(actor_choices()) else "",
+            value=query["who"] if query["who"] in actors else "",
             on_change=lambda event: go("who", event.value),
         ).classes("min-w-40").mark("audit-who")
         ui.select(
@@ -57,10 +58,10 @@ def _filters(query: dict[str, str]) -> None:
             on_change=lambda event: go("what", event.value),
         ).classes("min-w-40").mark("audit-what")
         ui.input(
-            _("From"), value=query["since"], on_change=lambda event: go("since", event.value)
+            _("Since"), value=query["since"], on_change=lambda event: go("since", event.value)
         ).props("type=date stack-label").mark("audit-since")
         ui.input(
-            _("To"), value=query["until"], on_change=lambda event: go("until", event.value)
+            _("Until"), value=query["until"], on_change=lambda event: go("until", event.value)
         ).props("type=date stack-label").mark("audit-until")
         if any(query[name] for name in ("who", "what", "since", "until")):
             ui.link(_("Clear the filters"), PATH).mark("audit-clear")
@@ -132,8 +133,7 @@ def register() -> None:
                 if (number + 1) * PAGE_SIZE < total:
                     ui.link(_("Older"), _address(PATH, {**query, "page": str(number + 1)}))
 
-    # a page that answers with a file: guards.PageBuilder does not name Response (yet)
-    @admin_page(CSV_PATH)  # type: ignore[arg-type]
+    @admin_page(CSV_PATH)
     def audit_export(
         viewer: Viewer, who: str = "", what: str = "", since: str = "", until: str = ""
     ) -> Response:
