@@ -23,13 +23,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from admin_app.auth.admin_access import acting_administrator, administrator_action
+from admin_app.core import runtime
 from admin_app.core.form_problems import FieldProblem, FormError, Problems
 from admin_app.core.i18n import N_
+from admin_app.core.token_storage import secrets_of
 from admin_app.services.service_editing import scope_services
 from admin_app.services.site_urls import site_base_url
 from admin_app.services.validation import SitePlaces, check_host_names, check_site
 from models.db import session_scope
-from models.services import remove_scope
+from models.services import COMMON, ServiceValues, configs_in_scope, remove_scope, replace_scope
 from models.sites import host_names_of, list_sites, lock_sites
 from models.tables import Site
 from models.versions import StaleEditError, claim
@@ -248,18 +250,54 @@ def delete_site(site_id: str, *, version: int) -> None:
         session.delete(site)
 
 
-def set_individual_settings(site_id: str, on: bool, *, version: int) -> int:
+def set_individual_settings(
+    site_id: str, on: bool, *, version: int, copy_common: bool = False
+) -> int:
     """Switch a site between the common services and its own; returns the new version.
-    The site's own settings are kept while switched off, for when it is switched on again."""
-    with administrator_action("site.individual_settings", site_id, {"on": on}) as session:
+    The site's own settings are kept while switched off, for when it is switched on again.
+    ``copy_common`` (switching on): the site's own settings start as a copy of the
+    common ones (values, secrets, switches and order), replacing any it had."""
+    copying = on and copy_common
+    details: dict[str, object] = {"on": on, **({"copied_common": True} if copying else {})}
+    with administrator_action("site.individual_settings", site_id, details) as session:
         site = session.get(Site, site_id)
         if site is None:
             raise StaleEditError
         claim(session, site, expected=version)
+        if copying:
+            _copy_common(session, site_id)
         site.individual_settings = on
         session.add(site)
         session.flush()
         return site.version
+
+
+def _copy_common(session: Session, site_id: str) -> None:
+    """The site's scope made a copy of the common one; secrets are sealed again for
+    their new place."""
+    copies = [
+        ServiceValues(
+            service_id=row.service_id,
+            provider=row.provider,
+            name=row.name,
+            enabled=row.enabled,
+            position=row.position,
+            settings=dict(row.settings),
+            secrets=secrets_of(row),
+            endpoints=dict(row.endpoints),
+        )
+        for row in configs_in_scope(session, COMMON)
+    ]
+    replace_scope(session, runtime.keyring(), site_id, copies)
+
+
+def individual_settings_start(site_id: str) -> tuple[bool, int]:
+    """(whether the site has settings of its own already, how many services the common
+    settings hold): what switching on may start from."""
+    with session_scope() as session:
+        own = bool(configs_in_scope(session, site_id))
+        common = len(configs_in_scope(session, COMMON))
+    return own, common
 
 
 def own_services_offered(site_id: str) -> list[str]:

@@ -25,6 +25,7 @@ from admin_app.services.site_editing import (
     SiteView,
     create_site,
     delete_site,
+    individual_settings_start,
     list_site_views,
     own_services_offered,
     set_individual_settings,
@@ -251,8 +252,10 @@ class _SiteEditor:
                 "services configured for this site, and there are none yet: it will offer "
                 "no sign-in with external services until you set them up here."
             ).format(site=self.view.name)
+        own, common = individual_settings_start(self.view.id)
         with ui.dialog() as dialog, ui.card():
             ui.label(question).mark("individual-settings-question")
+            start = self._draw_start_choice(own, common)
             with ui.row().classes("gap-2 justify-end w-full"):
                 ui.button(_("Cancel"), on_click=dialog.close).props("flat").mark(
                     "individual-settings-cancel"
@@ -260,7 +263,8 @@ class _SiteEditor:
 
                 def confirmed() -> None:
                     dialog.close()
-                    self.apply_individual_settings(True)
+                    copy = start is not None and start.value == "copy"
+                    self.apply_individual_settings(True, copy_common=copy)
 
                 ui.button(_("Apply individual settings"), on_click=confirmed).props(
                     "color=primary"
@@ -268,9 +272,32 @@ class _SiteEditor:
         dialog.on("hide", dialog.delete)
         dialog.open()
 
-    def apply_individual_settings(self, on: bool) -> None:
+    @staticmethod
+    def _draw_start_choice(own: bool, common: int) -> ui.radio | None:
+        """What the site's own settings start from: an explicit choice, offered when
+        there are common settings to copy; the site's own settings (or none) by default."""
+        if not common:
+            return None
+        if own:
+            options = {
+                "keep": _("Keep this site's own settings"),
+                "copy": _("Replace them with a copy of the common settings"),
+            }
+        else:
+            options = {
+                "keep": _("Start empty"),
+                "copy": _("Start from a copy of the common settings (services: {count})").format(
+                    count=common
+                ),
+            }
+        ui.label(_("The site's own settings:")).classes("font-medium")
+        return ui.radio(options, value="keep").mark("individual-settings-start")
+
+    def apply_individual_settings(self, on: bool, *, copy_common: bool = False) -> None:
         try:
-            self.version = set_individual_settings(self.view.id, on, version=self.version)
+            self.version = set_individual_settings(
+                self.view.id, on, version=self.version, copy_common=copy_common
+            )
         except (NotAnAdministratorError, StaleEditError) as error:
             self._set_switch(not on)
             report_action_error(error)

@@ -8,13 +8,16 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import yaml
 from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import col, select
 
 from admin_app.auth.admin_access import NotAnAdministratorError
+from admin_app.core.token_storage import secrets_of
 from admin_app.services import site_editing as site_settings
 from admin_app.services.catalogue import site_services
+from admin_app.services.config_file import import_configuration
 from admin_app.services.site_editing import (
     SiteForm,
     SiteFormError,
@@ -538,3 +541,46 @@ async def test_closed_dialogs_leave_nothing_behind(user: User) -> None:
         close_dialogs(user)
         assert dialogs(user) == []
     assert site("blog") is not None and audit_actions() == []
+
+
+async def test_individual_settings_may_start_from_a_copy_of_the_common_ones(user: User) -> None:
+    import_configuration(
+        yaml.safe_dump(
+            {
+                "services": {
+                    "yandex": {
+                        "enabled": True,
+                        "settings": {"client_id": "common-id", "client_secret": "common-secret"},
+                    },
+                    "github": {"enabled": False},
+                }
+            }
+        )
+    )
+    add_site("blog", "blog.example.org")
+    await open_sites(user, "/admin/sites/blog")
+    user.find(marker="individual-settings").click()
+    await user.should_see(marker="individual-settings-start", retries=RETRIES)
+    await user.should_see("Start empty")
+    choice = next(iter(user.find(marker="individual-settings-start").elements))
+    assert choice.value == "keep"  # nothing is copied unless chosen
+    choice.set_value("copy")  # type: ignore[attr-defined]
+    user.find(marker="individual-settings-confirm").click()
+    await user.should_see("This site now has services of its own.", retries=RETRIES)
+    copied = {row.service_id: row for row in rows_in("blog")}
+    assert set(copied) == {"yandex", "github"}
+    assert secrets_of(copied["yandex"]) == {"client_secret": "common-secret"}
+    assert [s.service_id for s in site_services("blog", offered_only=True)] == ["yandex"]
+    await user.should_see(marker="service-yandex")
+    with session_scope() as session:
+        entry = session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc())).first()
+    assert entry is not None and (entry.action, entry.details) == (
+        "site.individual_settings",
+        {"on": True, "copied_common": True},
+    )
+    # switched off and on again: its own settings are offered to keep, or to replace
+    user.find(marker="individual-settings").click()
+    await user.should_see("This site now offers the common services.", retries=RETRIES)
+    user.find(marker="individual-settings").click()
+    await user.should_see("Keep this site's own settings", retries=RETRIES)
+    await user.should_see("Replace them with a copy of the common settings")
