@@ -9,10 +9,12 @@ from typing import Any
 
 from nicegui import ui
 
+from admin_app.admin.builtin_names import group_name
 from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import _
 from admin_app.pages.admin.frame import report_action_error
+from admin_app.pages.chips import state_chip
 from admin_app.pages.widgets import ProblemLabel, attributes
 from admin_app.provider.application_editing import (
     ApplicationFormError,
@@ -122,7 +124,7 @@ class _Fields:
         ).mark(f"{prefix}-everyone")
         self.groups = (
             ui.select(
-                dict(groups()),
+                _group_names(),
                 multiple=True,
                 value=list(view.allowed_groups or ()) if view else [],
                 label=_("Only members of these groups"),
@@ -200,6 +202,11 @@ def _failed(error: Exception, fields: _Fields) -> None:
         report_action_error(error)
 
 
+def _group_names() -> dict[str, str]:
+    """Every group's name as shown, by code (built-in ones in the reader's language)."""
+    return {code: group_name(code, name) for code, name in groups()}
+
+
 class _ApplicationCard:
     def __init__(self, view: ApplicationView, redraw: Callable[[], None]) -> None:
         self.view = view
@@ -208,10 +215,11 @@ class _ApplicationCard:
             with ui.row().classes("items-center gap-2 flex-wrap"):
                 ui.label(view.name).classes("font-medium text-lg")
                 ui.label(f"({view.id})").classes("text-gray-600")
-                ui.badge(
+                state_chip(
                     {"confidential": _("confidential"), "public": _("public")}.get(
                         view.kind, _("proxy")
-                    )
+                    ),
+                    "info",
                 )
             ui.label(_("Client ID: {client_id}").format(client_id=view.client_id)).classes(
                 "font-mono text-sm break-all"
@@ -221,7 +229,9 @@ class _ApplicationCard:
             who = (
                 _("Every user")
                 if view.allowed_groups is None
-                else _("Members of: {groups}").format(groups=", ".join(view.allowed_groups))
+                else _("Members of: {groups}").format(
+                    groups=", ".join(_group_names().get(code, code) for code in view.allowed_groups)
+                )
             )
             ui.label(who).classes("text-sm")
             with ui.expansion(_("Change"), icon="edit").classes("w-full"):

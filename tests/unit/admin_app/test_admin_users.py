@@ -668,3 +668,24 @@ def test_built_in_names_are_shown_translated_until_renamed() -> None:
     assert builtin_names.group_name("staff", "Administrators", "ru") == "Administrators"
     assert builtin_names.site_name("Shop", "ru") == "Shop"
     assert builtin_names.site_name("Default site", "ru") == translate("Default site", "ru")
+
+
+async def test_built_in_groups_read_in_russian_until_renamed(admin: User) -> None:
+    admin.http_client.headers["Accept-Language"] = "ru-RU,ru;q=0.9"
+    await sign_in_as_root_in_any_language(admin)
+    await admin.should_see("Администраторы", retries=RETRIES)
+    await admin.should_see("Зарегистрированные пользователи")
+    with session_scope() as session:
+        group = get_group_by_code(session, REGISTERED)
+        group.name = "Members"
+        session.add(group)
+    await admin.open(admin_users.PATH)
+    await admin.should_see("Members", retries=RETRIES)
+    await admin.should_not_see("Зарегистрированные пользователи")
+
+
+async def sign_in_as_root_in_any_language(user: User) -> None:
+    add_user("root", admin=True)
+    await sign_in(user, "root", path=f"/login?next={admin_users.PATH}")
+    await user.should_see(marker="user-search", retries=RETRIES)
+    await user.open(admin_users.PATH)

@@ -195,3 +195,30 @@ async def test_the_csv_is_refused_to_anyone_but_an_administrator(user: User) -> 
     assert refused.status_code == 403
     assert "someone@example.org" not in refused.text
     assert not refused.headers.get("content-type", "").startswith("text/csv")
+
+
+async def test_russian_readers_read_russian_sentences_and_built_in_names(user: User) -> None:
+    add_entry("service.disable", "yandex", {"scope": "s1"})
+    add_user("root", admin=True)
+    user.http_client.headers["Accept-Language"] = "ru-RU,ru;q=0.9"
+    await sign_in(user, "root", path="/login?next=/admin/audit")
+    await user.should_see(marker="audit-table", retries=RETRIES)
+    # the default site keeps its built-in name: shown in Russian
+    assert await shown_sentences(user, "/admin/audit") == [
+        "anna: выключен сервис yandex на сайте «Сайт по умолчанию»"
+    ]
+
+
+async def test_times_and_days_are_the_viewers(user: User) -> None:
+    evening = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)  # 2 March, 06:00 in Vladivostok
+    add_entry("group.create", "group:staff", {"name": "Staff"}, at=evening)
+    add_user("root", admin=True)
+    await sign_in(user, "root", path="/login?next=/admin/audit")
+    await user.should_see(marker="audit-table", retries=RETRIES)
+    user.http_client.cookies.set("tz", "Asia/Vladivostok")  # as the frame's script sets it
+    await user.open("/admin/audit?since=2026-03-02&until=2026-03-02")
+    await user.should_see(marker="audit-table", retries=RETRIES)
+    table = user.find(marker="audit-table").elements.pop()
+    assert [row["at"] for row in table.rows] == ["Mar 2, 2026, 6:00\u202fAM"]  # type: ignore[attr-defined]
+    await user.open("/admin/audit?until=2026-03-01")
+    await user.should_see("No entry matches these filters.")
