@@ -623,6 +623,7 @@ async def test_the_filters_narrow_the_table(admin: User) -> None:
     with session_scope() as session:
         session.add(ConfiguredService(scope="common", service_id="github", provider="github"))
         staff = create_group(session, code="staff", name="Staff")
+        assert staff.id is not None
         staff_id = staff.id
     alice = quick_user("alice", email="alice@example.org")
     add_link(alice)
