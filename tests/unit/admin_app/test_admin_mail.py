@@ -108,6 +108,10 @@ async def test_another_address_and_a_refusal_are_shown(mail_server: SmtpServer, 
     assert "” to gone@example.org (attempts: 1): recipient refused: 550" in text_of(
         user, "mail-latest-failure"
     )
+    assert " UTC: “" in text_of(user, "mail-latest-failure")  # no zone told yet: UTC, said
+    user.http_client.cookies.set("tz", "Europe/Moscow")  # as the frame's script sets it
+    await user.open(PATH)
+    assert "UTC" not in text_of(user, "mail-latest-failure")  # the viewer's own time
 
 
 async def test_while_the_server_is_down_the_page_and_the_overview_say_so(
