@@ -15,6 +15,7 @@ from contextlib import suppress
 from nicegui import ui
 
 from admin_app.core.i18n import _
+from admin_app.pages.chips import state_chip
 from admin_app.pages.widgets import attributes
 from admin_app.profile.devices import Device
 from admin_app.profile.own_account import NotSignedInError
@@ -114,11 +115,7 @@ class SessionsSection:
                 with ui.row().classes("items-center gap-2"):
                     ui.label(device).classes("font-medium")
                     if view.this_browser:
-                        # a label, not ui.badge: Quasar gives a badge role="status", a live region a
-                        # screen reader would announce, and the page's one status is its message
-                        ui.label(_("This browser")).classes(
-                            "text-xs font-medium px-2 rounded bg-primary text-white"
-                        ).mark("this-browser")
+                        state_chip(_("This browser"), "info").mark("this-browser")
                 ui.label(_("Address: {address}").format(address=address)).classes("break-all")
                 ui.label(
                     _("Signed in {signed_in}; last seen {seen}").format(

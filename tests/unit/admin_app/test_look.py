@@ -1,14 +1,17 @@
 """The look every page shares (admin_app.web.theme, admin_app.services.badges,
-admin_app.pages.widgets): what is read is readable (WCAG AA, 4.5:1), every service's badge
-shows its letter, and a help text's URL shapes with parts to fill in are not links."""
+admin_app.pages.widgets, admin_app.pages.chips): what is read is readable (WCAG AA, 4.5:1),
+every service's badge shows its letter, a state chip is a word (no live region), and a
+help text's URL shapes with parts to fill in are not links."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from nicegui import ui
 from nicegui.testing import User
 
+from admin_app.pages.chips import TONE_CLASSES, state_chip
 from admin_app.pages.widgets import is_real_url, text_with_links
 from admin_app.services.badges import AA, BADGES, WHITE, badge_svg, contrast
 from admin_app.web import theme
@@ -87,3 +90,17 @@ def test_a_help_text_with_both_links_only_the_real_one() -> None:
         "https://HOST/realms/REALM. See https://ok.ru/devaccess."
     )
     assert html.count("<a ") == 1 and 'href="https://ok.ru/devaccess"' in html
+
+
+async def test_state_chips_are_words_no_live_region(user: User) -> None:
+    @ui.page("/test-chips")
+    def chips_page() -> None:
+        for tone in (*TONE_CLASSES, "no such tone"):
+            state_chip(f"state {tone}", tone).mark(f"chip-{tone}")
+
+    await user.open("/test-chips")
+    for tone in (*TONE_CLASSES, "no such tone"):
+        (chip,) = user.find(marker=f"chip-{tone}").elements
+        assert chip.text == f"state {tone}"  # type: ignore[attr-defined]
+        assert "role" not in chip.props  # Quasar's badge would be role="status"
+        assert TONE_CLASSES.get(tone, TONE_CLASSES["neutral"]).split()[1] in chip.classes
