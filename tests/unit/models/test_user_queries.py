@@ -15,15 +15,21 @@ from models import auth_sessions
 from models.options import DENIED_LINK, denied_group_codes, set_denied_groups
 from models.tables import Group, LinkedAccount, Membership, User
 from models.user_queries import (
+    ACTIVE,
+    BLOCKED,
+    EMAIL_UNVERIFIED,
     STAGE_EMAIL,
     STAGE_FIRST_NAME,
     STAGE_LAST_NAME,
     STAGE_LOGIN,
     SearchCursor,
+    UserFilter,
     UserSearchPage,
     check_group_code,
     create_group,
     delete_group,
+    groups_by_user,
+    linked_services_by_user,
     list_groups,
     lock_administrators,
     member_group_ids,
@@ -403,3 +409,67 @@ def test_remove_link_only_from_its_own_user(session: Session) -> None:
     assert removed is not None and removed.external_id == "42"
     assert session.get(LinkedAccount, link.id) is None
     assert remove_link(session, user_id=alice.id, link_id=link.id) is None
+
+
+# -------------------------------------------------------------------------- filters
+
+
+def test_filters_narrow_every_stage_and_page_alike(session: Session) -> None:
+    staff = create_group(session, code="staff", name="Staff")
+    assert staff.id is not None
+    for number in range(6):
+        by_login = _add(session, f"max{number:02d}")
+        by_email = _add(session, f"e{number:02d}", email=f"max.e{number:02d}@example.org")
+        by_name = _add(session, f"n{number:02d}", first="Maxim")
+        if number % 2:  # the odd ones: blocked, in staff, with GitHub linked
+            for user in (by_login, by_email, by_name):
+                assert user.id is not None
+                user.is_active = False
+                session.add(Membership(user_id=user.id, group_id=staff.id))
+                session.add(
+                    LinkedAccount(
+                        user_id=user.id,
+                        service_id="github",
+                        provider="github",
+                        external_id=user.login,
+                        site_id="s1",
+                    )
+                )
+    session.commit()
+    odd = [f"{prefix}{n:02d}" for prefix in ("max", "e", "n") for n in (1, 3, 5)]
+    even = [f"{prefix}{n:02d}" for prefix in ("max", "e", "n") for n in (0, 2, 4)]
+    for kept in (
+        UserFilter(state=BLOCKED),
+        UserFilter(group_id=staff.id),
+        UserFilter(service_id="github"),
+        UserFilter(state=BLOCKED, group_id=staff.id, service_id="github"),
+    ):
+        pages = _all_pages(session, "max", limit=2, kept=kept)
+        assert [user.login for page in pages for user in page] == odd, kept
+    pages = _all_pages(session, "max", limit=2, kept=UserFilter(state=ACTIVE))
+    assert [user.login for page in pages for user in page] == even
+    assert search_users(session, "max", kept=UserFilter(service_id="gitlab")).users == []
+    unverified = search_users(session, "", kept=UserFilter(state=EMAIL_UNVERIFIED), limit=50)
+    assert _logins(unverified.users) == [f"e{n:02d}" for n in range(6)]  # the others have none
+
+
+def test_groups_and_linked_services_of_many_users_in_one_go(session: Session) -> None:
+    alice, bob = _add(session, "alice"), _add(session, "bob", groups=())
+    assert alice.id and bob.id
+    for service_id in ("yandex", "github", "github"):
+        session.add(
+            LinkedAccount(
+                user_id=alice.id,
+                service_id=service_id,
+                provider=service_id,
+                external_id=f"{service_id}-{random.random()}",
+                site_id="s1",
+            )
+        )
+    session.commit()
+    assert linked_services_by_user(session, [alice.id, bob.id]) == {
+        alice.id: [("github", "github"), ("yandex", "yandex")],
+        bob.id: [],
+    }
+    groups = groups_by_user(session, [alice.id, bob.id])
+    assert [group.code for group in groups[alice.id]] == [REGISTERED] and groups[bob.id] == []
