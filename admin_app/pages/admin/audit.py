@@ -38,7 +38,7 @@ def _address(path: str, query: dict[str, str]) -> str:
 
 
 def _filters(query: dict[str, str]) -> None:
-    """Who, what, from, to: each change shows the first page of what it lets through."""
+    """Who, what, since, until: each change shows the first page of what it lets through."""
 
     def go(name: str, value: object) -> None:
         ui.navigate.to(_address(PATH, {**query, name: str(value or ""), "page": ""}))
