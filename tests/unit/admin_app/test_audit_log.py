@@ -222,3 +222,18 @@ async def test_times_and_days_are_the_viewers(user: User) -> None:
     assert [row["at"] for row in table.rows] == ["Mar 2, 2026, 6:00\u202fAM"]  # type: ignore[attr-defined]
     await user.open("/admin/audit?until=2026-03-01")
     await user.should_see("No entry matches these filters.")
+
+
+async def test_choosing_a_filter_shows_what_it_lets_through(user: User) -> None:
+    add_entry("service.disable", "yandex", {"scope": "common"})
+    add_entry("group.create", "group:staff", {"name": "Staff"}, actor="bob")
+    add_user("root", admin=True)
+    await sign_in(user, "root", path="/login?next=/admin/audit")
+    await user.should_see(marker="audit-what", retries=RETRIES)
+    user.find(marker="audit-what").click()
+    user.find("Groups").click()
+    await user.should_see(marker="audit-clear", retries=RETRIES)
+    table = user.find(marker="audit-table").elements.pop()
+    assert [row["sentence"] for row in table.rows] == ["bob created the group Staff"]  # type: ignore[attr-defined]
+    csv_link = user.find(marker="audit-csv").elements.pop()
+    assert csv_link.props["href"] == "/admin/audit.csv?what=group"
