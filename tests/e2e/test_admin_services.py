@@ -42,45 +42,56 @@ def admin_page(browser: Browser, app: AppServer, path: str = "/admin/services") 
 
 
 def service_card(page: Page, service_id: str) -> Locator:
+    """The service's row of the services table."""
     card = page.get_by_test_id(f"service-{service_id}")
     expect(card).to_be_visible()
     return card
 
 
-def open_form(card: Locator) -> None:
-    header = card.get_by_role("button", name="Settings and help")
-    if header.get_attribute("aria-expanded") != "true":
-        activate(header)
-    expect(header).to_have_attribute("aria-expanded", "true")
+def open_form(page: Page, service_id: str, title: str) -> Locator:
+    """Open the service's settings panel from its row; returns the panel."""
+    activate(service_card(page, service_id).get_by_role("button", name=f"Settings of {title}"))
+    panel = page.get_by_test_id(f"panel-{service_id}")
+    expect(panel).to_be_visible()
+    return panel
 
 
-def save(page: Page, card: Locator, title: str) -> None:
-    activate(card.get_by_role("button", name="Save", exact=True))
+def close_form(panel: Locator) -> None:
+    activate(panel.get_by_role("button", name="Close the settings"))
+    expect(panel).to_be_hidden()
+
+
+def save(page: Page, panel: Locator, title: str) -> None:
+    activate(panel.get_by_role("button", name="Save", exact=True))
     expect(page.get_by_text(f"{title}: saved.")).to_be_visible()
 
 
-def switch_on(page: Page, card: Locator, title: str) -> None:
-    activate(card.get_by_role("switch", name=f"{title} enabled"))
+def switch_on(page: Page, service_id: str, title: str) -> None:
+    switch = service_card(page, service_id).get_by_role("switch", name=f"{title}: Off")
+    activate(switch)
     expect(page.get_by_text(f"{title} is switched on.")).to_be_visible()
+    expect(
+        service_card(page, service_id).get_by_role("switch", name=f"{title}: On")
+    ).to_be_checked()
 
 
 def configure_odnoklassniki(page: Page) -> None:
-    card = service_card(page, "odnoklassniki")
-    open_form(card)
-    card.get_by_label("Application ID").fill("512000000000")
-    card.get_by_label("Application public key").fill("CBAPUBLICKEY")
-    card.get_by_label("Application secret key").fill(OK_SECRET)
-    save(page, card, "Odnoklassniki")
-    switch_on(page, card, "Odnoklassniki")
+    panel = open_form(page, "odnoklassniki", "Odnoklassniki")
+    panel.get_by_label("Application ID").fill("512000000000")
+    panel.get_by_label("Application public key").fill("CBAPUBLICKEY")
+    panel.get_by_label("Application secret key").fill(OK_SECRET)
+    save(page, panel, "Odnoklassniki")
+    close_form(panel)
+    switch_on(page, "odnoklassniki", "Odnoklassniki")
 
 
 def configure_client_credentials(page: Page, service_id: str, title: str) -> None:
-    card = service_card(page, service_id)
-    open_form(card)
-    card.get_by_label("Client ID").fill(f"{service_id}-client")
-    card.get_by_label("Client secret").fill(f"{service_id}-secret")
-    save(page, card, title)
-    switch_on(page, card, title)
+    panel = open_form(page, service_id, title)
+    panel.get_by_label("Client ID").fill(f"{service_id}-client")
+    panel.get_by_label("Client secret").fill(f"{service_id}-secret")
+    save(page, panel, title)
+    close_form(panel)
+    switch_on(page, service_id, title)
 
 
 def sign_in_buttons(browser: Browser, login_url: str) -> list[str]:
@@ -109,9 +120,7 @@ def test_enable_and_reorder_and_the_sign_in_page_follows(browser: Browser, app: 
     expect(cards.nth(0)).to_have_attribute("data-testid", "service-yandex")
     expect(cards.nth(1)).to_have_attribute("data-testid", "service-odnoklassniki")
     # switched off: gone from the sign-in page at the next request
-    activate(
-        service_card(page, "odnoklassniki").get_by_role("switch", name="Odnoklassniki enabled")
-    )
+    activate(service_card(page, "odnoklassniki").get_by_role("switch", name="Odnoklassniki: On"))
     expect(page.get_by_text("Odnoklassniki is switched off.")).to_be_visible()
     assert sign_in_buttons(browser, f"{app.base_url}/login") == ["yandex"]
     page.close()
@@ -132,10 +141,10 @@ def test_a_site_with_individual_settings_offers_its_own_list(
     activate(page.get_by_role("switch", name="Apply individual settings for this site"))
     activate(page.get_by_role("button", name="Apply individual settings", exact=True))
     expect(page.get_by_text("This site now has services of its own.")).to_be_visible()
-    card = service_card(page, "google")
-    open_form(card)
-    redirect = card.get_by_label("Redirect URI", exact=True)
+    panel = open_form(page, "google", "Google")
+    redirect = panel.get_by_label("Redirect URI", exact=True)
     expect(redirect).to_have_value(f"http://localhost:{app.port}/oauth/google/callback")
+    close_form(panel)
     configure_client_credentials(page, "google", "Google")
     page.close()
     assert sign_in_buttons(browser, f"http://127.0.0.1:{app.port}/login") == ["yandex"]
@@ -160,7 +169,7 @@ def test_a_secret_never_comes_back_to_the_browser(browser: Browser, app: AppServ
     sign_in(page, app.base_url, ADMIN, ADMIN_PASSWORD, next_path="/admin/services")
     expect(page).to_have_url(f"{app.base_url}/admin/services")
     configure_odnoklassniki(page)  # typed, saved, switched on
-    card = service_card(page, "odnoklassniki")
+    card = open_form(page, "odnoklassniki", "Odnoklassniki")
     expect(card.get_by_text("saved", exact=True)).to_be_visible()
     expect(card.get_by_label("Application secret key")).to_have_value("")
     card.get_by_label("Application public key").fill("CBACHANGED")  # saved again: kept
@@ -168,8 +177,7 @@ def test_a_secret_never_comes_back_to_the_browser(browser: Browser, app: AppServ
     assert received, "no websocket traffic was seen"
     assert OK_SECRET not in page.content()
     page.reload()
-    card = service_card(page, "odnoklassniki")
-    open_form(card)
+    card = open_form(page, "odnoklassniki", "Odnoklassniki")
     expect(card.get_by_label("Application secret key")).to_have_value("")
     expect(card.get_by_text("saved", exact=True)).to_be_visible()
     assert OK_SECRET not in page.content()
@@ -192,21 +200,11 @@ def test_try_it_shows_the_profile_and_creates_nobody(
         page = context.new_page()
         sign_in(page, app.base_url, ADMIN, ADMIN_PASSWORD, next_path="/admin/services")
         expect(page).to_have_url(f"{app.base_url}/admin/services")
-        activate(page.get_by_role("button", name="Add an OpenID Connect service"))
-        page.get_by_label("Service ID").fill("staff")
-        page.get_by_label("Display name").fill("Staff sign-in")
-        activate(page.get_by_role("button", name="Add", exact=True))
-        card = service_card(page, "staff")
-        expect(card.get_by_label("Redirect URI", exact=True)).to_have_value(
-            f"{app.base_url}/oauth/staff/callback"
-        )
-        card.get_by_label("Client ID").fill(DEFAULT_CLIENT_ID)
-        card.get_by_label("Client secret").fill(DEFAULT_CLIENT_SECRET)
-        activate(card.get_by_role("button", name="Advanced"))
-        card.get_by_label("Issuer URL").fill(idp.issuer)
-        save(page, card, "Staff sign-in")
+        card = add_staff(page, app, idp.issuer)
         # switched off, yet it can be tried
-        expect(card.get_by_role("switch", name="Staff sign-in enabled")).not_to_be_checked()
+        expect(
+            service_card(page, "staff").get_by_role("switch", name="Staff sign-in: Off")
+        ).not_to_be_checked()
         with context.expect_page() as opened:
             activate(card.get_by_role("button", name="Try signing in with Staff sign-in"))
         tab = opened.value
@@ -219,5 +217,53 @@ def test_try_it_shows_the_profile_and_creates_nobody(
         context.close()
         users = json.loads(app.cli("user", "list", "--json").stdout)
         assert [user["login"] for user in users] == [ADMIN]
+    finally:
+        app.stop()
+
+
+def add_staff(
+    page: Page, app: AppServer, issuer: str, secret: str = DEFAULT_CLIENT_SECRET
+) -> Locator:
+    """Add the OpenID Connect service "Staff sign-in" and save its settings; returns its
+    open settings panel."""
+    activate(page.get_by_role("button", name="Add an OpenID Connect service"))
+    page.get_by_label("Service ID").fill("staff")
+    page.get_by_label("Display name").fill("Staff sign-in")
+    activate(page.get_by_role("button", name="Add", exact=True))
+    card = page.get_by_test_id("panel-staff")
+    expect(card).to_be_visible()
+    expect(card.get_by_label("Redirect URI", exact=True)).to_have_value(
+        f"{app.base_url}/oauth/staff/callback"
+    )
+    card.get_by_label("Client ID").fill(DEFAULT_CLIENT_ID)
+    card.get_by_label("Client secret").fill(secret)
+    activate(card.get_by_role("button", name="Advanced"))
+    card.get_by_label("Issuer URL").fill(issuer)
+    save(page, card, "Staff sign-in")
+    # saving read the issuer's discovery document again, and says what it found
+    expect(card.get_by_text(f"{issuer}/token")).to_be_visible()
+    return card
+
+
+def test_a_failed_try_names_its_cause_for_the_administrator(
+    browser: Browser, tmp_path: Path, oidc_provider_factory: Callable[..., OidcProvider]
+) -> None:
+    app = make_app_server(tmp_path)
+    idp = oidc_provider_factory([f"{app.base_url}/oauth/staff/callback"])
+    app.start()
+    try:
+        create_admin(app)
+        context = browser.new_context()
+        page = context.new_page()
+        sign_in(page, app.base_url, ADMIN, ADMIN_PASSWORD, next_path="/admin/services")
+        card = add_staff(page, app, idp.issuer, secret="not the secret")
+        with context.expect_page() as opened:
+            activate(card.get_by_role("button", name="Try signing in with Staff sign-in"))
+        tab = opened.value
+        sign_in_at_provider(tab, "alice")
+        expect(tab).to_have_url(f"{app.base_url}/admin/services/tried")
+        expect(tab.get_by_text("The sign-in with Staff sign-in failed.")).to_be_visible()
+        expect(tab.get_by_text("invalid_client", exact=True)).to_be_visible()
+        context.close()
     finally:
         app.stop()

@@ -131,7 +131,7 @@ class _ServiceCard:
         sid = self.view.service_id
         with (
             ui.dialog().props("position=right full-height").mark(f"panel-{sid}") as self.panel,
-            ui.card()
+            attributes(ui.card(), {"data-testid": f"panel-{sid}"})
             .classes("w-[36rem] max-w-full h-full gap-3 no-wrap overflow-y-auto")
             .mark(f"form-{sid}"),
         ):
