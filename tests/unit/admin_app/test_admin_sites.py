@@ -563,7 +563,7 @@ async def test_individual_settings_may_start_from_a_copy_of_the_common_ones(user
     await user.should_see(marker="individual-settings-start", retries=RETRIES)
     await user.should_see("Start empty")
     choice = next(iter(user.find(marker="individual-settings-start").elements))
-    assert choice.value == "keep"  # nothing is copied unless chosen
+    assert choice.value == "keep"  # type: ignore[attr-defined]  # nothing copied unless chosen
     choice.set_value("copy")  # type: ignore[attr-defined]
     user.find(marker="individual-settings-confirm").click()
     await user.should_see("This site now has services of its own.", retries=RETRIES)

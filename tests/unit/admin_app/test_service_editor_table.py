@@ -5,6 +5,7 @@ the settings in a panel beside the page, and the redirect URI's https warning.""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from nicegui.testing import User
@@ -17,7 +18,8 @@ from tests.support.accounts import RETRIES
 from tests.support.admin_pages import fill, open_as_admin, text_of
 
 
-def element(user: User, marker: str):  # type: ignore[no-untyped-def]
+def element(user: User, marker: str) -> Any:
+    """The one element with this marker (typed loosely: its kind varies)."""
     return next(iter(user.find(marker=marker).elements))
 
 
