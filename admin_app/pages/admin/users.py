@@ -133,7 +133,7 @@ def _user_row(line: UserLine) -> None:
             )
             if line.name:
                 ui.label(line.name).classes("text-sm text-gray-700")
-        with _cell(classes="break-all"):
+        with _cell(classes="break-words"):
             if line.email:
                 ui.label(line.email)
                 if not line.email_verified:
@@ -234,7 +234,7 @@ async def _user_search() -> None:
                 value="",
                 on_change=on_filter,
             )
-            .classes("min-w-40")
+            .classes("min-w-48")
             .mark("filter-state")
         )
         group = (
@@ -244,7 +244,7 @@ async def _user_search() -> None:
                 value=0,
                 on_change=on_filter,
             )
-            .classes("min-w-40")
+            .classes("min-w-48")
             .mark("filter-group")
         )
         service = (
@@ -254,7 +254,7 @@ async def _user_search() -> None:
                 value="",
                 on_change=on_filter,
             )
-            .classes("min-w-40")
+            .classes("min-w-56")
             .mark("filter-service")
         )
 
