@@ -54,7 +54,7 @@ def _forgot_form() -> None:
         card.set_visibility(False)
         sent.set_visibility(True)
 
-    with ui.column().classes("w-full gap-1").mark("forgot-form") as card:
+    with ui.column().classes("w-full gap-3").mark("forgot-form") as card:
         ui.label(
             _("Enter your login or e-mail address: we will send a link to choose a new password.")
         ).classes("text-sm")
@@ -103,7 +103,7 @@ def _reset_form(token: str, login: str) -> None:
             button.enable()
         ui.navigate.to(url)
 
-    with ui.column().classes("w-full gap-1").mark("reset-form") as card:
+    with ui.column().classes("w-full gap-3").mark("reset-form") as card:
         ui.label(_("Choose a new password for {login}.").format(login=login)).mark("reset-login")
         for name, label in (
             ("new_password", _("New password")),

@@ -96,7 +96,7 @@ class _DetailsForm:
             "last_name": (_("Last name"), account.last_name, "family-name", MAX_NAME_LENGTH),
             "email": (_("E-mail"), account.email, "email", MAX_EMAIL_LENGTH),
         }
-        with ui.column().classes(f"{theme.FORM_WIDTH} gap-1").mark("details-form"):
+        with ui.column().classes(f"{theme.FORM_WIDTH} gap-3").mark("details-form"):
             for key, (label, value, autocomplete, limit) in values.items():
                 self.inputs[key] = (
                     attributes(
@@ -170,7 +170,7 @@ class _PasswordForm:
         has_password = own_account().has_password
         self.inputs.clear()
         self.problems.clear()
-        with ui.column().classes(f"{theme.FORM_WIDTH} gap-1").mark("password-form"):
+        with ui.column().classes(f"{theme.FORM_WIDTH} gap-3").mark("password-form"):
             if not has_password:
                 ui.label(
                     _("You sign in with external accounts only. A password adds another way.")

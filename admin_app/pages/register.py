@@ -100,7 +100,7 @@ def _form(next_path: str) -> None:
             button.enable()
         ui.navigate.to(registered.completion_url or "/register/sent")
 
-    with ui.column().classes("w-full gap-1").mark("register-form"):
+    with ui.column().classes("w-full gap-3").mark("register-form"):
         for name, label, autocomplete, secret in fields:
             element = attributes(
                 ui.input(label, password=secret), {"autocomplete": autocomplete, "name": name}

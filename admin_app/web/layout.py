@@ -71,7 +71,8 @@ def _main_navigation(viewer: Viewer) -> None:
     with (
         ui.element("nav")
         .props(f'aria-label="{navigation_label}"')
-        .classes("flex gap-x-4 gap-y-1 flex-wrap")
+        # on a narrow screen a line of its own, under the site's name and the sign-out
+        .classes("flex gap-x-4 gap-y-1 flex-wrap order-last w-full md:order-none md:w-auto")
     ):
         for entry in _navigation.values():
             if entry.admin_only and not viewer.is_admin:
@@ -82,33 +83,40 @@ def _main_navigation(viewer: Viewer) -> None:
 
 
 def _header(viewer: Viewer | None, side: ui.left_drawer | None) -> None:
+    """One line on a wide screen: the site, the navigation, then language and account. On
+    a narrow one the navigation takes a second line and a long site name is cut short."""
     site_name = site_name_for_host(context.client.request.headers.get("host"))
-    with ui.header().classes("items-center gap-x-4 gap-y-1 flex-wrap px-4 py-2 bg-slate-800"):
-        if side is not None:
-            menu_label = _("Show or hide the menu")
-            ui.button(icon="menu", on_click=side.toggle).props(
-                f'flat round dense color=white aria-label="{menu_label}"'
-            ).classes("lg:hidden").mark("side-menu")
-        ui.link(site_name, "/").classes("text-lg font-bold text-white no-underline")
+    with ui.header().classes(
+        "items-center gap-x-4 gap-y-1 flex-wrap px-3 sm:px-4 py-2 bg-slate-800"
+    ):
+        with ui.row(wrap=False).classes("items-center gap-2 min-w-0 max-md:flex-1"):
+            if side is not None:
+                menu_label = _("Show or hide the menu")
+                ui.button(icon="menu", on_click=side.toggle).props(
+                    f'flat round dense color=white aria-label="{menu_label}"'
+                ).classes("lg:hidden").mark("side-menu")
+            ui.link(site_name, "/").classes("text-lg font-bold text-white no-underline truncate")
         if viewer is not None:
             _main_navigation(viewer)
-        ui.space()
-        language_label = _("Language")
-        ui.select(
-            LANGUAGES,
-            value=current_language(),
-            on_change=_switch_language,
-        ).props(f'dense dark borderless aria-label="{language_label}"', remove="outlined").classes(
-            "w-28"
-        ).mark("language-switch")
-        if viewer is None:
-            ui.link(_("Sign in"), "/login").classes(_HEADER_LINK)
-        else:
-            ui.label(viewer.display_name).classes("text-white").mark("signed-in-user")
-            sign_out_url = f"/logout?csrf={csrf_token()}"  # read now: events see no cookie
-            ui.button(_("Sign out"), on_click=lambda: ui.navigate.to(sign_out_url)).props(
-                "flat color=white"
-            )
+        with ui.row(wrap=False).classes("items-center gap-2 sm:gap-4 ml-auto"):
+            language_label = _("Language")
+            ui.select(
+                LANGUAGES,
+                value=current_language(),
+                on_change=_switch_language,
+            ).props(
+                f'dense dark borderless aria-label="{language_label}"', remove="outlined"
+            ).classes("w-24").mark("language-switch")
+            if viewer is None:
+                ui.link(_("Sign in"), "/login").classes(f"{_HEADER_LINK} whitespace-nowrap")
+            else:
+                ui.label(viewer.display_name).classes("text-white max-sm:hidden").mark(
+                    "signed-in-user"
+                )
+                sign_out_url = f"/logout?csrf={csrf_token()}"  # read now: events see no cookie
+                ui.button(_("Sign out"), on_click=lambda: ui.navigate.to(sign_out_url)).props(
+                    "flat dense color=white"
+                ).classes("px-2")
 
 
 def _head(title: str) -> None:
