@@ -95,7 +95,13 @@ def register() -> None:
                 ).mark("audit-empty")
                 return
             columns = [
-                {"name": "at", "label": _("When"), "field": "at", "align": "left"},
+                {
+                    "name": "at",
+                    "label": _("When"),
+                    "field": "at",
+                    "align": "left",
+                    "classes": "whitespace-nowrap",
+                },
                 {"name": "actor", "label": _("Who"), "field": "actor", "align": "left"},
                 {"name": "address", "label": _("From"), "field": "address", "align": "left"},
                 {
