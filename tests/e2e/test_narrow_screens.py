@@ -22,6 +22,7 @@ PAGES = (
     "/admin/users",
     "/admin/users/1",
     "/admin/activity",
+    "/admin/mail",
     "/admin/encryption",
     "/admin/audit",
 )
