@@ -20,15 +20,19 @@ AXE_SOURCE = Path(__file__).parent / "idp" / "node_modules" / "axe-core" / "axe.
 #: the impacts the issue holds every page to; "minor" and "moderate" are reported by axe too
 BLOCKING = frozenset({"serious", "critical"})
 
-# axe.run() answers a promise: only what the report needs crosses back into Python
+# axe.run() answers a promise: only what the report needs crosses back into Python, each
+# element's HTML with its first three classes (Quasar's long lists hide the rest)
 _RUN = """async (rules) => {
+    const shortened = (html) => html.replace(
+        / class="([^"]*)"/, (_, names) => ` class="${names.split(" ").slice(0, 3).join(" ")}"`
+    ).slice(0, 200);
     const options = {resultTypes: ["violations"]};
     if (rules.length) options.rules = Object.fromEntries(rules.map((id) => [id, {enabled: false}]));
     const result = await axe.run(document, options);
     return result.violations.map((v) => ({
         id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
         nodes: v.nodes.map((n) => ({
-            target: n.target.map(String).join(" "), html: n.html.slice(0, 160), impact: n.impact,
+            target: n.target.map(String).join(" "), html: shortened(n.html), impact: n.impact,
             summary: n.failureSummary,
         })),
     }));
