@@ -22,6 +22,9 @@ from providers.openid import OpenIDProvider, forget_discovery
 
 DEADLINE = 15.0  # seconds for the one request
 
+#: how our services authenticate at the token endpoint: with their client secret
+SECRET_METHODS = {"client_secret_basic", "client_secret_post"}
+
 #: the discovery document's members the editor shows, in order
 SHOWN = (
     "issuer",
@@ -40,6 +43,9 @@ class DiscoveryReport:
     url: str
     found: dict[str, str] = field(default_factory=dict)  # SHOWN members it has, as text
     problem: str = ""  # why it could not be read; empty when it was
+    #: the client authentication methods the issuer offers, when none of them is one this
+    #: service can use (its sign-ins will fail); empty otherwise
+    unusable_auth_methods: str = ""
 
 
 def discovers(provider_id: str) -> bool:
@@ -100,4 +106,12 @@ async def read_again(scope: str, service_id: str) -> DiscoveryReport | None:
             found[key] = ", ".join(str(item) for item in value)
         elif value:
             found[key] = str(value)
-    return DiscoveryReport(url=url, found=found)
+    offered = document.get("token_endpoint_auth_methods_supported")
+    unusable = isinstance(offered, list) and not set(map(str, offered)) & SECRET_METHODS
+    return DiscoveryReport(
+        url=url,
+        found=found,
+        unusable_auth_methods=found.get("token_endpoint_auth_methods_supported", "")
+        if unusable
+        else "",
+    )

@@ -259,6 +259,15 @@ class _ServiceCard:
                     "text-negative break-all"
                 ).mark(f"discovery-problem-{self.service_id}")
                 return
+            if report.unusable_auth_methods:
+                ui.label(
+                    _(
+                        "The issuer offers only these client authentication methods: "
+                        "{methods}. This service authenticates with its client secret "
+                        "(client_secret_basic or client_secret_post), so its sign-ins will "
+                        "fail: allow one of these for the client at the provider."
+                    ).format(methods=report.unusable_auth_methods)
+                ).classes("text-negative").mark(f"discovery-auth-warning-{self.service_id}")
             ui.label(_("Read just now from {url}:").format(url=report.url)).classes("break-all")
             with ui.element("dl").classes("grid gap-x-3 sm:grid-cols-[auto_1fr]"):
                 for key, value in report.found.items():

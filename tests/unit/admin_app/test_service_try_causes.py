@@ -223,3 +223,17 @@ async def test_read_again_is_offered_only_where_there_is_a_document(user: User) 
     await open_as_admin(user)
     await user.should_see(marker="discovery-read-google")
     await user.should_not_see(marker="discovery-read-yandex")
+
+
+async def test_read_again_warns_of_an_issuer_that_takes_no_client_secret(user: User) -> None:
+    forget_cached_metadata()
+    idp = OnlyPublicClients(client_id="app", client_secret="secret", profile={}).start()
+    try:
+        configure_staff(idp.issuer)
+        await open_as_admin(user)
+        user.find(marker="discovery-read-staff").click()
+        await user.should_see(marker="discovery-auth-warning-staff", retries=RETRIES)
+    finally:
+        idp.stop()
+    warning = text_of(user, "discovery-auth-warning-staff")
+    assert warning.startswith("The issuer offers only these client authentication methods: none.")
