@@ -503,8 +503,9 @@ def move_service(
     shown_order: Sequence[str],
     versions: Mapping[str, int | None],
 ) -> dict[str, int]:
-    """Move a service ``offset`` places (-1 up, +1 down) in the button order the page
-    showed; returns the new versions of the services whose position changed.
+    """Move a service ``offset`` places (-1 up, +1 down; more when dragged) in the button
+    order the page showed, the others closing up; returns the new versions of the
+    services whose position changed.
 
     Every stored service is numbered 1, 2, 3... in the new order; a built-in service not
     stored yet is stored when it moves or something below it does.
@@ -517,7 +518,7 @@ def move_service(
     there = here + offset
     if not 0 <= there < len(order):
         return {}
-    order[here], order[there] = order[there], order[here]
+    order.insert(there, order.pop(here))
     with administrator_action("service.reorder", scope, {"order": order}) as session:
         _editable_scope_sites(session, scope)
         rows = {

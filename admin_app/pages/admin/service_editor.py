@@ -79,8 +79,11 @@ class _ServiceCard:
         view = self.view
         sid = view.service_id
         with (
-            attributes(ui.element("tr"), {"data-testid": f"service-{sid}"})
+            attributes(ui.element("tr"), {"data-testid": f"service-{sid}", "draggable": "true"})
             .classes("border-t border-gray-200 align-middle")
+            .on("dragstart", lambda: self.editor.dragged(self))
+            .on("dragover.prevent", js_handler="() => {}")  # a drop target, in the browser
+            .on("drop.prevent", lambda: self.editor.dropped_on(self))
             .mark(f"service-{sid}") as row
         ):
             with ui.element("td").classes("py-1 pr-1 whitespace-nowrap"):
@@ -580,6 +583,7 @@ class ServicesEditor:
         self.csrf = csrf_token()  # read while drawing: events see no cookie
         self.versions: dict[str, int | None] = {}
         self.cards: list[_ServiceCard] = []
+        self.dragging: _ServiceCard | None = None  # the row being dragged
 
     def draw(self) -> None:
         with (
@@ -641,12 +645,22 @@ class ServicesEditor:
             report_action_error(error)
             return
         self.versions.update(changed)
-        self.cards[here], self.cards[there] = self.cards[there], self.cards[here]
+        self.cards.insert(there, self.cards.pop(here))
         card.card.move(target_index=there)
         self._refresh_arrows()
         ui.notify(
             _("{service} moved to place {place}.").format(service=card.title, place=there + 1)
         )
+
+    def dragged(self, card: _ServiceCard) -> None:
+        self.dragging = card
+
+    def dropped_on(self, target: _ServiceCard) -> None:
+        """A row dropped on another takes its place (the arrows do the same by keyboard)."""
+        card, self.dragging = self.dragging, None
+        if card is None or card is target or card not in self.cards:
+            return
+        self.move(card, self.cards.index(target) - self.cards.index(card))
 
     def stored_now(self, card: _ServiceCard) -> None:
         """A service saved for the first time is stored after the others: show it there."""

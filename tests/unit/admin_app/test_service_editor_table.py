@@ -12,6 +12,7 @@ from nicegui.testing import User
 
 from models import sign_in_events
 from models.db import session_scope
+from models.services import COMMON, configs_in_scope
 from models.tables import SignInEvent
 from providers import PROVIDERS
 from tests.support.accounts import RETRIES
@@ -111,3 +112,17 @@ async def test_an_http_redirect_uri_warns_where_the_service_needs_https(
     warning = text_of(user, "redirect-http-warning-google")
     assert "SOCIALSERVICES_PUBLIC_URL" in warning and "https" in warning
     await user.should_not_see(marker="redirect-http-warning-yandex")
+
+
+async def test_a_row_dragged_onto_another_takes_its_place(user: User) -> None:
+    await open_as_admin(user)
+    before = row_order(user)
+    dragged, target = before[3], before[0]
+    user.find(marker=f"service-{dragged}").trigger("dragstart")
+    user.find(marker=f"service-{target}").trigger("drop.prevent")
+    await user.should_see("moved to place 1.", retries=RETRIES)
+    assert row_order(user) == [dragged, *before[:3], *before[4:]]
+    assert not element(user, f"up-{dragged}").enabled
+    with session_scope() as session:
+        stored = sorted(configs_in_scope(session, COMMON), key=lambda row: row.position)
+    assert [row.service_id for row in stored] == [dragged, *before[:3]]
