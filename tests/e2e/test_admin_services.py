@@ -267,3 +267,16 @@ def test_a_failed_try_names_its_cause_for_the_administrator(
         context.close()
     finally:
         app.stop()
+
+
+def test_a_row_is_dragged_to_its_place(browser: Browser, app: AppServer) -> None:
+    page = admin_page(browser, app)
+    rows = page.locator("[data-testid^='service-']")
+    first = rows.nth(0).get_attribute("data-testid")
+    service_card(page, "telegram").drag_to(rows.nth(0))
+    expect(page.get_by_text("Telegram moved to place 1.")).to_be_visible()
+    expect(rows.nth(0)).to_have_attribute("data-testid", "service-telegram")
+    expect(rows.nth(1)).to_have_attribute("data-testid", str(first))
+    page.reload()  # stored
+    expect(rows.nth(0)).to_have_attribute("data-testid", "service-telegram")
+    page.close()
