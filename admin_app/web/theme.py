@@ -62,6 +62,10 @@ _STYLE = f"""<style>
   .text-warning {{ color: {WARNING_TEXT} !important; }}
   /* a hint: Quasar's 54 % black is 4.4:1 on the ground (an error keeps its red) */
   .q-field:not(.q-field--error) .q-field__bottom {{ color: #4b5563; }}
+  /* a chip on a dark named colour, without its own text colour: white (Quasar keeps 87 % black) */
+  .q-chip:is(.bg-primary, .bg-secondary, .bg-accent, .bg-positive, .bg-negative, .bg-info) {{
+    color: #fff;
+  }}
   :focus-visible {{ outline: 2px solid {LINK_COLOUR}; outline-offset: 2px; }}
 }}
 </style>"""
