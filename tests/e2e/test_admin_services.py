@@ -19,7 +19,13 @@ from tests.support.browser_sign_in import (
     create_admin,
     sign_in,
 )
-from tests.support.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
+from tests.support.oidc_provider import (
+    DEFAULT_ACCOUNTS,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    OidcProvider,
+    start_oidc_provider,
+)
 from tests.support.social_setup import sign_in_at_provider
 
 OK_SECRET = "ok-Secret-Key-0123456789abcdef"
@@ -280,3 +286,41 @@ def test_a_row_is_dragged_to_its_place(browser: Browser, app: AppServer) -> None
     page.reload()  # stored
     expect(rows.nth(0)).to_have_attribute("data-testid", "service-telegram")
     page.close()
+
+
+def test_an_issuer_for_public_clients_only_is_named_as_the_cause(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """The issue's case: every field filled in, the issuer advertises only ``none`` in
+    token_endpoint_auth_methods_supported. The administrator reads that, not "This
+    service is not set up completely"."""
+    app = make_app_server(tmp_path)
+    client = {
+        "client_id": DEFAULT_CLIENT_ID,
+        "redirect_uris": [f"{app.base_url}/oauth/staff/callback"],
+        "token_endpoint_auth_method": "none",
+    }
+    idp = start_oidc_provider([client], DEFAULT_ACCOUNTS, client_auth_methods=["none"])
+    app.start()
+    try:
+        create_admin(app)
+        context = browser.new_context()
+        page = context.new_page()
+        sign_in(page, app.base_url, ADMIN, ADMIN_PASSWORD, next_path="/admin/services")
+        card = add_staff(page, app, idp.issuer)
+        expect(
+            card.get_by_text("The issuer offers only these client authentication methods: none.")
+        ).to_be_visible()
+        with context.expect_page() as opened:
+            activate(card.get_by_role("button", name="Try signing in with Staff sign-in"))
+        tab = opened.value
+        sign_in_at_provider(tab, "alice")
+        expect(tab).to_have_url(f"{app.base_url}/admin/services/tried")
+        expect(tab.get_by_text("The sign-in with Staff sign-in failed.")).to_be_visible()
+        cause = tab.get_by_text("token_endpoint_auth_methods_supported")
+        expect(cause).to_contain_text("none")
+        expect(cause).to_contain_text("client_secret_basic")
+        context.close()
+    finally:
+        app.stop()
+        idp.stop()
