@@ -162,6 +162,7 @@ def test_page_has_no_serious_accessibility_violation(
         page.set_viewport_size(VIEWPORTS[0])
         page.goto(app.base_url + check.path)
         expect(page.get_by_role("heading", level=1).first).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("lang", language)  # read in it, too
         page.wait_for_load_state("networkidle")
         if check.then:
             check.then(page)
