@@ -69,6 +69,7 @@ class _Feed:
         with ui.element("ol").classes(FEED_LIST).mark("feed") as self.list:
             for line in first.lines:
                 self._draw_line(line)
+        self.list.set_visibility(bool(first.lines))  # no empty box under "nothing yet"
         self.more = ui.button(_("Older posts"), on_click=self._load_older).props("outline")
         self.more.mark("feed-older")
         self.more.set_visibility(self.older is not None)
@@ -146,6 +147,7 @@ class _Feed:
             self._draw_line(line, first=True)
             self.newest = line.id
             self.empty.set_visibility(False)
+            self.list.set_visibility(True)
         if self.pending:
             current = delivery_notes(self.viewer_id, list(self.pending))
             for post_id, (box, shown) in list(self.pending.items()):

@@ -31,7 +31,9 @@ PAGE_WIDTH = "max-w-5xl"
 #: the content column of every page drawn in the frame
 PAGE_COLUMN = f"w-full {PAGE_WIDTH} mx-auto px-4 py-6 gap-4"
 #: a part of a page under its own heading (a ``<section>``): white on the ground
-SECTION = "w-full bg-white rounded-lg border border-gray-200 p-4 sm:p-6 flex flex-col gap-3"
+SECTION = (
+    "w-full bg-white rounded-lg border border-gray-200 p-4 sm:p-6 flex flex-col items-start gap-3"
+)
 #: a form's fields within a section: not wider than a line of text
 FORM_WIDTH = "w-full max-w-xl"
 #: helper text under a field or a heading: Tailwind's gray-600 is 7.5:1 on white
