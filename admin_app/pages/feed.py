@@ -31,7 +31,9 @@ from admin_app.web.viewer_time import moment_text
 
 PATH = "/feed"
 POLL_SECONDS = 2.0
-FEED_LIST = "w-full bg-white rounded-lg border border-gray-200 px-4 sm:px-6 divide-y"
+FEED_LIST = (
+    "w-full bg-white rounded-lg border border-gray-200 px-4 sm:px-6 divide-y divide-gray-200"
+)
 
 
 def note_text(note: DeliveryNote) -> str:

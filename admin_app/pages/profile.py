@@ -244,7 +244,7 @@ class _LinkedAccounts:
     def draw(self, links: ProfileLinks | None = None) -> None:
         """The list; ``links`` as the page read them, None to read them again."""
         links = links or profile_links(self.viewer.id, self.host)
-        with ui.element("ul").classes("w-full divide-y").mark("linked-list"):
+        with ui.element("ul").classes("w-full divide-y divide-gray-200").mark("linked-list"):
             for view in links.linked:
                 self._draw_link(view, links)
         if not links.linked:

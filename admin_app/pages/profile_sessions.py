@@ -79,7 +79,11 @@ class SessionsSection:
         except NotSignedInError:
             ui.navigate.to(f"/login?next={PATH}")
             return
-        with ui.element("ul").classes("w-full max-w-xl divide-y").mark("session-list"):
+        with (
+            ui.element("ul")
+            .classes("w-full max-w-xl divide-y divide-gray-200")
+            .mark("session-list")
+        ):
             for index, view in enumerate(views):
                 self._draw_session(index, view)
         with ui.row().classes("gap-2 flex-wrap"):
