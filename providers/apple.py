@@ -54,6 +54,8 @@ class Apple(OpenIDProvider):
     scopes: ClassVar[tuple[str, ...]] = ("name", "email")
     pkce = False  # Apple's authorize endpoint documents no code_challenge
     token_auth = "client_secret_post"
+    discovers = False  # Apple publishes fixed endpoints and keys, no document to read again
+    https_redirect_only = True  # Apple accepts https return URLs only, not even localhost
     response_mode = "form_post"  # required by Apple when name or email is asked for
     #: the private key stands in for a client secret: a wrong key is a wrong secret
     client_secret_key = "private_key"

@@ -65,6 +65,7 @@ class Facebook(Provider, Publisher):
     scopes = ("email", "public_profile")
     scope_separator = ","
     token_auth = "client_secret_post"
+    https_redirect_only = True  # Facebook enforces https for every non-localhost redirect URI
     fields = (
         SettingField("client_id", N_("App ID")),
         SettingField("client_secret", N_("App secret"), secret=True),

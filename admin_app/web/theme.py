@@ -72,6 +72,15 @@ _STYLE = f"""<style>
 }}
 </style>"""
 
+#: a table wider than a phone scrolls sideways inside its own box; a keyboard can scroll
+#: only what it can focus, so every table's scroll box takes the focus (Quasar's QTable
+#: gives no way to set it), also for tables drawn after the page loaded
+_SCROLLABLE_TABLES = """<script>(function(){
+function focusable(){document.querySelectorAll('.q-table__middle.scroll:not([tabindex])')
+.forEach(function(box){box.tabIndex=0;});}
+new MutationObserver(focusable).observe(document.documentElement,{childList:true,subtree:true});
+})();</script>"""
+
 _FIELDS = (ui.input, ui.select, ui.textarea, ui.number)
 
 
@@ -88,3 +97,4 @@ def apply() -> None:
     """The look, for the page being drawn."""
     install()
     ui.add_head_html(_STYLE)
+    ui.add_head_html(_SCROLLABLE_TABLES)

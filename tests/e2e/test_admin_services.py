@@ -212,7 +212,7 @@ def test_try_it_shows_the_profile_and_creates_nobody(
             service_card(page, "staff").get_by_role("switch", name="Staff sign-in: Off")
         ).not_to_be_checked()
         with context.expect_page() as opened:
-            activate(card.get_by_role("button", name="Try signing in with Staff sign-in"))
+            activate(card.get_by_role("button", name="Try it: sign in with Staff sign-in"))
         tab = opened.value
         sign_in_at_provider(tab, "alice")
         expect(tab).to_have_url(f"{app.base_url}/admin/services/tried")
@@ -264,7 +264,7 @@ def test_a_failed_try_names_its_cause_for_the_administrator(
         sign_in(page, app.base_url, ADMIN, ADMIN_PASSWORD, next_path="/admin/services")
         card = add_staff(page, app, idp.issuer, secret="not the secret")
         with context.expect_page() as opened:
-            activate(card.get_by_role("button", name="Try signing in with Staff sign-in"))
+            activate(card.get_by_role("button", name="Try it: sign in with Staff sign-in"))
         tab = opened.value
         sign_in_at_provider(tab, "alice")
         expect(tab).to_have_url(f"{app.base_url}/admin/services/tried")
@@ -312,7 +312,7 @@ def test_an_issuer_for_public_clients_only_is_named_as_the_cause(
             card.get_by_text("The issuer offers only these client authentication methods: none.")
         ).to_be_visible()
         with context.expect_page() as opened:
-            activate(card.get_by_role("button", name="Try signing in with Staff sign-in"))
+            activate(card.get_by_role("button", name="Try it: sign in with Staff sign-in"))
         tab = opened.value
         sign_in_at_provider(tab, "alice")
         expect(tab).to_have_url(f"{app.base_url}/admin/services/tried")

@@ -147,7 +147,7 @@ def _chart(board: Dashboard) -> None:
                 {"name": _("Failed"), "type": "bar", "data": [f for _day, _ok, f in board.daily]},
             ],
         }
-    ).classes("w-full h-56").props(f'aria-label="{_("Sign-ins per day, last 7 days")}"')
+    ).classes("w-full h-56").props(f'role="img" aria-label="{_("Sign-ins per day, last 7 days")}"')
 
 
 def register() -> None:

@@ -133,7 +133,9 @@ class _ServiceCard:
         """The settings in a panel at the right side of the window, opened per row."""
         sid = self.view.service_id
         with (
-            ui.dialog().props("position=right full-height").mark(f"panel-{sid}") as self.panel,
+            attributes(ui.dialog(), {"aria-label": self.title})
+            .props("position=right full-height")
+            .mark(f"panel-{sid}") as self.panel,
             attributes(ui.card(), {"data-testid": f"panel-{sid}"})
             .classes("w-[36rem] max-w-full h-full gap-3 no-wrap overflow-y-auto")
             .mark(f"form-{sid}"),
@@ -397,7 +399,7 @@ class _ServiceCard:
         self.switch.update()
 
     def _try_label(self) -> str:
-        return _("Try signing in with {service} (opens a new tab)").format(service=self.title)
+        return _("Try it: sign in with {service} (opens a new tab)").format(service=self.title)
 
     # -- showing problems
 
