@@ -39,6 +39,28 @@ REFUSALS = {
 UNKNOWN_PROBLEM = N_("Something went wrong with this service. Please try again.")
 
 
+#: refusals the same visitor meets again at once: a "Try again" button would only repeat
+#: them (the page offers the password or the profile instead)
+FINAL_REFUSALS = frozenset(
+    {
+        "user_blocked",
+        "auth_denied_group",
+        "email_exists",
+        "registration_closed",
+        "not_that_account",
+        "address_unprovable",
+        "provider:misconfigured",
+        "provider:missing_id",
+        "provider:invalid_id",
+    }
+)
+
+
+def retry_can_succeed(reason: str) -> bool:
+    """Whether signing in with the service again right now may end otherwise."""
+    return reason not in FINAL_REFUSALS
+
+
 def problem_message(reason: str) -> str:
     """The message id for a reason code; unknown codes get a general message."""
     if reason.startswith("provider:"):

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from nicegui import context, ui
 
 from admin_app.auth.accounts import current_viewer
-from admin_app.auth.refusals import problem_message
+from admin_app.auth.refusals import problem_message, retry_can_succeed
 from admin_app.auth.round_trip import offered_services
 from admin_app.auth.safe_next import safe_next
 from admin_app.core.i18n import _
@@ -36,7 +36,7 @@ def register() -> None:
             with ui.row().classes("gap-3 items-center"):
                 if reason in LINKING_REASONS or reason == "service_unavailable":
                     ui.link(_("Back to your profile"), "/profile")
-                elif known is not None:
+                elif known is not None and retry_can_succeed(reason):
                     retry = f"/oauth/{quote(known.service_id)}/login?next=" + quote(
                         safe_next(next), safe="/"
                     )

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from nicegui import context, ui
 from nicegui.events import ValueChangeEventArguments
 
+from admin_app.admin.builtin_names import site_name as shown_site_name
 from admin_app.auth.accounts import Viewer
 from admin_app.core.i18n import LANGUAGES, _, current_language
 from admin_app.services.badges import badge_svg
@@ -85,7 +86,7 @@ def _main_navigation(viewer: Viewer) -> None:
 def _header(viewer: Viewer | None, side: ui.left_drawer | None) -> None:
     """One line on a wide screen: the site, the navigation, then language and account. On
     a narrow one the navigation takes a second line and a long site name is cut short."""
-    site_name = site_name_for_host(context.client.request.headers.get("host"))
+    site_name = shown_site_name(site_name_for_host(context.client.request.headers.get("host")))
     with ui.header().classes(
         "items-center gap-x-4 gap-y-1 flex-wrap px-3 sm:px-4 py-2 bg-slate-800"
     ):

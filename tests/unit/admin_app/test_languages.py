@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from nicegui.testing import User
 
-from admin_app.core.i18n import parse_accept_language
+from admin_app.core.i18n import parse_accept_language, translate
 from tests.support.accounts import RETRIES
 
 
@@ -43,3 +43,10 @@ async def test_switch_wins_over_the_browser(user: User) -> None:
     user.find(marker="language-switch").elements.pop().set_value("ru")  # type: ignore[attr-defined]
     await user.open("/login")
     await user.should_see("Логин или e-mail", retries=RETRIES)
+
+
+async def test_the_built_in_site_name_in_the_header_is_read_in_russian(user: User) -> None:
+    user.http_client.headers["Accept-Language"] = "ru-RU,ru;q=0.9"
+    await user.open("/login")
+    await user.should_see(translate("Default site", "ru"), retries=RETRIES)
+    await user.should_not_see("Default site")
