@@ -15,6 +15,7 @@ from admin_app.auth import existing_account, round_trip, social_callback, social
 from admin_app.auth.accounts import current_administrator_id_for, current_user_id_for
 from admin_app.auth.purpose import Purpose
 from admin_app.auth.safe_next import safe_next
+from admin_app.auth.try_failures import TRIED_PAGE
 from admin_app.core import asking
 from admin_app.web import browser_cookie as session
 from admin_app.web.security_headers import with_script_nonce
@@ -26,8 +27,6 @@ NO_ANSWER_PAGE = "/signin/problem?reason=state_invalid"
 
 #: the longest service id there is (the column's size): a longer one names no service
 MAX_SERVICE_ID_LENGTH = 50
-
-TRIED_PAGE = "/admin/services/tried"
 
 
 def _problem(

@@ -88,6 +88,10 @@ ANONYMOUS_PAGES = (
     "/password/reset?token=unknown",
     "/signin/problem?reason=state_invalid",
     "/no-such-page",
+    # with an administrator there and no sign-in waiting, the pages that say so
+    "/setup?token=used",
+    "/link/existing?ticket=gone",
+    "/signup/email?ticket=gone",
 )
 CHECKS = (
     *(Check(path, ADMIN) for path in ADMIN_PAGES),

@@ -11,12 +11,11 @@ from nicegui.elements.mixins.text_element import TextElement
 from admin_app.auth.accounts import Viewer
 from admin_app.auth.refusals import problem_message
 from admin_app.auth.social_try import take_tried
-from admin_app.auth.try_failures import cause
+from admin_app.auth.try_failures import TRIED_PAGE, cause
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import add_admin_area, admin_frame
 from admin_app.pages.admin.service_editor import draw_services_editor
 from admin_app.pages.guards import admin_page
-from admin_app.pages.oauth_routes import TRIED_PAGE
 from models.services import COMMON
 
 PATH = "/admin/services"
