@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
@@ -11,6 +12,36 @@ from models.tables import Site
 
 def host_names_of(site: Site) -> list[str]:
     return [name for name in site.host_names.split() if name]
+
+
+#: the zones whose sites offer the Russian services by default, as the original module's
+#: ``listServicesBlockedByZone`` has them; every other site is "other"
+ZONES = ("ru", "kz", "by")
+OTHER = "other"
+REGIONS = (*ZONES, OTHER)
+
+#: top-level domains of each zone; host names are stored in ASCII, so the Cyrillic ones
+#: as punycode (.рф, .қаз, .бел)
+_ZONE_OF_TLD = {
+    "ru": "ru",
+    "su": "ru",
+    "xn--p1ai": "ru",
+    "kz": "kz",
+    "xn--80ao21a": "kz",
+    "by": "by",
+    "xn--90ais": "by",
+}
+
+
+def region_of_host_names(host_names: Sequence[str]) -> str:
+    """The region a site's host names suggest: the zone of the first one under a zone's
+    top-level domain (shop.example.ru: "ru"), else "other". A suggestion only: the
+    administrator chooses (a .com site for Russian visitors is "ru")."""
+    for name in host_names:
+        zone = _ZONE_OF_TLD.get(name.rstrip(".").rsplit(".", 1)[-1].lower())
+        if zone is not None:
+            return zone
+    return OTHER
 
 
 NO_SITE = "no site exists: run 'socialservices db upgrade'"
@@ -64,6 +95,8 @@ def replace_sites(session: Session, sites: list[Site]) -> list[str]:
             current.is_default = site.is_default
             current.individual_settings = site.individual_settings
             current.subject_type = site.subject_type
+            current.region = site.region
+            current.show_regional_services = site.show_regional_services
             session.add(current)
     session.flush()
     return removed

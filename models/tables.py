@@ -140,6 +140,13 @@ class Site(SQLModel, table=True):
     #: the subject (``sub``) its applications receive: the same for every site ("public"),
     #: or one of this site's own that other sites cannot correlate ("pairwise")
     subject_type: str = Field(default="public", max_length=10)
+    #: the zone its visitors come from (``models.sites.REGIONS``): the Russian services
+    #: are offered on sites of the ru, kz and by zones (``admin_app/services/catalogue.py``)
+    region: str = Field(default="other", max_length=10)
+    #: the administrator offers the Russian services here although the site is elsewhere.
+    #: True for a row written without a choice (every site before regions existed): it
+    #: keeps offering what it did; the site editor asks for a new site.
+    show_regional_services: bool = True
     #: raised by every change; an edit based on an older version is refused
     version: int = 1
 
