@@ -158,11 +158,17 @@ class ProviderError(Exception):
     ``offers`` and those we ``use``.
     """
 
-    def __init__(self, code: str, detail: str = "", **facts: str) -> None:
+    def __init__(
+        self, code: str, detail: str = "", *, token_refused: bool = False, **facts: str
+    ) -> None:
         assert code in ERROR_MESSAGES, code
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.detail = detail
+        #: the service refused the access token as expired or no longer valid (an API's
+        #: HTTP 401, Odnoklassniki's error 102): with a refresh token, refreshing and
+        #: asking once more may succeed, where any other error would only repeat
+        self.token_refused = token_refused
         self.facts = facts
 
     @property
@@ -206,6 +212,19 @@ def json_object(response: httpx.Response) -> dict[str, Any]:
             "malformed_response", f"not a JSON object (HTTP {response.status_code})"
         )
     return body
+
+
+def refused_token(response: httpx.Response, step: str) -> ProviderError | None:
+    """The error for a bearer API's refusal of the access token (RFC 6750, section 3.1:
+    HTTP 401, ``invalid_token``), which a refresh may cure; None for any other answer."""
+    if response.status_code != 401:
+        return None
+    return ProviderError("provider_error", f"{step}: HTTP 401", token_refused=True)
+
+
+class RevocationUnavailable(Exception):
+    """The service offers no way to revoke a grant (found only when asked, as when an
+    OpenID Connect issuer's discovery document names no ``revocation_endpoint``)."""
 
 
 def text(value: Any) -> str:
@@ -284,6 +303,20 @@ class Provider:
     #: does the service refuse redirect URIs that are not https? (the editor then warns
     #: about an http:// one)
     https_redirect_only: ClassVar[bool] = False
+
+    #: whether unlinking can ask the service to forget the grant (``revoke``); worked out
+    #: for each subclass: True when it has a ``revocation_url`` endpoint or its own
+    #: ``revoke`` or ``revocation_endpoint``, unless the subclass sets it itself
+    revokes: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "revokes" not in cls.__dict__:
+            cls.revokes = (
+                "revocation_url" in getattr(cls, "endpoints", {})
+                or cls.revoke is not Provider.revoke
+                or cls.revocation_endpoint is not Provider.revocation_endpoint
+            )
 
     def __init__(self, config: ServiceConfig) -> None:
         self.config = config
@@ -528,6 +561,66 @@ class Provider:
         form["client_secret"] = self.client_secret
         return form, {}
 
+    # -- unlinking: the service forgets the grant
+
+    async def revocation_endpoint(self) -> str | None:
+        """Where RFC 7009 revocation requests go: the ``revocation_url`` endpoint (an
+        override, else the default); None when there is none. A service that learns it
+        at run time (an OpenID Connect issuer's discovery document) overrides this."""
+        return self.config.endpoints.get("revocation_url") or self.endpoints.get("revocation_url")
+
+    async def revoke(self, tokens: TokenSet) -> None:
+        """Ask the service to forget the grant behind ``tokens``, so that nothing stays
+        authorised behind a link that is removed (RFC 7009).
+
+        The refresh token is sent when there is one: revoking it ends the whole grant
+        (RFC 7009, section 2.1), where an access token may end only itself. A service
+        that does not take that type of token (``unsupported_token_type``) is asked with
+        the access token. HTTP 200 is success (also for a token the service had already
+        forgotten, section 2.2); anything else raises ProviderError. A service without
+        such an endpoint raises RevocationUnavailable; one with its own method overrides
+        this.
+        """
+        url = await self.revocation_endpoint()
+        if not url:
+            raise RevocationUnavailable(self.id)
+        kinds = [("refresh_token", tokens.refresh_token), ("access_token", tokens.access_token)]
+        sent = [(hint, token) for hint, token in kinds if token]
+        for position, (hint, token) in enumerate(sent):
+            form, headers = await self.authenticate_client(
+                {"token": token, "token_type_hint": hint}
+            )
+            with provider_errors("revoke"):
+                async with http_client() as http:
+                    response = await http.post(
+                        url, data=form, headers={"Accept": "application/json", **headers}
+                    )
+                if response.status_code == 200:
+                    return
+                error = self.revocation_error(response)
+                if error.facts.get("error") != "unsupported_token_type" or position + 1 == len(
+                    sent
+                ):
+                    raise error
+
+    def revocation_error(self, response: httpx.Response) -> ProviderError:
+        """The error for a revocation request the service did not answer with HTTP 200."""
+        if response.status_code >= 500:
+            return ProviderError("unavailable", f"revoke: HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return ProviderError("provider_error", f"revoke: HTTP {response.status_code}")
+        error, description = text(body.get("error")), text(body.get("error_description"))
+        return ProviderError(
+            "provider_error",
+            f"revoke: HTTP {response.status_code} error={error!r} description={description!r}",
+            error=error[:200],
+            error_description=description[:500],
+        )
+
     def parse_tokens(self, body: Mapping[str, Any]) -> TokenSet:
         access_token = text(body.get("access_token"))
         if not access_token:
@@ -587,9 +680,19 @@ class Provider:
         sent.update(headers or {})
         async with http_client() if http is None else nullcontext(http) as client:
             response = await client.get(url, params=params, headers=sent)
-        body = json_object(response)
+        refused = refused_token(response, "api") if token is not None else None
+        if refused is not None and error_in_body is None:
+            raise refused
+        try:
+            body = json_object(response)
+        except (httpx.HTTPStatusError, ProviderError):
+            if refused is None:
+                raise
+            raise refused from None
         if error_in_body is not None and "error" in body:
             raise error_in_body(body)
+        if refused is not None:
+            raise refused
         response.raise_for_status()
         return body
 
