@@ -82,6 +82,13 @@ class _Pool(httpx.AsyncBaseTransport):
                 await self._session.close()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.send(request)
+
+    async def send(
+        self, request: httpx.Request, tls: ssl.SSLContext | None = None
+    ) -> httpx.Response:
+        """``request`` over the pool's connections; ``tls``: TLS settings of its own
+        instead of the shared ones (connections made with other settings are not reused)."""
         session = self._session or await self._open()
         limits = request.extensions.get("timeout", {})
         url = URL(str(request.url), encoded=True)
@@ -98,6 +105,7 @@ class _Pool(httpx.AsyncBaseTransport):
                 skip_auto_headers=("Content-Type",),  # httpx's, when it set one, is above
                 data=await request.aread() or None,
                 allow_redirects=False,
+                ssl=True if tls is None else tls,
                 timeout=aiohttp.ClientTimeout(
                     connect=limits.get("pool"),  # waiting for a free connection included
                     sock_connect=limits.get("connect"),
@@ -125,6 +133,17 @@ class _Pool(httpx.AsyncBaseTransport):
         """Kept open for the next client of this loop."""
 
 
+class _OwnTLS(httpx.AsyncBaseTransport):
+    """The pool, with TLS settings of a client's own (a client certificate, say)."""
+
+    def __init__(self, pool: _Pool, tls: ssl.SSLContext) -> None:
+        self._pool = pool
+        self._tls = tls
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._pool.send(request, self._tls)
+
+
 _pools: dict[asyncio.AbstractEventLoop, _Pool] = {}
 _pools_lock = threading.Lock()  # loops of other threads (NiceGUI's run.io_bound, tests)
 
@@ -140,11 +159,14 @@ def _pool() -> _Pool:
     return pool
 
 
-def http_client() -> httpx.AsyncClient:
-    """A client for one exchange with a service (use it in ``async with``)."""
+def http_client(tls: ssl.SSLContext | None = None) -> httpx.AsyncClient:
+    """A client for one exchange with a service (use it in ``async with``). ``tls``: TLS
+    settings for services that want more than the shared ones, e.g. mutual TLS with the
+    client's certificate; None: the shared ones."""
+    pool = _pool()
     return httpx.AsyncClient(
         timeout=TIMEOUT,
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
-        transport=_pool(),
+        transport=pool if tls is None else _OwnTLS(pool, tls),
     )
