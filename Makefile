@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 LOCALES := admin_app/locales
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: bench bench-instructions screenshots deps run test test-unit test-pg test-e2e test-binary binary lint translations extract-messages env browser node-packages relying-parties migration clean
+.PHONY: bench bench-instructions screenshots css deps run test test-unit test-pg test-e2e test-binary binary lint translations extract-messages env browser node-packages relying-parties migration clean
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools && .tools/bin/pip install --quiet uv
@@ -65,6 +65,7 @@ binary: env
 	  --distpath dist --workpath build/pyinstaller --specpath build/pyinstaller \
 	  --add-data "$$($(PY) -c 'import nicegui, os; print(os.path.dirname(nicegui.__file__))'):nicegui" \
 	  --add-data "$(CURDIR)/admin_app/locales:admin_app/locales" \
+	  --add-data "$(CURDIR)/admin_app/web/static:admin_app/web/static" \
 	  --add-data "$(CURDIR)/models/migrations:models/migrations" \
 	  --collect-submodules alembic --collect-submodules uvicorn --collect-data babel \
 	  --collect-all psycopg_binary main.py
@@ -83,6 +84,12 @@ node-packages:
 	@command -v npm >/dev/null || { echo "Installing Debian's nodejs and npm for the test identity provider"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 	@cd tests/support/idp && npm ci --silent --no-audit --no-fund
+	@cd tests/support/tailwind && npm ci --silent --no-audit --no-fund
+
+## The Tailwind utilities the pages use (admin_app/web/static/tailwind.css), built again after
+## a page's classes change; a test fails while the committed file is older than the pages.
+css: node-packages
+	@cd tests/support/tailwind && node_modules/.bin/tailwindcss -i input.css -o ../../../admin_app/web/static/tailwind.css --minify
 
 ## Apache httpd with mod_auth_openidc (and nginx) as relying parties for the tests. Installed
 ## without starting them (a policy-rc.d that answers 101), so none of them holds port 80.

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from nicegui import context, ui
-from nicegui.events import ValueChangeEventArguments
 
 from admin_app.admin.builtin_names import site_name as shown_site_name
 from admin_app.auth.accounts import Viewer
@@ -28,7 +27,6 @@ from admin_app.services.catalogue import SiteService
 from admin_app.services.sites import site_name_for_host
 from admin_app.web import theme
 from admin_app.web.browser_cookie import csrf_token
-from admin_app.web.viewer_time import ZONE_SCRIPT
 
 #: Quasar's drawer sits beside the page from this width on (Tailwind's ``lg`` agrees)
 SIDE_BREAKPOINT = 1023
@@ -60,10 +58,19 @@ def _here() -> str:
     return context.client.request.url.path
 
 
-def _switch_language(event: ValueChangeEventArguments) -> None:
+def _language_links() -> None:
+    """The languages as links, each labelled by its short code ("EN", "RU") and named in
+    its own language for screen readers: plain links draw at once, where a drop-down list
+    made every page load its component and an icon font."""
     url = context.client.request.url
-    here = url.path + (f"?{url.query}" if url.query else "")
-    ui.navigate.to(f"/language?set={event.value}&next={quote(here, safe='/')}")
+    back = quote(url.path + (f"?{url.query}" if url.query else ""), safe="/")
+    with ui.element("nav").props(f'aria-label="{_("Language")}"').classes("flex gap-3"):
+        for code, name in LANGUAGES.items():
+            link = ui.link(code.upper(), f"/language?set={code}&next={back}").classes(_HEADER_LINK)
+            link.props(f'lang="{code}" hreflang="{code}" aria-label="{name}" title="{name}"')
+            link.mark(f"language-{code}")
+            if code == current_language():
+                link.props('aria-current="true"').classes("underline font-semibold")
 
 
 def _main_navigation(viewer: Viewer) -> None:
@@ -100,14 +107,7 @@ def _header(viewer: Viewer | None, side: ui.left_drawer | None) -> None:
         if viewer is not None:
             _main_navigation(viewer)
         with ui.row(wrap=False).classes("items-center gap-2 sm:gap-4 ml-auto"):
-            language_label = _("Language")
-            ui.select(
-                LANGUAGES,
-                value=current_language(),
-                on_change=_switch_language,
-            ).props(
-                f'dense dark borderless aria-label="{language_label}"', remove="outlined"
-            ).classes("w-24").mark("language-switch")
+            _language_links()
             if viewer is None:
                 ui.link(_("Sign in"), "/login").classes(f"{_HEADER_LINK} whitespace-nowrap")
             else:
@@ -125,7 +125,6 @@ def _head(title: str) -> None:
     ui.page_title(_("{title} · Social services").format(title=title))
     # Screen readers pronounce the page by <html lang>, which NiceGUI fixes at start-up.
     ui.add_head_html(f"<script>document.documentElement.lang = '{current_language()}';</script>")
-    ui.add_head_html(ZONE_SCRIPT)  # the browser's time zone, for moment_text
 
 
 def page_heading(title: str) -> ui.label:

@@ -19,7 +19,12 @@ there outranks Quasar's, which sit in the last layer: layers reverse for ``!impo
 
 from __future__ import annotations
 
-from nicegui import app, ui
+import hashlib
+from pathlib import Path
+
+from nicegui import Client, app, ui
+
+from admin_app.web.viewer_time import ZONE_SCRIPT
 
 #: every field: outlined, compact, and its hint or message taking the lines it needs
 #: (Quasar otherwise keeps one line for it, and a longer hint runs into the next field)
@@ -83,18 +88,37 @@ new MutationObserver(focusable).observe(document.documentElement,{childList:true
 
 _FIELDS = (ui.input, ui.select, ui.textarea, ui.number)
 
+#: the Tailwind utilities the pages use, built beforehand (``make css``) from the classes in
+#: ``admin_app``: NiceGUI's default, Tailwind compiling them in each browser as each page is
+#: drawn, was the largest part of a page's time before it could be used
+_STATIC = Path(__file__).parent / "static"
+_STATIC_ROUTE = "/_look"
+TAILWIND_CSS = _STATIC / "tailwind.css"
+
+
+def _stylesheet_link() -> str:
+    """The link to the built utilities; its query changes with the file, so a browser may
+    keep it for a year and still never uses an old one."""
+    version = hashlib.sha256(TAILWIND_CSS.read_bytes()).hexdigest()[:12]
+    return f'<link rel="stylesheet" href="{_STATIC_ROUTE}/tailwind.css?v={version}">'
+
 
 def install() -> None:
     """The defaults of every field and button made from now on (NiceGUI keeps them per
-    element class, for every page)."""
+    element class, for every page), and what every page's head holds: the stylesheet, the
+    style rules, the tables' focus script and the time-zone script, shared by all pages
+    rather than copied into each one."""
     for field in _FIELDS:
         field.default_props(FIELD_PROPS)
     ui.button.default_props(BUTTON_PROPS)
     app.colors(**BRAND)
+    if not any(getattr(route, "path", None) == _STATIC_ROUTE for route in app.routes):
+        app.add_static_files(_STATIC_ROUTE, _STATIC, max_cache_age=365 * 24 * 3600)
+    shared = _stylesheet_link() + _STYLE + _SCROLLABLE_TABLES + ZONE_SCRIPT
+    if shared not in Client.shared_head_html:
+        ui.add_head_html(shared, shared=True)
 
 
 def apply() -> None:
-    """The look, for the page being drawn."""
+    """The look, for the page being drawn (its head comes with every page: ``install``)."""
     install()
-    ui.add_head_html(_STYLE)
-    ui.add_head_html(_SCROLLABLE_TABLES)
