@@ -1,7 +1,7 @@
 """OpenID Connect on top of the OAuth 2.0 flow: discovery, the ID token, the nonce.
 
 Endpoints come from the issuer's discovery document unless the administrator overrides
-them. The ID token's signature is checked against the issuer's published keys, and its
+them; an issuer without one is configured by its endpoints (``DISCOVERY_FREE``). The ID token's signature is checked against the issuer's published keys, and its
 issuer, audience, expiry and nonce against what we sent, before any claim is believed.
 """
 
@@ -35,6 +35,9 @@ from providers.values import quoted
 DISCOVERY_TTL = 3600.0
 ID_TOKEN_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
 CLOCK_LEEWAY = 120
+#: the endpoints that, all given, make the discovery document unnecessary (the issuer is
+#: still needed: ID tokens must name it)
+DISCOVERY_FREE = ("authorize_url", "token_url", "jwks_uri")
 
 # issuer -> (fetched at, discovery document); jwks_uri -> (fetched at, keys)
 _discovery_cache: dict[str, tuple[float, dict[str, Any]]] = {}
@@ -78,6 +81,21 @@ class OpenIDProvider(Provider):
         issuers, Auth0's for one, end with a slash)."""
         return self.endpoint("issuer")
 
+    def configured_endpoint(self, key: str) -> str:
+        """The administrator's override, else the default; empty when neither is set."""
+        return self.config.endpoints.get(key) or self.endpoints.get(key, "")
+
+    @property
+    def reads_discovery(self) -> bool:
+        """Whether the discovery document is read: not when every endpoint it would give
+        is configured, as for an issuer that publishes none."""
+        return not all(self.configured_endpoint(key) for key in DISCOVERY_FREE)
+
+    def client_auth_options(self) -> tuple[str, ...]:
+        """The client authentication methods this service may use with its settings, in
+        order of preference (the editor warns when the issuer offers none of them)."""
+        return (self.token_auth,)
+
     @property
     def discovery_url(self) -> str:
         return f"{self.issuer.rstrip('/')}/.well-known/openid-configuration"
@@ -89,6 +107,9 @@ class OpenIDProvider(Provider):
         return await self.metadata()
 
     async def metadata(self) -> dict[str, Any]:
+        """The discovery document; empty for an issuer configured by its endpoints."""
+        if not self.reads_discovery:
+            return {}
         cached = _discovery_cache.get(self.issuer)
         if cached and time.monotonic() - cached[0] < DISCOVERY_TTL:
             return cached[1]
@@ -111,7 +132,7 @@ class OpenIDProvider(Provider):
             raise ProviderError("misconfigured", f"discovery names issuer {discovered!r}")
 
     async def _endpoint_or_discovered(self, key: str, discovered: str) -> str:
-        override = self.config.endpoints.get(key) or self.endpoints.get(key)
+        override = self.configured_endpoint(key)
         if override:
             return override
         value = (await self.metadata()).get(discovered)
@@ -126,14 +147,16 @@ class OpenIDProvider(Provider):
         return await self._endpoint_or_discovered("token_url", "token_endpoint")
 
     async def userinfo_url(self) -> str | None:
-        override = self.config.endpoints.get("api_url") or self.endpoints.get("api_url")
+        override = self.configured_endpoint("api_url")
         if override:
             return override
         value = (await self.metadata()).get("userinfo_endpoint")
         return str(value) if value else None
 
     async def keys(self, *, refresh: bool = False) -> KeySet:
-        jwks_uri = str((await self.metadata()).get("jwks_uri") or "")
+        jwks_uri = self.configured_endpoint("jwks_uri") or str(
+            (await self.metadata()).get("jwks_uri") or ""
+        )
         if not jwks_uri:
             raise ProviderError("misconfigured", "discovery has no jwks_uri")
         cached = _keys_cache.get(jwks_uri)

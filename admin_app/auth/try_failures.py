@@ -49,18 +49,20 @@ def keep_failure(
     log.info("social.try_failed service=%s reason=%s", service.service_id, reason)
 
 
+#: the issuer offers no client authentication this service can use with its settings:
+#: the cause of a failed try, and the editor's warning after reading the document again
+AUTH_METHODS_UNUSABLE = N_(
+    "The issuer offers only these client authentication methods at its token endpoint "
+    "(token_endpoint_auth_methods_supported): {offers}. With its settings this service "
+    "authenticates with: {uses}. Allow one of the issuer's methods for the client at the "
+    'provider, or choose one under "Client authentication" (client_secret_basic and '
+    "client_secret_post need the client secret, private_key_jwt a key)."
+)
+
 #: the cause a failure names, by what it holds (the first that applies); the page fills in
 #: the values with ``str.format``
 CAUSES = (
-    (
-        "offers",
-        N_(
-            "The issuer offers only these client authentication methods at its token "
-            "endpoint (token_endpoint_auth_methods_supported): {offers}. This service "
-            "authenticates with its client secret ({uses}): allow one of these for the client "
-            "at the provider, or use a provider's client that has a secret."
-        ),
-    ),
+    ("offers", AUTH_METHODS_UNUSABLE),
     (
         "discovery_url",
         N_(

@@ -22,9 +22,6 @@ from providers.openid import OpenIDProvider, forget_discovery
 
 DEADLINE = 15.0  # seconds for the one request
 
-#: how our services authenticate at the token endpoint: with their client secret
-SECRET_METHODS = {"client_secret_basic", "client_secret_post"}
-
 #: the discovery document's members the editor shows, in order
 SHOWN = (
     "issuer",
@@ -44,8 +41,10 @@ class DiscoveryReport:
     found: dict[str, str] = field(default_factory=dict)  # SHOWN members it has, as text
     problem: str = ""  # why it could not be read; empty when it was
     #: the client authentication methods the issuer offers, when none of them is one this
-    #: service can use (its sign-ins will fail); empty otherwise
+    #: service can use with its settings (its sign-ins will fail); empty otherwise
     unusable_auth_methods: str = ""
+    #: the methods this service can use with its settings, when the issuer offers none
+    usable_auth_methods: str = ""
 
 
 def discovers(provider_id: str) -> bool:
@@ -88,6 +87,8 @@ async def read_again(scope: str, service_id: str) -> DiscoveryReport | None:
     provider = _provider(scope, service_id)
     if provider is None:
         return None
+    if not provider.reads_discovery:  # configured by its endpoints: no document to read
+        return None
     try:
         url = provider.discovery_url
     except ProviderError as error:  # no issuer is set
@@ -107,11 +108,12 @@ async def read_again(scope: str, service_id: str) -> DiscoveryReport | None:
         elif value:
             found[key] = str(value)
     offered = document.get("token_endpoint_auth_methods_supported")
-    unusable = isinstance(offered, list) and not set(map(str, offered)) & SECRET_METHODS
-    return DiscoveryReport(
-        url=url,
-        found=found,
-        unusable_auth_methods=found.get("token_endpoint_auth_methods_supported", "")
-        if unusable
-        else "",
-    )
+    usable = provider.client_auth_options()
+    if isinstance(offered, list) and not set(map(str, offered)) & set(usable):
+        return DiscoveryReport(
+            url=url,
+            found=found,
+            unusable_auth_methods=found.get("token_endpoint_auth_methods_supported", ""),
+            usable_auth_methods=", ".join(usable),
+        )
+    return DiscoveryReport(url=url, found=found)

@@ -21,6 +21,7 @@ from admin_app.core.i18n import terminal_language, translate
 from admin_app.core.settings import Settings
 from admin_app.mail import delivery as mail_delivery
 from admin_app.pages import (
+    client_jwks_routes,
     complete_profile,
     error_pages,
     feed,
@@ -68,6 +69,7 @@ def register_routes(session_options: dict[str, Any]) -> None:
     )
     for area in (
         health,
+        client_jwks_routes,
         session_routes,
         oauth_routes,
         provider_routes,
@@ -172,6 +174,7 @@ def serve(settings: Settings) -> None:
         storage_secret=secret,
         session_middleware_kwargs=cookie,
         reload=False,
+        tailwind=False,  # built beforehand: admin_app.web.theme
         show=False,
         show_welcome_message=False,
         forwarded_allow_ips="127.0.0.1",

@@ -20,13 +20,16 @@ from nicegui.elements.mixins.text_element import TextElement
 from nicegui.events import ValueChangeEventArguments
 
 from admin_app.auth.admin_access import NotAnAdministratorError
+from admin_app.auth.try_failures import AUTH_METHODS_UNUSABLE
 from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import N_, _
+from admin_app.pages.admin.client_key_section import ClientKeySection
 from admin_app.pages.admin.frame import report_action_error
 from admin_app.pages.admin.last_results import error_text, result_text, result_tone
 from admin_app.pages.chips import state_chip
 from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
 from admin_app.services.badges import badge_svg
+from admin_app.services.client_keys import has_client_key, with_key_when_chosen
 from admin_app.services.discovery import read_again
 from admin_app.services.service_editing import (
     ServiceChanges,
@@ -49,6 +52,7 @@ ENDPOINT_LABELS = {
     "authorize_url": N_("Authorization URL"),
     "token_url": N_("Token URL"),
     "api_url": N_("Profile URL"),
+    "jwks_uri": N_("JWKS URL (the issuer's keys)"),
     "post_url": N_("Publishing URL"),
     "timeline_url": N_("Timeline URL (with {id})"),
 }
@@ -70,6 +74,7 @@ class _ServiceCard:
         self.to_remove: set[str] = set()  # optional secrets whose saved value goes
         self.endpoint_inputs: dict[str, ui.input] = {}
         self.problems: dict[str, ProblemLabel] = {}
+        self.key_section: ClientKeySection | None = None
         self.card = self._draw()
 
     # -- drawing
@@ -195,6 +200,14 @@ class _ServiceCard:
                 self.problems["name"] = ProblemLabel(f"problem-{sid}-name", self.name_input)
             for setting in view.fields:
                 self._draw_field(setting.key)
+            if has_client_key(view.provider_id):
+                self.key_section = ClientKeySection(
+                    scope=self.editor.scope,
+                    service_id=sid,
+                    version=lambda: self.editor.versions.get(sid),
+                    created=self._key_created,
+                    copy=self._copy,
+                )
             with (
                 ui.expansion(_("Advanced"), icon="settings")
                 .classes("w-full")
@@ -266,12 +279,9 @@ class _ServiceCard:
                 return
             if report.unusable_auth_methods:
                 ui.label(
-                    _(
-                        "The issuer offers only these client authentication methods: "
-                        "{methods}. This service authenticates with its client secret "
-                        "(client_secret_basic or client_secret_post), so its sign-ins will "
-                        "fail: allow one of these for the client at the provider."
-                    ).format(methods=report.unusable_auth_methods)
+                    _(AUTH_METHODS_UNUSABLE).format(
+                        offers=report.unusable_auth_methods, uses=report.usable_auth_methods
+                    )
                 ).classes("text-negative").mark(f"discovery-auth-warning-{self.service_id}")
             ui.label(_("Read just now from {url}:").format(url=report.url)).classes("break-all")
             with ui.element("dl").classes("grid gap-x-3 sm:grid-cols-[auto_1fr]"):
@@ -485,6 +495,7 @@ class _ServiceCard:
             cleared_secrets=frozenset(self.to_remove),
         )
         try:
+            changes = with_key_when_chosen(self.editor.scope, self.service_id, changes)
             view = save_service(
                 self.editor.scope,
                 self.service_id,
@@ -510,19 +521,9 @@ class _ServiceCard:
         self.editor.versions[self.service_id] = view.version
         if first_save:
             self.editor.stored_now(self)
-        saved_text = _("saved: type a new value to replace it")
-        for setting in view.fields:
-            if not setting.secret:
-                continue
-            element = self.secret_inputs[setting.key]
-            element.set_value("")  # first: later updates of the element carry no secret
-            if setting.saved:
-                element.props["placeholder"] = saved_text
-            else:
-                element.props(remove="placeholder")
-            self.saved_badges[setting.key].set_visibility(setting.saved)
-            if setting.key in self.clear_buttons:
-                self.clear_buttons[setting.key].set_visibility(setting.saved)
+        self._show_saved_secrets(view)
+        if self.key_section is not None:
+            self.key_section.show()
         if view.removable:
             self.title = _(view.title)
             self.heading.set_text(self.title)
@@ -546,6 +547,28 @@ class _ServiceCard:
         if view.discovers and view.configured and own_issuer:  # its document as it is now
             with self.editor.panels:
                 ui.timer(0, self._read_discovery, once=True)
+
+    def _show_saved_secrets(self, view: ServiceView) -> None:
+        saved_text = _("saved: type a new value to replace it")
+        for setting in view.fields:
+            if not setting.secret:
+                continue
+            element = self.secret_inputs[setting.key]
+            element.set_value("")  # first: later updates of the element carry no secret
+            if setting.saved:
+                element.props["placeholder"] = saved_text
+            else:
+                element.props(remove="placeholder")
+            self.saved_badges[setting.key].set_visibility(setting.saved)
+            if setting.key in self.clear_buttons:
+                self.clear_buttons[setting.key].set_visibility(setting.saved)
+
+    def _key_created(self, view: ServiceView) -> None:
+        """A key stored with the saved settings (``ClientKeySection``): the form now
+        claims the new version and shows the key as saved."""
+        self.view = view
+        self.editor.versions[self.service_id] = view.version
+        self._show_saved_secrets(view)
 
     def _confirm_removal(self) -> None:
         with ui.dialog() as dialog, ui.card():

@@ -11,7 +11,8 @@
 //   IDP_PORT      port to listen on at 127.0.0.1; the issuer is http://127.0.0.1:IDP_PORT
 //   IDP_CLIENTS   JSON array of clients:
 //                 [{"client_id", "client_secret", "redirect_uris": [...],
-//                   "token_endpoint_auth_method"?: "client_secret_basic" | "client_secret_post",
+//                   "token_endpoint_auth_method"?: "client_secret_basic" | "client_secret_post"
+//                     | "private_key_jwt" (with "jwks_uri" or "jwks") | "none" (no secret),
 //                   ...any other oidc-provider client metadata}]
 //                 Clients may use the authorization_code and refresh_token grants.
 //   IDP_ACCOUNTS  JSON object: login typed in the sign-in form -> claims, e.g.
@@ -95,6 +96,12 @@ const configuration = {
     revocation: { enabled: true },
   },
   cookies: { keys: ['socialservices-test-idp-cookie-key-not-secret'] },
+  // What the provider fetches (a client's jwks_uri: the app's JWKS URL for private_key_jwt)
+  // is on 127.0.0.1 here, which oidc-provider's SSRF guard refuses: fetch without it.
+  async fetch(url, options) {
+    const { dispatcher, ...rest } = options;
+    return globalThis.fetch(url, rest);
+  },
   ttl: {
     AccessToken: 3600,
     AuthorizationCode: 60,
@@ -114,7 +121,11 @@ for (const { client_id: clientId } of clients) await provider.Client.find(String
 // Log why a request failed: the first thing one needs when an e2e test breaks.
 for (const event of ['authorization.error', 'grant.error', 'server_error', 'userinfo.error']) {
   provider.on(event, (ctx, error) => {
-    console.error(`IDP ${event}: ${error.name}: ${error.message} ${error.error_description ?? ''}`);
+    let cause = '';
+    for (let reason = error.cause; reason; reason = reason.cause) {
+      cause += ` (cause: ${reason.error_description ?? reason.message ?? reason})`;
+    }
+    console.error(`IDP ${event}: ${error.name}: ${error.message} ${error.error_description ?? ''}${cause}`);
   });
 }
 
