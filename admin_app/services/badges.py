@@ -25,6 +25,14 @@ BADGES = {
     "facebook": ("#1877F2", "f"),
     "telegram": ("#26A5E4", "T"),
     "oidc": ("#5B6770", "ID"),
+    "mymailru": ("#FF9E00", "MM"),
+    "sberid": ("#21A038", "S"),
+    "tid": ("#333333", "T"),
+    "microsoft": ("#0078D4", "MS"),
+    "bitrix24": ("#2FC6F6", "24"),
+    "zoom": ("#0B5CFF", "Z"),
+    "dropbox": ("#0061FE", "DB"),
+    "box": ("#0061D5", "b"),
 }
 UNKNOWN = ("#5B6770", "?")
 WHITE = "#FFFFFF"

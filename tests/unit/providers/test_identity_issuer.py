@@ -26,6 +26,14 @@ DEFAULTS = {
     "twitter": "https://api.x.com",
     "facebook": "https://graph.facebook.com",
     "telegram": "https://telegram.org",
+    "mymailru": "https://www.appsmail.ru",
+    "sberid": "https://oauth.sber.ru",
+    "tid": "https://id.tbank.ru",
+    "microsoft": "https://login.microsoftonline.com/{tenant}/v2.0",
+    "bitrix24": "https://www.bitrix24.net",
+    "zoom": "https://api.zoom.us",
+    "dropbox": "https://api.dropboxapi.com",
+    "box": "https://api.box.com",
     "oidc": "",  # no default issuer: the service is incomplete until one is set
 }
 
