@@ -1,6 +1,7 @@
 """Figures for the administrator's overview: services on each site, their use, totals,
 how publishing activities and importing hashtag posts are going, and whether mail goes
-out (``admin.mail_settings``)."""
+out (``admin.mail_settings``). A service switched on but hidden by a site's region is
+said to be so, with the region: the administrator otherwise wonders where its button went."""
 
 from __future__ import annotations
 
@@ -30,6 +31,19 @@ class SiteSummary:
     host_names: list[str]
     is_default: bool
     individual_settings: bool
+    region: str
+    #: the Russian services are offered although the region is outside their zones
+    show_regional_services: bool
+
+
+@dataclass(frozen=True)
+class RegionHiding:
+    """Services switched on for a site that its region hides from its visitors."""
+
+    site_id: str
+    site_name: str
+    region: str
+    services: list[str]  # titles (message ids or the administrator's names)
 
 
 @dataclass
@@ -39,6 +53,7 @@ class ServiceSummary:
     title: str  # a message id or the administrator's name
     enabled_on: dict[str, bool] = field(default_factory=dict)  # site id -> switched on
     incomplete_on: list[str] = field(default_factory=list)  # sites where it is on but unset
+    hidden_on: list[str] = field(default_factory=list)  # site ids where its region hides it
     linked: int = 0
     signed_in_24h: int = 0
     failed_24h: int = 0
@@ -62,6 +77,8 @@ class Dashboard:
     failed_logouts: dict[str, int] = field(default_factory=dict)
     #: whether mail is set, what waits and what failed (None: not read)
     mail: MailState | None = None
+    #: per site, the services switched on there that its region hides
+    hidden_by_region: list[RegionHiding] = field(default_factory=list)
 
 
 def dashboard() -> Dashboard:
@@ -81,7 +98,9 @@ def dashboard() -> Dashboard:
         failed = logout_deliveries.failed_by_application(session)
         names = {row.id: row.name for row in applications.every_application(session)}
     services: dict[str, ServiceSummary] = {}
+    hidden: list[RegionHiding] = []
     for site in sites:
+        hidden_here: list[str] = []
         for service in site_services(site.id):
             summary = services.setdefault(
                 service.service_id,
@@ -90,6 +109,11 @@ def dashboard() -> Dashboard:
             summary.enabled_on[site.id] = service.enabled
             if service.enabled and not service.configured:
                 summary.incomplete_on.append(site.name)
+            if service.enabled and service.hidden_by_region:
+                summary.hidden_on.append(site.id)
+                hidden_here.append(service.title)
+        if hidden_here:
+            hidden.append(RegionHiding(site.id, site.name, site.region, hidden_here))
     for summary in services.values():
         summary.linked = linked.get(summary.service_id, 0)
         summary.signed_in_24h = last_day.get((summary.service_id, True), 0)
@@ -103,7 +127,15 @@ def dashboard() -> Dashboard:
         groups=totals[2],
         links=sum(linked.values()),
         sites=[
-            SiteSummary(s.id, s.name, host_names_of(s), s.is_default, s.individual_settings)
+            SiteSummary(
+                s.id,
+                s.name,
+                host_names_of(s),
+                s.is_default,
+                s.individual_settings,
+                s.region,
+                s.show_regional_services,
+            )
             for s in sites
         ],
         services=list(services.values()),
@@ -111,6 +143,7 @@ def dashboard() -> Dashboard:
         cookie_domain=runtime.settings().cookie_domain,
         failed_logouts={names.get(key, key): count for key, count in failed.items()},
         mail=mail_state(),
+        hidden_by_region=hidden,
     )
 
 

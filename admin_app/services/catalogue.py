@@ -1,7 +1,11 @@
 """Which external services a site offers, ready to use: provider, values, redirect URI.
 
 The one place that turns stored configuration into providers; the sign-in flow, the admin
-pages and the command line all ask here.
+pages and the command line all ask here. A service is offered when it is switched on, its
+settings are complete, and the site's region does not hide it: the Russian services
+(``REGIONAL_SERVICES``) are offered on sites of the ru, kz and by zones, elsewhere only
+when the administrator shows them anyway, as the original module hides them outside its
+zones. A hidden service keeps its settings; it is only not offered.
 """
 
 from __future__ import annotations
@@ -15,10 +19,26 @@ from admin_app.core.token_storage import secrets_of
 from admin_app.services.site_urls import redirect_uri
 from models.db import read_scope
 from models.services import config_in_scope, configs_in_scope, scope_of
-from models.sites import default_site, list_sites
+from models.sites import ZONES, default_site, list_sites
 from models.tables import ConfiguredService, Site
 from providers import PROVIDERS
 from providers.base import Provider, ServiceConfig
+
+#: the Russian services, by provider id: whatever the class, a service of one of these
+#: providers follows the site's region
+REGIONAL_SERVICES = frozenset(
+    {"odnoklassniki", "vkontakte", "yandex", "mailru", "mymailru", "sberid", "tid"}
+)
+
+
+def hides_regional_services(site: Site) -> bool:
+    """Whether the site's region hides the Russian services from its visitors."""
+    return site.region not in ZONES and not site.show_regional_services
+
+
+def region_hides(site: Site, provider_id: str) -> bool:
+    """Whether the site's region hides this provider's services from its visitors."""
+    return provider_id in REGIONAL_SERVICES and hides_regional_services(site)
 
 
 class UnknownSiteError(LookupError):
@@ -37,6 +57,12 @@ class SiteService:
     configured: bool  # every required setting has a value
     redirect_uri: str
     config: ServiceConfig
+    hidden_by_region: bool = False  # the site's region hides it (``region_hides``)
+
+    @property
+    def offered(self) -> bool:
+        """Visitors of the site may use it: switched on, complete, not hidden."""
+        return self.enabled and self.configured and not self.hidden_by_region
 
     @property
     def title(self) -> str:
@@ -67,12 +93,13 @@ def _as_site_service(site: Site, row: ConfiguredService) -> SiteService | None:
         configured=provider.is_complete(values, row.endpoints),
         redirect_uri=redirect_uri(site, row.service_id),
         config=ServiceConfig(settings=values, endpoints=dict(row.endpoints)),
+        hidden_by_region=region_hides(site, provider.id),
     )
 
 
 def site_services(site_id: str | None = None, *, offered_only: bool = False) -> list[SiteService]:
     """The services of a site (the default site when None) in button order; with
-    ``offered_only``, just the enabled and fully configured ones a visitor may use."""
+    ``offered_only``, just the ones its visitors may use (``SiteService.offered``)."""
     with read_scope() as session:
         site = default_site(session) if site_id is None else session.get(Site, site_id)
         if site is None:
@@ -83,7 +110,7 @@ def site_services(site_id: str | None = None, *, offered_only: bool = False) -> 
     return [
         service
         for service in services
-        if service is not None and (not offered_only or (service.enabled and service.configured))
+        if service is not None and (not offered_only or service.offered)
     ]
 
 

@@ -5,7 +5,11 @@ changes nothing unless all of it is right, reporting each problem with its path
 (``services.odnoklassniki.settings.app_id: required``). A section present in the document
 replaces that part of the configuration; an absent section is left as it is. A secret
 setting absent from the document keeps its stored value, so an export made without
-secrets can be imported again. The format is described in docs/config.md.
+secrets can be imported again. A site without ``region`` (a file written before sites had
+regions) gets what the upgrade gave existing sites: the region its domains suggest, and
+outside the zones the Russian services shown, so that it keeps offering what it offered;
+with a ``region``, ``show_regional_services`` is off unless the file says otherwise, as
+for a site made on the sites page. The format is described in docs/config.md.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ from models.services import (
     replace_scope,
     scopes_in_use,
 )
-from models.sites import host_names_of, list_sites, replace_sites
+from models.sites import ZONES, host_names_of, list_sites, region_of_host_names, replace_sites
 from models.tables import ConfiguredService, Site
 from providers import PROVIDERS
 from providers.base import Provider
@@ -112,6 +116,8 @@ def export_configuration(*, with_secrets: bool) -> str:
                     "default": site.is_default,
                     "individual_settings": site.individual_settings,
                     "subject_type": site.subject_type,
+                    "region": site.region,
+                    "show_regional_services": site.show_regional_services,
                 }
                 for site in sites
             ],
@@ -387,6 +393,7 @@ def _site_places(path: str) -> SitePlaces:
         name=f"{path}.name",
         host_names=f"{path}.domains",
         host=lambda index: f"{path}.domains[{index}]",
+        region=f"{path}.region",
     )
 
 
@@ -402,7 +409,18 @@ def _check_sites(value: Any, errors: _Errors) -> list[Site]:
         if entry is None:
             continue
         errors.unknown_keys(
-            entry, path, ("id", "name", "domains", "default", "individual_settings", "subject_type")
+            entry,
+            path,
+            (
+                "id",
+                "name",
+                "domains",
+                "default",
+                "individual_settings",
+                "subject_type",
+                "region",
+                "show_regional_services",
+            ),
         )
         subject_type = errors.string(entry.get("subject_type"), f"{path}.subject_type") or "public"
         if subject_type not in SUBJECT_TYPES:
@@ -410,8 +428,21 @@ def _check_sites(value: Any, errors: _Errors) -> list[Site]:
         site_id = errors.string(entry.get("id"), f"{path}.id")
         name = errors.string(entry.get("name"), f"{path}.name")
         domains = [d.lower() for d in errors.string_list(entry.get("domains"), f"{path}.domains")]
+        given = errors.string(entry.get("region"), f"{path}.region").lower()
+        region = given or region_of_host_names(domains)
+        show_regional = errors.boolean(
+            entry.get("show_regional_services"),
+            f"{path}.show_regional_services",
+            default=not given and region not in ZONES,
+        )
         check_site(
-            site_id, name, domains, claimed=claimed, places=_site_places(path), problems=errors
+            site_id,
+            name,
+            domains,
+            region=region,
+            claimed=claimed,
+            places=_site_places(path),
+            problems=errors,
         )
         if site_id in {site.id for site in sites}:
             errors.add(f"{path}.id", N_("'{value}' appears twice"), value=site_id)
@@ -427,6 +458,8 @@ def _check_sites(value: Any, errors: _Errors) -> list[Site]:
                     entry.get("individual_settings"), f"{path}.individual_settings"
                 ),
                 subject_type=subject_type,
+                region=region,
+                show_regional_services=show_regional,
             )
         )
     if sites and sum(site.is_default for site in sites) != 1:

@@ -7,6 +7,10 @@ making a site the default takes that from the others. Deleting a site deletes it
 deleted. Every change is an audited administrator action that claims the version the
 form showed.
 
+A site's region decides whether it offers the Russian services (the catalogue's rule); a
+new site's region is suggested by its host names, and the Russian services are shown
+outside their zones only when the administrator says so.
+
 The form is checked before the change, to show every problem at once, and the rules that
 depend on other sites (an id or a host name taken) once more in the transaction that
 writes: another administrator may have saved in between. Creating and changing sites
@@ -32,7 +36,7 @@ from admin_app.services.site_urls import site_base_url
 from admin_app.services.validation import SitePlaces, check_host_names, check_site
 from models.db import session_scope
 from models.services import COMMON, ServiceValues, configs_in_scope, remove_scope, replace_scope
-from models.sites import host_names_of, list_sites, lock_sites
+from models.sites import host_names_of, list_sites, lock_sites, region_of_host_names
 from models.tables import Site
 from models.versions import StaleEditError, claim
 
@@ -45,16 +49,21 @@ class SiteView:
     is_default: bool
     individual_settings: bool
     version: int
+    region: str
+    show_regional_services: bool
 
 
 @dataclass(frozen=True)
 class SiteForm:
     """What the site form sends: host names as typed (one per line, or separated by
-    spaces or commas)."""
+    spaces or commas). ``region`` None: suggested by the host names for a new site, kept
+    for one that exists; ``show_regional_services`` None: off for a new site, kept."""
 
     name: str
     host_names: str
     is_default: bool
+    region: str | None = None
+    show_regional_services: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -68,8 +77,8 @@ class SiteSaved:
 
 
 class SiteFormError(FormError):
-    """A site's form cannot be saved; the fields are ``id``, ``name``, ``host_names`` and
-    ``default``."""
+    """A site's form cannot be saved; the fields are ``id``, ``name``, ``host_names``,
+    ``default`` and ``region``."""
 
 
 def _as_view(site: Site) -> SiteView:
@@ -80,6 +89,8 @@ def _as_view(site: Site) -> SiteView:
         is_default=site.is_default,
         individual_settings=site.individual_settings,
         version=site.version,
+        region=site.region,
+        show_regional_services=site.show_regional_services,
     )
 
 
@@ -103,13 +114,22 @@ def parse_host_names(text: str) -> list[str]:
     return names
 
 
+def suggested_region(host_names: str) -> str:
+    """The region the host names as typed suggest for a new site."""
+    return region_of_host_names(parse_host_names(host_names))
+
+
 def _problems() -> Problems:
     return Problems(SiteFormError)
 
 
 #: where ``validation`` reports: the form's fields (every host name at the one text box)
 _PLACES = SitePlaces(
-    id="id", name="name", host_names="host_names", host=lambda _index: "host_names"
+    id="id",
+    name="name",
+    host_names="host_names",
+    host=lambda _index: "host_names",
+    region="region",
 )
 
 
@@ -120,23 +140,40 @@ def _claimed(sites: list[Site], site_id: str) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class _Checked:
+    name: str
+    hosts: list[str]
+    region: str
+    show_regional_services: bool
+
+
 def _check_form(
     session: Session, site_id: str, form: SiteForm, problems: Problems, *, new: bool
-) -> tuple[str, list[str]]:
-    """The form's values, checked (a ``new`` site's id too, and whether it is taken)."""
+) -> _Checked:
+    """The form's values, checked (a ``new`` site's id too, and whether it is taken);
+    what the form leaves out as the site has it (a new site: as suggested)."""
     name = form.name.strip()
     hosts = parse_host_names(form.host_names)
+    site = None if new else session.get(Site, site_id)
+    region = form.region
+    if region is None:
+        region = site.region if site is not None else region_of_host_names(hosts)
+    show = form.show_regional_services
+    if show is None:
+        show = site.show_regional_services if site is not None else False
     check_site(
         site_id if new else None,
         name,
         hosts,
+        region=region,
         claimed=_claimed(list_sites(session), site_id),
         places=_PLACES,
         problems=problems,
     )
     if new and "id" not in problems.found and session.get(Site, site_id) is not None:
         problems.add("id", N_("'{value}' is taken"), value=site_id)
-    return name, hosts
+    return _Checked(name, hosts, region, show)
 
 
 def _check_hosts_again(sites: list[Site], site_id: str, hosts: list[str]) -> None:
@@ -169,11 +206,25 @@ def create_site(site_id: str, form: SiteForm) -> SiteView:
     site_id = site_id.strip()
     problems = _problems()
     with session_scope() as session:
-        name, hosts = _check_form(session, site_id, form, problems, new=True)
+        checked = _check_form(session, site_id, form, problems, new=True)
     problems.raise_any()
-    details: dict[str, object] = {"name": name, "host_names": hosts, "default": form.is_default}
+    hosts = checked.hosts
+    details: dict[str, object] = {
+        "name": checked.name,
+        "host_names": hosts,
+        "default": form.is_default,
+        "region": checked.region,
+        "show_regional_services": checked.show_regional_services,
+    }
     with administrator_action("site.create", site_id, details) as session:
-        site = Site(id=site_id, name=name, host_names=" ".join(hosts), is_default=False)
+        site = Site(
+            id=site_id,
+            name=checked.name,
+            host_names=" ".join(hosts),
+            is_default=False,
+            region=checked.region,
+            show_regional_services=checked.show_regional_services,
+        )
         try:  # first, before anything is read: the id's uniqueness is the database's
             with session.begin_nested():
                 session.add(site)
@@ -198,7 +249,7 @@ def update_site(site_id: str, form: SiteForm, *, version: int) -> SiteSaved:
         site = session.get(Site, site_id)
         if site is None or site.version != version:
             raise StaleEditError
-        name, hosts = _check_form(session, site_id, form, problems, new=False)
+        checked = _check_form(session, site_id, form, problems, new=False)
         if site.is_default and not form.is_default:
             problems.add(
                 "default",
@@ -206,16 +257,26 @@ def update_site(site_id: str, form: SiteForm, *, version: int) -> SiteSaved:
             )
         before = _as_view(site)
     problems.raise_any()
+    name, hosts = checked.name, checked.hosts
     changed = [
         label
         for label, differs in (
             ("name", before.name != name),
             ("host_names", list(before.host_names) != hosts),
             ("default", before.is_default != form.is_default),
+            ("region", before.region != checked.region),
+            (
+                "show_regional_services",
+                before.show_regional_services != checked.show_regional_services,
+            ),
         )
         if differs
     ]
     details: dict[str, object] = {"changed": changed}
+    if "region" in changed:
+        details["region"] = checked.region
+    if "show_regional_services" in changed:
+        details["show_regional_services"] = checked.show_regional_services
     with administrator_action("site.update", site_id, details) as session:
         sites = lock_sites(session)
         site = session.get(Site, site_id)
@@ -229,6 +290,8 @@ def update_site(site_id: str, form: SiteForm, *, version: int) -> SiteSaved:
         site.name = name
         site.host_names = " ".join(hosts)
         site.is_default = form.is_default
+        site.region = checked.region
+        site.show_regional_services = checked.show_regional_services
         session.add(site)
         session.flush()
         moved = tuple(

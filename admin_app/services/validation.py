@@ -25,6 +25,7 @@ from admin_app.core.form_problems import Problems
 from admin_app.core.i18n import N_
 from admin_app.core.input_checks import INVISIBLE, has_invisible_characters
 from models.services import COMMON
+from models.sites import REGIONS
 from providers import PROVIDERS
 from providers.base import Provider, ServiceConfig
 
@@ -52,6 +53,7 @@ class SitePlaces:
     name: str
     host_names: str  # the list as a whole (its length)
     host: Callable[[int], str]  # one host name, by its position in the list
+    region: str
 
 
 @dataclass(frozen=True)
@@ -119,11 +121,19 @@ def check_host_names(
         problems.add(places.host_names, AT_MOST, limit=HOST_NAMES_LIMIT)
 
 
+def check_region(region: str, where: str, problems: Problems) -> None:
+    """A site's region: one of the codes the catalogue's rule knows ("other" for every
+    country but the zones of the Russian services)."""
+    if region not in REGIONS:
+        problems.add(where, N_("one of: {values}"), values=", ".join(REGIONS))
+
+
 def check_site(
     site_id: str | None,
     name: str,
     hosts: Sequence[str],
     *,
+    region: str,
     claimed: Mapping[str, str],
     places: SitePlaces,
     problems: Problems,
@@ -133,6 +143,7 @@ def check_site(
         _check_site_id(site_id, places.id, problems)
     check_name(name, places.name, problems, required=True)
     check_host_names(hosts, claimed, places, problems)
+    check_region(region, places.region, problems)
 
 
 # ------------------------------------------------------------------------ services

@@ -1,11 +1,21 @@
-"""``/admin``: the overview — services on each site, their use, warnings, totals."""
+"""``/admin``: the overview — services on each site, their use, warnings, totals, and the
+services a site's region hides (with why, and where to change it)."""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from nicegui import ui
 
 from admin_app.admin.mail_settings import MailState
-from admin_app.admin.overview import Dashboard, activity_summary, dashboard
+from admin_app.admin.overview import (
+    Dashboard,
+    RegionHiding,
+    ServiceSummary,
+    SiteSummary,
+    activity_summary,
+    dashboard,
+)
 from admin_app.auth.accounts import Viewer
 from admin_app.core.i18n import N_, _
 from admin_app.pages.admin import activity_overview
@@ -13,6 +23,7 @@ from admin_app.pages.admin.frame import add_admin_area, admin_frame
 from admin_app.pages.admin.last_results import error_text, result_text
 from admin_app.pages.admin.mail import PATH as MAIL_PATH
 from admin_app.pages.guards import admin_page
+from admin_app.services.regions import region_name
 from admin_app.web.layout import NavEntry, add_navigation
 
 
@@ -53,6 +64,42 @@ def _warnings(board: Dashboard) -> None:
         ).classes("text-warning").props('role="alert"').mark("failed-logouts-warning")
     if board.mail is not None:
         _mail_warnings(board.mail)
+
+
+def _region_notes(board: Dashboard) -> None:
+    """Each site whose region hides services switched on for it: which, why, and where
+    the administrator may show them."""
+    for hiding in board.hidden_by_region:
+        with ui.row().classes("items-baseline gap-2").mark(f"region-hidden-{hiding.site_id}"):
+            ui.label(_region_note(hiding)).classes("text-gray-800")
+            ui.link(
+                _("Site: {name}").format(name=hiding.site_name),
+                f"/admin/sites/{quote(hiding.site_id)}",
+            )
+
+
+def _region_note(hiding: RegionHiding) -> str:
+    return _(
+        "Hidden on {site} (region: {region}): {services}. The Russian services are offered "
+        "on sites in Russia, Kazakhstan and Belarus; elsewhere only when the site's page "
+        "says to show them anyway."
+    ).format(
+        site=hiding.site_name,
+        region=region_name(hiding.region),
+        services=", ".join(_(title) for title in hiding.services),
+    )
+
+
+def _site_region(site: SiteSummary) -> str:
+    if site.region != "other" or not site.show_regional_services:
+        return region_name(site.region)
+    return _("{region}, Russian services shown anyway").format(region=region_name(site.region))
+
+
+def _service_on(service: ServiceSummary, site_id: str) -> str:
+    if site_id in service.hidden_on:
+        return _("hidden: region")
+    return _("on") if service.enabled_on.get(site_id) else "—"
 
 
 def _mail_warnings(mail: MailState) -> None:
@@ -114,10 +161,7 @@ def _services_table(board: Dashboard) -> None:
     rows = [
         {
             "service": _(service.title),
-            **{
-                f"site_{site.id}": _("on") if service.enabled_on.get(site.id) else "—"
-                for site in board.sites
-            },
+            **{f"site_{site.id}": _service_on(service, site.id) for site in board.sites},
             "linked": service.linked,
             "day": f"{service.signed_in_24h} / {service.failed_24h}",
             "week": f"{service.signed_in_7d} / {service.failed_7d}",
@@ -168,6 +212,7 @@ def register() -> None:
             _heading(_("External services"))
             if board.services:
                 _services_table(board)
+                _region_notes(board)
             else:
                 ui.label(_("No external service is set up yet."))
             _heading(_("Sign-ins with external services, last 7 days"))
@@ -189,6 +234,7 @@ def register() -> None:
                 {"name": "hosts", "label": _("Host names"), "field": "hosts", "align": "left"},
                 {"name": "default", "label": _("Default"), "field": "default", "align": "left"},
                 {"name": "own", "label": _("Individual settings"), "field": "own", "align": "left"},
+                {"name": "region", "label": _("Region"), "field": "region", "align": "left"},
             ]
             rows = [
                 {
@@ -197,6 +243,7 @@ def register() -> None:
                     "hosts": ", ".join(site.host_names) or _("any host"),
                     "default": _("yes") if site.is_default else "",
                     "own": _("yes") if site.individual_settings else "",
+                    "region": _site_region(site),
                 }
                 for site in board.sites
             ]

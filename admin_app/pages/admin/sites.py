@@ -1,6 +1,6 @@
 """``/admin/sites``: the sites of this installation; ``/admin/sites/{id}``: one site, its
-name, host names and whether it is the default, and its own services when it applies
-individual settings."""
+name, host names, whether it is the default, its region (whether it offers the Russian
+services), and its own services when it applies individual settings."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from admin_app.pages.admin.service_editor import draw_services_editor
 from admin_app.pages.admin.site_applications import draw_applications
 from admin_app.pages.guards import admin_page
 from admin_app.pages.widgets import ProblemLabel, attributes
+from admin_app.services.regions import REGION_NAMES, region_name, regional_titles
 from admin_app.services.site_editing import (
     SiteForm,
     SiteFormError,
@@ -30,6 +31,7 @@ from admin_app.services.site_editing import (
     own_services_offered,
     set_individual_settings,
     site_view,
+    suggested_region,
     update_site,
 )
 from models.versions import StaleEditError
@@ -42,7 +44,9 @@ def _heading(text: str) -> None:
 
 
 class _SiteFields:
-    """Name, host names and "default": the fields the new-site form and a site's form share."""
+    """Name, host names, "default" and the region: the fields the new-site form and a
+    site's form share. A new site's region follows the host names as typed until the
+    administrator chooses one."""
 
     def __init__(self, view: SiteView | None) -> None:
         self.name = (
@@ -55,7 +59,11 @@ class _SiteFields:
         hint = _("One per line (or separated by spaces), e.g. shop.example.org")
         self.host_names = (
             attributes(
-                ui.textarea(_("Host names"), value="\n".join(view.host_names) if view else ""),
+                ui.textarea(
+                    _("Host names"),
+                    value="\n".join(view.host_names) if view else "",
+                    on_change=None if view else self._suggest_region,
+                ),
                 {"hint": hint},
             )
             .props("outlined dense autogrow")
@@ -68,13 +76,57 @@ class _SiteFields:
             value=view.is_default if view else False,
         ).mark("site-default")
         self.problems["default"] = ProblemLabel("problem-default", self.default)
+        self._draw_region(view)
         self.problems[""] = ProblemLabel("problem-site")
+
+    def _draw_region(self, view: SiteView | None) -> None:
+        self._region_chosen = view is not None
+        services = ", ".join(_(title) for title in regional_titles())
+        self.region = (
+            attributes(
+                ui.select(
+                    {code: _(name) for code, name in REGION_NAMES.items()},
+                    value=view.region if view else "other",
+                    label=_("Region"),
+                    on_change=self._region_changed,
+                ),
+                {
+                    "hint": _(
+                        "{services} are offered on sites in Russia, Kazakhstan and Belarus."
+                    ).format(services=services)
+                },
+            )
+            .props("outlined dense")
+            .classes("w-full max-w-md")
+            .mark("site-region")
+        )
+        self.problems["region"] = ProblemLabel("problem-region", self.region)
+        self.show_regional = ui.switch(
+            _("Show the Russian services anyway"),
+            value=view.show_regional_services if view else False,
+        ).mark("site-show-regional")
+        self._show_switch_when_needed()
+
+    def _suggest_region(self) -> None:
+        if not self._region_chosen:
+            self.region.set_value(suggested_region(self.host_names.value or ""))
+            self._region_chosen = False  # set by us, not chosen
+
+    def _region_changed(self) -> None:
+        self._region_chosen = True
+        self._show_switch_when_needed()
+
+    def _show_switch_when_needed(self) -> None:
+        """Within the zones the Russian services are offered anyway: no switch to show."""
+        self.show_regional.set_visibility(self.region.value == "other")
 
     def form(self) -> SiteForm:
         return SiteForm(
             name=self.name.value or "",
             host_names=self.host_names.value or "",
             is_default=bool(self.default.value),
+            region=str(self.region.value),
+            show_regional_services=bool(self.show_regional.value),
         )
 
     def show(self, problems: Mapping[str, list[FieldProblem]]) -> None:
@@ -98,6 +150,9 @@ def _site_list() -> None:
                         ui.badge(_("default"), color="primary")
                     if site.individual_settings:
                         ui.badge(_("individual settings"), color="secondary")
+                    ui.label(_("Region: {region}").format(region=region_name(site.region))).classes(
+                        "text-sm text-gray-700"
+                    )
                 ui.label(_host_names_text(site)).classes("text-sm text-gray-700 break-all")
 
 
@@ -200,10 +255,13 @@ class _SiteEditor:
             return
         view = saved.view
         self.fields.show({})
+        regional_before = (self.view.region, self.view.show_regional_services)
         self.view = view
         self.version = view.version
         self.fields.host_names.set_value("\n".join(view.host_names))
         ui.notify(_("Site saved."), type="positive")
+        if (view.region, view.show_regional_services) != regional_before:
+            self.draw_services()  # what the services list says is hidden here
         if saved.redirect_uris_changed:
             self._redirect_uris_changed(saved.redirect_uris_changed)
 
