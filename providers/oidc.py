@@ -22,9 +22,9 @@ from providers.values import origin
 AUTOMATIC = "automatic"
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 #: the client authentication methods this service speaks, in the order the automatic
-#: choice prefers them among those the issuer offers and the settings allow (a key the
-#: administrator created says which one is meant)
-CLIENT_AUTH_METHODS = ("private_key_jwt", "client_secret_basic", "client_secret_post", "none")
+#: choice prefers them among those the issuer offers and the settings allow: a secret
+#: that works goes on working when a key is made (choose private_key_jwt to use the key)
+CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 #: the issuer's default when its metadata lists no methods (RFC 8414, section 2)
 DEFAULT_METHOD = "client_secret_basic"
 

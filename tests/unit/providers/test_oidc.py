@@ -286,12 +286,24 @@ class TestClientAuthentication:
     ) -> None:
         issuer = issuers(["private_key_jwt", "client_secret_basic"])
         issuer.registered = public_jwks(pem)
-        provider = oidc_service(issuer, client_secret="our-secret", client_key=pem)
+        provider = oidc_service(issuer, client_key=pem)
         await sign_in_with(provider)
         await sign_in_with(provider)
         first, second = issuer.assertions
         assert first["jti"] != second["jti"]
         assert 0 < first["exp"] - first["iat"] <= 300
+
+    async def test_a_key_made_beside_a_working_secret_is_used_only_when_chosen(
+        self, issuers: Callable[..., ChoosyIssuer]
+    ) -> None:
+        issuer = issuers(["client_secret_basic", "private_key_jwt"])
+        issuer.registered = public_jwks(RSA_PEM)
+        both = {"client_secret": "our-secret", "client_key": RSA_PEM}
+        assert await sign_in_with(oidc_service(issuer, **both))  # the secret, as before
+        assert issuer.assertions == []
+        issuer.client_auth = "private_key_jwt"
+        assert await sign_in_with(oidc_service(issuer, **both, client_auth="private_key_jwt"))
+        assert len(issuer.assertions) == 1
 
     async def test_an_assertion_signed_by_another_key_is_refused(
         self, issuers: Callable[..., ChoosyIssuer]
@@ -333,7 +345,7 @@ class TestClientAuthentication:
     @pytest.mark.parametrize(
         ("settings", "problem"),
         [
-            ({"client_auth": "secret"}, "client_auth is not one of automatic, private_key_jwt"),
+            ({"client_auth": "secret"}, "client_auth is not one of automatic, client_secret_basic"),
             ({"client_auth": "client_secret_basic"}, "client_secret is needed"),
             ({"client_auth": "private_key_jwt"}, "client_key is needed"),
             ({"client_key": "not a key"}, "client_key is not a PEM RSA or EC private key"),
