@@ -1,8 +1,9 @@
 """OpenID Connect on top of the OAuth 2.0 flow: discovery, the ID token, the nonce.
 
 Endpoints come from the issuer's discovery document unless the administrator overrides
-them; an issuer without one is configured by its endpoints (``DISCOVERY_FREE``). The ID token's signature is checked against the issuer's published keys, and its
-issuer, audience, expiry and nonce against what we sent, before any claim is believed.
+them; an issuer without one is configured by its endpoints (``DISCOVERY_FREE``). The ID
+token's signature is checked against the issuer's published keys, and its issuer,
+audience, expiry and nonce against what we sent, before any claim is believed.
 """
 
 from __future__ import annotations
