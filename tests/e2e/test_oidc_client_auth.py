@@ -13,10 +13,12 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from providers.client_assertion import new_client_key, public_jwks
 from tests.support.app_server import AppServer, make_app_server
+from tests.support.browser_sign_in import ADMIN, ADMIN_PASSWORD, activate, create_admin
+from tests.support.browser_sign_in import sign_in as sign_in_locally
 from tests.support.oidc_provider import DEFAULT_CLIENT_ID, OidcProvider, start_oidc_provider
 from tests.support.social_setup import ACCOUNTS, SERVICE, click_service, sign_in_at_provider
 
@@ -104,4 +106,33 @@ def test_an_issuer_that_requires_private_key_jwt(
     served = httpx.get(app.base_url + JWKS_PATH, timeout=5).raise_for_status().json()
     assert served == public_jwks(key)  # the public half only
     assert "d" not in served["keys"][0]
+    sign_in(page, app)
+
+
+def test_the_key_the_administrator_makes_here_is_the_one_the_issuer_checks(
+    browser: Browser, page: Page, app: AppServer, tmp_path: Path, providers: list[OidcProvider]
+) -> None:
+    """The JWKS URL is registered at the issuer before any key exists (it never changes);
+    choosing private_key_jwt and saving makes the key the issuer then reads there."""
+    client = {
+        "client_id": DEFAULT_CLIENT_ID,
+        "token_endpoint_auth_method": "private_key_jwt",
+        "jwks_uri": app.base_url + JWKS_PATH,
+        "redirect_uris": [f"{app.base_url}/oauth/{SERVICE}/callback"],
+    }
+    idp = start_oidc_provider([client], ACCOUNTS, client_auth_methods=["private_key_jwt"])
+    providers.append(idp)
+    configure(app, tmp_path, idp, {})
+    create_admin(app)
+    admin = browser.new_page()
+    sign_in_locally(admin, app.base_url, ADMIN, ADMIN_PASSWORD, next_path="/admin/services")
+    row = admin.get_by_test_id(f"service-{SERVICE}")
+    activate(row.get_by_role("button", name="Settings of Staff sign-in"))
+    panel = admin.get_by_test_id(f"panel-{SERVICE}")
+    panel.get_by_label("Client authentication (optional)").fill("private_key_jwt")
+    activate(panel.get_by_role("button", name="Save", exact=True))
+    expect(admin.get_by_text("Staff sign-in: saved.")).to_be_visible()
+    expect(panel.get_by_label("JWKS URL", exact=True)).to_have_value(app.base_url + JWKS_PATH)
+    served = httpx.get(app.base_url + JWKS_PATH, timeout=5).raise_for_status().json()
+    assert [key["kty"] for key in served["keys"]] == ["RSA"]
     sign_in(page, app)
