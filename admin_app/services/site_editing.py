@@ -31,6 +31,7 @@ from admin_app.core import runtime
 from admin_app.core.form_problems import FieldProblem, FormError, Problems
 from admin_app.core.i18n import N_
 from admin_app.core.token_storage import secrets_of
+from admin_app.services.catalogue import region_hides
 from admin_app.services.service_editing import scope_services
 from admin_app.services.site_urls import site_base_url
 from admin_app.services.validation import SitePlaces, check_host_names, check_site
@@ -364,10 +365,19 @@ def individual_settings_start(site_id: str) -> tuple[bool, int]:
 
 
 def own_services_offered(site_id: str) -> list[str]:
-    """The services a site's own settings offer (switched on and complete), as titles to
-    translate: what its visitors would be offered with individual settings applied."""
+    """The services a site's own settings offer (switched on, complete, not hidden by the
+    site's region), as titles to translate: what its visitors would be offered with
+    individual settings applied."""
+    with session_scope() as session:
+        site = session.get(Site, site_id)
     try:
+        if site is None:
+            raise LookupError(site_id)
         views = scope_services(site_id)
     except LookupError:  # deleted meanwhile: switching will say so
         return []
-    return [view.title for view in views if view.enabled and view.configured]
+    return [
+        view.title
+        for view in views
+        if view.enabled and view.configured and not region_hides(site, view.provider_id)
+    ]

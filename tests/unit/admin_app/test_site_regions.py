@@ -26,7 +26,13 @@ from admin_app.services.config_file import (
     import_configuration,
 )
 from admin_app.services.regions import hidden_notes
-from admin_app.services.site_editing import SiteForm, SiteFormError, create_site, update_site
+from admin_app.services.site_editing import (
+    SiteForm,
+    SiteFormError,
+    create_site,
+    own_services_offered,
+    update_site,
+)
 from models.db import session_scope
 from models.tables import AuditEntry, Site
 from providers import PROVIDERS
@@ -75,7 +81,7 @@ def last_audit() -> AuditEntry:
 
 def test_every_russian_service_follows_the_region_and_only_they() -> None:
     elsewhere = Site(id="x", name="X", region="other", show_regional_services=False)
-    assert {"odnoklassniki", "vkontakte", "yandex", "mailru"} <= set(PROVIDERS)
+    assert set(PROVIDERS) >= REGIONAL_SERVICES  # no id misspelt
     for provider_id in PROVIDERS:
         assert region_hides(elsewhere, provider_id) == (provider_id in REGIONAL_SERVICES)
     for region in ("ru", "kz", "by"):
@@ -178,7 +184,7 @@ async def test_the_site_editor_suggests_the_region_and_saves_the_switch(user: Us
     await user.open("/admin/sites/minsk")
     await user.should_see("Show the Russian services anyway")
     hint = marked(user, "site-region").props["hint"]
-    assert hint.startswith("Odnoklassniki, Yandex, VK ID, Mail.ru")  # the Russian services
+    assert hint.startswith("Odnoklassniki, Yandex, VK ID, Mail.ru, My World@Mail.ru, Sber ID, T-ID")
     user.find(marker="site-show-regional").click()
     user.find(marker="site-save").click()
     await user.should_see("Site saved.", retries=RETRIES)
@@ -189,6 +195,14 @@ async def test_the_site_editor_suggests_the_region_and_saves_the_switch(user: Us
 
 
 async def test_the_services_list_says_where_the_region_hides_them(user: User) -> None:
+    configure(
+        sites(
+            {**STORE, "region": "other", "show_regional_services": False},
+            {**RU_SHOP, "region": "other", "individual_settings": False},
+        )
+        | {"site_services": {"ru": {"yandex": YANDEX, "google": GOOGLE}}}
+    )
+    assert own_services_offered("ru") == ["Google"]  # what switching to its own would offer
     configure(
         sites(
             {**STORE, "region": "other", "show_regional_services": False},
