@@ -25,7 +25,8 @@ from providers import PROVIDERS
 from providers.base import Provider, ServiceConfig
 
 #: the Russian services, by provider id: whatever the class, a service of one of these
-#: providers follows the site's region
+#: providers follows the site's region. The original hides Mail.ru (both), VK, Yandex
+#: and Odnoklassniki; Sber ID and T-ID came later and serve the same visitors.
 REGIONAL_SERVICES = frozenset(
     {"odnoklassniki", "vkontakte", "yandex", "mailru", "mymailru", "sberid", "tid"}
 )
