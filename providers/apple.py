@@ -49,6 +49,8 @@ class Apple(OpenIDProvider):
         "token_url": "https://appleid.apple.com/auth/token",
         # No UserInfo endpoint at Apple: the profile is the ID token, checked with these keys.
         "api_url": "https://appleid.apple.com/auth/keys",
+        # RFC 7009-style, with the signed client secret as at the token endpoint
+        "revocation_url": "https://appleid.apple.com/auth/revoke",
     }
     # (openid.py infers a 3-tuple for OpenIDProvider.scopes; Apple documents just these two)
     scopes: ClassVar[tuple[str, ...]] = ("name", "email")

@@ -39,6 +39,8 @@ from providers.base import (
     SettingField,
     TokenSet,
     identifier,
+    json_object,
+    provider_errors,
     text,
 )
 from providers.http import http_client
@@ -144,6 +146,28 @@ class Facebook(Provider, Publisher):
                 post_id, f"https://www.facebook.com/{person}/posts/{post}" if post else None
             )
 
+    async def revoke(self, tokens: TokenSet) -> None:
+        """Facebook's own method: ``DELETE /me/permissions`` with the person's access token
+        withdraws every permission, which is the login itself; the Graph API answers
+        ``{"success": true}``. Facebook gives no refresh token: an expired token (code
+        190) is refused, and the failure shown."""
+        with provider_errors("revoke"):
+            async with http_client() as http:
+                response = await http.delete(
+                    self.endpoint("api_url").rstrip("/") + "/permissions",
+                    params={"appsecret_proof": self.appsecret_proof(tokens.access_token)},
+                    headers={
+                        "Authorization": f"Bearer {tokens.access_token}",
+                        "Accept": "application/json",
+                    },
+                )
+            body = json_object(response)
+            if "error" in body:
+                raise graph_error("revoke", body)
+            response.raise_for_status()
+            if body.get("success") is not True:
+                raise ProviderError("malformed_response", "revoke: the answer is not a success")
+
     def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
         email = text(raw.get("email")) or None
         picture = raw.get("picture")
@@ -194,4 +218,5 @@ def graph_error(step: str, body: Mapping[str, Any], *, expired_code: bool = Fals
         code,
         f"{step} error type={kind!r} code={number!r} subcode={text(details.get('error_subcode'))!r}"
         f" message={text(details.get('message'))!r}",
+        token_refused=number in TOKEN_CODES,
     )

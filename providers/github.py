@@ -12,8 +12,10 @@ GitHub since July 2025, so it is sent.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 
@@ -26,6 +28,7 @@ from providers.base import (
     ProviderError,
     TokenSet,
     identifier,
+    provider_errors,
     text,
 )
 from providers.http import http_client
@@ -99,6 +102,39 @@ class GitHub(Provider):
         if not isinstance(body, list):
             raise ProviderError("malformed_response", "the e-mails answer is not a list")
         return body
+
+    def grant_url(self) -> str:
+        """Where the application's grant is deleted, on the REST API beside ``/user``:
+        ``<API root>/applications/<client_id>/grant``."""
+        root = self.endpoint("api_url").rstrip("/").removesuffix("/user")
+        return f"{root}/applications/{quote(self.client_id, safe='')}/grant"
+
+    async def revoke(self, tokens: TokenSet) -> None:
+        """GitHub's own method ("Delete an app authorization"): ``DELETE
+        /applications/{client_id}/grant`` with the client's id and secret as HTTP Basic
+        and the access token in a JSON body deletes the grant and every token of it;
+        GitHub answers 204."""
+        pair = f"{self.client_id}:{self.client_secret}".encode()
+        with provider_errors("revoke"):
+            async with http_client() as http:
+                response = await http.request(
+                    "DELETE",
+                    self.grant_url(),
+                    json={"access_token": tokens.access_token},
+                    headers={
+                        "Authorization": "Basic " + base64.b64encode(pair).decode(),
+                        "Accept": "application/vnd.github+json",
+                        "X-GitHub-Api-Version": API_VERSION,
+                    },
+                )
+            if response.status_code in (200, 204):
+                return
+            if response.status_code >= 500:
+                response.raise_for_status()
+            raise ProviderError(
+                "provider_error",
+                f"revoke: HTTP {response.status_code} {response.text[:200]!r}",
+            )
 
     def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
         emails = raw.get("emails")

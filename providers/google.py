@@ -17,6 +17,8 @@ class Google(OpenIDProvider):
         "authorize_url": "https://accounts.google.com/o/oauth2/v2/auth",
         "token_url": "https://oauth2.googleapis.com/token",
         "api_url": "https://openidconnect.googleapis.com/v1/userinfo",
+        # RFC 7009-style: a refresh or access token revoked ends the whole grant
+        "revocation_url": "https://oauth2.googleapis.com/revoke",
     }
     token_auth = "client_secret_post"
     extra_authorize_params: ClassVar[Mapping[str, str]] = {"prompt": "select_account"}

@@ -78,9 +78,11 @@ class MailRu(Provider):
 
 
 def userinfo_error(body: Mapping[str, Any]) -> ProviderError:
-    """OAuth Mail's ``error`` answer from ``/userinfo`` (its message goes to the log only)."""
+    """OAuth Mail's ``error`` answer from ``/userinfo`` (its message goes to the log only);
+    ``invalid_token`` is a refused token, which a refresh may cure."""
+    error = text(body.get("error"))
     return ProviderError(
         "provider_error",
-        f"userinfo error={text(body.get('error'))!r} "
-        f"description={text(body.get('error_description'))!r}",
+        f"userinfo error={error!r} description={text(body.get('error_description'))!r}",
+        token_refused=error == "invalid_token",
     )

@@ -4,7 +4,10 @@ The token comes from the usual OAuth endpoint, but the profile is read with the 
 ``users.getCurrentUser`` at ``fb.do``, which must be signed: ``sig`` is the MD5 of the sorted
 ``key=value`` parameters (without ``access_token`` and ``sig``) followed by
 MD5(access_token + application secret key). The REST API reports errors with HTTP 200 and a
-JSON body ``{"error_code": ..., "error_msg": ...}``.
+JSON body ``{"error_code": ..., "error_msg": ...}``; a session that expired (102) or is not
+known (103) is a refused token, which a refresh may cure (OK's tokens live 30 minutes,
+its refresh tokens 30 days). OK documents no way to revoke a grant: unlinking only forgets
+the tokens.
 
 The e-mail address is returned only to applications OK has granted ``GET_EMAIL``; signing in
 without it works, the profile just has no e-mail.
@@ -55,9 +58,11 @@ def raise_api_error(body: Mapping[str, Any], step: str) -> None:
         error_code = int(body["error_code"])
     except (TypeError, ValueError):
         error_code = -1
-    code = "invalid_grant" if error_code in SESSION_ERRORS else "provider_error"
+    session = error_code in SESSION_ERRORS
     raise ProviderError(
-        code, f"{step}: error_code={error_code} error_msg={text(body.get('error_msg'))!r}"
+        "invalid_grant" if session else "provider_error",
+        f"{step}: error_code={error_code} error_msg={text(body.get('error_msg'))!r}",
+        token_refused=session,  # 102 is "session expired: refresh" in OK's words
     )
 
 

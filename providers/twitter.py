@@ -69,6 +69,9 @@ class Twitter(Provider, Publisher):
     endpoints: ClassVar[Mapping[str, str]] = {
         "authorize_url": "https://x.com/i/oauth2/authorize",
         "token_url": "https://api.x.com/2/oauth2/token",
+        # RFC 7009, with the client's HTTP Basic as at the token endpoint; X requires the
+        # token_type_hint that the default revocation sends
+        "revocation_url": "https://api.x.com/2/oauth2/revoke",
         "api_url": "https://api.x.com/2/users/me",
         "post_url": "https://api.x.com/2/tweets",
         "timeline_url": "https://api.x.com/2/users/{id}/tweets",

@@ -20,10 +20,13 @@ from sqlmodel import Session, select
 
 from admin_app.admin.builtin_names import group_name, site_name
 from admin_app.auth.admin_access import acting_administrator, administrator_action
+from admin_app.core import asking
 from admin_app.core.form_problems import FormError, Problems
 from admin_app.core.i18n import N_, current_language, translate
 from admin_app.core.input_checks import INVISIBLE
-from models import auth_sessions, user_queries
+from admin_app.profile import grant_revocation
+from admin_app.profile.grant_revocation import Revocation
+from models import audit, auth_sessions, user_queries
 from models.db import read_scope, session_scope
 from models.linked_accounts import links_of
 from models.tables import Group, Site, User
@@ -379,15 +382,33 @@ def set_user_active(user_id: int, *, active: bool, version: int) -> None:
         db_session.add(user)
 
 
-def unlink_account(user_id: int, link_id: int) -> None:
-    """Remove one external account from a user (they may link it again later)."""
-    acting_administrator()
+async def unlink_account(user_id: int, link_id: int) -> Revocation:
+    """Remove one external account from a user (they may link it again later), then ask
+    its service to forget the grant (``grant_revocation``: the link stays removed
+    whatever the service says). What the service said is audited too, as ``user.revoke``,
+    when it was asked."""
+    viewer = acting_administrator()
     details: dict[str, Any] = {}
-    with administrator_action("user.unlink", f"user:{_login_of(user_id)}", details) as db_session:
+    target = f"user:{_login_of(user_id)}"
+    with administrator_action("user.unlink", target, details) as db_session:
         link = remove_link(db_session, user_id=user_id, link_id=link_id)
         if link is None:
             raise UserAdminError.single("", NO_SUCH_LINK)
         details.update(service=link.service_id, external_id=link.external_id)
+        held = grant_revocation.hold(link)
+    revocation = await grant_revocation.revoke_held(held)
+    if revocation.outcome in {grant_revocation.REVOKED, grant_revocation.FAILED}:
+        with session_scope() as db_session:
+            audit.record(
+                db_session,
+                actor_id=viewer.id,
+                actor_login=viewer.login,
+                address=asking.client_address(),
+                action="user.revoke",
+                target=target,
+                details={**details, "outcome": revocation.outcome},
+            )
+    return revocation
 
 
 def set_user_groups(user_id: int, group_ids: Iterable[int], *, version: int) -> None:

@@ -341,9 +341,9 @@ class _LinkedAccounts:
                     ).mark("go-to-password")
                 else:
 
-                    def confirmed() -> None:
+                    async def confirmed() -> None:
                         dialog.close()
-                        self._unlink(view)
+                        await self._unlink(view)
 
                     ui.button(_("Unlink"), on_click=confirmed).props("color=negative").mark(
                         "confirm-unlink"
@@ -351,9 +351,9 @@ class _LinkedAccounts:
         dialog.on("hide", dialog.delete)
         dialog.open()
 
-    def _unlink(self, view: LinkedAccountView) -> None:
+    async def _unlink(self, view: LinkedAccountView) -> None:
         try:
-            unlink_own(view.link_id)
+            revocation = await unlink_own(view.link_id)
         except LastSignInMethodError:
             ui.notify(_(LAST_METHOD), type="warning", multi_line=True)
             return
@@ -364,9 +364,14 @@ class _LinkedAccounts:
             _report(error)
             self.draw.refresh(None)
             return
-        ui.notify(
-            _("{service} is unlinked.").format(service=_(view.service_title)), type="positive"
-        )
+        service = _(view.service_title)
+        ui.notify(_("{service} is unlinked.").format(service=service), type="positive")
+        if revocation.failed:  # the link is gone all the same: say what is left to do
+            ui.notify(
+                _(revocation.problem).format(service=service),
+                type="warning",
+                multi_line=True,
+            )
         self.draw.refresh(None)
         # The focused button is gone with its row: keyboard users go on from the heading.
         ui.run_javascript(f"document.getElementById('c{self.heading.id}').focus()")

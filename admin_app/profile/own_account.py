@@ -23,7 +23,7 @@ from admin_app.core import asking
 from admin_app.core.form_problems import FormError, Problems
 from admin_app.core.i18n import N_, current_language
 from admin_app.mail.outbox import mail_is_configured
-from admin_app.profile import email_change
+from admin_app.profile import email_change, grant_revocation
 from admin_app.profile.email_change import (
     PendingChange,
     TooManyLettersError,
@@ -31,6 +31,7 @@ from admin_app.profile.email_change import (
     pending_change,
     same_address,
 )
+from admin_app.profile.grant_revocation import Revocation
 from admin_app.services.catalogue import services_offered_anywhere
 from models import auth_sessions, linked_accounts, login_throttle, mail_links, outbox
 from models.db import session_scope
@@ -222,9 +223,11 @@ def signs_in_with(links: Sequence[LinkedAccount], offered: set[str]) -> list[Lin
     return [link for link in links if link.service_id in offered]
 
 
-def unlink_own(link_id: int) -> None:
-    """Remove one of one's linked accounts. Raises LastSignInMethodError when it is the
-    only way left to sign in (no password, and no other link to an offered service)."""
+async def unlink_own(link_id: int) -> Revocation:
+    """Remove one of one's linked accounts, then ask its service to forget the grant
+    (``grant_revocation``: the link stays removed whatever the service says). Raises
+    LastSignInMethodError when it is the only way left to sign in (no password, and no
+    other link to an offered service)."""
     viewer = acting_user()
     offered = services_offered_anywhere()
     with session_scope() as db_session:
@@ -236,8 +239,10 @@ def unlink_own(link_id: int) -> None:
         others = [other for other in signs_in_with(links, offered) if other.id != link_id]
         if user.password_hash is None and link.service_id in offered and not others:
             raise LastSignInMethodError
+        held = grant_revocation.hold(link)
         db_session.delete(link)
-    log.info("profile.unlinked user_id=%d service=%s", viewer.id, link.service_id)
+    log.info("profile.unlinked user_id=%d service=%s", viewer.id, held.service_id)
+    return await grant_revocation.revoke_held(held)
 
 
 def set_publish_activity(link_id: int, on: bool) -> None:

@@ -467,12 +467,24 @@ def _unlink_dialog(details: UserDetails, link: LinkLine, done: Callable[[], obje
             )
         ).props('role="alert"')
 
-        def confirm() -> None:
-            if _run_action(
-                lambda: unlink_account(details.id, link.id), _("The account is unlinked.")
-            ):
-                dialog.close()
-                done()
+        async def confirm() -> None:
+            try:
+                revocation = await unlink_account(details.id, link.id)
+            except (NotAnAdministratorError, StaleEditError) as error:
+                report_action_error(error)
+                return
+            except UserAdminError as error:
+                ui.notify(error.text(_), type="negative", multi_line=True)
+                return
+            ui.notify(_("The account is unlinked."), type="positive")
+            if revocation.failed:  # the link is gone all the same: say what is left to do
+                ui.notify(
+                    _(revocation.problem).format(service=service),
+                    type="warning",
+                    multi_line=True,
+                )
+            dialog.close()
+            done()
 
         with ui.row().classes("gap-2 justify-end w-full"):
             ui.button(_("Cancel"), on_click=dialog.close).props("flat")

@@ -28,6 +28,7 @@ class FakeApple(FakeOpenIDProvider):
     authorize_path = "/auth/authorize"
     token_path = "/auth/token"
     profile_path = "/auth/keys"  # Apple's JWKS: there is no UserInfo endpoint
+    revocation_path = "/auth/revoke"  # RFC 7009, the client secret as at /auth/token
     client_auth = "client_secret_post"
 
     def __init__(self, *, team_id: str, key_id: str, **kwargs: Any) -> None:
@@ -50,6 +51,7 @@ class FakeApple(FakeOpenIDProvider):
             "authorize_url": self.url(self.authorize_path),
             "token_url": self.url(self.token_path),
             "api_url": self.url(self.profile_path),
+            "revocation_url": self.url(self.revocation_path),
         }
 
     def route(

@@ -110,7 +110,20 @@ class FakeFacebook(FakeOAuthService):
             return self.token(query, headers)
         if path == self.feed_path and method == "POST":
             return self.feed(query, form, headers)
+        if path == f"{self.profile_path}/permissions" and method == "DELETE":
+            return self.delete_permissions(query, headers)
         return super().route(method, path, query, form, headers)
+
+    def delete_permissions(self, query: dict[str, str], headers: Mapping[str, str]) -> Response:
+        """``DELETE /me/permissions``: every permission withdrawn, the login with them; the
+        token and its grant are forgotten."""
+        if self.failure == "revoke_503":
+            return graph_error("An unexpected error has occurred.", code=2, status=503)
+        token, refusal = self.graph_token(query, headers)
+        if refusal is not None:
+            return refusal
+        self.forget_grant_of(token)
+        return json_response({"success": True})
 
     def token(self, form: dict[str, str], headers: Mapping[str, str]) -> Response:
         # Facebook needs no grant_type: the code says it all.

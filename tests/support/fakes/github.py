@@ -6,11 +6,14 @@ the authorize request carried a challenge (GitHub accepts PKCE but does not requ
 and an ``Authorization: Bearer …`` or ``Authorization: token …`` header on the API (no
 ``access_token`` query parameter: GitHub removed it). Token errors come back as GitHub
 sends them: HTTP 200 with ``incorrect_client_credentials``, ``bad_verification_code`` or
-``redirect_uri_mismatch``.
+``redirect_uri_mismatch``. Unlinking's ``DELETE /applications/{client_id}/grant`` wants the
+client's id and secret as HTTP Basic and the access token in a JSON body, and forgets the
+grant with all its tokens.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -59,7 +62,33 @@ class FakeGitHub(FakeOAuthService):
     ) -> Response:
         if path == self.emails_path and method == "GET":
             return self.emails_endpoint(headers)
+        if path == f"/applications/{self.client_id}/grant" and method == "DELETE":
+            return self.delete_grant(headers)
         return super().route(method, path, query, form, headers)
+
+    def delete_grant(self, headers: Mapping[str, str]) -> Response:
+        """ "Delete an app authorization": the client's id and secret as HTTP Basic, the
+        access token in a JSON body; the grant and all its tokens go (204)."""
+        if self.failure == "revoke_503":
+            return Response(503, b"<html>Service Unavailable</html>", "text/html")
+        if not self.authenticated_client({}, headers, basic=True):
+            return json_response({"message": "Not Found", "status": "404"}, 404)
+        body = self.json_body
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not self.forget_grant_of(token):
+            return json_response({"message": "Validation Failed", "status": "422"}, 422)
+        return Response(204, b"", "text/plain")
+
+    def authenticated_client(
+        self, form: dict[str, str], headers: Mapping[str, str], *, basic: bool = False
+    ) -> bool:
+        if not basic:
+            return super().authenticated_client(form, headers)
+        value = headers.get("authorization", "")
+        if not value.startswith("Basic "):
+            return False
+        pair = base64.b64decode(value[6:]).decode(errors="replace")
+        return pair == f"{self.client_id}:{self.client_secret}"
 
     def token(self, form: dict[str, str], headers: Mapping[str, str]) -> Response:
         response = super().token(form, headers)

@@ -8,7 +8,13 @@ its quirks (OK's ``sig``, Facebook's ``appsecret_proof``, Apple's signed client 
 
 ``failure`` makes the next request fail the way real services do, for the contract tests:
 ``access_denied`` (the user cancelled), ``invalid_grant``, ``token_500``, ``token_slow``,
-``token_malformed``, ``profile_500``, ``profile_slow``, ``profile_malformed``, ``profile_no_id``.
+``token_malformed``, ``profile_500``, ``profile_slow``, ``profile_malformed``, ``profile_no_id``,
+``revoke_503``.
+
+A fake with a ``revocation_path`` serves token revocation (RFC 7009) there: the client
+authenticates as at the token endpoint, and the token presented, access or refresh, is
+forgotten together with every other token of its grant, so that nothing issued under it
+works any more. A subclass whose service revokes in its own way overrides ``revoke``.
 
 Tokens can also be issued directly (``issue_token``: as if a sign-in had happened), expired
 (``expire``) and refreshed at the token endpoint (``grant_type=refresh_token``, RFC 6749
@@ -78,6 +84,8 @@ class FakeOAuthService:
     authorize_path = "/authorize"
     token_path = "/token"
     profile_path = "/profile"
+    #: where RFC 7009 revocation is served; None: the service offers none
+    revocation_path: str | None = None
     #: how this service wants the client to authenticate at the token endpoint
     client_auth = "client_secret_post"
     require_pkce = False
@@ -103,6 +111,8 @@ class FakeOAuthService:
         #: ``grant_type=refresh_token`` request, refused ones included
         self.refreshes = 0
         self.refresh_attempts = 0
+        #: grants revoked (every token of theirs forgotten)
+        self.revocations = 0
         self._local = threading.local()
         self._scheme = "http"
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -139,11 +149,14 @@ class FakeOAuthService:
 
     def endpoints(self) -> dict[str, str]:
         """Endpoint overrides that point a provider at this fake."""
-        return {
+        endpoints = {
             "authorize_url": self.url(self.authorize_path),
             "token_url": self.url(self.token_path),
             "api_url": self.url(self.profile_path),
         }
+        if self.revocation_path:
+            endpoints["revocation_url"] = self.url(self.revocation_path)
+        return endpoints
 
     # -- tokens issued without a sign-in, expiry
 
@@ -229,6 +242,8 @@ class FakeOAuthService:
             return self.token(form, headers)
         if path == self.profile_path:
             return self.profile_endpoint(query, form, headers)
+        if self.revocation_path and path == self.revocation_path and method == "POST":
+            return self.revoke(form, headers)
         return Response(404, b"not found", "text/plain")
 
     # -- the authorize endpoint: approves at once, as if the user clicked "Allow"
@@ -358,6 +373,36 @@ class FakeOAuthService:
             "scope": grant.scope,
         }
 
+    # -- revocation (RFC 7009)
+
+    def revoke(self, form: dict[str, str], headers: Mapping[str, str]) -> Response:
+        """RFC 7009, section 2: an authenticated client's token is forgotten with its
+        grant; an unknown token is answered 200 as well (section 2.2)."""
+        if self.failure == "revoke_503":
+            return Response(503, b"<html>Service Unavailable</html>", "text/html")
+        if not self.authenticated_client(form, headers):
+            return oauth_error("invalid_client", "client authentication failed", 401)
+        if not form.get("token"):
+            return oauth_error("invalid_request", "the token is missing")
+        self.forget_grant_of(form["token"])
+        return Response(200, b"", "text/plain")
+
+    def forget_grant_of(self, token: str) -> bool:
+        """Forget ``token`` (access or refresh) and every token of its grant; False when
+        the fake did not know it."""
+        with self.lock:
+            grant = self.tokens.get(token) or self.refresh_tokens.get(token)
+            if grant is None:
+                grant = self.expired_tokens.get(token)
+            if grant is None:
+                return False
+            for held in (self.tokens, self.refresh_tokens, self.expired_tokens):
+                for key in [key for key, value in held.items() if value is grant]:
+                    del held[key]
+                    self.token_expiry.pop(key, None)
+            self.revocations += 1
+        return True
+
     # -- the profile endpoint
 
     def bearer_grant(self, headers: Mapping[str, str], query: dict[str, str]) -> Grant | None:
@@ -454,5 +499,8 @@ class FakeOAuthService:
 
             def do_POST(self) -> None:
                 self._serve("POST")
+
+            def do_DELETE(self) -> None:
+                self._serve("DELETE")
 
         return Handler

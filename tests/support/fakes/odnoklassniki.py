@@ -8,7 +8,9 @@ parameters exactly as OK does. Failures come back as OK sends them: HTTP 200 wit
 ``get_email`` says whether the application has been granted GET_EMAIL; without it the e-mail
 is not in the profile even when asked for in ``fields``.
 
-Extra ``failure`` modes: ``session_expired`` (error 102 on the profile call).
+Extra ``failure`` modes: ``session_expired`` (error 102 on the profile call). A token that
+has expired (``expire``, or past its lifetime) gets error 102 too, as OK answers a session
+that ended: the client is to refresh it.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class FakeOdnoklassniki(FakeOAuthService):
             return ok_error(100, "PARAM : Missing required parameter sig")
         access_token = params.get("access_token", "")
         grant = self.tokens.get(access_token)
+        if grant is None and self.token_state(access_token) == "expired":
+            return ok_error(102, "PARAM_SESSION_EXPIRED : Session expired")
         if grant is None:
             return ok_error(103, "PARAM_SESSION_KEY : Invalid session key")
         if self.failure == "session_expired":

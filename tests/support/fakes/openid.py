@@ -75,6 +75,8 @@ class FakeOpenIDProvider(FakeOAuthService):
         }
         if self.iss_parameter:
             document["authorization_response_iss_parameter_supported"] = True
+        if self.revocation_path:
+            document["revocation_endpoint"] = self.url(self.revocation_path)
         return document
 
     def return_to_client(self, query: dict[str, str], params: dict[str, str]) -> Response:

@@ -11,6 +11,8 @@ wants a bearer token, answers ``{"data": {...}}`` and adds ``profile_image_url``
 
 Refresh tokens (``grant_type=refresh_token``, from the base) rotate; a spent or unknown one is
 refused the way X refuses it: ``invalid_request`` "Value passed for the token was invalid.".
+``POST /2/oauth2/revoke`` revokes as RFC 7009 says, but wants the ``token_type_hint`` that the
+RFC leaves optional, as X does.
 
 Posting and reading back (API v2, errors as X's "problem" JSON objects):
 
@@ -47,6 +49,7 @@ from tests.support.fakes.oauth import (
     Grant,
     Response,
     json_response,
+    oauth_error,
 )
 
 DEFAULT_FIELDS = {"id", "name", "username"}
@@ -186,6 +189,7 @@ class FakeTwitter(FakeOAuthService):
     authorize_path = "/i/oauth2/authorize"
     token_path = "/2/oauth2/token"
     profile_path = "/2/users/me"
+    revocation_path = "/2/oauth2/revoke"
     client_auth = "client_secret_basic"
     require_pkce = True
 
@@ -237,6 +241,12 @@ class FakeTwitter(FakeOAuthService):
         if timeline and method == "GET":
             return self.timeline(timeline.group(1), query, headers)
         return super().route(method, path, query, form, headers)
+
+    def revoke(self, form: dict[str, str], headers: Mapping[str, str]) -> Response:
+        # X refuses a revocation without token_type_hint, optional as RFC 7009 makes it
+        if form.get("token_type_hint") not in {"access_token", "refresh_token"}:
+            return oauth_error("invalid_request", "Missing required parameter [token_type_hint].")
+        return super().revoke(form, headers)
 
     # -- posts
 

@@ -4,7 +4,8 @@ What it checks, as VK ID does: PKCE with S256 is mandatory; the callback carries
 ``device_id`` (and ``type=code_v2``) that must come back with the code at /oauth2/auth,
 together with ``client_id``, ``code_verifier``, ``redirect_uri`` and a ``state``, which is
 echoed in the answer. No client secret is involved. /oauth2/user_info takes a POST form with
-``client_id`` and ``access_token`` and wraps the profile in ``{"user": {...}}``.
+``client_id`` and ``access_token`` and wraps the profile in ``{"user": {...}}``;
+/oauth2/revoke takes the same form, withdraws the permissions and answers ``{"response": 1}``.
 
 Extra ``failure`` mode: ``token_wrong_state`` (the answer echoes another state).
 """
@@ -29,6 +30,7 @@ class FakeVKontakte(FakeOAuthService):
     authorize_path = "/authorize"
     token_path = "/oauth2/auth"
     profile_path = "/oauth2/user_info"
+    revocation_path = "/oauth2/revoke"
     require_pkce = True
 
     def __init__(self, **kwargs: Any) -> None:
@@ -57,6 +59,18 @@ class FakeVKontakte(FakeOAuthService):
             "expires_in": "600",
             "ext_id": secrets.token_urlsafe(32),
         }
+
+    def revoke(self, form: dict[str, str], headers: Mapping[str, str]) -> Response:
+        """VK ID's own revocation: ``client_id`` and ``access_token`` in a form; the
+        permissions are withdrawn and every token of the grant forgotten."""
+        if self.failure == "revoke_503":
+            return Response(503, b"<html>Service Unavailable</html>", "text/html")
+        if not self.authenticated_client(form, headers):
+            return oauth_error("invalid_client", "client_id is wrong or missing", 401)
+        if self.token_state(form.get("access_token", "")) != "valid":
+            return oauth_error("invalid_token", "access_token is missing or invalid", 401)
+        self.forget_grant_of(form["access_token"])
+        return json_response({"response": 1})
 
     def authenticated_client(self, form: dict[str, str], headers: Mapping[str, str]) -> bool:
         return form.get("client_id") == self.client_id and "authorization" not in headers
