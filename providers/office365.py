@@ -55,6 +55,11 @@ class Office365(OpenIDProvider):
     }
     scopes = ("openid", "email", "profile", "offline_access", "User.Read")
     token_auth = "client_secret_post"
+    # The Microsoft identity platform has no endpoint where an application revokes the
+    # refresh token it holds (its discovery document names none; Graph's
+    # revokeSignInSessions ends every session of the person, far more than one grant):
+    # unlinking only forgets the tokens.
+    revokes = False
     extra_authorize_params: ClassVar[Mapping[str, str]] = {"prompt": "select_account"}
     fields = (
         SettingField("client_id", N_("Application (client) ID")),

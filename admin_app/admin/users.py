@@ -385,8 +385,8 @@ def set_user_active(user_id: int, *, active: bool, version: int) -> None:
 async def unlink_account(user_id: int, link_id: int) -> Revocation:
     """Remove one external account from a user (they may link it again later), then ask
     its service to forget the grant (``grant_revocation``: the link stays removed
-    whatever the service says). What the service said is audited too, as ``user.revoke``,
-    when it was asked."""
+    whatever the service says). What the service said is audited too, when it was asked:
+    ``user.revoke`` (it withdrew the access) or ``user.revoke_failed``."""
     viewer = acting_administrator()
     details: dict[str, Any] = {}
     target = f"user:{_login_of(user_id)}"
@@ -404,9 +404,9 @@ async def unlink_account(user_id: int, link_id: int) -> Revocation:
                 actor_id=viewer.id,
                 actor_login=viewer.login,
                 address=asking.client_address(),
-                action="user.revoke",
+                action="user.revoke_failed" if revocation.failed else "user.revoke",
                 target=target,
-                details={**details, "outcome": revocation.outcome},
+                details=details,
             )
     return revocation
 
