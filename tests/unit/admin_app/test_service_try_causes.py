@@ -26,11 +26,15 @@ from tests.support.fakes.oauth import Response
 from tests.support.fakes.openid import FakeOpenIDProvider
 
 
-class OnlyPublicClients(FakeOpenIDProvider):
-    """An issuer whose discovery offers only ``none`` at its token endpoint."""
+class OnlyMutualTls(FakeOpenIDProvider):
+    """An issuer whose discovery offers only ``tls_client_auth`` at its token endpoint:
+    a client authentication this service does not speak."""
 
     def discovery(self) -> dict[str, Any]:
-        return {**super().discovery(), "token_endpoint_auth_methods_supported": ["none"]}
+        return {
+            **super().discovery(),
+            "token_endpoint_auth_methods_supported": ["tls_client_auth"],
+        }
 
 
 class RefusingTheRedirectUri(FakeOpenIDProvider):
@@ -95,9 +99,9 @@ async def try_staff(user: User) -> str:
     return str(callback.headers["location"])
 
 
-async def test_an_issuer_offering_only_none_is_named_as_the_cause(user: User) -> None:
+async def test_an_issuer_offering_no_usable_method_is_named_as_the_cause(user: User) -> None:
     forget_cached_metadata()
-    idp = OnlyPublicClients(
+    idp = OnlyMutualTls(
         client_id="app", client_secret="secret", profile={"sub": "alice-1"}
     ).start()
     try:
@@ -109,8 +113,8 @@ async def test_an_issuer_offering_only_none_is_named_as_the_cause(user: User) ->
     await user.open("/admin/services/tried")
     await user.should_see("The sign-in with Staff failed.")
     cause = text_of(user, "tried-cause")
-    assert "token_endpoint_auth_methods_supported" in cause and "none" in cause
-    assert "client_secret_basic" in cause and "client_secret_post" in cause
+    assert "token_endpoint_auth_methods_supported): tls_client_auth." in cause
+    assert "authenticates with: client_secret_basic, client_secret_post, none." in cause
     assert text_of(user, "tried-visitor-message") == (
         "Visitors read: This service is not set up completely. Please tell the administrator."
     )
@@ -168,7 +172,7 @@ async def test_a_refused_redirect_uri_is_named(user: User) -> None:
 
 async def test_a_visitor_keeps_the_short_message(user: User) -> None:
     forget_cached_metadata()
-    idp = OnlyPublicClients(
+    idp = OnlyMutualTls(
         client_id="app", client_secret="secret", profile={"sub": "alice-1"}
     ).start()
     try:
@@ -227,7 +231,7 @@ async def test_read_again_is_offered_only_where_there_is_a_document(user: User) 
 
 async def test_read_again_warns_of_an_issuer_that_takes_no_client_secret(user: User) -> None:
     forget_cached_metadata()
-    idp = OnlyPublicClients(client_id="app", client_secret="secret", profile={}).start()
+    idp = OnlyMutualTls(client_id="app", client_secret="secret", profile={}).start()
     try:
         configure_staff(idp.issuer)
         await open_as_admin(user)
@@ -236,4 +240,7 @@ async def test_read_again_warns_of_an_issuer_that_takes_no_client_secret(user: U
     finally:
         idp.stop()
     warning = text_of(user, "discovery-auth-warning-staff")
-    assert warning.startswith("The issuer offers only these client authentication methods: none.")
+    assert warning.startswith(
+        "The issuer offers only these client authentication methods at its token endpoint "
+        "(token_endpoint_auth_methods_supported): tls_client_auth."
+    )
