@@ -18,6 +18,7 @@ from providers.base import (
     ExternalProfile,
     Provider,
     ProviderError,
+    RevocationUnavailable,
     ServiceConfig,
     TokenSet,
 )
@@ -160,6 +161,18 @@ async def test_an_unreachable_service_is_a_failure() -> None:
     with pytest.raises(ProviderError) as error:
         await provider.revoke(TokenSet("a", "r"))
     assert error.value.code == "unavailable"
+
+
+async def test_a_service_that_finds_it_has_no_endpoint_says_so() -> None:
+    """As an OpenID Connect issuer whose discovery document names no revocation_endpoint."""
+
+    class Discovers(Standard):
+        async def revocation_endpoint(self) -> str | None:
+            return None
+
+    assert Discovers.revokes
+    with pytest.raises(RevocationUnavailable):
+        await Discovers(ServiceConfig(settings=CLIENT)).revoke(TokenSet("a", "r"))
 
 
 async def test_a_bearer_apis_401_says_the_token_was_refused(standard: StandardFake) -> None:
