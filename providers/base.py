@@ -672,7 +672,9 @@ class Provider:
         their errors in an ``error`` member, whatever the status, say with
         ``error_in_body`` which error that is. Other failures leave as httpx's errors,
         which the step's ``provider_errors`` turns into codes. ``http``: the exchange's
-        client, when the caller asks more of the service in the same exchange.
+        client, when the caller asks more of the service in the same exchange. An HTTP 401
+        to a request with ``token`` is a refused token (``token_refused``: a refresh may
+        cure it), unless ``error_in_body`` names the error.
         """
         sent = {"Accept": "application/json"}
         if token is not None:
