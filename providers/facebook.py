@@ -39,7 +39,6 @@ from providers.base import (
     SettingField,
     TokenSet,
     identifier,
-    json_object,
     provider_errors,
     text,
 )
@@ -161,11 +160,14 @@ class Facebook(Provider, Publisher):
                         "Accept": "application/json",
                     },
                 )
-            body = json_object(response)
-            if "error" in body:
+            if response.status_code >= 500:
+                response.raise_for_status()
+            body = response.json()
+            if isinstance(body, dict) and "error" in body:
                 raise graph_error("revoke", body)
             response.raise_for_status()
-            if body.get("success") is not True:
+            # the reference shows a bare ``true``; the Graph API sends {"success": true}
+            if body is not True and not (isinstance(body, dict) and body.get("success") is True):
                 raise ProviderError("malformed_response", "revoke: the answer is not a success")
 
     def map_profile(self, raw: Mapping[str, Any]) -> ExternalProfile:
