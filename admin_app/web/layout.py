@@ -59,15 +59,15 @@ def _here() -> str:
 
 
 def _language_links() -> None:
-    """The languages as links, each labelled by its short code ("EN", "RU") and named in
-    its own language for screen readers: plain links draw at once, where a drop-down list
-    made every page load its component and an icon font."""
+    """The languages as links, each showing its short code ("EN", "RU"), which is also its
+    accessible name, and its full name in its own language as a tooltip: plain links draw at
+    once, where a drop-down list made every page load its component and an icon font."""
     url = context.client.request.url
     back = quote(url.path + (f"?{url.query}" if url.query else ""), safe="/")
     with ui.element("nav").props(f'aria-label="{_("Language")}"').classes("flex gap-3"):
         for code, name in LANGUAGES.items():
             link = ui.link(code.upper(), f"/language?set={code}&next={back}").classes(_HEADER_LINK)
-            link.props(f'lang="{code}" hreflang="{code}" aria-label="{name}" title="{name}"')
+            link.props(f'lang="{code}" hreflang="{code}" title="{name}"')
             link.mark(f"language-{code}")
             if code == current_language():
                 link.props('aria-current="true"').classes("underline font-semibold")
