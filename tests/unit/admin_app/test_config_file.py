@@ -26,6 +26,7 @@ from admin_app.services.config_file import (
 from models.db import session_scope
 from models.tables import LinkedAccount
 from models.users import create_user
+from providers import PROVIDERS
 
 EXAMPLE = re.search(
     r"```yaml\n(.*?)```", (Path(__file__).parents[3] / "docs" / "config.md").read_text(), re.S
@@ -105,8 +106,7 @@ def test_every_problem_is_reported_with_its_path_and_nothing_changes() -> None:
         "services.google.endpoints.token_url: must be an https:// URL without a user name "
         "(http:// only on this machine)",
         "services.corporate-sso.endpoints.issuer: required",
-        "services.facebok: unknown service 'facebok' (known: odnoklassniki, yandex, vkontakte, "
-        "mailru, google, github, office365, apple, twitter, facebook, telegram, oidc)",
+        f"services.facebok: unknown service 'facebok' (known: {', '.join(PROVIDERS)})",
         "site_services.s9: no such site",
         "registration.denied_auth_groups[0]: no group with code 'nobody'",
         "activity.hashtags[1]: 'two words' is not a hashtag",
