@@ -61,12 +61,12 @@ class RoundTrip:
 
 
 def usable(service: SiteService | None, purpose: Purpose) -> SiteService | None:
-    """The service if this round trip may use it: offered (enabled and complete) for
-    visitors; for an administrator's "Try it" also before it is switched on, if its
-    settings are complete."""
+    """The service if this round trip may use it: offered (enabled, complete and not
+    hidden by the site's region) for visitors; for an administrator's "Try it" also
+    before it is switched on or where the region hides it, if its settings are complete."""
     if service is None or not service.configured:
         return None
-    return service if service.enabled or purpose is Purpose.TRY else None
+    return service if service.offered or purpose is Purpose.TRY else None
 
 
 def _site(session: Session, host: str | None, scope: str | None = None) -> Site:

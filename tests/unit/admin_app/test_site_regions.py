@@ -13,6 +13,8 @@ from nicegui.testing import User
 from sqlmodel import col, select
 
 from admin_app.admin.overview import dashboard
+from admin_app.auth import round_trip
+from admin_app.auth.purpose import Purpose
 from admin_app.auth.round_trip import offered_services
 from admin_app.services.catalogue import (
     REGIONAL_SERVICES,
@@ -249,3 +251,21 @@ async def test_the_overview_says_what_is_hidden_where_and_why(user: User) -> Non
         "Other countries, Russian services shown anyway",
         "Other countries",
     ]
+
+
+async def test_a_hidden_service_cannot_be_started_by_its_address(user: User) -> None:
+    """The button is gone, and its address is refused too; "Try it" still tries it."""
+    configure(sites({**STORE, "region": "other", "show_regional_services": False}))
+    with pytest.raises(LookupError):
+        await round_trip.start(
+            purpose=Purpose.LOGIN, service_id="yandex", host="store.example.com", browser="b"
+        )
+    tried = await round_trip.start(
+        purpose=Purpose.TRY, service_id="yandex", host="store.example.com", browser="b"
+    )
+    assert tried.startswith("https://oauth.yandex.ru/authorize?")
+    configure(sites({**STORE, "region": "other", "show_regional_services": True}))
+    url = await round_trip.start(
+        purpose=Purpose.LOGIN, service_id="yandex", host="store.example.com", browser="b"
+    )
+    assert url.startswith("https://oauth.yandex.ru/authorize?")
