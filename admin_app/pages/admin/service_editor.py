@@ -31,6 +31,7 @@ from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
 from admin_app.services.badges import badge_svg
 from admin_app.services.client_keys import has_client_key, with_key_when_chosen
 from admin_app.services.discovery import read_again
+from admin_app.services.regions import hidden_notes
 from admin_app.services.service_editing import (
     ServiceChanges,
     ServiceFormError,
@@ -119,6 +120,8 @@ class _ServiceCard:
                     state_chip(result_text(view.last), result_tone(view.last)).mark(
                         f"last-result-{sid}"
                     )
+                    if note := self.editor.region_notes.get(view.provider_id):
+                        state_chip(note, "warning").mark(f"region-hidden-{sid}")
                 error = error_text(view.last, self.title)
                 if error:
                     ui.label(error).classes("text-xs text-gray-700 break-words").mark(
@@ -609,6 +612,7 @@ class ServicesEditor:
         self.versions: dict[str, int | None] = {}
         self.cards: list[_ServiceCard] = []
         self.dragging: _ServiceCard | None = None  # the row being dragged
+        self.region_notes: dict[str, str] = {}  # provider id: where its region hides it
 
     def draw(self) -> None:
         with (
@@ -631,6 +635,7 @@ class ServicesEditor:
                     )
             self.container = ui.element("tbody").mark("services-list")
         self.panels = ui.element("div")  # the rows' settings panels (dialogs)
+        self.region_notes = hidden_notes(self.scope)
         for view in scope_services(self.scope):
             self._add_card(view)
         self._refresh_arrows()

@@ -220,6 +220,14 @@ async def test_the_services_list_says_where_the_region_hides_them(user: User) ->
     assert hidden_notes("common") == {}
 
 
+async def test_the_services_page_marks_the_services_the_region_hides(user: User) -> None:
+    configure(sites({**STORE, "region": "other", "show_regional_services": False}))
+    await open_as_admin(user, "/admin/services")
+    await user.should_see(marker="region-hidden-yandex", retries=RETRIES)
+    assert marked(user, "region-hidden-yandex").text == "Hidden by region on: Store"
+    await user.should_not_see(marker="region-hidden-google")
+
+
 async def test_the_overview_says_what_is_hidden_where_and_why(user: User) -> None:
     configure(
         sites(
