@@ -30,6 +30,7 @@ from models.tables import (
     TriedResult,
 )
 from models.users import find_by_login, users_after
+from providers import PROVIDERS
 from providers.openid import forget_cached_metadata
 from tests.support.accounts import RETRIES, add_user, sign_in
 from tests.support.admin_pages import everything_on_the_page, fill, open_as_admin, text_of
@@ -317,28 +318,31 @@ async def test_arrows_set_the_order_of_the_sign_in_buttons(user: User) -> None:
     fill(user, "field-odnoklassniki-public_key", "CBANEW")
     user.find(marker="save-odnoklassniki").click()
     await user.should_see("Odnoklassniki: saved.", retries=RETRIES)
-    # services never stored move too, and are stored switched off
-    user.find(marker="up-google").click()  # below Yandex, Odnoklassniki, GitHub, VK, Mail.ru
-    await user.should_see("Google moved to place 5.", retries=RETRIES)
-    user.find(marker="up-google").click()
-    await user.should_see("Google moved to place 4.", retries=RETRIES)
-    expected = ["yandex", "odnoklassniki", "github", "google", "vkontakte"]
+    # services never stored move too, and are stored switched off: Google, drawn below
+    # the three stored ones and the never-stored ones before it in the catalogue (VK,
+    # Mail.ru, ...), goes up one place at a time to place 4
+    first = ["yandex", "odnoklassniki", "github"]
+    rest = [key for key in PROVIDERS if key not in first]  # catalogue order
+    above_google = rest[: rest.index("google")]
+    assert above_google[:2] == ["vkontakte", "mailru"]
+    for place in range(len(first) + len(above_google), len(first), -1):
+        user.find(marker="up-google").click()
+        await user.should_see(f"Google moved to place {place}.", retries=RETRIES)
+    expected = [*first, "google", *above_google]
     stored = {s.service_id: (s.position, s.enabled) for s in site_services()}
     assert stored == {
-        "yandex": (1, True),
-        "odnoklassniki": (2, True),
-        "github": (3, False),
-        "google": (4, False),
-        "vkontakte": (5, False),
-        "mailru": (6, False),
+        key: (place, key in ("yandex", "odnoklassniki"))
+        for place, key in enumerate(expected, start=1)
     }
-    assert card_order(user)[:5] == expected
+    assert card_order(user)[: len(expected)] == expected
     await user.open("/admin/services")  # drawn again: the stored order
     cards = card_order(user)
-    assert cards[:5] == expected
-    assert cards[5:7] == ["mailru", "office365"]  # the rest in catalogue order
+    assert cards[: len(expected)] == expected
+    remaining = cards[len(expected) :]
+    assert remaining[0] == "office365"  # the rest in catalogue order
+    assert remaining == sorted(remaining, key=list(PROVIDERS).index)
     entry = audit_entries()[-1]
-    assert entry.action == "service.reorder" and entry.details["order"][:5] == expected
+    assert entry.action == "service.reorder" and entry.details["order"][: len(expected)] == expected
 
 
 async def test_a_move_based_on_a_stale_order_is_refused(user: User) -> None:
