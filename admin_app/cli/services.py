@@ -38,6 +38,8 @@ def register(cli: typer.Typer) -> None:
                 "name": _(service.title),
                 "enabled": service.enabled,
                 "configured": service.configured,
+                "offered": service.offered,
+                "hidden_by_region": service.hidden_by_region,
                 "position": service.position,
                 "redirect_uri": service.redirect_uri,
             }
@@ -52,6 +54,8 @@ def register(cli: typer.Typer) -> None:
             state = _("on") if row["enabled"] else _("off")
             if not row["configured"]:
                 state += ", " + _("settings incomplete")
+            if row["hidden_by_region"]:
+                state += ", " + _("hidden on this site: region")
             typer.echo(
                 f"{row['position']}\t{row['service']}\t{row['name']}\t{state}\t{row['redirect_uri']}"
             )

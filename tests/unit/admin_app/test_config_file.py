@@ -258,6 +258,23 @@ def test_command_line_round_trip(
         "https://blog.example.org/oauth/vkontakte/callback",
         "https://blog.example.org/oauth/telegram/callback",
     ]
+    # s2's region is other, its Russian services shown anyway: VK is not hidden
+    assert [(row["service"], row["hidden_by_region"]) for row in listed] == [
+        ("vkontakte", False),
+        ("telegram", False),
+    ]
+    assert all(row["offered"] == (row["enabled"] and row["configured"]) for row in listed)
+    document = yaml.safe_load(EXAMPLE)
+    document["sites"][1]["show_regional_services"] = False
+    source.write_text(yaml.safe_dump(document, sort_keys=False))
+    assert run(["config", "import", str(source)]) == 0
+    capsys.readouterr()
+    assert run(["services", "list", "--site", "s2", "--json"]) == 0
+    vk = json.loads(capsys.readouterr().out)[0]
+    assert (vk["service"], vk["offered"], vk["hidden_by_region"]) == ("vkontakte", False, True)
+    assert run(["services", "list", "--site", "s2"]) == 0
+    vk_line = capsys.readouterr().out.splitlines()[0].split("\t")
+    assert vk_line[1] == "vkontakte" and vk_line[3].endswith(", hidden on this site: region")
     bad = tmp_path / "bad.yaml"
     bad.write_text("services:\n  facebok: {}\n")
     assert run(["config", "import", str(bad)]) == 1
