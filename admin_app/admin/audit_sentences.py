@@ -228,6 +228,17 @@ SENTENCES: dict[str, _Sentence] = {
     "user.block": _user(N_("{actor} blocked {user}")),
     "user.unblock": _user(N_("{actor} unblocked {user}")),
     "user.unlink": _user(N_("{actor} removed the {service} account linked to {user}")),
+    "user.revoke": _user(
+        N_(
+            "{service} withdrew the access it had given to the account of {user} that {actor} unlinked"
+        )
+    ),
+    "user.revoke_failed": _user(
+        N_(
+            "{service} could not be told to withdraw the access it had given to the account of "
+            "{user} that {actor} unlinked"
+        )
+    ),
     "user.groups": _user_groups,
     "user.register": _plain(N_("{actor} signed up")),
     "password.reset": _plain(N_("{actor} reset their password")),

@@ -54,6 +54,7 @@ ENDPOINT_LABELS = {
     "token_url": N_("Token URL"),
     "api_url": N_("Profile URL"),
     "jwks_uri": N_("JWKS URL (the issuer's keys)"),
+    "revocation_url": N_("Revocation URL"),
     "post_url": N_("Publishing URL"),
     "timeline_url": N_("Timeline URL (with {id})"),
 }

@@ -108,6 +108,15 @@ def test_entries_read_as_sentences_with_the_names_of_today() -> None:
         == "Anna added bob to Staff and removed them from Administrators"
     )
     assert sentence(entry("password.reset", "user:7"), "bob", names) == "bob reset their password"
+    revoked = entry("user.revoke", "user:7", {"service": "yandex", "external_id": "42"})
+    assert sentence(revoked, "Anna", names) == (
+        "yandex withdrew the access it had given to the account of bob that Anna unlinked"
+    )
+    failed = entry("user.revoke_failed", "user:7", {"service": "yandex", "external_id": "42"})
+    assert sentence(failed, "Anna", names) == (
+        "yandex could not be told to withdraw the access it had given to the account of bob "
+        "that Anna unlinked"
+    )
     assert sentence(entry("site.delete", "gone", {}), "Anna", names) == "Anna deleted the site gone"
 
 
