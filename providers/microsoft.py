@@ -27,6 +27,9 @@ class Microsoft(Office365):
     title = N_("Microsoft account")
     # no tenant setting; the ignore goes once Office365.fields is annotated as the base's
     fields: ClassVar[tuple[SettingField, ...]] = Office365.fields[:2]  # type: ignore[assignment]
+    # set here too: each subclass works ``revokes`` out anew, and OpenIDProvider's
+    # ``revocation_endpoint`` (from discovery, which names none here) would make it True
+    revokes = False
     help = N_(
         "1. Open the Microsoft Entra admin center (https://entra.microsoft.com) → "
         '"App registrations" → "New registration" (or "App registrations" in the Azure '

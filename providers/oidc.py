@@ -60,6 +60,7 @@ class OpenIDConnect(OpenIDProvider):
         "token_url": "",
         "api_url": "",
         "jwks_uri": "",
+        "revocation_url": "",  # else the discovery document's revocation_endpoint
     }
     fields = (
         SettingField("client_id", N_("Client ID")),

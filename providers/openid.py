@@ -68,6 +68,7 @@ class OpenIDProvider(Provider):
         "authorize_url": "",
         "token_url": "",
         "api_url": "",
+        "revocation_url": "",  # else the discovery document's revocation_endpoint
     }
     scopes: ClassVar[tuple[str, ...]] = ("openid", "email", "profile")
     pkce = True
@@ -152,6 +153,17 @@ class OpenIDProvider(Provider):
         if override:
             return override
         value = (await self.metadata()).get("userinfo_endpoint")
+        return str(value) if value else None
+
+    async def revocation_endpoint(self) -> str | None:
+        """RFC 7009 revocation: the administrator's ``revocation_url`` (else the service's
+        default), else the discovery document's ``revocation_endpoint`` (RFC 8414); None
+        when the issuer has none (unlinking then only forgets the tokens). An issuer
+        configured by its endpoints reads no discovery: only ``revocation_url`` counts."""
+        override = self.configured_endpoint("revocation_url")
+        if override:
+            return override
+        value = (await self.metadata()).get("revocation_endpoint")
         return str(value) if value else None
 
     async def keys(self, *, refresh: bool = False) -> KeySet:

@@ -24,12 +24,14 @@ from providers.base import (
 )
 from providers.facebook import Facebook
 from providers.github import GitHub
+from providers.oidc import OpenIDConnect
 from providers.twitter import Twitter
 from providers.vkontakte import VKontakte
 from tests.support.fakes.apple import FakeApple
 from tests.support.fakes.facebook import FakeFacebook
 from tests.support.fakes.github import FakeGitHub
 from tests.support.fakes.oauth import FakeOAuthService, Response, oauth_error
+from tests.support.fakes.openid import FakeOpenIDProvider
 from tests.support.fakes.twitter import FakeTwitter
 from tests.support.fakes.vkontakte import FakeVKontakte
 
@@ -276,6 +278,62 @@ async def test_apple_revokes_with_its_signed_client_secret() -> None:
         fake.stop()
 
 
+async def test_an_openid_connect_issuer_revokes_where_its_discovery_says() -> None:
+    fake = FakeOpenIDProvider(**CLIENT, profile={"sub": "7"})
+    fake.revocation_path = "/revoke"
+    fake.start()
+    try:
+        provider = OpenIDConnect(ServiceConfig(settings=CLIENT, endpoints=fake.endpoints()))
+        assert "revocation_url" not in fake.endpoints()  # only the discovery document names it
+        assert await provider.revocation_endpoint() == fake.url("/revoke")
+        access, refresh = fake.issue_token()
+        await provider.revoke(TokenSet(access, refresh))
+        assert [path for _, path, _ in fake.requests if path == "/revoke"] == ["/revoke"]
+        assert fake.token_state(access) == "unknown"
+        assert not await refresh_works(provider, refresh)
+    finally:
+        fake.stop()
+
+
+async def test_an_openid_connect_issuer_without_revocation_says_so() -> None:
+    fake = FakeOpenIDProvider(**CLIENT, profile={"sub": "7"}).start()
+    try:
+        provider = OpenIDConnect(ServiceConfig(settings=CLIENT, endpoints=fake.endpoints()))
+        access, refresh = fake.issue_token()
+        with pytest.raises(RevocationUnavailable):
+            await provider.revoke(TokenSet(access, refresh))
+        assert fake.token_state(access) == "valid"
+    finally:
+        fake.stop()
+
+
+async def test_an_issuer_configured_by_its_endpoints_revokes_at_its_revocation_url() -> None:
+    fake = FakeOpenIDProvider(**CLIENT, profile={"sub": "7"})
+    fake.revocation_path = "/revoke"
+    fake.start()
+    try:
+        endpoints = {
+            "issuer": fake.issuer,
+            "authorize_url": fake.url(fake.authorize_path),
+            "token_url": fake.url(fake.token_path),
+            "jwks_uri": fake.url("/jwks"),
+        }
+        without = OpenIDConnect(ServiceConfig(settings=CLIENT, endpoints=endpoints))
+        assert not without.reads_discovery
+        assert await without.revocation_endpoint() is None  # no discovery read for it
+        provider = OpenIDConnect(
+            ServiceConfig(
+                settings=CLIENT, endpoints={**endpoints, "revocation_url": fake.url("/revoke")}
+            )
+        )
+        access, refresh = fake.issue_token()
+        await provider.revoke(TokenSet(access, refresh))
+        assert fake.token_state(access) == "unknown"
+        assert not any(path.startswith("/.well-known") for _, path, _ in fake.requests)
+    finally:
+        fake.stop()
+
+
 # ------------------------------------------------------------------ who declares it
 
 
@@ -283,9 +341,10 @@ def test_the_services_that_document_revocation_declare_it() -> None:
     revoking = {provider_id for provider_id, provider in PROVIDERS.items() if provider.revokes}
     for provider_id in ("google", "apple", "twitter", "github", "facebook", "vkontakte"):
         assert provider_id in revoking
-    # Yandex revokes only device tokens; OK, OAuth Mail, Microsoft's work accounts and
-    # Telegram document no revocation for an application
-    for provider_id in ("yandex", "odnoklassniki", "mailru", "office365", "telegram"):
+    assert "oidc" in revoking  # where its issuer's discovery names a revocation_endpoint
+    # Yandex revokes only device tokens; OK, OAuth Mail, Microsoft's work and personal
+    # accounts and Telegram document no revocation for an application
+    for provider_id in ("yandex", "odnoklassniki", "mailru", "office365", "microsoft", "telegram"):
         assert provider_id not in revoking
 
 
