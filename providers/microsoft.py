@@ -25,8 +25,7 @@ CONSUMERS = "consumers"
 class Microsoft(Office365):
     id = "microsoft"
     title = N_("Microsoft account")
-    # no tenant setting; the ignore goes once Office365.fields is annotated as the base's
-    fields: ClassVar[tuple[SettingField, ...]] = Office365.fields[:2]  # type: ignore[assignment]
+    fields: ClassVar[tuple[SettingField, ...]] = Office365.fields[:2]  # no tenant setting
     # set here too: each subclass works ``revokes`` out anew, and OpenIDProvider's
     # ``revocation_endpoint`` (from discovery, which names none here) would make it True
     revokes = False

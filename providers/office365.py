@@ -61,7 +61,7 @@ class Office365(OpenIDProvider):
     # unlinking only forgets the tokens.
     revokes = False
     extra_authorize_params: ClassVar[Mapping[str, str]] = {"prompt": "select_account"}
-    fields = (
+    fields: ClassVar[tuple[SettingField, ...]] = (
         SettingField("client_id", N_("Application (client) ID")),
         SettingField("client_secret", N_("Client secret (value)"), secret=True),
         SettingField(
