@@ -175,6 +175,10 @@ def serve(settings: Settings) -> None:
         session_middleware_kwargs=cookie,
         reload=False,
         tailwind=False,  # built beforehand: admin_app.web.theme
+        # no per-message compression on the pages' sockets: its zlib state costs about 250 KB
+        # per open page for messages of a few hundred bytes (and compressing secrets beside
+        # what a visitor typed is what CRIME-style attacks measure)
+        ws_per_message_deflate=False,
         show=False,
         show_welcome_message=False,
         forwarded_allow_ips="127.0.0.1",
