@@ -66,6 +66,8 @@ class SettingField:
     multiline: bool = False
     default: str = ""
     hint: str = ""
+    #: the only values it takes (the editor offers them in a drop-down; empty: any text)
+    choices: tuple[str, ...] = ()
 
 
 MAX_LIFETIME = 10 * 365 * 24 * 3600  # seconds

@@ -76,6 +76,7 @@ class OpenIDConnect(OpenIDProvider):
             N_("Client authentication"),
             required=False,
             default=AUTOMATIC,
+            choices=(AUTOMATIC, *CLIENT_AUTH_METHODS),
             hint=N_(
                 "automatic (from the issuer's discovery document), client_secret_basic, "
                 "client_secret_post, private_key_jwt or none."

@@ -67,6 +67,7 @@ class FieldView:
     default: str
     value: str  # always empty for a secret
     saved: bool  # a secret: a value is stored
+    choices: tuple[str, ...] = ()  # the only values it takes: a drop-down
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,7 @@ def _view(
             default=f.default,
             value="" if f.secret else settings.get(f.key, ""),
             saved=f.secret and bool(secrets.get(f.key)),
+            choices=f.choices,
         )
         for f in provider.fields
     )

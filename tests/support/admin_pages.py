@@ -27,6 +27,13 @@ def fill(user: User, marker: str, value: str) -> None:
     user.find(marker=marker).clear().type(value)
 
 
+def choose(user: User, marker: str, value: str) -> None:
+    """Pick ``value`` in the drop-down with this marker (it must be one of its options)."""
+    element = next(iter(user.find(marker=marker).elements))
+    assert value in element.options, (value, element.options)  # type: ignore[attr-defined]
+    element.set_value(value)  # type: ignore[attr-defined]
+
+
 def everything_on_the_page(user: User) -> str:
     """Every element's props and text, as the browser would receive them."""
     assert user.client is not None

@@ -69,7 +69,7 @@ class _ServiceCard:
         self.service_id = view.service_id
         self.title = _(view.title)
         self._reverting = False
-        self.inputs: dict[str, ui.input | ui.textarea] = {}
+        self.inputs: dict[str, ui.input | ui.textarea | ui.select] = {}
         self.secret_inputs: dict[str, ui.input | ui.textarea] = {}
         self.saved_badges: dict[str, ui.badge] = {}
         self.clear_buttons: dict[str, ui.button] = {}
@@ -339,7 +339,7 @@ class _ServiceCard:
         extra: dict[str, str] = {}
         if setting.hint:
             extra["hint"] = _(setting.hint)
-        element: ui.input | ui.textarea
+        element: ui.input | ui.textarea | ui.select
         if setting.secret:
             extra["autocomplete"] = "new-password"
             if setting.saved:
@@ -360,9 +360,13 @@ class _ServiceCard:
             self.secret_inputs[key] = element
             self.saved_badges[key] = badge
         else:
-            if setting.default:
+            if setting.default and not setting.choices:
                 extra["placeholder"] = setting.default
-            if setting.multiline:
+            if setting.choices:  # a stored value it does not list is still shown (and refused)
+                current = setting.value or setting.default
+                options = list(dict.fromkeys((*setting.choices, *([current] if current else []))))
+                element = ui.select(options, label=label, value=current or None)
+            elif setting.multiline:
                 element = ui.textarea(label, value=setting.value)
             else:
                 element = ui.input(label, value=setting.value)
@@ -372,6 +376,13 @@ class _ServiceCard:
         self.problems[setting_field(key)] = ProblemLabel(
             f"problem-{sid}-{setting_field(key)}", element
         )
+
+    def _setting_value(self, key: str) -> str:
+        """What the form says for a (not secret) setting; a drop-down showing the default
+        is stored empty, as a field left empty is, so that saving changes nothing."""
+        value = str(self.inputs[key].value or "")
+        setting = next(f for f in self.view.fields if f.key == key)
+        return "" if setting.choices and value == setting.default else value
 
     def _draw_clear_button(self, key: str, label: str) -> ui.button:
         """An optional secret's saved value can be removed (an empty field keeps it): the
@@ -492,7 +503,7 @@ class _ServiceCard:
 
     def _save(self) -> None:
         changes = ServiceChanges(
-            settings={key: element.value or "" for key, element in self.inputs.items()},
+            settings={key: self._setting_value(key) for key in self.inputs},
             secrets={key: element.value or "" for key, element in self.secret_inputs.items()},
             endpoints={key: element.value or "" for key, element in self.endpoint_inputs.items()},
             name=(self.name_input.value or "") if self.view.removable else None,

@@ -17,7 +17,13 @@ from models.db import session_scope
 from models.services import COMMON, find_config
 from providers.client_assertion import public_jwks
 from tests.support.accounts import RETRIES
-from tests.support.admin_pages import everything_on_the_page, fill, open_as_admin, text_of
+from tests.support.admin_pages import (
+    choose,
+    everything_on_the_page,
+    fill,
+    open_as_admin,
+    text_of,
+)
 
 ISSUER = "https://idp.example.org"
 
@@ -50,7 +56,7 @@ async def test_choosing_private_key_jwt_makes_a_key_and_shows_its_public_half(
     configure_staff()
     await open_as_admin(user)
     await user.should_see(marker="client-key-create-staff")
-    fill(user, "field-staff-client_auth", "private_key_jwt")
+    choose(user, "field-staff-client_auth", "private_key_jwt")
     user.find(marker="save-staff").click()
     await user.should_see("Staff: saved.", retries=RETRIES)
     await user.should_see(marker="client-key-jwks-staff", retries=RETRIES)
@@ -70,7 +76,7 @@ async def test_choosing_private_key_jwt_makes_a_key_and_shows_its_public_half(
 async def test_saving_again_keeps_the_key(user: User) -> None:
     configure_staff()
     await open_as_admin(user)
-    fill(user, "field-staff-client_auth", "private_key_jwt")
+    choose(user, "field-staff-client_auth", "private_key_jwt")
     user.find(marker="save-staff").click()
     await user.should_see(marker="client-key-jwks-staff", retries=RETRIES)
     first = stored_key()
@@ -108,8 +114,36 @@ async def test_a_method_that_needs_a_secret_is_incomplete_without_one(user: User
     configure_staff()
     await open_as_admin(user)
     assert text_of(user, "configured-staff") == "Settings complete"  # a public client may do
-    fill(user, "field-staff-client_auth", "client_secret_post")
+    choose(user, "field-staff-client_auth", "client_secret_post")
     user.find(marker="save-staff").click()
     await user.should_see("Staff: saved.", retries=RETRIES)
     assert text_of(user, "configured-staff") == "Settings incomplete"
     assert next(iter(user.find(marker="try-staff").elements)).enabled is False
+
+
+async def test_client_authentication_is_chosen_from_a_drop_down(user: User) -> None:
+    configure_staff()
+    await open_as_admin(user)
+    field = next(iter(user.find(marker="field-staff-client_auth").elements))
+    assert field.options == [  # type: ignore[attr-defined]
+        "automatic",
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+        "none",
+    ]
+    assert value_of(user, "field-staff-client_auth") == "automatic"  # the default, unsaved
+    fill(user, "name-staff", "Staff sign-in")
+    user.find(marker="save-staff").click()
+    await user.should_see("Staff sign-in: saved.", retries=RETRIES)
+    with session_scope() as session:
+        row = find_config(session, COMMON, "staff")
+        assert row is not None
+        assert row.settings.get("client_auth", "") == ""  # still the default
+    choose(user, "field-staff-client_auth", "none")
+    user.find(marker="save-staff").click()
+    await user.should_see("Staff sign-in: saved.", retries=RETRIES)
+    with session_scope() as session:
+        row = find_config(session, COMMON, "staff")
+        assert row is not None
+        assert row.settings["client_auth"] == "none"
