@@ -101,9 +101,7 @@ async def try_staff(user: User) -> str:
 
 async def test_an_issuer_offering_no_usable_method_is_named_as_the_cause(user: User) -> None:
     forget_cached_metadata()
-    idp = OnlyMutualTls(
-        client_id="app", client_secret="secret", profile={"sub": "alice-1"}
-    ).start()
+    idp = OnlyMutualTls(client_id="app", client_secret="secret", profile={"sub": "alice-1"}).start()
     try:
         configure_staff(idp.issuer)
         await open_as_admin(user)
@@ -172,9 +170,7 @@ async def test_a_refused_redirect_uri_is_named(user: User) -> None:
 
 async def test_a_visitor_keeps_the_short_message(user: User) -> None:
     forget_cached_metadata()
-    idp = OnlyMutualTls(
-        client_id="app", client_secret="secret", profile={"sub": "alice-1"}
-    ).start()
+    idp = OnlyMutualTls(client_id="app", client_secret="secret", profile={"sub": "alice-1"}).start()
     try:
         configure_staff(idp.issuer, enabled=True)
         started = await user.http_client.get("/oauth/staff/login")
