@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from nicegui import ui
 
+from admin_app.admin.builtin_names import site_name
 from admin_app.admin.mail_settings import MailState
 from admin_app.admin.overview import (
     Dashboard,
@@ -73,7 +74,7 @@ def _region_notes(board: Dashboard) -> None:
         with ui.row().classes("items-baseline gap-2").mark(f"region-hidden-{hiding.site_id}"):
             ui.label(_region_note(hiding)).classes("text-gray-800")
             ui.link(
-                _("Site: {name}").format(name=hiding.site_name),
+                _("Site: {name}").format(name=site_name(hiding.site_name)),
                 f"/admin/sites/{quote(hiding.site_id)}",
             )
 
@@ -84,7 +85,7 @@ def _region_note(hiding: RegionHiding) -> str:
         "on sites in Russia, Kazakhstan and Belarus; elsewhere only when the site's page "
         "says to show them anyway."
     ).format(
-        site=hiding.site_name,
+        site=site_name(hiding.site_name),
         region=region_name(hiding.region),
         services=", ".join(_(title) for title in hiding.services),
     )
@@ -146,7 +147,7 @@ def _services_table(board: Dashboard) -> None:
         *(
             {
                 "name": f"site_{site.id}",
-                "label": site.name,
+                "label": site_name(site.name),
                 "field": f"site_{site.id}",
                 "align": "center",
             }
@@ -239,7 +240,7 @@ def register() -> None:
             rows = [
                 {
                     "id": site.id,
-                    "name": site.name,
+                    "name": site_name(site.name),
                     "hosts": ", ".join(site.host_names) or _("any host"),
                     "default": _("yes") if site.is_default else "",
                     "own": _("yes") if site.individual_settings else "",

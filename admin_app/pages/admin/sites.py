@@ -10,6 +10,7 @@ from urllib.parse import quote
 from nicegui import context, ui
 from nicegui.events import ValueChangeEventArguments
 
+from admin_app.admin.builtin_names import site_name
 from admin_app.auth.accounts import Viewer
 from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.core.form_problems import FieldProblem
@@ -144,7 +145,9 @@ def _site_list() -> None:
                 .mark(f"site-{site.id}")
             ):
                 with ui.row().classes("items-center gap-2 flex-wrap w-full"):
-                    ui.link(site.name, f"{PATH}/{quote(site.id)}").classes("font-medium text-lg")
+                    ui.link(site_name(site.name), f"{PATH}/{quote(site.id)}").classes(
+                        "font-medium text-lg"
+                    )
                     ui.label(f"({site.id})").classes("text-gray-600")
                     if site.is_default:
                         ui.badge(_("default"), color="primary")
@@ -273,7 +276,7 @@ class _SiteEditor:
         notice = _(
             "Redirect URIs have changed for: {sites}. Update them where the services "
             "are registered at their providers."
-        ).format(sites=", ".join(site.name for site in sites))
+        ).format(sites=", ".join(site_name(site.name) for site in sites))
         self.moved_notice.set_text(notice)
         self.moved_notice.set_visibility(True)
         ui.notify(notice, type="warning", multi_line=True)

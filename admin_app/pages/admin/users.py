@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from nicegui import context, ui
 from nicegui.elements.mixins.text_element import TextElement
 
+from admin_app.admin.builtin_names import site_name
 from admin_app.admin.users import (
     ACTIVE,
     BLOCKED,
@@ -553,7 +554,7 @@ def _user_view(user_id: int, viewer: Viewer) -> None:
                         service_email(link.email, link.email_verified)
                         ui.label(
                             _("Site {site}; linked {linked}; last used {used}").format(
-                                site=link.site_name,
+                                site=site_name(link.site_name),
                                 linked=moment_text(link.linked_at),
                                 used=moment_text(link.last_used_at),
                             )

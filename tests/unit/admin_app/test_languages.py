@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from nicegui import ui
 from nicegui.testing import User
 
 from admin_app.core.i18n import parse_accept_language, translate
-from tests.support.accounts import RETRIES
+from tests.support.accounts import RETRIES, add_user, sign_in
 
 
 @pytest.mark.parametrize(
@@ -49,4 +50,26 @@ async def test_the_built_in_site_name_in_the_header_is_read_in_russian(user: Use
     user.http_client.headers["Accept-Language"] = "ru-RU,ru;q=0.9"
     await user.open("/login")
     await user.should_see(translate("Default site", "ru"), retries=RETRIES)
+    await user.should_not_see("Default site")
+
+
+async def test_the_built_in_site_name_on_the_admin_pages_is_read_in_russian(user: User) -> None:
+    """The overview's tables and the sites list name the built-in site as the header does."""
+    add_user("root", admin=True)
+    user.http_client.headers["Accept-Language"] = "ru-RU,ru;q=0.9"
+    await sign_in(user, "root", path="/login?next=/admin")
+    await user.should_see(marker="side-menu", retries=RETRIES)
+    russian = translate("Default site", "ru")
+    await user.open("/admin")
+    await user.should_see(translate("Sites", "ru"), retries=RETRIES)
+    shown = [
+        str(value)
+        for table in user.find(ui.table).elements
+        for value in [column["label"] for column in table.props["columns"]]
+        + [cell for row in table.props["rows"] for cell in row.values()]
+    ]
+    assert russian in shown
+    assert "Default site" not in shown
+    await user.open("/admin/sites")
+    await user.should_see(russian, retries=RETRIES)
     await user.should_not_see("Default site")
