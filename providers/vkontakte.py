@@ -6,12 +6,17 @@ the ``device_id`` from the callback, our ``state`` (echoed back in the answer) a
 ``client_id``; no client secret takes part. The profile is a POST to ``/oauth2/user_info``
 with ``client_id`` and ``access_token``, answering ``{"user": {...}}``. Unlinking withdraws
 the permissions at ``/oauth2/revoke`` the same way.
+
+A refresh needs the ``device_id`` of the sign-in too. Rather than a column for one service,
+the device id travels inside the refresh token we hand out (``"<device_id> <refresh token>"``,
+a space being in neither), stored and sealed with it; ``refresh`` takes it apart.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from providers.base import (
@@ -93,10 +98,28 @@ class VKontakte(Provider):
                 "state": request.state,
             }
         )
-        echoed = text(tokens.raw.get("state"))
-        if echoed and not secrets.compare_digest(echoed, request.state):
-            raise ProviderError("invalid_response", "the token answer is for another state")
-        return tokens
+        _check_echo(tokens, request.state)
+        return _with_device(tokens, device_id)
+
+    async def refresh(self, refresh_token: str) -> TokenSet:
+        """New tokens for a refresh token we handed out: its device id and VK ID's own
+        refresh token, sent with a new state (VK ID rotates refresh tokens)."""
+        device_id, _, token = refresh_token.partition(DEVICE_SEPARATOR)
+        if not device_id or not token:  # stored before the device id travelled with it
+            raise ProviderError("invalid_grant", "the refresh token has no device_id")
+        state = secrets.token_urlsafe(32)
+        tokens = await self.token_request(
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": token,
+                "device_id": device_id,
+                "state": state,
+            }
+        )
+        _check_echo(tokens, state)
+        return _with_device(
+            tokens if tokens.refresh_token else replace(tokens, refresh_token=token), device_id
+        )
 
     async def fetch_profile(
         self, tokens: TokenSet, request: AuthorizationRequest, callback: Mapping[str, str]
@@ -122,10 +145,8 @@ class VKontakte(Provider):
 
     async def revoke(self, tokens: TokenSet) -> None:
         """VK ID's own method: ``POST /oauth2/revoke`` with the ``client_id`` and the
-        access token withdraws what the person allowed; VK ID answers ``{"response": 1}``.
-
-        VK ID refreshes tokens only with the ``device_id`` of the sign-in, which is not
-        kept: an access token past its hour is refused here, and the failure shown."""
+        access token withdraws what the person allowed; VK ID answers ``{"response": 1}``
+        (an access token past its hour is refreshed first, by the caller)."""
         with provider_errors("revoke"):
             async with http_client() as http:
                 response = await http.post(
@@ -160,3 +181,20 @@ class VKontakte(Provider):
             profile_url=f"https://vk.com/id{user_id}" if user_id else None,
             raw=dict(raw),
         )
+
+
+#: between the device id and VK ID's refresh token in the refresh token we hand out
+DEVICE_SEPARATOR = " "
+
+
+def _with_device(tokens: TokenSet, device_id: str) -> TokenSet:
+    if not tokens.refresh_token:
+        return tokens
+    return replace(tokens, refresh_token=f"{device_id}{DEVICE_SEPARATOR}{tokens.refresh_token}")
+
+
+def _check_echo(tokens: TokenSet, state: str) -> None:
+    """VK ID echoes the state of a token request: an answer for another one is refused."""
+    echoed = text(tokens.raw.get("state"))
+    if echoed and not secrets.compare_digest(echoed, state):
+        raise ProviderError("invalid_response", "the token answer is for another state")

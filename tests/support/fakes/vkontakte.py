@@ -6,6 +6,8 @@ together with ``client_id``, ``code_verifier``, ``redirect_uri`` and a ``state``
 echoed in the answer. No client secret is involved. /oauth2/user_info takes a POST form with
 ``client_id`` and ``access_token`` and wraps the profile in ``{"user": {...}}``;
 /oauth2/revoke takes the same form, withdraws the permissions and answers ``{"response": 1}``.
+A refresh (``grant_type=refresh_token`` at /oauth2/auth) needs the ``device_id`` of the
+sign-in that issued the refresh token, and a ``state``.
 
 Extra ``failure`` mode: ``token_wrong_state`` (the answer echoes another state).
 """
@@ -36,6 +38,8 @@ class FakeVKontakte(FakeOAuthService):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.device_ids: dict[str, str] = {}  # code -> the device_id given with it
+        #: refresh token -> the device_id of the sign-in it descends from
+        self.refresh_devices: dict[str, str] = {}
 
     def route(
         self,
@@ -93,11 +97,26 @@ class FakeVKontakte(FakeOAuthService):
         if response.status != 200 or self.failure == "token_malformed":
             return response
         body = json.loads(response.body)
+        device_id = self.device_ids.get(code) or self.refresh_devices.get(
+            form.get("refresh_token", ""), ""
+        )
+        if isinstance(body.get("refresh_token"), str):
+            with self.lock:
+                self.refresh_devices[body["refresh_token"]] = device_id
         state = form["state"] if self.failure != "token_wrong_state" else "another-state"
         user_id = str(self.user_profile.get("user_id", ""))
         # a number in VK's answer (a test's odd id is passed on as it is)
         number = int(user_id) if user_id.isascii() and user_id.isdigit() else user_id
         return json_response({**body, "state": state, "user_id": number or 0})
+
+    def refresh(self, form: dict[str, str]) -> Response:
+        """VK ID refreshes only for the device the sign-in came from, and echoes a state."""
+        if not form.get("state"):
+            return oauth_error("invalid_request", "state is required")
+        device_id = self.refresh_devices.get(form.get("refresh_token", ""))
+        if device_id is not None and form.get("device_id") != device_id:
+            return oauth_error("invalid_grant", "device_id does not match the refresh token")
+        return super().refresh(form)
 
     def token_response(self, access_token: str, grant: Grant) -> dict[str, Any]:
         return {

@@ -246,9 +246,10 @@ async def test_vk_id_withdraws_the_permissions() -> None:
     try:
         provider = provider_for(VKontakte, fake)
         access, refresh = fake.issue_token(scope="vkid.personal_info email")
-        await provider.revoke(TokenSet(access, refresh))
+        stored_refresh = f"device-1 {refresh}"  # as VKontakte hands it out: with a device id
+        await provider.revoke(TokenSet(access, stored_refresh))
         assert fake.revocations == 1
-        assert not await refresh_works(provider, refresh)
+        assert not await refresh_works(provider, stored_refresh)
         with pytest.raises(ProviderError) as error:
             await provider.revoke(TokenSet(access))
         assert error.value.facts["error"] == "invalid_token"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from providers.base import ProviderError
+from providers.base import ProviderError, ServiceConfig, TokenSet
 from providers.vkontakte import VKontakte
 from tests.support.fakes.oauth import FakeOAuthService
 from tests.support.fakes.vkontakte import FakeVKontakte
@@ -107,3 +108,57 @@ class TestVKontakte(ProviderContract):
             service.stop()
         assert result.profile.external_id == "1234567890"
         assert result.profile.email is None
+
+
+class TestVKontakteRefresh:
+    """VK ID refreshes only with the sign-in's device_id, which travels with the refresh
+    token we store."""
+
+    settings = TestVKontakte.settings
+
+    @pytest.fixture
+    def service(self) -> Iterator[FakeVKontakte]:
+        fake = FakeVKontakte(
+            client_id=self.settings["client_id"],
+            client_secret=self.settings["client_secret"],
+            profile=TestVKontakte.profile,
+        ).start()
+        yield fake
+        fake.stop()
+
+    async def signed_in(self, service: FakeVKontakte) -> tuple[VKontakte, TokenSet]:
+        provider = VKontakte(ServiceConfig(settings=self.settings, endpoints=service.endpoints()))
+        request = await provider.begin(REDIRECT_URI)
+        callback = await follow_authorize(request)
+        return provider, (await provider.finish(request, callback, REDIRECT_URI)).tokens
+
+    async def test_stored_tokens_refresh_and_work(self, service: FakeVKontakte) -> None:
+        provider, tokens = await self.signed_in(service)
+        assert tokens.refresh_token
+        renewed = await provider.refresh(tokens.refresh_token)
+        assert service.refreshes == 1
+        assert renewed.access_token != tokens.access_token
+        assert service.token_state(renewed.access_token) == "valid"
+        again = await provider.refresh(renewed.refresh_token or "")  # the rotated one works
+        assert service.token_state(again.access_token) == "valid"
+        with pytest.raises(ProviderError) as spent:  # the first one is spent
+            await provider.refresh(tokens.refresh_token)
+        assert spent.value.code == "invalid_grant"
+
+    async def test_another_device_id_is_refused(self, service: FakeVKontakte) -> None:
+        provider, tokens = await self.signed_in(service)
+        _device, _, token = (tokens.refresh_token or "").partition(" ")
+        with pytest.raises(ProviderError) as error:
+            await provider.refresh(f"another-device {token}")
+        assert error.value.code == "invalid_grant"
+        assert service.refreshes == 0
+
+    async def test_a_refresh_token_stored_without_its_device_id_asks_for_a_new_sign_in(
+        self, service: FakeVKontakte
+    ) -> None:
+        provider, tokens = await self.signed_in(service)
+        _device, _, token = (tokens.refresh_token or "").partition(" ")
+        with pytest.raises(ProviderError) as error:
+            await provider.refresh(token)
+        assert error.value.code == "invalid_grant"
+        assert service.refresh_attempts == 0  # nothing sent that could not work
