@@ -94,7 +94,7 @@ def configure_odnoklassniki(page: Page) -> None:
 def configure_client_credentials(page: Page, service_id: str, title: str) -> None:
     panel = open_form(page, service_id, title)
     panel.get_by_label("Client ID").fill(f"{service_id}-client")
-    panel.get_by_label("Client secret").fill(f"{service_id}-secret")
+    panel.get_by_role("textbox", name="Client secret").fill(f"{service_id}-secret")
     save(page, panel, title)
     close_form(panel)
     switch_on(page, service_id, title)
@@ -242,7 +242,7 @@ def add_staff(
         f"{app.base_url}/oauth/staff/callback"
     )
     card.get_by_label("Client ID").fill(DEFAULT_CLIENT_ID)
-    card.get_by_label("Client secret").fill(secret)
+    card.get_by_role("textbox", name="Client secret (optional)").fill(secret)
     activate(card.get_by_role("button", name="Advanced"))
     card.get_by_label("Issuer URL").fill(issuer)
     save(page, card, "Staff sign-in")
@@ -279,6 +279,7 @@ def test_a_row_is_dragged_to_its_place(browser: Browser, app: AppServer) -> None
     page = admin_page(browser, app)
     rows = page.locator("[data-testid^='service-']")
     first = rows.nth(0).get_attribute("data-testid")
+    page.set_viewport_size({"width": 1440, "height": 2400})  # every row on the screen
     service_card(page, "telegram").drag_to(rows.nth(0))
     expect(page.get_by_text("Telegram moved to place 1.")).to_be_visible()
     expect(rows.nth(0)).to_have_attribute("data-testid", "service-telegram")
@@ -288,29 +289,31 @@ def test_a_row_is_dragged_to_its_place(browser: Browser, app: AppServer) -> None
     page.close()
 
 
-def test_an_issuer_for_public_clients_only_is_named_as_the_cause(
+def test_an_issuer_whose_only_method_we_lack_is_named_as_the_cause(
     browser: Browser, tmp_path: Path
 ) -> None:
-    """The issue's case: every field filled in, the issuer advertises only ``none`` in
-    token_endpoint_auth_methods_supported. The administrator reads that, not "This
-    service is not set up completely"."""
+    """Every field filled in, and the issuer advertises only a client authentication this
+    service does not speak (``client_secret_jwt``) in token_endpoint_auth_methods_supported:
+    the administrator reads that, not "This service is not set up completely". (One that
+    advertises only ``none`` now works: tests/e2e/test_oidc_client_auth.py.)"""
     app = make_app_server(tmp_path)
     client = {
         "client_id": DEFAULT_CLIENT_ID,
+        "client_secret": "a-shared-secret-of-32-characters-or-more",
         "redirect_uris": [f"{app.base_url}/oauth/staff/callback"],
-        "token_endpoint_auth_method": "none",
+        "token_endpoint_auth_method": "client_secret_jwt",
     }
-    idp = start_oidc_provider([client], DEFAULT_ACCOUNTS, client_auth_methods=["none"])
+    idp = start_oidc_provider([client], DEFAULT_ACCOUNTS, client_auth_methods=["client_secret_jwt"])
     app.start()
     try:
         create_admin(app)
         context = browser.new_context()
         page = context.new_page()
         sign_in(page, app.base_url, ADMIN, ADMIN_PASSWORD, next_path="/admin/services")
-        card = add_staff(page, app, idp.issuer)
-        expect(
-            card.get_by_text("The issuer offers only these client authentication methods: none.")
-        ).to_be_visible()
+        card = add_staff(page, app, idp.issuer, secret=client["client_secret"])
+        warning = card.get_by_text("The issuer offers only these client authentication methods")
+        expect(warning).to_be_visible()
+        expect(warning).to_contain_text("client_secret_jwt")
         with context.expect_page() as opened:
             activate(card.get_by_role("button", name="Try it: sign in with Staff sign-in"))
         tab = opened.value
@@ -318,7 +321,7 @@ def test_an_issuer_for_public_clients_only_is_named_as_the_cause(
         expect(tab).to_have_url(f"{app.base_url}/admin/services/tried")
         expect(tab.get_by_text("The sign-in with Staff sign-in failed.")).to_be_visible()
         cause = tab.get_by_text("token_endpoint_auth_methods_supported")
-        expect(cause).to_contain_text("none")
+        expect(cause).to_contain_text("client_secret_jwt")
         expect(cause).to_contain_text("client_secret_basic")
         context.close()
     finally:
