@@ -293,6 +293,11 @@ class Provider:
     pkce: ClassVar[bool] = False
     #: "client_secret_post" or "client_secret_basic" (RFC 6749, 2.3.1)
     token_auth: ClassVar[str] = "client_secret_post"
+    #: a service that takes its token request as a GET with the form in the query string
+    #: (Bitrix24.Net) rather than RFC 6749's POST
+    token_in_query: ClassVar[bool] = False
+    #: the token endpoint's ``error`` values that mean a spent, expired or foreign code
+    grant_errors: ClassVar[frozenset[str]] = frozenset({"invalid_grant"})
     #: "form_post" when the service returns to the callback with a POST
     response_mode: ClassVar[str | None] = None
     extra_authorize_params: ClassVar[Mapping[str, str]] = {}
@@ -522,10 +527,11 @@ class Provider:
         form, headers = await self.authenticate_client(dict(form))
         with provider_errors("token"):
             async with http_client() as http:
-                response = await http.post(
-                    await self.token_url(),
-                    data=form,
-                    headers={"Accept": "application/json", **headers},
+                url, sent = await self.token_url(), {"Accept": "application/json", **headers}
+                response = await (
+                    http.get(url, params=form, headers=sent)
+                    if self.token_in_query
+                    else http.post(url, data=form, headers=sent)
                 )
             body = json_object(response)
             if "error" in body:
@@ -536,12 +542,12 @@ class Provider:
     def token_error(self, body: Mapping[str, Any]) -> ProviderError:
         """The error for a token response carrying ``error`` (RFC 6749, section 5.2).
 
-        A spent, expired or foreign code is ``invalid_grant``; services that name it
-        otherwise override this.
+        A spent, expired or foreign code is ``invalid_grant`` (a service that names it
+        otherwise says so in ``grant_errors``).
         """
         error = text(body.get("error"))
         description = text(body.get("error_description"))
-        code = "invalid_grant" if error == "invalid_grant" else "provider_error"
+        code = "invalid_grant" if error in self.grant_errors else "provider_error"
         return ProviderError(
             code,
             f"token error={error!r} description={description!r}",

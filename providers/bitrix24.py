@@ -42,8 +42,6 @@ from providers.http import http_client
 
 #: the scope asked for besides ``auth``, by the client ID's prefix
 SCOPE_BY_PREFIX = {"site": "client", "b24": "profile"}
-#: token endpoint errors meaning "this code (or refresh token) cannot be used any more"
-GRANT_ERRORS = frozenset({"invalid_grant", "expired_token"})
 #: REST errors meaning the access token is no longer (or never was) valid
 TOKEN_ERRORS = frozenset({"expired_token", "invalid_token", "NO_AUTH_FOUND"})
 
@@ -73,6 +71,8 @@ class Bitrix24Net(Provider):
     scopes = ("auth",)  # the base; ``network_scopes`` adds the client ID's own
     scope_separator = ","
     token_auth = "client_secret_post"
+    token_in_query = True
+    grant_errors = frozenset({"invalid_grant", "expired_token"})
     # a full-page sign-in (the original also opens the network in a popup: mode=popup)
     extra_authorize_params: ClassVar[Mapping[str, str]] = {"mode": "page"}
     fields = CLIENT_CREDENTIALS
@@ -100,30 +100,9 @@ class Bitrix24Net(Provider):
         return replace(request, url=with_query_value(request.url, "scope", scope))
 
     async def token_request(self, form: dict[str, str]) -> TokenSet:
-        """A GET with every parameter in the query string, as the network is called."""
-        form, headers = await self.authenticate_client(dict(form))
-        form["scope"] = self.scope_separator.join(self.requested_scopes())
-        with provider_errors("token"):
-            async with http_client() as http:
-                response = await http.get(
-                    await self.token_url(),
-                    params=form,
-                    headers={"Accept": "application/json", **headers},
-                )
-            body = json_object(response)
-            if "error" in body:
-                raise self.token_error(body)
-            response.raise_for_status()
-            return self.parse_tokens(body)
-
-    def token_error(self, body: Mapping[str, Any]) -> ProviderError:
-        error = text(body.get("error"))
-        description = text(body.get("error_description"))
-        return ProviderError(
-            "invalid_grant" if error in GRANT_ERRORS else "provider_error",
-            f"token error={error!r} description={description!r}",
-            error=error[:200],
-            error_description=description[:500],
+        """Every parameter in the query string, the scope included, as the network is called."""
+        return await super().token_request(
+            {**form, "scope": self.scope_separator.join(self.requested_scopes())}
         )
 
     async def call(self, method_url: str, access_token: str, step: str) -> dict[str, Any]:
