@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, final
@@ -30,18 +30,19 @@ import httpx
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
+from providers import http as provider_http
 from providers.http import http_client
 from providers.values import (
     MAX_LOGIN_HINT_LENGTH,
     MAX_NAME_LENGTH,
     email_address,
+    holds_unusable,
     identifier_problem,
     origin,
     plain_text,
     quoted,
     scope_list,
     storable,
-    unusable,
     web_url,
 )
 from providers.values import identifier as identifier  # providers map their ids with it
@@ -526,13 +527,12 @@ class Provider:
         """POST to the token endpoint with this service's client authentication."""
         form, headers = await self.authenticate_client(dict(form))
         with provider_errors("token"):
-            async with http_client() as http:
-                url, sent = await self.token_url(), {"Accept": "application/json", **headers}
-                response = await (
-                    http.get(url, params=form, headers=sent)
-                    if self.token_in_query
-                    else http.post(url, data=form, headers=sent)
-                )
+            url, sent = await self.token_url(), {"Accept": "application/json", **headers}
+            response = await (
+                provider_http.request("GET", url, params=form, headers=sent)
+                if self.token_in_query
+                else provider_http.request("POST", url, data=form, headers=sent)
+            )
             body = json_object(response)
             if "error" in body:
                 raise self.token_error(body)
@@ -634,7 +634,7 @@ class Provider:
         if not access_token:
             raise ProviderError("malformed_response", "the token response has no access_token")
         for name in ("access_token", "refresh_token", "id_token"):  # stored, or sent on
-            if any(unusable(char) for char in text(body.get(name))):
+            if holds_unusable(text(body.get(name))):
                 raise ProviderError("malformed_response", f"the {name} holds a control character")
         expires_in = body.get("expires_in")
         expires_at = (
@@ -688,8 +688,10 @@ class Provider:
         if token is not None:
             sent["Authorization"] = f"Bearer {token}"
         sent.update(headers or {})
-        async with http_client() if http is None else nullcontext(http) as client:
-            response = await client.get(url, params=params, headers=sent)
+        if http is None:  # a request on its own: no client needed
+            response = await provider_http.request("GET", url, params=params, headers=sent)
+        else:
+            response = await http.get(url, params=params, headers=sent)
         refused = refused_token(response, "api") if token is not None else None
         if refused is not None and error_in_body is None:
             raise refused

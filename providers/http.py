@@ -7,8 +7,10 @@ start-up; tests shorten it to exercise slow providers.
 Providers speak httpx's interface; underneath, the requests travel through aiohttp's
 connection pool (NiceGUI already depends on it). httpx's own HTTP/1.1 machinery cost
 about 0.9 ms of processor time per request, aiohttp's about 0.35 ms with httpx's
-interface on top: a sign-in makes two such requests. The clients of one event loop
-share one pool, so a sign-in's token and profile requests (and the next sign-ins) reuse
+interface on top: a sign-in makes two such requests. A request on its own (``request``:
+a sign-in's token and UserInfo requests) does without the client too: making an
+``httpx.AsyncClient``, its cookie jar and its send machinery cost about as much as the
+request itself. The clients of one event loop and those requests share one pool, so a sign-in's token and profile requests (and the next sign-ins) reuse
 an open connection to the service instead of a new TCP and TLS handshake each.
 
 Requests go through the outgoing proxy that the standard variables name
@@ -18,9 +20,10 @@ Requests go through the outgoing proxy that the standard variables name
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from functools import cache
 
 import aiohttp
@@ -170,3 +173,57 @@ def http_client(tls: ssl.SSLContext | None = None) -> httpx.AsyncClient:
         follow_redirects=False,
         transport=pool if tls is None else _OwnTLS(pool, tls),
     )
+
+
+class _NoTransport(httpx.AsyncBaseTransport):
+    """For the one client made only to learn httpx's default request headers."""
+
+
+@cache
+def _client_headers() -> httpx.Headers:
+    """The headers a client of ``http_client`` sends with every request (httpx's defaults:
+    Accept, Accept-Encoding, Connection; our User-Agent)."""
+    return httpx.AsyncClient(
+        headers={"User-Agent": USER_AGENT}, transport=_NoTransport(), trust_env=False
+    ).headers
+
+
+_httpx_log = logging.getLogger("httpx")
+
+
+async def request(
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> httpx.Response:
+    """One request, sent as a client of ``http_client`` would send it (same headers, body,
+    timeouts, pool and proxy; no redirect followed) and answered with its body read and
+    decoded, but without making the client: for an exchange of a single request, whose
+    cookies no later request could use anyway."""
+    sent = httpx.Headers(_client_headers())
+    sent.update(headers or {})
+    built = httpx.Request(
+        method,
+        url,
+        params=params,
+        data=data,
+        headers=sent,
+        extensions={"timeout": TIMEOUT.as_dict()},
+    )
+    if built.url.username or built.url.password:  # a client turns these into Basic auth
+        async with http_client() as http:
+            return await http.send(built)
+    response = await _pool().send(built)
+    await response.aread()
+    _httpx_log.info(  # the line httpx's client logs for each request
+        'HTTP Request: %s %s "%s %d %s"',
+        built.method,
+        built.url,
+        response.http_version,
+        response.status_code,
+        response.reason_phrase,
+    )
+    return response
