@@ -11,6 +11,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, select
 
 from models.encryption import application_secret_place, sealed_value, writing_keyring
@@ -32,8 +33,12 @@ def new_client_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+#: built once: the provider role asks it at every authorization and token request
+_BY_CLIENT_ID = select(Application).where(col(Application.client_id) == bindparam("client_id"))
+
+
 def by_client_id(session: Session, client_id: str) -> Application | None:
-    return session.exec(select(Application).where(Application.client_id == client_id)).first()
+    return session.exec(_BY_CLIENT_ID, params={"client_id": client_id}).first()
 
 
 def of_site(session: Session, site_id: str) -> list[Application]:

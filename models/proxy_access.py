@@ -15,17 +15,14 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, func, literal, select
+from sqlalchemy import Connection, bindparam, literal, select
 
+from models.access_facts import DENIED, group_codes, split_codes
 from models.digests import digest
-from models.options import DENIED_AUTH
 from models.provider_grants import Kind
 from models.tables import (
     Application,
     AuthSession,
-    Group,
-    GroupDenial,
-    Membership,
     ProviderGrant,
     ProviderToken,
     Site,
@@ -40,26 +37,6 @@ def _table(model: Any) -> Any:
 
 _users, _sessions, _grants = _table(User), _table(AuthSession), _table(ProviderGrant)
 _tokens, _apps, _sites = _table(ProviderToken), _table(Application), _table(Site)
-_members, _groups = _table(Membership), _table(Group)
-_denials = _table(GroupDenial)
-
-_DENIED = exists().where(
-    _members.c.user_id == _users.c.id,
-    _denials.c.group_id == _members.c.group_id,
-    _denials.c.denial == literal(DENIED_AUTH),
-)
-
-
-def _group_codes(dialect: str) -> Any:
-    """The person's group codes joined by commas (codes hold no comma: ``[a-z0-9_]``)."""
-    codes = _groups.c.code
-    joined = func.string_agg(codes, ",") if dialect == "postgresql" else func.group_concat(codes)
-    return (
-        select(joined)
-        .select_from(_members.join(_groups, _groups.c.id == _members.c.group_id))
-        .where(_members.c.user_id == _users.c.id)
-        .scalar_subquery()
-    )
 
 
 def _columns(dialect: str) -> tuple[Any, ...]:
@@ -69,8 +46,8 @@ def _columns(dialect: str) -> tuple[Any, ...]:
         _users.c.email,
         _users.c.is_active,
         _users.c.email_verified,
-        _group_codes(dialect).label("group_codes"),
-        _DENIED.label("in_denied_group"),
+        group_codes(dialect).label("group_codes"),
+        DENIED.label("in_denied_group"),
         _sessions.c.token_hash,
         _sessions.c.activated_at,
         _sessions.c.last_seen_at,
@@ -141,7 +118,7 @@ class ProxyPass:
 
     @property
     def groups(self) -> set[str]:
-        return set(self.group_codes.split(",")) if self.group_codes else set()
+        return split_codes(self.group_codes)
 
 
 def by_proxy_cookie(connection: Connection, token: str) -> ProxyPass | None:

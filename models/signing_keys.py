@@ -11,21 +11,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, select
 
 from models.encryption import sealed_value, signing_key_place, writing_keyring
 from models.tables import SigningKey, utcnow
 from models.token_cipher import Keyring
 
+#: built once: read at every ID token signed
+_PUBLISHED = (
+    select(SigningKey)
+    .where(col(SigningKey.retire_at).is_(None) | (col(SigningKey.retire_at) > bindparam("now")))
+    .order_by(col(SigningKey.created_at).desc(), col(SigningKey.kid))
+)
+
 
 def published(session: Session) -> list[SigningKey]:
     """Every key a relying party may still meet, newest first."""
-    query = (
-        select(SigningKey)
-        .where(col(SigningKey.retire_at).is_(None) | (col(SigningKey.retire_at) > utcnow()))
-        .order_by(col(SigningKey.created_at).desc(), col(SigningKey.kid))
-    )
-    return list(session.exec(query))
+    return list(session.exec(_PUBLISHED, params={"now": utcnow()}))
 
 
 def purge_retired(session: Session) -> int:

@@ -9,21 +9,21 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from admin_app.auth import policy
-from models.options import DENIED_AUTH, in_denied_group
+from models.access_facts import groups_and_denial
 from models.tables import Application, User
-from models.users import group_codes_of
 
 
 def refusal(session: Session, application: Application, user: User | None) -> str | None:
     """None when allowed, else a refusal code (``policy.application_refusal``)."""
     if user is None or user.id is None:
         return "user_blocked"
+    groups, denied = groups_and_denial(session.connection(), user.id)
     return refusal_of(
         application.everyone,
         application.allowed_groups,
         is_active=user.is_active,
-        groups=group_codes_of(session, user.id),
-        in_denied_group=in_denied_group(session, user.id, DENIED_AUTH),
+        groups=groups,
+        in_denied_group=denied,
     )
 
 
