@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from models.encryption import sealed_value, token_place, writing_keyring
@@ -17,19 +18,23 @@ from models.token_cipher import Keyring, UndecryptableError
 log = logging.getLogger("socialservices.links")
 
 
+#: built once, with bound parameters: a returning user's every sign-in asks it, and
+#: building a statement and its cache key anew cost more than running it on SQLite
+_LINK = select(LinkedAccount).where(
+    col(LinkedAccount.service_id) == bindparam("service_id"),
+    col(LinkedAccount.issuer) == bindparam("issuer"),
+    col(LinkedAccount.external_id) == bindparam("external_id"),
+)
+
+
 def find_link(
     session: Session, *, service_id: str, issuer: str, external_id: str
 ) -> LinkedAccount | None:
     """The link of this account at this issuer: both compared byte for byte (the column's
     collation is binary on SQLite and PostgreSQL's default ones), so " alice" is not
     "alice", and another issuer's "alice" is nobody here."""
-    return session.exec(
-        select(LinkedAccount).where(
-            LinkedAccount.service_id == service_id,
-            LinkedAccount.issuer == issuer,
-            LinkedAccount.external_id == external_id,
-        )
-    ).first()
+    params = {"service_id": service_id, "issuer": issuer, "external_id": external_id}
+    return session.exec(_LINK, params=params).first()
 
 
 def linked_issuers(session: Session, service_id: str) -> dict[str, int]:

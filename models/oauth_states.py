@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, delete
 
 from models.digests import digest
@@ -17,6 +18,12 @@ from models.tables import OAuthState, utcnow
 
 LIFETIME = timedelta(minutes=10)
 _unfinished = Occasionally()
+
+#: built once, and run without the ORM's unit of work and its bulk DELETE (which look
+#: for the rows among the session's objects): every sign-in writes one and takes it
+_STATES = OAuthState.__table__  # type: ignore[attr-defined]
+_INSERT = insert(_STATES)
+_TAKE = _STATES.delete().where(_STATES.c.state_hash == bindparam("state_hash")).returning(_STATES)
 
 
 def remember(
@@ -35,19 +42,17 @@ def remember(
     """Store a new round trip, and (now and then) forget those nobody finished in time."""
     if _unfinished.due():
         session.exec(delete(OAuthState).where(col(OAuthState.created_at) < utcnow() - LIFETIME))
-    session.add(
-        OAuthState(
-            state_hash=digest(state),
-            browser_binding=digest(browser),
-            purpose=purpose,
-            service_id=service_id,
-            site_id=site_id,
-            user_id=user_id,
-            next_path=next_path,
-            nonce=nonce,
-            code_verifier=code_verifier,
-        )
-    )
+    row = {
+        "state_hash": digest(state),
+        "browser_binding": digest(browser),
+        "purpose": purpose,
+        "service_id": service_id,
+        "site_id": site_id,
+        "user_id": user_id,
+        "next_path": next_path,
+    }
+    checks = {"nonce": nonce, "code_verifier": code_verifier, "created_at": utcnow()}
+    session.connection().execute(_INSERT, {**row, **checks})
 
 
 def take(session: Session, *, state: str, browser: str) -> OAuthState | None:
@@ -56,11 +61,10 @@ def take(session: Session, *, state: str, browser: str) -> OAuthState | None:
     if not state:
         return None
     # read and deleted in one statement: of two requests with the same state, one gets it
-    row = session.scalars(
-        delete(OAuthState).where(col(OAuthState.state_hash) == digest(state)).returning(OAuthState)
-    ).one_or_none()
-    if row is None:  # unknown, or another request took it a moment ago
+    taken = session.connection().execute(_TAKE, {"state_hash": digest(state)}).one_or_none()
+    if taken is None:  # unknown, or another request took it a moment ago
         return None
+    row = OAuthState(**taken._mapping)
     if row.browser_binding != digest(browser) or row.created_at < utcnow() - LIFETIME:
         return None
     return row

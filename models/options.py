@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, select
 
 from models.tables import ActivityOptions, Group, GroupDenial, Membership, RegistrationOptions
@@ -32,16 +33,23 @@ def denied_group_codes(session: Session, denial: str) -> list[str]:
     )
 
 
+#: built once, with bound parameters, and run without the ORM (it reads no objects)
+_IN_DENIED_GROUP = (
+    select(Membership.user_id)
+    .join(GroupDenial, col(GroupDenial.group_id) == col(Membership.group_id))
+    .where(
+        col(Membership.user_id) == bindparam("user_id"),
+        col(GroupDenial.denial) == bindparam("denial"),
+    )
+    .limit(1)
+)
+
+
 def in_denied_group(session: Session, user_id: int, denial: str) -> bool:
     """Whether the user is a member of a group on the ``denial`` list: one query, as a
     returning user's every sign-in asks it."""
-    member = session.exec(
-        select(Membership.user_id)
-        .join(GroupDenial, col(GroupDenial.group_id) == col(Membership.group_id))
-        .where(Membership.user_id == user_id, GroupDenial.denial == denial)
-        .limit(1)
-    ).first()
-    return member is not None
+    params = {"user_id": user_id, "denial": denial}
+    return session.connection().execute(_IN_DENIED_GROUP, params).first() is not None
 
 
 def set_denied_groups(session: Session, denial: str, group_codes: Sequence[str]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, delete, func, select
 
 from models.encryption import seal_secrets
@@ -61,13 +62,17 @@ def configs_in_scope(session: Session, scope: str) -> list[ConfiguredService]:
     )
 
 
+#: built once, with bound parameters: both requests of every sign-in ask it
+_CONFIG_IN_SCOPE = select(ConfiguredService).where(
+    col(ConfiguredService.scope) == bindparam("scope"),
+    col(ConfiguredService.service_id) == bindparam("service_id"),
+)
+
+
 def config_in_scope(session: Session, scope: str, service_id: str) -> ConfiguredService | None:
     """One configured service of a scope (a sign-in needs just the one)."""
-    return session.exec(
-        select(ConfiguredService).where(
-            ConfiguredService.scope == scope, ConfiguredService.service_id == service_id
-        )
-    ).first()
+    params = {"scope": scope, "service_id": service_id}
+    return session.exec(_CONFIG_IN_SCOPE, params=params).first()
 
 
 def replace_scope(

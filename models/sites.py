@@ -70,8 +70,12 @@ def site_for_host(session: Session, host: str | None) -> Site:
     return default
 
 
+#: built once: every sign-in's start asks it (``site_for_host``)
+_SITES = select(Site).order_by(col(Site.id))
+
+
 def list_sites(session: Session) -> list[Site]:
-    return list(session.exec(select(Site).order_by(col(Site.id))))
+    return list(session.exec(_SITES))
 
 
 def replace_sites(session: Session, sites: list[Site]) -> list[str]:
