@@ -403,6 +403,29 @@ class Provider:
     # -- step 1: send the browser to the service
 
     async def begin(self, redirect_uri: str) -> AuthorizationRequest:
+        return self._authorization_request(redirect_uri, await self.authorize_url())
+
+    def begin_at_once(self, redirect_uri: str) -> AuthorizationRequest | None:
+        """``begin``'s request, made without waiting when it needs nothing from the
+        network (the authorization endpoint configured, or discovered and cached); None
+        when it would (``begin`` then fetches what it needs, and says what went wrong).
+        The sign-in's start then reads the service and remembers the round trip in one
+        transaction instead of two with the wait between them."""
+        if type(self).begin is not Provider.begin:  # a flow of its own
+            return None
+        try:
+            url = self.known_authorize_url()
+        except ProviderError:
+            return None
+        return None if url is None else self._authorization_request(redirect_uri, url)
+
+    def known_authorize_url(self) -> str | None:
+        """``authorize_url`` when it is known without the network, else None."""
+        if type(self).authorize_url is not Provider.authorize_url:
+            return None
+        return self.endpoint("authorize_url")
+
+    def _authorization_request(self, redirect_uri: str, authorize_url: str) -> AuthorizationRequest:
         state = secrets.token_urlsafe(32)  # 256 bits
         code_verifier = secrets.token_urlsafe(48) if self.pkce else None
         params = dict(self.extra_authorize_params)
@@ -417,7 +440,7 @@ class Provider:
         if nonce:
             params["nonce"] = nonce
         url = prepare_grant_uri(
-            await self.authorize_url(),
+            authorize_url,
             client_id=self.client_id,
             response_type="code",
             redirect_uri=redirect_uri,

@@ -108,13 +108,21 @@ class OpenIDProvider(Provider):
         forget_discovery(self.issuer)
         return await self.metadata()
 
-    async def metadata(self) -> dict[str, Any]:
-        """The discovery document; empty for an issuer configured by its endpoints."""
+    def cached_metadata(self) -> dict[str, Any] | None:
+        """``metadata`` when it needs no request (read less than ``DISCOVERY_TTL`` ago, or
+        none to read), else None."""
         if not self.reads_discovery:
             return {}
         cached = _discovery_cache.get(self.issuer)
         if cached and time.monotonic() - cached[0] < DISCOVERY_TTL:
             return cached[1]
+        return None
+
+    async def metadata(self) -> dict[str, Any]:
+        """The discovery document; empty for an issuer configured by its endpoints."""
+        cached = self.cached_metadata()
+        if cached is not None:
+            return cached
         url = self.discovery_url
         try:
             with provider_errors("discovery"):
@@ -144,6 +152,21 @@ class OpenIDProvider(Provider):
 
     async def authorize_url(self) -> str:
         return await self._endpoint_or_discovered("authorize_url", "authorization_endpoint")
+
+    def known_authorize_url(self) -> str | None:
+        """The configured endpoint, else the cached discovery document's; None when the
+        document must be read first (or this service finds the endpoint its own way)."""
+        own = type(self)
+        if own.authorize_url is not OpenIDProvider.authorize_url:
+            return None
+        if own.metadata is not OpenIDProvider.metadata:
+            return None
+        override = self.configured_endpoint("authorize_url")
+        if override:
+            return override
+        document = self.cached_metadata()
+        value = document.get("authorization_endpoint") if document is not None else None
+        return str(value) if value else None  # none listed: ``begin`` says so
 
     async def token_url(self) -> str:
         return await self._endpoint_or_discovered("token_url", "token_endpoint")

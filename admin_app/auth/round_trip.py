@@ -114,12 +114,35 @@ async def start(
     service cannot be reached (discovery). An administrator's "Try it" that cannot start
     is kept with its cause instead, and the URL is the page that shows it.
     """
-    with read_scope() as session:
+
+    def remember(session: Session, request: AuthorizationRequest, site_id: str) -> None:
+        oauth_states.remember(
+            session,
+            state=request.state,
+            browser=browser,
+            purpose=purpose.value,
+            service_id=service_id,
+            site_id=site_id,
+            user_id=user_id,
+            next_path=next_path,
+            nonce=request.nonce,
+            code_verifier=request.code_verifier,
+        )
+
+    # the service, and (when the provider needs no network to begin: its discovery
+    # document cached) the round trip remembered, in one transaction
+    with session_scope() as session:
         site = _site(session, host, scope)
         service = usable(service_of_site(session, site, service_id), purpose)
+        at_once = service.make_provider().begin_at_once(service.redirect_uri) if service else None
+        if at_once is not None:
+            remember(session, at_once, site.id)
     site_id = site.id
     if service is None:
         raise LookupError(service_id)
+    if at_once is not None:
+        log.info("social.started service=%s purpose=%s site=%s", service_id, purpose, site_id)
+        return at_once.url
     try:
         try:
             async with asyncio.timeout(ROUND_TRIP_DEADLINE):
@@ -136,18 +159,7 @@ async def start(
         )
         return TRIED_PAGE
     with session_scope() as session:
-        oauth_states.remember(
-            session,
-            state=request.state,
-            browser=browser,
-            purpose=purpose.value,
-            service_id=service_id,
-            site_id=site_id,
-            user_id=user_id,
-            next_path=next_path,
-            nonce=request.nonce,
-            code_verifier=request.code_verifier,
-        )
+        remember(session, request, site_id)
     log.info("social.started service=%s purpose=%s site=%s", service_id, purpose, site_id)
     return request.url
 
