@@ -184,13 +184,15 @@ async def test_a_huge_raw_profile_is_not_kept(issuer: FakeOpenIDProvider) -> Non
     assert profile.external_id == "alice"  # the sign-in itself goes on
 
 
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x85", "\u2028", "\ud800"])
 async def test_a_token_holding_a_control_character_is_refused(
-    issuer: FakeOpenIDProvider,
+    issuer: FakeOpenIDProvider, char: str
 ) -> None:
+    """C0 and C1 controls, line separators and lone surrogates alike."""
     original = issuer.token_response
     issuer.token_response = lambda access_token, grant: {  # type: ignore[method-assign]
         **original(access_token, grant),
-        "refresh_token": "refresh\x00token",
+        "refresh_token": f"refresh{char}token",
     }
     with pytest.raises(ProviderError) as error:
         await sign_in(issuer)
