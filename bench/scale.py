@@ -18,7 +18,7 @@ rounds:
 
 Each figure is the median wall time of rounds that run every query once in turn, so that
 the machine's other work falls on all of them alike; beside it, where PostgreSQL runs on
-this machine, the mean CPU time of this process and of the backends serving the
+this machine, the median CPU time of this process and of the backends serving the
 benchmark's database, which moves much less with that other work.
 
 Aim (issues 10 and 23): within 2 times the same SQL through the app's plumbing. The
@@ -87,7 +87,7 @@ class Meter:
 def measure(
     meter: Meter, actions: Sequence[Callable[[], object]], rounds: int = ROUNDS
 ) -> list[tuple[float, float]]:
-    """Each action's median wall time and mean CPU time, in ms, over ``rounds`` rounds that
+    """Each action's median wall time and median CPU time, in ms, over ``rounds`` rounds that
     run every action once, in turn: a burst of load from the machine's other work falls
     on all of them alike, rather than on whichever was being measured then."""
     times: list[list[tuple[float, float]]] = [[] for _ in actions]
@@ -97,7 +97,7 @@ def measure(
     return [
         (
             statistics.median(wall for wall, _ in spent) * 1000,
-            statistics.fmean(cpu for _, cpu in spent) * 1000,
+            statistics.median(cpu for _, cpu in spent) * 1000,
         )
         for spent in times
     ]
@@ -270,15 +270,17 @@ def run(url: str, users: int, scratch: Path, runs: int) -> None:
         ))  # fmt: skip
         search_users(session, "Иван")
         event.remove(session.connection(), "before_cursor_execute", remember)
-    [(our_statement, our_values)] = sent
 
-    def our_statement_plumbed() -> object:
-        """Our search's own statement (its four index ranges and the join) as SQL text
-        through the same plumbing: what is left to ours is building the query and making
-        User objects of the rows."""
+    def our_statements_plumbed() -> object:
+        """Our search's own statements (the plan setting, then the four index ranges and
+        the join) as SQL text through the same plumbing: what is left to ours is building
+        the query and making User objects of the rows."""
         with session_scope() as session:
             connection = session.connection()
-            return connection.exec_driver_sql(our_statement, our_values).fetchall()  # type: ignore[arg-type]
+            for statement, values in sent[:-1]:
+                connection.exec_driver_sql(statement, values)  # type: ignore[arg-type]
+            statement, values = sent[-1]
+            return connection.exec_driver_sql(statement, values).fetchall()  # type: ignore[arg-type]
 
     def some_link() -> str:
         return f"staff-{rng.randint(1, users)}"
@@ -307,7 +309,7 @@ def run(url: str, users: int, scratch: Path, runs: int) -> None:
 
     actions = (
         raw_search, plumbed_search, our_search, raw_lookup, plumbed_lookup, our_lookup,
-        our_sign_in, our_statement_plumbed,
+        our_sign_in, our_statements_plumbed,
     )  # fmt: skip
     for action in actions:
         for _ in range(20):  # warm caches and connections (then every one is open)
@@ -316,7 +318,7 @@ def run(url: str, users: int, scratch: Path, runs: int) -> None:
     print(f"median wall time of {ROUNDS} rounds, in ms, each round running every query once")
     print("(the load of the moment falls on all alike), and ratios to the raw indexed query")
     print("through psycopg on an open connection and to the same SQL through the app's engine")
-    print("and transaction; then the mean CPU time of the same calls: this process and its")
+    print("and transaction; then the median CPU time of the same calls: this process and its")
     print("PostgreSQL backends" + ("" if meter.local else " (not here: the server is elsewhere)"))
     worst = [0.0, 0.0]
     for number in range(1, runs + 1):
@@ -335,7 +337,7 @@ def run(url: str, users: int, scratch: Path, runs: int) -> None:
             if meter.local:
                 print(f"  {'  CPU time':34s} {cpu_bare:7.2f} {cpu_plumbed:17.2f} {cpu_ours:7.2f}"
                       f"   {cpu_ours / cpu_bare:5.1f} / {cpu_ours / cpu_plumbed:4.2f}")  # fmt: skip
-        print(f"  our search's own statement through the plumbing: {walls[7]:.2f} ms"
+        print(f"  our search's own statements through the plumbing: {walls[7]:.2f} ms"
               f", ours {walls[2] / walls[7]:.2f} times it"
               + (f", CPU {cpus[7]:.2f} ({cpus[2] / cpus[7]:.2f})" if meter.local else ""))  # fmt: skip
         print(f"  a returning user's sign-in (its whole database transaction): {walls[6]:.2f} ms,"
