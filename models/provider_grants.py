@@ -48,6 +48,8 @@ class Taken:
     grant: ProviderGrant | None
     token: ProviderToken | None = None
     problem: str = ""
+    #: the grant's person, read with it (None when they are gone)
+    user: User | None = None
 
 
 # Statements built once with bound parameters: each step of every code-flow sign-in runs
@@ -55,15 +57,24 @@ class Taken:
 _GRANT_COLUMNS = tuple(ProviderGrant.model_fields)
 _INSERT_GRANT = insert(ProviderGrant)
 _INSERT_TOKEN = insert(ProviderToken)
+_TOKENS = ProviderToken.__table__  # type: ignore[attr-defined]
+#: on the table, not the ORM entity: the ORM's bulk UPDATE machinery cost more than the
+#: statement
 _TAKE = (
-    update(ProviderToken)
+    update(_TOKENS)
     .where(
-        col(ProviderToken.token_hash) == bindparam("presented"),
-        col(ProviderToken.kind) == bindparam("wanted"),
-        col(ProviderToken.used_at).is_(None),
+        _TOKENS.c.token_hash == bindparam("presented"),
+        _TOKENS.c.kind == bindparam("wanted"),
+        _TOKENS.c.used_at.is_(None),
     )
     .values(used_at=bindparam("now"))
-    .returning(ProviderToken)
+    .returning(*_TOKENS.c)
+)
+#: the grant with its person, who is checked next (``session.get`` then finds them loaded)
+_GRANT_WITH_USER = (
+    select(ProviderGrant, User)
+    .outerjoin(User, col(User.id) == col(ProviderGrant.user_id))
+    .where(col(ProviderGrant.id) == bindparam("grant_id"))
 )
 _HOLDER = (
     select(ProviderGrant, Application, User, Site)
@@ -144,18 +155,23 @@ def take(session: Session, token: str, kind: Kind) -> Taken:
         return Taken(None, problem="unknown")
     token_hash = digest(token)
     now = utcnow()
-    row = session.execute(
-        _TAKE, {"presented": token_hash, "wanted": kind.value, "now": now}
-    ).scalar_one_or_none()
-    if row is None:  # unknown, or used already: then its grant goes
+    found = (
+        session.connection()
+        .execute(_TAKE, {"presented": token_hash, "wanted": kind.value, "now": now})
+        .first()
+    )
+    if found is None:  # unknown, or used already: then its grant goes
         used = session.get(ProviderToken, token_hash)
         if used is None or used.kind != kind.value:
             return Taken(None, problem="unknown")
         revoke_grant(session, used.grant_id)
         return Taken(None, problem="reused")
+    row = ProviderToken(**found._mapping)
     if row.expires_at <= now:
         return Taken(None, problem="expired")
-    return Taken(session.get(ProviderGrant, row.grant_id), row)
+    found = session.execute(_GRANT_WITH_USER, {"grant_id": row.grant_id}).first()
+    grant, user = found if found is not None else (None, None)
+    return Taken(grant, row, user=user)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def _from_code(
         return _error("invalid_grant", "redirect_uri differs from the authorization request's")
     if not _pkce_holds(token.code_challenge, form.get("code_verifier", "")):
         return _error("invalid_grant", "the PKCE code_verifier does not match")
-    return _issue(session, site, application, grant, with_nonce=True)
+    return _issue(session, site, application, grant, taken.user, with_nonce=True)
 
 
 def _from_refresh(
@@ -101,7 +101,7 @@ def _from_refresh(
     if auth_sessions.active_by_hash(session, grant.session_hash) is None:
         provider_grants.revoke_grant(session, grant.id)
         return _error("invalid_grant", "the sign-in session has ended")
-    return _issue(session, site, application, grant, with_nonce=False)
+    return _issue(session, site, application, grant, taken.user, with_nonce=False)
 
 
 def _issue(
@@ -109,10 +109,10 @@ def _issue(
     site: Site,
     application: Application,
     grant: ProviderGrant,
+    user: User | None,
     *,
     with_nonce: bool,
 ) -> TokenAnswer:
-    user = session.get(User, grant.user_id)
     if access.refusal(session, application, user) is not None or user is None:
         provider_grants.revoke_grant(session, grant.id)
         return _error("invalid_grant", "the person may no longer sign in to this application")
