@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from models.link_pictures import first_picture
 from models.linked_accounts import link_summaries
 from models.tables import ProviderGrant, ProviderOptions, Site, User
 from models.users import group_codes_of
@@ -46,7 +47,6 @@ def claims(session: Session, site: Site, user: User, grant: ProviderGrant) -> di
     assert user.id is not None
     scopes = scopes_of(grant)
     result: dict[str, Any] = {"sub": subject(session, site, user.id)}
-    links = link_summaries(session, user.id) if scopes & {"profile", "linked_services"} else []
     if "profile" in scopes:
         name = f"{user.first_name} {user.last_name}".strip()
         result.update(
@@ -54,7 +54,7 @@ def claims(session: Session, site: Site, user: User, grant: ProviderGrant) -> di
             given_name=user.first_name or None,
             family_name=user.last_name or None,
             preferred_username=user.login,
-            picture=next((link.picture_url for link in links if link.picture_url), None),
+            picture=first_picture(session, user.id),
             locale=grant.locale or None,
         )
     if "email" in scopes and user.email:
@@ -63,5 +63,6 @@ def claims(session: Session, site: Site, user: User, grant: ProviderGrant) -> di
     if "groups" in scopes:
         result["groups"] = sorted(group_codes_of(session, user.id))
     if "linked_services" in scopes:
+        links = link_summaries(session, user.id)
         result["linked_services"] = sorted({link.service_id for link in links})
     return {key: value for key, value in result.items() if value is not None}

@@ -131,6 +131,42 @@ async def test_email_verified_is_the_accounts_own_verification(user: User) -> No
     assert (claims["email"], claims["email_verified"]) == ("alice@example.org", True)
 
 
+async def test_the_picture_is_that_of_the_oldest_link_that_has_one(user: User) -> None:
+    user_id = await signed_in(user)
+    register()
+    first = utcnow() - timedelta(days=3)
+    with session_scope() as session:  # the oldest has none, the newest another picture
+        for days, service, picture in ((0, "github", ""), (1, "vk", "https://p/vk.png")):
+            session.add(
+                LinkedAccount(
+                    user_id=user_id,
+                    provider=service,
+                    service_id=service,
+                    site_id="s1",
+                    external_id=f"{service}-1",
+                    picture_url=picture,
+                    created_at=first + timedelta(days=days),
+                )
+            )
+        session.add(
+            LinkedAccount(
+                user_id=user_id,
+                provider="google",
+                service_id="google",
+                site_id="s1",
+                external_id="g-1",
+                picture_url="https://p/google.png",
+                created_at=first + timedelta(days=2),
+            )
+        )
+    tokens = await code_flow(user)
+    assert (await id_claims(user, tokens["id_token"]))["picture"] == "https://p/vk.png"
+    info = await user.http_client.get(
+        "/oidc/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert info.json()["picture"] == "https://p/vk.png"
+
+
 async def test_discovery_names_every_endpoint_of_the_sites_issuer(user: User) -> None:
     document = (await user.http_client.get("/.well-known/openid-configuration")).json()
     assert document["issuer"] == ISSUER

@@ -1,0 +1,28 @@
+"""The picture an application is told of for a person (the ``picture`` claim): that of
+their oldest link that has one. One statement built once with a bound parameter: the
+provider role reads it at every token and UserInfo call with the ``profile`` scope, where
+building the query of all their links anew was a tenth of its work.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
+
+from models.tables import LinkedAccount
+
+_FIRST_PICTURE = (
+    select(LinkedAccount.picture_url)
+    .where(
+        col(LinkedAccount.user_id) == bindparam("user_id"),
+        col(LinkedAccount.picture_url).is_not(None),
+        col(LinkedAccount.picture_url) != "",
+    )
+    .order_by(col(LinkedAccount.created_at))
+    .limit(1)
+)
+
+
+def first_picture(session: Session, user_id: int) -> str | None:
+    """The picture of the person's oldest link with one; None when no link has one."""
+    return session.exec(_FIRST_PICTURE, params={"user_id": user_id}).first()
