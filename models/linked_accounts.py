@@ -92,19 +92,23 @@ class LinkSummary:
     picture_url: str | None
 
 
+#: built once, with a bound parameter: the provider role asks it twice per sign-in
+_LINK_SUMMARIES = (
+    select(
+        LinkedAccount.service_id,
+        LinkedAccount.email,
+        LinkedAccount.email_verified,
+        LinkedAccount.picture_url,
+    )
+    .where(col(LinkedAccount.user_id) == bindparam("user_id"))
+    .order_by(col(LinkedAccount.created_at))
+)
+
+
 def link_summaries(session: Session, user_id: int) -> list[LinkSummary]:
     """The person's links, oldest first, read without their tokens and profiles (the
     provider role reads them at every token and UserInfo call)."""
-    rows = session.exec(
-        select(
-            LinkedAccount.service_id,
-            LinkedAccount.email,
-            LinkedAccount.email_verified,
-            LinkedAccount.picture_url,
-        )
-        .where(LinkedAccount.user_id == user_id)
-        .order_by(col(LinkedAccount.created_at))
-    )
+    rows = session.exec(_LINK_SUMMARIES, params={"user_id": user_id})
     return [LinkSummary(*row) for row in rows]
 
 
