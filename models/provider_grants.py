@@ -22,6 +22,7 @@ from models import logout_deliveries
 from models.digests import digest
 from models.tables import (
     Application,
+    AuthSession,
     ProviderGrant,
     ProviderToken,
     Site,
@@ -75,6 +76,11 @@ _GRANT_WITH_USER = (
     select(ProviderGrant, User)
     .outerjoin(User, col(User.id) == col(ProviderGrant.user_id))
     .where(col(ProviderGrant.id) == bindparam("grant_id"))
+)
+_SESSION_WITH_USER = (
+    select(AuthSession, User)
+    .outerjoin(User, col(User.id) == col(AuthSession.user_id))
+    .where(col(AuthSession.token_hash) == bindparam("token_hash"))
 )
 _HOLDER = (
     select(ProviderGrant, Application, User, Site)
@@ -172,6 +178,17 @@ def take(session: Session, token: str, kind: Kind) -> Taken:
     found = session.execute(_GRANT_WITH_USER, {"grant_id": row.grant_id}).first()
     grant, user = found if found is not None else (None, None)
     return Taken(grant, row, user=user)
+
+
+def load_session_with_user(session: Session, token: str) -> tuple[object, ...]:
+    """The sign-in session of ``token`` and its person in one read, loaded into
+    ``session``: the authorization's ``auth_sessions.active`` and ``session.get`` of the
+    person then find them there instead of reading each. The caller keeps what this
+    returns while it uses them (the session holds loaded rows only while referenced)."""
+    if not token:
+        return ()
+    found = session.execute(_SESSION_WITH_USER, {"token_hash": digest(token)}).first()
+    return tuple(found) if found is not None else ()
 
 
 @dataclass(frozen=True)

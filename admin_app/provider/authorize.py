@@ -130,6 +130,7 @@ def _decide(
     if max_age and not max_age.isdigit():
         return request.error("invalid_request", "max_age must be a number of seconds")
 
+    _held = provider_grants.load_session_with_user(session, auth_token)  # one read for both:
     row = auth_sessions.active(session, auth_token)
     user = session.get(User, row.user_id) if row is not None else None
     if user is None or not user.is_active or row is None or not _fresh(row, params, prompts):
