@@ -272,9 +272,9 @@ def run(url: str, users: int, scratch: Path, runs: int) -> None:
         event.remove(session.connection(), "before_cursor_execute", remember)
 
     def our_statements_plumbed() -> object:
-        """Our search's own statements (the plan setting, then the four index ranges and
-        the join) as SQL text through the same plumbing: what is left to ours is building
-        the query and making User objects of the rows."""
+        """What our search sends (its four index ranges and the join, in one statement)
+        as SQL text through the same plumbing: what is left to ours is building the query
+        and making User objects of the rows."""
         with session_scope() as session:
             connection = session.connection()
             for statement, values in sent[:-1]:

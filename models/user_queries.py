@@ -234,7 +234,12 @@ def _query(kind: str, after_stage: int | None, limit: int, shape: tuple[str, boo
     """The one query of a page: each remaining stage's index range (an arm of a UNION
     ALL, as a subquery: SQLite takes no ORDER BY or LIMIT in the arms otherwise), then
     the first ``limit`` rows of all, stage by stage, with the users of those ids. Made once per shape and reused with
-    new values: building it takes longer than PostgreSQL takes to answer it."""
+    new values: building it takes longer than PostgreSQL takes to answer it.
+
+    PostgreSQL still plans it on every call (0.4 to 1.1 ms with a million users, more
+    than running it). Its generic plan, made once without the values, is no way out:
+    it is the same plan with a million users, but with 20,000 it reads and sorts the
+    whole range of a prefix (10 ms against 0.2 for "a"), and a name's ranges in any case."""
     arms = [
         select(
             stage.part(
@@ -251,34 +256,6 @@ def _query(kind: str, after_stage: int | None, limit: int, shape: tuple[str, boo
         .order_by(rows.c.stage, rows.c.sort_key, rows.c.sort_id)
         .limit(limit)
     )
-
-
-#: PostgreSQL plans a prepared statement afresh for each call whose values differ (a
-#: "custom plan"), unless told to keep the one plan made without values (the "generic
-#: plan"). For a one-word search the planning of its four index ranges took longer than
-#: running them (0.4 to 1.1 ms against 0.2), and the generic plan is the same: each range
-#: read in its index's order up to the page's end, as the bounds are written out apart
-#: from the LIKE. Not for the other kinds: without the values PostgreSQL takes a name's
-#: ranges, or the list of everyone after a cursor, for large ones and reads them whole
-#: (0.5 s and 1.5 s with a million users), nor with a group or service filter, where the
-#: values say which plan fits. "SET LOCAL" lasts until the transaction ends; the session
-#: remembers in which transaction it was said, so that another kind of search in the same
-#: transaction turns it back.
-_GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
-_CUSTOM_PLANS = "SET LOCAL plan_cache_mode TO DEFAULT"
-_GENERIC_PLANS_IN = "socialservices_generic_plans_in"
-
-
-def _choose_plans(session: Session, generic: bool) -> None:
-    """Generic plans for the rest of this transaction, or back to PostgreSQL's choice."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    connection = session.connection()  # the transaction begins here, if not before
-    transaction = session.get_transaction()
-    if (session.info.get(_GENERIC_PLANS_IN) is transaction) == generic:
-        return
-    connection.exec_driver_sql(_GENERIC_PLANS if generic else _CUSTOM_PLANS)
-    session.info[_GENERIC_PLANS_IN] = transaction if generic else None
 
 
 def search_users(
@@ -310,7 +287,6 @@ def search_users(
     stages = _stages(kind)
     if after is not None and after.stage > max(stages):  # a cursor of another kind of term
         return UserSearchPage([], None)
-    _choose_plans(session, kind == WORD and kept.group_id is None and not kept.service_id)
     query = _query(kind, None if after is None else after.stage, limit + 1, kept.shape)
     found = [(stages[number], user) for user, number in session.exec(query, params=values)]
     if len(found) <= limit:

@@ -258,32 +258,6 @@ def test_sqlite_reads_index_ranges_only(session: Session) -> None:
         assert not re.search(r"SCAN users(?! USING (COVERING )?INDEX)", plan), plan
 
 
-def test_postgresql_keeps_one_plan_for_one_word_only(session: Session) -> None:
-    """One-word searches skip PostgreSQL's planning for each call; a name or the list of
-    everyone, even later in the same transaction, is planned with its values (a generic
-    plan reads their whole index ranges: seconds with a million users)."""
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's plan cache")
-    _add(session, "kim", email="kim@example.org", first="Kim", last="Lee")
-
-    def plans() -> str:
-        return session.connection().exec_driver_sql("SHOW plan_cache_mode").scalar_one()
-
-    default = plans()
-    assert _logins(search_users(session, "ki").users) == ["kim"]
-    assert plans() == "force_generic_plan"
-    assert _logins(search_users(session, "kim lee").users) == ["kim"]
-    assert plans() == default
-    assert _logins(search_users(session, "k").users) == ["kim"]
-    assert _logins(search_users(session, "").users) == ["kim"]
-    assert plans() == default
-    assert search_users(session, "ki", kept=UserFilter(service_id="gitlab")).users == []
-    assert plans() == default
-    session.commit()
-    assert _logins(search_users(session, "KI").users) == ["kim"]  # a new transaction
-    assert plans() == "force_generic_plan"
-
-
 def test_cursor_from_an_earlier_stage_is_honoured(session: Session) -> None:
     _add(session, "zz1", first="Quinn")
     _add(session, "zz2", first="Quentin")
