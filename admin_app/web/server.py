@@ -48,7 +48,14 @@ from admin_app.pages.admin import services as admin_services
 from admin_app.pages.admin import sites as admin_sites
 from admin_app.pages.admin import users as admin_users
 from admin_app.provider import backchannel
-from admin_app.web import browser_cookie, script_nonces, signin_lane, socket_origins, theme
+from admin_app.web import (
+    browser_cookie,
+    element_cost,
+    script_nonces,
+    signin_lane,
+    socket_origins,
+    theme,
+)
 from admin_app.web.security_headers import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -59,6 +66,7 @@ def register_routes(session_options: dict[str, Any]) -> None:
     which the sign-in lane writes too."""
     asking.install(browser_cookie.read_asker)
     theme.install()  # every field and button alike, on every page
+    element_cost.install()
     error_pages.install()  # first: the headers' middleware, added next, wraps its pages
     app.add_middleware(SecurityHeaders, https=bool(session_options.get("https_only")))
     script_nonces.install()
