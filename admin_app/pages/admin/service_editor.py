@@ -77,6 +77,7 @@ class _ServiceCard:
         self.endpoint_inputs: dict[str, ui.input] = {}
         self.problems: dict[str, ProblemLabel] = {}
         self.key_section: ClientKeySection | None = None
+        self.form_drawn = False
         self.card = self._draw()
 
     # -- drawing
@@ -139,16 +140,29 @@ class _ServiceCard:
         return row
 
     def _draw_panel(self) -> None:
-        """The settings in a panel at the right side of the window, opened per row."""
+        """The settings in a panel at the right side of the window, opened per row; its
+        form is drawn by ``draw_form``."""
         sid = self.view.service_id
         with (
             attributes(ui.dialog(), {"aria-label": self.title})
             .props("position=right full-height")
-            .mark(f"panel-{sid}") as self.panel,
-            attributes(ui.card(), {"data-testid": f"panel-{sid}"})
-            .classes("w-[36rem] max-w-full h-full gap-3 no-wrap overflow-y-auto")
-            .mark(f"form-{sid}"),
+            .mark(f"panel-{sid}") as self.panel
         ):
+            self.panel_card = (
+                attributes(ui.card(), {"data-testid": f"panel-{sid}"})
+                .classes("w-[36rem] max-w-full h-full gap-3 no-wrap overflow-y-auto")
+                .mark(f"form-{sid}")
+            )
+
+    def draw_form(self) -> None:
+        """The panel's heading and form, once, when the panel first opens. Not with the
+        page: the forms of all the services were two thirds of the services page's
+        elements, hidden until opened, and the page was usable only after the server had
+        built them all (bench/pages.py)."""
+        if self.form_drawn:
+            return
+        self.form_drawn = True
+        with self.panel_card:
             with ui.row().classes("w-full items-center gap-2 no-wrap"):
                 ui.html(badge_svg(self.view.provider_id), sanitize=False)
                 self.panel_heading = (
@@ -159,10 +173,11 @@ class _ServiceCard:
                 close = _("Close the settings")
                 attributes(
                     ui.button(icon="close", on_click=self.panel.close), {"aria-label": close}
-                ).props("flat round dense").tooltip(close).mark(f"close-{sid}")
+                ).props("flat round dense").tooltip(close).mark(f"close-{self.service_id}")
             self._draw_form()
 
     def open_panel(self) -> None:
+        self.draw_form()
         self.panel.open()
 
     def _show_configured(self, configured: bool) -> None:
@@ -429,9 +444,11 @@ class _ServiceCard:
     # -- showing problems
 
     def show_problems(self, problems: Mapping[str, list[FieldProblem]]) -> None:
+        if any(problems.values()):
+            self.draw_form()
         for where, label in self.problems.items():
             label.show(problems.get(where))
-        if any(where.startswith("endpoints.") for where in problems):
+        if any(where.startswith("endpoints.") for where in problems) and self.form_drawn:
             self.advanced.open()
         if any(problems.values()):
             self.panel.open()
@@ -762,7 +779,7 @@ class ServicesEditor:
                 name.set_value("")
                 card = self._add_card(view)
                 self.stored_now(card)
-                card.panel.open()
+                card.open_panel()
                 ui.notify(
                     _("{service} is added, switched off until its settings are complete.").format(
                         service=view.name

@@ -35,6 +35,7 @@ from providers.openid import forget_cached_metadata
 from tests.support.accounts import RETRIES, add_user, sign_in
 from tests.support.admin_pages import everything_on_the_page, fill, open_as_admin, text_of
 from tests.support.fakes.openid import FakeOpenIDProvider
+from tests.unit.admin_app.service_panels import open_settings
 
 SECRET = "s3cr3t-Value-that-must-never-be-shown"
 
@@ -86,6 +87,7 @@ async def test_non_administrator_gets_403(user: User) -> None:
 
 async def test_the_catalogue_with_help_links_and_redirect_uri(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "odnoklassniki")
     for title in ("Odnoklassniki", "Yandex", "Google", "Telegram", "Add an OpenID Connect service"):
         await user.should_see(title)
     help_element = next(iter(user.find(marker="help-odnoklassniki").elements))
@@ -105,6 +107,7 @@ def test_help_text_is_escaped_and_its_links_are_ours() -> None:
 
 async def test_save_stores_values_and_audits_field_names_only(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "odnoklassniki")
     await save_odnoklassniki(user)
     stored = row("odnoklassniki")
     assert stored is not None
@@ -127,6 +130,7 @@ async def test_save_stores_values_and_audits_field_names_only(user: User) -> Non
 
 async def test_secret_is_never_in_the_page(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "odnoklassniki")
     await save_odnoklassniki(user)
     assert SECRET not in everything_on_the_page(user)
     fill(user, "field-odnoklassniki-public_key", "CBACHANGED")  # saved again, secret kept
@@ -139,6 +143,7 @@ async def test_secret_is_never_in_the_page(user: User) -> None:
     response = await user.http_client.get("/admin/services")
     assert response.status_code == 200 and SECRET not in response.text
     await user.open("/admin/services")
+    open_settings(user, "odnoklassniki")
     await user.should_see(marker="saved-odnoklassniki-secret_key")
     assert SECRET not in everything_on_the_page(user)
     field = next(iter(user.find(marker="field-odnoklassniki-secret_key").elements))
@@ -147,6 +152,7 @@ async def test_secret_is_never_in_the_page(user: User) -> None:
 
 async def test_switching_on_needs_complete_settings(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "odnoklassniki")
     fill(user, "field-odnoklassniki-app_id", "512000000000")
     user.find(marker="save-odnoklassniki").click()
     await user.should_see("Odnoklassniki: saved.", retries=RETRIES)
@@ -164,6 +170,7 @@ async def test_switching_on_needs_complete_settings(user: User) -> None:
 
 async def test_switched_on_service_appears_on_the_sign_in_page_at_once(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "odnoklassniki")
     await save_odnoklassniki(user)
     user.find(marker="switch-odnoklassniki").click()
     await user.should_see("Odnoklassniki is switched on.", retries=RETRIES)
@@ -180,6 +187,7 @@ async def test_switched_on_service_appears_on_the_sign_in_page_at_once(user: Use
 
 async def test_endpoints_are_checked_like_the_import(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "yandex")
     fill(user, "field-yandex-client_id", "yandex-client")
     fill(user, "endpoint-yandex-token_url", "http://oauth.example.org/token")
     fill(user, "endpoint-yandex-api_url", "https://user:pw@example.org/info")
@@ -204,6 +212,7 @@ async def test_endpoints_are_checked_like_the_import(user: User) -> None:
 
 async def test_the_services_own_checks_are_shown_next_to_the_field(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "telegram")
     fill(user, "field-telegram-bot_username", "example_site_bot")
     fill(user, "field-telegram-bot_token", "not-a-token")
     user.find(marker="save-telegram").click()
@@ -216,6 +225,7 @@ async def test_the_services_own_checks_are_shown_next_to_the_field(user: User) -
 
 async def test_a_secret_follows_only_to_the_same_place(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "odnoklassniki")
     await save_odnoklassniki(user)
     fill(user, "field-odnoklassniki-app_id", "999")  # another application, same secret?
     user.find(marker="save-odnoklassniki").click()
@@ -231,6 +241,7 @@ async def test_a_secret_follows_only_to_the_same_place(user: User) -> None:
 
 async def test_a_stale_form_is_refused(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "odnoklassniki")
     await save_odnoklassniki(user)
     with session_scope() as session:  # another administrator saves meanwhile
         theirs = session.exec(
@@ -253,6 +264,7 @@ async def test_a_stale_form_is_refused(user: User) -> None:
 
 async def test_a_stale_first_save_of_a_service_is_refused(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "yandex")
     with session_scope() as session:  # someone stored Yandex after the page was drawn
         session.add(ConfiguredService(scope=COMMON, service_id="yandex", provider="yandex"))
     fill(user, "field-yandex-client_id", "mine")
@@ -264,6 +276,7 @@ async def test_a_stale_first_save_of_a_service_is_refused(user: User) -> None:
 
 async def test_an_administrator_removed_meanwhile_is_refused(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "odnoklassniki")
     with session_scope() as session:
         administrators = session.exec(select(Group).where(Group.code == "administrators")).one()
         membership = session.exec(
@@ -292,6 +305,7 @@ async def test_use_cases_refuse_without_a_signed_in_administrator(user: User) ->
 
 async def test_arrows_set_the_order_of_the_sign_in_buttons(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "yandex", "github", "odnoklassniki")
     await save_odnoklassniki(user)
     user.find(marker="switch-odnoklassniki").click()
     await user.should_see("Odnoklassniki is switched on.", retries=RETRIES)
@@ -336,6 +350,7 @@ async def test_arrows_set_the_order_of_the_sign_in_buttons(user: User) -> None:
     }
     assert card_order(user)[: len(expected)] == expected
     await user.open("/admin/services")  # drawn again: the stored order
+    open_settings(user, "yandex", "github", "odnoklassniki")
     cards = card_order(user)
     assert cards[: len(expected)] == expected
     remaining = cards[len(expected) :]
@@ -426,6 +441,7 @@ async def test_an_administrators_name_stays_text(user: User) -> None:
 
 async def test_try_it_is_a_form_post_with_csrf_once_settings_are_complete(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "odnoklassniki")
     form = next(iter(user.find(marker="try-form-odnoklassniki").elements))
     assert form.props["action"] == "/oauth/odnoklassniki/try"
     assert form.props["target"] == "_blank" and form.props["method"] == "post"
@@ -570,6 +586,7 @@ async def test_every_site_using_the_settings_shows_its_redirect_uri(user: User) 
     with session_scope() as session:
         session.add(Site(id="blog", name="Blog", host_names="blog.example.org"))
     await open_as_admin(user)
+    open_settings(user, "yandex")
     first = next(iter(user.find(marker="redirect-yandex").elements))
     second = next(iter(user.find(marker="redirect-yandex-1").elements))
     assert first.value.endswith("/oauth/yandex/callback")  # type: ignore[attr-defined]
@@ -581,12 +598,14 @@ async def test_every_site_using_the_settings_shows_its_redirect_uri(user: User) 
             site.individual_settings = True
             session.add(site)
     await user.open("/admin/services")
+    open_settings(user, "yandex")
     await user.should_see(marker="redirect-none-yandex", retries=RETRIES)
     await user.should_not_see(marker="redirect-yandex")
 
 
 async def test_an_optional_secret_can_be_removed_and_is_dropped_with_notice(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "vkontakte")
     fill(user, "field-vkontakte-client_id", "51000001")
     fill(user, "field-vkontakte-client_secret", SECRET)
     user.find(marker="save-vkontakte").click()
@@ -640,6 +659,7 @@ async def test_a_real_try_shows_what_the_service_sent_once_and_creates_nobody(
             )
         )
         await open_as_admin(user)
+        open_settings(user, "staff")
         form = next(iter(user.find(marker="try-form-staff").elements))
         fields = {
             child.props["name"]: child.props["value"]

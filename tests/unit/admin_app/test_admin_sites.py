@@ -37,6 +37,7 @@ from tests.support.admin_pages import (
     open_as_admin,
     text_of,
 )
+from tests.unit.admin_app.service_panels import open_settings
 
 
 def site(site_id: str) -> Site | None:
@@ -236,6 +237,7 @@ async def test_individual_settings_give_a_site_its_own_services(user: User) -> N
     await user.should_not_see(marker="services-list")
     await switch_individual_settings_on(user)
     await user.should_see(marker="services-list", retries=RETRIES)
+    open_settings(user, "google")
     form = next(iter(user.find(marker="try-form-google").elements))
     hidden = {
         child.props["name"]: child.props["value"]
@@ -278,6 +280,7 @@ async def test_site_services_edited_after_individual_settings_went_off_are_refus
         assert blog is not None
         blog.individual_settings, blog.version = False, blog.version + 1
         session.add(blog)
+    open_settings(user, "google")
     fill(user, "field-google-client_id", "blog-client")
     user.find(marker="save-google").click()
     await user.should_see("Someone else changed this meanwhile.", retries=RETRIES)
@@ -339,6 +342,7 @@ async def test_new_host_names_redraw_the_services_and_say_to_update_redirect_uri
 ) -> None:
     add_site("blog", "blog.example.org", individual=True)
     await open_sites(user, "/admin/sites/blog")
+    open_settings(user, "google")
     assert value_of(user, "redirect-google") == (
         "http://blog.example.org:8080/oauth/google/callback"
     )
@@ -356,6 +360,7 @@ async def test_new_host_names_redraw_the_services_and_say_to_update_redirect_uri
     assert text_of(user, "redirect-uris-changed") == notice
     assert notice in user.notify.messages
     # the services part is drawn again: its fields and Copy button give the new URI
+    open_settings(user, "google")
     assert value_of(user, "redirect-google") == (
         "http://www.blog.example.org:8080/oauth/google/callback"
     )
@@ -378,6 +383,7 @@ async def test_a_new_default_site_moves_the_old_default_sites_redirect_uris_too(
         "Redirect URIs have changed for: Blog, Default site. Update them where the "
         "services are registered at their providers."
     )
+    open_settings(user, "google")
     assert value_of(user, "redirect-google") == "http://127.0.0.1:8080/oauth/google/callback"
 
 

@@ -24,6 +24,7 @@ from tests.support.admin_pages import (
     open_as_admin,
     text_of,
 )
+from tests.unit.admin_app.service_panels import open_settings
 
 ISSUER = "https://idp.example.org"
 
@@ -55,6 +56,7 @@ async def test_choosing_private_key_jwt_makes_a_key_and_shows_its_public_half(
 ) -> None:
     configure_staff()
     await open_as_admin(user)
+    open_settings(user, "staff")
     await user.should_see(marker="client-key-create-staff")
     choose(user, "field-staff-client_auth", "private_key_jwt")
     user.find(marker="save-staff").click()
@@ -76,6 +78,7 @@ async def test_choosing_private_key_jwt_makes_a_key_and_shows_its_public_half(
 async def test_saving_again_keeps_the_key(user: User) -> None:
     configure_staff()
     await open_as_admin(user)
+    open_settings(user, "staff")
     choose(user, "field-staff-client_auth", "private_key_jwt")
     user.find(marker="save-staff").click()
     await user.should_see(marker="client-key-jwks-staff", retries=RETRIES)
@@ -89,6 +92,7 @@ async def test_saving_again_keeps_the_key(user: User) -> None:
 async def test_create_a_key_while_automatic(user: User) -> None:
     configure_staff(client_secret="secret")
     await open_as_admin(user)
+    open_settings(user, "staff")
     user.find(marker="client-key-create-staff").click()
     await user.should_see(marker="client-key-jwks-staff", retries=RETRIES)
     assert stored_key()
@@ -113,6 +117,7 @@ async def test_no_key_no_jwks(user: User) -> None:
 async def test_a_method_that_needs_a_secret_is_incomplete_without_one(user: User) -> None:
     configure_staff()
     await open_as_admin(user)
+    open_settings(user, "staff")
     assert text_of(user, "configured-staff") == "Settings complete"  # a public client may do
     choose(user, "field-staff-client_auth", "client_secret_post")
     user.find(marker="save-staff").click()
@@ -124,6 +129,7 @@ async def test_a_method_that_needs_a_secret_is_incomplete_without_one(user: User
 async def test_client_authentication_is_chosen_from_a_drop_down(user: User) -> None:
     configure_staff()
     await open_as_admin(user)
+    open_settings(user, "staff")
     field = next(iter(user.find(marker="field-staff-client_auth").elements))
     assert field.options == [  # type: ignore[attr-defined]
         "automatic",

@@ -19,6 +19,7 @@ from providers.openid import forget_cached_metadata
 from tests.support.accounts import RETRIES
 from tests.support.admin_pages import open_as_admin, text_of
 from tests.support.fakes.openid import FakeOpenIDProvider
+from tests.unit.admin_app.service_panels import open_settings
 
 
 class Offering(FakeOpenIDProvider):
@@ -53,6 +54,7 @@ def configure_staff(endpoints: dict[str, str], **settings: str) -> None:
 
 async def read_again(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "staff")
     user.find(marker="discovery-read-staff").click()
 
 

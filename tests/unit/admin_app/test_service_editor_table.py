@@ -17,6 +17,7 @@ from models.tables import SignInEvent
 from providers import PROVIDERS
 from tests.support.accounts import RETRIES
 from tests.support.admin_pages import fill, open_as_admin, text_of
+from tests.unit.admin_app.service_panels import open_settings
 
 
 def element(user: User, marker: str) -> Any:
@@ -36,6 +37,7 @@ def row_order(user: User) -> list[str]:
 
 async def test_the_switch_says_the_state_it_is_in(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "yandex")
     switch = element(user, "switch-yandex")
     assert (switch.text, switch.props["aria-label"]) == ("Off", "Yandex: Off")
     user.find(marker="settings-yandex").click()
@@ -108,6 +110,7 @@ async def test_an_http_redirect_uri_warns_where_the_service_needs_https(
 ) -> None:
     monkeypatch.setattr(PROVIDERS["google"], "https_redirect_only", True)
     await open_as_admin(user)
+    open_settings(user, "google", "yandex")
     assert element(user, "redirect-google").value.startswith("http://")
     warning = text_of(user, "redirect-http-warning-google")
     assert "SOCIALSERVICES_PUBLIC_URL" in warning and "https" in warning

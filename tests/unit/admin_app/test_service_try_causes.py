@@ -24,6 +24,7 @@ from tests.support.accounts import RETRIES
 from tests.support.admin_pages import open_as_admin, text_of
 from tests.support.fakes.oauth import Response
 from tests.support.fakes.openid import FakeOpenIDProvider
+from tests.unit.admin_app.service_panels import open_settings
 
 
 class OnlyMutualTls(FakeOpenIDProvider):
@@ -82,6 +83,7 @@ def configure_staff(issuer: str, *, enabled: bool = False) -> None:
 async def try_staff(user: User) -> str:
     """Press "Try it" (its form's POST), follow the provider's answer back; returns where
     the callback, or the start, sent the browser."""
+    open_settings(user, "staff")
     form = next(iter(user.find(marker="try-form-staff").elements))
     fields = {
         child.props["name"]: child.props["value"]
@@ -193,6 +195,7 @@ async def test_saving_reads_the_discovery_document_again(
 ) -> None:
     configure_staff(idp.issuer)
     await open_as_admin(user)
+    open_settings(user, "staff")
     user.find(marker="discovery-read-staff").click()
     await user.should_see(marker="discovery-staff-token_endpoint", retries=RETRIES)
     assert text_of(user, "discovery-staff-token_endpoint") == f"{idp.issuer}/token"
@@ -211,6 +214,7 @@ async def test_read_again_says_why_a_document_cannot_be_read(user: User) -> None
     forget_cached_metadata()
     configure_staff("http://127.0.0.1:9/realms/staff")
     await open_as_admin(user)
+    open_settings(user, "staff")
     user.find(marker="discovery-read-staff").click()
     await user.should_see(marker="discovery-problem-staff", retries=RETRIES)
     problem = text_of(user, "discovery-problem-staff")
@@ -221,6 +225,7 @@ async def test_read_again_says_why_a_document_cannot_be_read(user: User) -> None
 
 async def test_read_again_is_offered_only_where_there_is_a_document(user: User) -> None:
     await open_as_admin(user)
+    open_settings(user, "google", "yandex")
     await user.should_see(marker="discovery-read-google")
     await user.should_not_see(marker="discovery-read-yandex")
 
@@ -231,6 +236,7 @@ async def test_read_again_warns_of_an_issuer_that_takes_no_client_secret(user: U
     try:
         configure_staff(idp.issuer)
         await open_as_admin(user)
+        open_settings(user, "staff")
         user.find(marker="discovery-read-staff").click()
         await user.should_see(marker="discovery-auth-warning-staff", retries=RETRIES)
     finally:
