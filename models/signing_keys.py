@@ -26,6 +26,28 @@ _PUBLISHED = (
 )
 
 
+#: built once: the id of the key that signs an algorithm's tokens (the newest that is not
+#: retiring, else the newest published), read at every ID token without loading any key
+_SIGNER = (
+    select(SigningKey.kid)
+    .where(
+        col(SigningKey.algorithm) == bindparam("algorithm"),
+        col(SigningKey.retire_at).is_(None) | (col(SigningKey.retire_at) > bindparam("now")),
+    )
+    .order_by(
+        col(SigningKey.retire_at).is_(None).desc(),
+        col(SigningKey.created_at).desc(),
+        col(SigningKey.kid),
+    )
+    .limit(1)
+)
+
+
+def signer(session: Session, algorithm: str) -> str | None:
+    """The id of the key that signs ``algorithm`` now; None when there is none."""
+    return session.exec(_SIGNER, params={"algorithm": algorithm, "now": utcnow()}).first()
+
+
 def published(session: Session) -> list[SigningKey]:
     """Every key a relying party may still meet, newest first."""
     return list(session.exec(_PUBLISHED, params={"now": utcnow()}))

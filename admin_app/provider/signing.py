@@ -3,9 +3,9 @@
 RS256 signs (every relying party supports it); an ES256 key is published beside it for
 applications that ask for ES256. After ``rotate`` the new keys sign at once and the old
 ones stay in the JWKS until every ID token they signed has expired, so no relying party
-meets a token it cannot check. The keys' rows are read at each use (one small query), so
-a rotation by another process is seen at once; the parsed private keys are kept per
-process by their id, a thumbprint of the key itself.
+meets a token it cannot check. The signing key's id is read at each use (one small query
+built once), so a rotation by another process is seen at once; the parsed private keys
+are kept per process by their id, a thumbprint of the key itself.
 """
 
 from __future__ import annotations
@@ -113,14 +113,19 @@ def sign(
     """``claims`` signed with the current key, read in the caller's (writing) session;
     ``typ`` names the kind of token (``logout+jwt`` for a logout token, so that it cannot
     pass for an ID token)."""
-    rows = [row for row in _rows(session) if row.algorithm == algorithm]
-    row = next((row for row in rows if row.retire_at is None), rows[0])
-    key = _private.get(row.kid)
+    kid = signing_keys.signer(session, algorithm)
+    if kid is None:  # no key yet: made now
+        _rows(session)
+        kid = signing_keys.signer(session, algorithm)
+        assert kid is not None, f"no {algorithm} signing key"
+    key = _private.get(kid)
     if key is None:
+        row = session.get(SigningKey, kid)
+        assert row is not None
         pem = signing_keys.private_pem(runtime.keyring(), row)
         key = RSAKey.import_key(pem) if algorithm == RS256 else ECKey.import_key(pem)
         _private[row.kid] = key
-    return jwt.encode({"alg": algorithm, "kid": row.kid, "typ": typ}, claims, key)
+    return jwt.encode({"alg": algorithm, "kid": kid, "typ": typ}, claims, key)
 
 
 def verified_claims(token: str) -> dict[str, Any] | None:
