@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from models.tables import Site
@@ -76,6 +77,16 @@ _SITES = select(Site).order_by(col(Site.id))
 
 def list_sites(session: Session) -> list[Site]:
     return list(session.exec(_SITES))
+
+
+#: built once, with a bound parameter: ``session.get`` builds its statement anew each
+#: time it is not answered from the session, and every sign-in's callback asks
+_SITE = select(Site).where(col(Site.id) == bindparam("site_id"))
+
+
+def site_by_id(session: Session, site_id: str) -> Site | None:
+    """The site with this id (what ``session.get(Site, site_id)`` gives)."""
+    return session.exec(_SITE, params={"site_id": site_id}).first()
 
 
 def replace_sites(session: Session, sites: list[Site]) -> list[str]:

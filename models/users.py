@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from models.passwords import (
@@ -112,6 +112,16 @@ def create_user(
     for code in groups:
         add_membership(session, user=user, group=get_group_by_code(session, code))
     return user
+
+
+#: built once, with a bound parameter: ``session.get`` builds its statement anew each
+#: time it is not answered from the session, and every returning sign-in asks
+_USER = select(User).where(col(User.id) == bindparam("user_id"))
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    """The user with this id (what ``session.get(User, user_id)`` gives)."""
+    return session.exec(_USER, params={"user_id": user_id}).first()
 
 
 def find_by_login(session: Session, login: str) -> User | None:

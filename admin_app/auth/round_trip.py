@@ -23,7 +23,7 @@ from admin_app.services.catalogue import SiteService, service_of_site, site_serv
 from models import consumed_proofs, oauth_states, sign_in_events
 from models.db import is_embedded, read_scope, session_scope
 from models.services import scope_of, sites_using
-from models.sites import site_for_host
+from models.sites import site_by_id, site_for_host
 from models.tables import Site
 from models.users import UserDataError
 from providers.base import AuthorizationRequest, ProviderError, SignInResult
@@ -87,7 +87,7 @@ def _find_service(
 ) -> SiteService | None:
     """The service as the site has it now, if usable; None also for a site deleted since
     the round trip began."""
-    site = session.get(Site, site_id)
+    site = site_by_id(session, site_id)
     return None if site is None else usable(service_of_site(session, site, service_id), purpose)
 
 

@@ -23,8 +23,14 @@ from admin_app.auth.round_trip import Outcome, RoundTrip, in_one_transaction, re
 from admin_app.services.catalogue import SiteService
 from models import auth_sessions, linked_accounts, sign_in_events
 from models.options import DENIED_AUTH, in_denied_group, registration_options
-from models.tables import LinkedAccount, User
-from models.users import accept_vouched_address, find_by_email, is_valid_email, record_sign_in
+from models.tables import LinkedAccount
+from models.users import (
+    accept_vouched_address,
+    find_by_email,
+    is_valid_email,
+    record_sign_in,
+    user_by_id,
+)
 from providers.base import ExternalProfile, SignInResult
 
 log = logging.getLogger(__name__)
@@ -96,7 +102,7 @@ def _sign_in(
     result: SignInResult,
     browser: dict[str, str],
 ) -> Outcome:
-    user = session.get(User, link.user_id)
+    user = user_by_id(session, link.user_id)
     assert user is not None and user.id is not None
     facts = policy.AccountFacts(
         blocked=not user.is_active,
