@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import bindparam, case, func, literal, update
 from sqlalchemy import select as core_select
@@ -72,14 +73,18 @@ def state(session: Session, *, lock: bool = False, share: bool = False) -> Encry
     ``share``: for writing a value under it (FOR SHARE), so that enabling waits for writes
     in flight and no plain text lands after it. Taken before anything else is flushed, so
     that every transaction locks the state before any token or secret row."""
-    query = select(EncryptionState).where(EncryptionState.id == 1)
     if not (lock or share):
-        return session.exec(query).one()
-    query = query.with_for_update(read=not lock).execution_options(populate_existing=True)
+        return session.exec(_STATE).one()
     if lock:  # this transaction's own changes to the row are flushed, then read back
-        return session.exec(query).one()
+        return session.exec(_STATE_LOCKED).one()
     with session.no_autoflush:  # the state first: no token or secret row locked before it
-        return session.exec(query).one()
+        return session.exec(_STATE_SHARED).one()
+
+
+#: the state's row as ``state`` reads it, built once (every sign-in reads it)
+_STATE = select(EncryptionState).where(EncryptionState.id == 1)
+_STATE_LOCKED = _STATE.with_for_update().execution_options(populate_existing=True)
+_STATE_SHARED = _STATE.with_for_update(read=True).execution_options(populate_existing=True)
 
 
 class KeyMismatchError(ValueError):
@@ -197,6 +202,21 @@ class PassProgress:
     total: int
     #: when the pass ended with this batch: the keys no stored value uses any more
     retired: tuple[str, ...] = ()
+    #: the last linked account sealed: the next batch starts after it
+    cursor: int = -1
+
+
+@dataclass(frozen=True)
+class SealedBatch:
+    """Linked accounts read and sealed, not yet written: those after ``after`` up to
+    ``last``. Sealing needs no database, so a pass may seal one batch while the database
+    writes the one before (``models/encryption_pipeline``)."""
+
+    after: int
+    last: int
+    count: int
+    #: the compare-and-set's parameters of each row whose values change
+    changes: list[dict[str, object]]
 
 
 def seal_batch(session: Session, keyring: Keyring, size: int = 1000) -> PassProgress:
@@ -229,42 +249,9 @@ def seal_batch(session: Session, keyring: Keyring, size: int = 1000) -> PassProg
             session.add(row)
         _seal_provider_secrets(session, keyring)
         current.pass_cursor = 0
-    columns = ("id", "service_id", "external_id", *TOKEN_COLUMNS)
-    rows = (
-        session.connection()
-        .execute(
-            core_select(*(_TABLE.c[name] for name in columns))
-            .where(_TABLE.c.id > current.pass_cursor)
-            .order_by(_TABLE.c.id)
-            .limit(size)
-        )
-        .all()
-    )
-    changes = []
-    for row_id, service_id, external_id, access, refresh in rows:
-        new_access = _sealed(keyring, access, token_place("access_token", service_id, external_id))
-        new_refresh = (
-            _sealed(keyring, refresh, token_place("refresh_token", service_id, external_id))
-            if refresh
-            else refresh
-        )
-        if (new_access, new_refresh) != (access, refresh):
-            changes.append(
-                {
-                    "row_id": row_id,
-                    "old_access": access,
-                    "old_refresh": refresh,
-                    "new_access": new_access,
-                    "new_refresh": new_refresh,
-                }
-            )
-    if changes:
-        session.connection().execute(COMPARE_AND_SET, changes)
+    rows = read_links(session, current.pass_cursor, size)
     if rows:
-        current.pass_cursor = rows[-1][0]
-        current.pass_done += len(rows)
-        session.add(current)
-        return PassProgress(True, current.pass_done, max(current.pass_total, current.pass_done))
+        return _write(session, current, seal_links(keyring, current.pass_cursor, rows))
     retired = tuple(key for key in current.key_ids if key != keyring.active_id)
     if retired:  # a scan of everything: only when a key may have become unused
         remaining = set(count_by_key(session)) - {PLAIN}
@@ -276,6 +263,89 @@ def seal_batch(session: Session, keyring: Keyring, size: int = 1000) -> PassProg
         current.pass_done,
         max(current.pass_total, current.pass_done),
         tuple(key for key in retired if key not in current.key_ids),
+        current.pass_cursor,
+    )
+
+
+_LINK_COLUMNS = ("id", "service_id", "external_id", *TOKEN_COLUMNS)
+#: a row ``read_links`` reads: id, service, external id, access and refresh token
+LinkRow = tuple[int, str, str, str, str | None]
+
+
+def read_links(session: Session, after: int, size: int) -> list[LinkRow]:
+    """The next ``size`` linked accounts after ``after``, in id order: id, service,
+    external id and both tokens, as a batch seals them."""
+    query = (
+        core_select(*(_TABLE.c[name] for name in _LINK_COLUMNS))
+        .where(_TABLE.c.id > after)
+        .order_by(_TABLE.c.id)
+        .limit(size)
+    )
+    rows = session.connection().execute(query).all()
+    return [cast(LinkRow, tuple(row)) for row in rows]
+
+
+def seal_links(keyring: Keyring, after: int, rows: Sequence[LinkRow]) -> SealedBatch:
+    """Both tokens of each row sealed with the newest key (``read_links``'s rows after
+    ``after``). Plain text, the common case, is encrypted in one go (``encrypt_many``);
+    a ciphertext of an older key is opened and sealed again, one by one."""
+    plains: list[str] = []
+    places: list[str] = []
+    targets: list[tuple[dict[str, object], str]] = []  # where each plain value's goes
+    changes: list[dict[str, object]] = []
+    for row_id, service_id, external_id, access, refresh in rows:
+        change: dict[str, object] = {
+            "row_id": row_id,
+            "old_access": access,
+            "old_refresh": refresh,
+            "new_access": access,
+            "new_refresh": refresh,
+        }
+        for value, column, new in (
+            (access, "access_token", "new_access"),
+            (refresh, "refresh_token", "new_refresh"),
+        ):
+            if not value:
+                continue
+            place = token_place(column, service_id, external_id)
+            if value.startswith(PREFIX):
+                change[new] = _sealed(keyring, value, place)
+            else:
+                plains.append(value)
+                places.append(place)
+                targets.append((change, new))
+        changes.append(change)
+    for (change, new), sealed in zip(targets, keyring.encrypt_many(plains, places), strict=True):
+        change[new] = sealed
+    changed = [
+        change
+        for change in changes
+        if change["new_access"] != change["old_access"]
+        or change["new_refresh"] != change["old_refresh"]
+    ]
+    return SealedBatch(after, rows[-1][0], len(rows), changed)
+
+
+def write_sealed(session: Session, keyring: Keyring, batch: SealedBatch) -> PassProgress | None:
+    """Write a batch sealed ahead, if the pass is still where the batch begins (same key,
+    its cursor at ``batch.after``); None when it moved meanwhile (another process's batch,
+    a rotation, the pass's end): then nothing is written, and ``seal_batch`` goes on."""
+    current = state(session, lock=True)
+    if current.pass_key_id != keyring.active_id or current.pass_cursor != batch.after:
+        return None
+    return _write(session, current, batch)
+
+
+def _write(session: Session, current: EncryptionState, batch: SealedBatch) -> PassProgress:
+    """The batch's compare-and-set and the pass's cursor moved past it, in one
+    transaction (the caller's, holding the state's row)."""
+    if batch.changes:
+        session.connection().execute(COMPARE_AND_SET, batch.changes)
+    current.pass_cursor = batch.last
+    current.pass_done += batch.count
+    session.add(current)
+    return PassProgress(
+        True, current.pass_done, max(current.pass_total, current.pass_done), (), batch.last
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from admin_app.auth.admin_access import administrator_action
 from admin_app.core import runtime
-from models import encryption
+from models import encryption, encryption_pipeline
 from models.db import session_scope
 
 log = logging.getLogger("socialservices.encryption")
@@ -61,21 +61,22 @@ def run_pass(
     on_progress: Callable[[encryption.PassProgress], None] | None = None, batch: int = BATCH
 ) -> encryption.PassProgress:
     """Seal everything with the newest key, batch after batch, until the pass is done
-    (or none is due). Safe to run in several processes at once: batches take turns."""
+    (or none is due); on PostgreSQL the next batch is sealed while the server writes this
+    one. Safe to run in several processes at once: batches take turns."""
     keyring = runtime.keyring()
     with session_scope() as session:
         encryption.begin_due_pass(session, keyring)
-    while True:
-        with session_scope() as session:
-            progress = encryption.seal_batch(session, keyring, batch)
+
+    def after_batch(progress: encryption.PassProgress) -> None:
         if on_progress is not None:
             on_progress(progress)
         if progress.running:
             time.sleep(PAUSE)  # SQLite: let the sign-ins waiting to write have their turn
-        else:
-            if progress.retired:
-                log.info("encryption.keys_retired ids=%s", ",".join(progress.retired))
-            return progress
+
+    progress = encryption_pipeline.run_pass(session_scope, keyring, batch, after_batch)
+    if progress.retired:
+        log.info("encryption.keys_retired ids=%s", ",".join(progress.retired))
+    return progress
 
 
 def enable() -> bool:

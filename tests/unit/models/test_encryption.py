@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from sqlalchemy import Engine, text
@@ -226,11 +226,11 @@ def test_a_sign_in_during_a_batch_waits_and_is_neither_lost_nor_plain(
     signing_in = threading.Thread(target=sign_in)
 
     class SignInMeanwhile(Keyring):
-        def seal(self, value: str, where: str) -> str:
+        def encrypt_many(self, plains: Sequence[str], places: Sequence[str]) -> list[str]:
             if not signing_in.is_alive() and signing_in.ident is None:
                 signing_in.start()
                 time.sleep(0.3)  # it reaches the lock and waits there
-            return super().seal(value, where)
+            return super().encrypt_many(plains, places)
 
     with Session(plain_engine, expire_on_commit=False) as session:
         run_pass(session, SignInMeanwhile([key]))
