@@ -12,12 +12,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2.profiles import CHEAPEST
 
-from models import migrate
+from models import migrate, passwords
 from tests.support.databases import MigratedTemplates, fresh_database
 
 #: test modules about the migrations themselves: they always run them
 RUN_THE_MIGRATIONS = {"test_migrations.py", "test_migrated_templates.py"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Passwords hashed at argon2's cheapest cost: the tests check what a hash does, not
+    what it costs, and at the real cost each took 0.2 s of processor time."""
+    passwords.use_parameters(CHEAPEST)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
