@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import bindparam, insert, literal
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, delete, select, update
 
 from models import logout_deliveries
@@ -25,7 +25,6 @@ from models.tables import (
     AuthSession,
     ProviderGrant,
     ProviderToken,
-    Site,
     User,
     utcnow,
 )
@@ -81,18 +80,6 @@ _SESSION_WITH_USER = (
     select(AuthSession, User)
     .outerjoin(User, col(User.id) == col(AuthSession.user_id))
     .where(col(AuthSession.token_hash) == bindparam("token_hash"))
-)
-_HOLDER = (
-    select(ProviderGrant, Application, User, Site)
-    .join(ProviderToken, col(ProviderToken.grant_id) == col(ProviderGrant.id))
-    .join(Application, col(Application.id) == col(ProviderGrant.application_id))
-    .join(User, col(User.id) == col(ProviderGrant.user_id))
-    .join(Site, col(Site.id) == col(Application.site_id))
-    .where(
-        col(ProviderToken.token_hash) == bindparam("token_hash"),
-        col(ProviderToken.kind) == literal(Kind.ACCESS.value),
-        col(ProviderToken.expires_at) > bindparam("now"),
-    )
 )
 
 
@@ -189,24 +176,6 @@ def load_session_with_user(session: Session, token: str) -> tuple[object, ...]:
         return ()
     found = session.execute(_SESSION_WITH_USER, {"token_hash": digest(token)}).first()
     return tuple(found) if found is not None else ()
-
-
-@dataclass(frozen=True)
-class Holder:
-    """Who an access token speaks for: its grant, the application, the person, the site."""
-
-    grant: ProviderGrant
-    application: Application
-    user: User
-    site: Site
-
-
-def holder_of_access_token(session: Session, token: str) -> Holder | None:
-    """One read, as UserInfo asks it at every call of every application."""
-    if not token:
-        return None
-    found = session.execute(_HOLDER, {"token_hash": digest(token), "now": utcnow()}).first()
-    return Holder(*found) if found is not None else None
 
 
 def token_of(session: Session, token: str) -> ProviderToken | None:

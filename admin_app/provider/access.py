@@ -15,16 +15,25 @@ from models.tables import Application, User
 
 def refusal(session: Session, application: Application, user: User | None) -> str | None:
     """None when allowed, else a refusal code (``policy.application_refusal``)."""
+    return checked(session, application, user)[0]
+
+
+def checked(
+    session: Session, application: Application, user: User | None
+) -> tuple[str | None, set[str]]:
+    """As ``refusal``, with the person's group codes it read (the token's ``groups``
+    claim then needs no statement of its own)."""
     if user is None or user.id is None:
-        return "user_blocked"
+        return "user_blocked", set()
     groups, denied = groups_and_denial(session.connection(), user.id)
-    return refusal_of(
+    refused = refusal_of(
         application.everyone,
         application.allowed_groups,
         is_active=user.is_active,
         groups=groups,
         in_denied_group=denied,
     )
+    return refused, groups
 
 
 def refusal_of(

@@ -12,7 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
@@ -33,8 +34,11 @@ def subject_of(session: Session, site_id: str, subject_type: str, user_id: int) 
     if subject_type != PAIRWISE:
         return str(user_id)
     options = session.get(ProviderOptions, 1)
-    salt = (options.pairwise_salt if options else "").encode()
-    mac = hmac.new(salt, f"{site_id}:{user_id}".encode(), hashlib.sha256).digest()
+    return pairwise_subject(options.pairwise_salt if options else "", site_id, user_id)
+
+
+def pairwise_subject(salt: str, site_id: str, user_id: int) -> str:
+    mac = hmac.new(salt.encode(), f"{site_id}:{user_id}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
@@ -42,27 +46,72 @@ def scopes_of(grant: ProviderGrant) -> set[str]:
     return set(grant.scope.split())
 
 
-def claims(session: Session, site: Site, user: User, grant: ProviderGrant) -> dict[str, Any]:
-    """The claims the grant's scopes give (UserInfo, and the ID token beside its own)."""
+def claims(
+    session: Session,
+    site: Site,
+    user: User,
+    grant: ProviderGrant,
+    *,
+    group_codes: set[str] | None = None,
+) -> dict[str, Any]:
+    """The claims the grant's scopes give (the ID token's, beside its own);
+    ``group_codes`` when read already (``access.checked``)."""
     assert user.id is not None
-    scopes = scopes_of(grant)
-    result: dict[str, Any] = {"sub": subject(session, site, user.id)}
+    user_id = user.id
+    return claims_of(
+        subject(session, site, user_id),
+        scopes_of(grant),
+        user,
+        locale=grant.locale,
+        picture=lambda: first_picture(session, user_id),
+        groups=lambda: group_codes_of(session, user_id) if group_codes is None else group_codes,
+        services=lambda: {link.service_id for link in link_summaries(session, user_id)},
+    )
+
+
+class Person(Protocol):
+    """What the claims say of a person: a ``User`` row, or a plain row of its columns."""
+
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def last_name(self) -> str: ...
+    @property
+    def login(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def email_verified(self) -> bool: ...
+
+
+def claims_of(
+    sub: str,
+    scopes: set[str],
+    person: Person,
+    *,
+    locale: str,
+    picture: Callable[[], str | None],
+    groups: Callable[[], set[str]],
+    services: Callable[[], set[str]],
+) -> dict[str, Any]:
+    """The claims of ``scopes``; the picture, groups and services are asked for only when
+    a scope needs them (the token step reads each then; UserInfo has them read already)."""
+    result: dict[str, Any] = {"sub": sub}
     if "profile" in scopes:
-        name = f"{user.first_name} {user.last_name}".strip()
+        name = f"{person.first_name} {person.last_name}".strip()
         result.update(
-            name=name or user.login,
-            given_name=user.first_name or None,
-            family_name=user.last_name or None,
-            preferred_username=user.login,
-            picture=first_picture(session, user.id),
-            locale=grant.locale or None,
+            name=name or person.login,
+            given_name=person.first_name or None,
+            family_name=person.last_name or None,
+            preferred_username=person.login,
+            picture=picture(),
+            locale=locale or None,
         )
-    if "email" in scopes and user.email:
-        result["email"] = user.email
-        result["email_verified"] = user.email_verified
+    if "email" in scopes and person.email:
+        result["email"] = person.email
+        result["email_verified"] = person.email_verified
     if "groups" in scopes:
-        result["groups"] = sorted(group_codes_of(session, user.id))
+        result["groups"] = sorted(groups())
     if "linked_services" in scopes:
-        links = link_summaries(session, user.id)
-        result["linked_services"] = sorted({link.service_id for link in links})
+        result["linked_services"] = sorted(services())
     return {key: value for key, value in result.items() if value is not None}

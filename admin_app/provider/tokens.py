@@ -113,14 +113,15 @@ def _issue(
     *,
     with_nonce: bool,
 ) -> TokenAnswer:
-    if access.refusal(session, application, user) is not None or user is None:
+    refused, groups = access.checked(session, application, user)
+    if refused is not None or user is None:
         provider_grants.revoke_grant(session, grant.id)
         return _error("invalid_grant", "the person may no longer sign in to this application")
     access_token = provider_grants.issue(session, grant, Kind.ACCESS, ACCESS_TOKEN_LIFETIME)
     refresh_token = provider_grants.issue(session, grant, Kind.REFRESH, REFRESH_TOKEN_LIFETIME)
     now = int(time.time())
     id_claims: dict[str, Any] = {
-        **claims(session, site, user, grant),
+        **claims(session, site, user, grant, group_codes=groups),
         "iss": issuer_of(site),
         "aud": application.client_id,
         "azp": application.client_id,

@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from models import provider_grants
-from models.db import read_scope
+from models import access_token_holder
+from models.access_facts import split_codes
+from models.db import read_connection
 
 from . import access
-from .claims import claims
+from .claims import PAIRWISE, claims_of, pairwise_subject
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,36 @@ def bearer_token(authorization: str | None, form: dict[str, str]) -> str:
 
 
 def user_info(token: str) -> UserInfoAnswer:
+    """Read in one statement on plain rows (``models.access_token_holder``): UserInfo is
+    asked at every call of every application."""
     if not token:
         return UserInfoAnswer(401, {}, "Bearer")
-    with read_scope() as session:
-        holder = provider_grants.holder_of_access_token(session, token)
-        if holder is None or access.refusal(session, holder.application, holder.user):
+    with read_connection() as connection:
+        found = access_token_holder.holder(connection, token)
+        if found is None:
             return _INVALID
-        return UserInfoAnswer(200, claims(session, holder.site, holder.user, holder.grant))
+        groups = split_codes(found.group_codes)
+        refused = access.refusal_of(
+            found.everyone,
+            found.allowed_groups,
+            is_active=found.is_active,
+            groups=groups,
+            in_denied_group=bool(found.in_denied_group),
+        )
+        if refused is not None:
+            return _INVALID
+        user_id = found.user_id
+        if found.subject_type == PAIRWISE:
+            sub = pairwise_subject(found.pairwise_salt or "", found.site_id, user_id)
+        else:
+            sub = str(user_id)
+        body = claims_of(
+            sub,
+            set(found.scope.split()),
+            found,
+            locale=found.locale,
+            picture=lambda: found.picture,
+            groups=lambda: groups,
+            services=lambda: access_token_holder.linked_service_ids(connection, user_id),
+        )
+        return UserInfoAnswer(200, body)

@@ -23,7 +23,7 @@ from sqlmodel import select, update
 from admin_app.services.config_file import import_configuration
 from models import auth_sessions
 from models.db import session_scope
-from models.tables import LinkedAccount, ProviderToken, utcnow
+from models.tables import LinkedAccount, ProviderToken, Site, utcnow
 from models.tables import User as UserRow
 from tests.support.accounts import RETRIES, add_user, signed_in
 
@@ -165,6 +165,52 @@ async def test_the_picture_is_that_of_the_oldest_link_that_has_one(user: User) -
         "/oidc/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
     )
     assert info.json()["picture"] == "https://p/vk.png"
+
+
+async def test_userinfo_tells_what_the_id_token_told_until_the_person_is_blocked(
+    user: User,
+) -> None:
+    """UserInfo reads its facts its own way (one statement): a pairwise subject, the
+    linked services and the groups agree with the ID token's; a block bites at once."""
+    user_id = await signed_in(user)
+    register()
+    with session_scope() as session:
+        site = session.get(Site, "s1")
+        assert site is not None
+        site.subject_type = "pairwise"
+        session.add(site)
+        for service in ("vk", "github"):
+            session.add(
+                LinkedAccount(
+                    user_id=user_id,
+                    provider=service,
+                    service_id=service,
+                    site_id="s1",
+                    external_id=f"{service}-1",
+                )
+            )
+    verifier, challenge = pkce()
+    scope = "openid profile email groups linked_services"
+    code = answer_of(
+        await authorize(user, scope=scope, code_challenge=challenge, code_challenge_method="S256")
+    )["code"]
+    form = {"code": code, "redirect_uri": REDIRECT, "code_verifier": verifier}
+    tokens = (await token(user, grant_type="authorization_code", **form)).json()
+    claims = await id_claims(user, tokens["id_token"])
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    info = (await user.http_client.get("/oidc/userinfo", headers=bearer)).json()
+    assert info["sub"] != str(user_id) and info["linked_services"] == ["github", "vk"]
+    assert info == {key: claims[key] for key in info}
+    with session_scope() as session:
+        row = session.get(UserRow, user_id)
+        assert row is not None
+        row.is_active = False
+        session.add(row)
+    refused = await user.http_client.get("/oidc/userinfo", headers=bearer)
+    assert (
+        refused.status_code == 401
+        and 'error="invalid_token"' in refused.headers["www-authenticate"]
+    )
 
 
 async def test_discovery_names_every_endpoint_of_the_sites_issuer(user: User) -> None:
