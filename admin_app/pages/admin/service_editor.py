@@ -191,13 +191,16 @@ class _ServiceCard:
             state_chip(text, tone).mark(f"configured-{self.service_id}")
 
     def _arrow(self, icon: str, label: str, offset: int, marker: str) -> ui.button:
+        """An arrow named by its aria-label, with the same words as the browser's own
+        tooltip (``title``): a Quasar tooltip per arrow was two more elements on every row
+        of the page, for the same words."""
         text = label.format(service=self.title)
         return (
             attributes(
-                ui.button(icon=icon, on_click=lambda: self._move(offset)), {"aria-label": text}
+                ui.button(icon=icon, on_click=lambda: self._move(offset)),
+                {"aria-label": text, "title": text},
             )
             .props("flat round dense")
-            .tooltip(text)
             .mark(marker)
         )
 
@@ -737,58 +740,74 @@ class ServicesEditor:
         self._refresh_arrows()
 
     def _draw_add_form(self) -> None:
-        with (
+        """The "Add" section, closed; its form is drawn when it first opens, as a
+        service's settings form is (``_ServiceCard.draw_form``): hidden, it was still
+        elements the browser mounted with the page."""
+        section = (
             ui.expansion(_("Add an OpenID Connect service"), icon="add")
             .classes("w-full")
             .mark("add-service")
-        ):
-            ui.label(
-                _(
-                    "Any provider that speaks OpenID Connect, under an id and a name of your "
-                    "choice. The id becomes part of its redirect URI."
-                )
-            ).classes("text-sm text-gray-600")
-            service_id = (
-                attributes(ui.input(_("Service ID")), {"hint": _("For example: staff-sso")})
-                .props("outlined dense maxlength=50")
-                .classes("w-full")
-                .mark("add-service-id")
-            )
-            id_problem = ProblemLabel("problem-add-service_id", service_id)
-            name = (
-                ui.input(_("Display name"))
-                .props("outlined dense maxlength=100")
-                .classes("w-full")
-                .mark("add-service-name")
-            )
-            name_problem = ProblemLabel("problem-add-name", name)
+        )
+        drawn = False
 
-            def add() -> None:
-                try:
-                    view = add_service(self.scope, service_id.value or "", name.value or "")
-                except ServiceFormError as error:
-                    id_problem.show(error.problems.get("service_id"))
-                    name_problem.show(error.problems.get("name"))
-                    return
-                except (NotAnAdministratorError, StaleEditError) as error:
-                    report_action_error(error)
-                    return
-                id_problem.show(None)
-                name_problem.show(None)
-                service_id.set_value("")
-                name.set_value("")
-                card = self._add_card(view)
-                self.stored_now(card)
-                card.open_panel()
-                ui.notify(
-                    _("{service} is added, switched off until its settings are complete.").format(
-                        service=view.name
-                    ),
-                    type="positive",
-                    multi_line=True,
-                )
+        def opened(event: ValueChangeEventArguments) -> None:
+            nonlocal drawn
+            if event.value and not drawn:
+                drawn = True
+                with section:
+                    self._draw_add_fields()
 
-            ui.button(_("Add"), on_click=add).props("color=primary").mark("add-service-submit")
+        section.on_value_change(opened)
+
+    def _draw_add_fields(self) -> None:
+        """The add form's id and name, and its button."""
+        ui.label(
+            _(
+                "Any provider that speaks OpenID Connect, under an id and a name of your "
+                "choice. The id becomes part of its redirect URI."
+            )
+        ).classes("text-sm text-gray-600")
+        service_id = (
+            attributes(ui.input(_("Service ID")), {"hint": _("For example: staff-sso")})
+            .props("outlined dense maxlength=50")
+            .classes("w-full")
+            .mark("add-service-id")
+        )
+        id_problem = ProblemLabel("problem-add-service_id", service_id)
+        name = (
+            ui.input(_("Display name"))
+            .props("outlined dense maxlength=100")
+            .classes("w-full")
+            .mark("add-service-name")
+        )
+        name_problem = ProblemLabel("problem-add-name", name)
+
+        def add() -> None:
+            try:
+                view = add_service(self.scope, service_id.value or "", name.value or "")
+            except ServiceFormError as error:
+                id_problem.show(error.problems.get("service_id"))
+                name_problem.show(error.problems.get("name"))
+                return
+            except (NotAnAdministratorError, StaleEditError) as error:
+                report_action_error(error)
+                return
+            id_problem.show(None)
+            name_problem.show(None)
+            service_id.set_value("")
+            name.set_value("")
+            card = self._add_card(view)
+            self.stored_now(card)
+            card.open_panel()
+            ui.notify(
+                _("{service} is added, switched off until its settings are complete.").format(
+                    service=view.name
+                ),
+                type="positive",
+                multi_line=True,
+            )
+
+        ui.button(_("Add"), on_click=add).props("color=primary").mark("add-service-submit")
 
 
 def draw_services_editor(scope: str) -> ServicesEditor:

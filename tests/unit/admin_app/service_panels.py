@@ -1,8 +1,9 @@
-"""Opening services' settings panels in the simulated browser, as an administrator does
-before filling them in: a panel's form is drawn when it first opens."""
+"""Opening services' settings panels, and the "Add" section, in the simulated browser, as an
+administrator does before filling them in: their forms are drawn when they first open."""
 
 from __future__ import annotations
 
+from nicegui import ui
 from nicegui.testing import User
 
 
@@ -11,3 +12,13 @@ def open_settings(user: User, *service_ids: str) -> None:
     a test may name one that is added or shown later)."""
     for service_id in service_ids:
         user.find(marker=f"settings-{service_id}").click()
+
+
+def open_add_form(user: User) -> None:
+    """Open the "Add an OpenID Connect service" section. The simulated browser's click does
+    not toggle an expansion; the browser's own toggle sets its value, as here."""
+    assert user.client is not None
+    with user.client:
+        for section in user.find(marker="add-service").elements:
+            assert isinstance(section, ui.expansion)
+            section.open()

@@ -35,7 +35,7 @@ from providers.openid import forget_cached_metadata
 from tests.support.accounts import RETRIES, add_user, sign_in
 from tests.support.admin_pages import everything_on_the_page, fill, open_as_admin, text_of
 from tests.support.fakes.openid import FakeOpenIDProvider
-from tests.unit.admin_app.service_panels import open_settings
+from tests.unit.admin_app.service_panels import open_add_form, open_settings
 
 SECRET = "s3cr3t-Value-that-must-never-be-shown"
 
@@ -376,6 +376,7 @@ async def test_a_move_based_on_a_stale_order_is_refused(user: User) -> None:
 
 async def test_add_and_remove_an_openid_connect_service(user: User) -> None:
     await open_as_admin(user)
+    open_add_form(user)
     user.find(marker="add-service-submit").click()
     await user.should_see(marker="problem-add-service_id", retries=RETRIES)
     fill(user, "add-service-id", "google")
@@ -427,6 +428,7 @@ async def test_add_and_remove_an_openid_connect_service(user: User) -> None:
 
 async def test_an_administrators_name_stays_text(user: User) -> None:
     await open_as_admin(user)
+    open_add_form(user)
     name = 'R&D "lab" <b>x</b>'
     fill(user, "add-service-id", "lab")
     fill(user, "add-service-name", name)
@@ -506,6 +508,7 @@ async def test_tried_page_shows_the_profile_once(user: User) -> None:
 
 
 async def add_staff_sso(user: User, issuer: str) -> None:
+    open_add_form(user)
     fill(user, "add-service-id", "staff-sso")
     fill(user, "add-service-name", "Staff")
     user.find(marker="add-service-submit").click()
