@@ -77,7 +77,7 @@ class _ServiceCard:
         self.endpoint_inputs: dict[str, ui.input] = {}
         self.problems: dict[str, ProblemLabel] = {}
         self.key_section: ClientKeySection | None = None
-        self.form_drawn = False
+        self.panel: ui.dialog | None = None  # drawn with the form, when first opened
         self.card = self._draw()
 
     # -- drawing
@@ -135,34 +135,26 @@ class _ServiceCard:
                     ui.button(_("Settings"), icon="tune", on_click=self.open_panel),
                     {"aria-label": label},
                 ).props("flat dense no-caps").mark(f"settings-{sid}")
-        with self.editor.panels:
-            self._draw_panel()
         return row
 
-    def _draw_panel(self) -> None:
-        """The settings in a panel at the right side of the window, opened per row; its
-        form is drawn by ``draw_form``."""
+    def draw_form(self) -> ui.dialog:
+        """The settings panel at the right side of the window, with its heading and form,
+        once, when it first opens. Not with the page: the forms of all the services were
+        two thirds of the services page's elements, hidden until opened, and the page was
+        usable only after the server had built them all; the closed dialogs alone were
+        two elements per row and dialog.js loaded with the page (bench/pages.py)."""
+        if self.panel is not None:
+            return self.panel
         sid = self.view.service_id
         with (
+            self.editor.panels,
             attributes(ui.dialog(), {"aria-label": self.title})
             .props("position=right full-height")
-            .mark(f"panel-{sid}") as self.panel
+            .mark(f"panel-{sid}") as panel,
+            attributes(ui.card(), {"data-testid": f"panel-{sid}"})
+            .classes("w-[36rem] max-w-full h-full gap-3 no-wrap overflow-y-auto")
+            .mark(f"form-{sid}"),
         ):
-            self.panel_card = (
-                attributes(ui.card(), {"data-testid": f"panel-{sid}"})
-                .classes("w-[36rem] max-w-full h-full gap-3 no-wrap overflow-y-auto")
-                .mark(f"form-{sid}")
-            )
-
-    def draw_form(self) -> None:
-        """The panel's heading and form, once, when the panel first opens. Not with the
-        page: the forms of all the services were two thirds of the services page's
-        elements, hidden until opened, and the page was usable only after the server had
-        built them all (bench/pages.py)."""
-        if self.form_drawn:
-            return
-        self.form_drawn = True
-        with self.panel_card:
             with ui.row().classes("w-full items-center gap-2 no-wrap"):
                 ui.html(badge_svg(self.view.provider_id), sanitize=False)
                 self.panel_heading = (
@@ -172,13 +164,14 @@ class _ServiceCard:
                 )
                 close = _("Close the settings")
                 attributes(
-                    ui.button(icon="close", on_click=self.panel.close), {"aria-label": close}
+                    ui.button(icon="close", on_click=panel.close), {"aria-label": close}
                 ).props("flat round dense").tooltip(close).mark(f"close-{self.service_id}")
             self._draw_form()
+        self.panel = panel
+        return panel
 
     def open_panel(self) -> None:
-        self.draw_form()
-        self.panel.open()
+        self.draw_form().open()
 
     def _show_configured(self, configured: bool) -> None:
         text, tone = (
@@ -451,9 +444,9 @@ class _ServiceCard:
             self.draw_form()
         for where, label in self.problems.items():
             label.show(problems.get(where))
-        if any(where.startswith("endpoints.") for where in problems) and self.form_drawn:
+        if any(where.startswith("endpoints.") for where in problems) and self.panel:
             self.advanced.open()
-        if any(problems.values()):
+        if any(problems.values()) and self.panel:
             self.panel.open()
 
     # -- actions
@@ -736,7 +729,8 @@ class ServicesEditor:
         self.cards.remove(card)
         self.versions.pop(card.service_id, None)
         self.container.remove(card.card)
-        self.panels.remove(card.panel)
+        if card.panel is not None:
+            self.panels.remove(card.panel)
         self._refresh_arrows()
 
     def _draw_add_form(self) -> None:
