@@ -35,7 +35,7 @@ from providers.openid import forget_cached_metadata
 from tests.support.accounts import RETRIES, add_user, sign_in
 from tests.support.admin_pages import everything_on_the_page, fill, open_as_admin, text_of
 from tests.support.fakes.openid import FakeOpenIDProvider
-from tests.unit.admin_app.service_panels import open_add_form, open_settings
+from tests.support.service_panels import open_add_form, open_settings
 
 SECRET = "s3cr3t-Value-that-must-never-be-shown"
 

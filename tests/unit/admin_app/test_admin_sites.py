@@ -37,7 +37,7 @@ from tests.support.admin_pages import (
     open_as_admin,
     text_of,
 )
-from tests.unit.admin_app.service_panels import open_settings
+from tests.support.service_panels import open_settings
 
 
 def site(site_id: str) -> Site | None:

@@ -19,7 +19,7 @@ from providers.openid import forget_cached_metadata
 from tests.support.accounts import RETRIES
 from tests.support.admin_pages import open_as_admin, text_of
 from tests.support.fakes.openid import FakeOpenIDProvider
-from tests.unit.admin_app.service_panels import open_settings
+from tests.support.service_panels import open_settings
 
 
 class Offering(FakeOpenIDProvider):

@@ -17,7 +17,7 @@ from models.tables import SignInEvent
 from providers import PROVIDERS
 from tests.support.accounts import RETRIES
 from tests.support.admin_pages import fill, open_as_admin, text_of
-from tests.unit.admin_app.service_panels import open_settings
+from tests.support.service_panels import open_settings
 
 
 def element(user: User, marker: str) -> Any:

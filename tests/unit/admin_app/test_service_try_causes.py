@@ -24,7 +24,7 @@ from tests.support.accounts import RETRIES
 from tests.support.admin_pages import open_as_admin, text_of
 from tests.support.fakes.oauth import Response
 from tests.support.fakes.openid import FakeOpenIDProvider
-from tests.unit.admin_app.service_panels import open_settings
+from tests.support.service_panels import open_settings
 
 
 class OnlyMutualTls(FakeOpenIDProvider):
