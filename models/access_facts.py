@@ -13,15 +13,10 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, exists, func, literal, select
 
 from models.options import DENIED_AUTH
-from models.tables import Group, GroupDenial, Membership, User
+from models.tables import Group, GroupDenial, Membership, User, table_of
 
-
-def _table(model: Any) -> Any:
-    return model.__table__
-
-
-_users, _members = _table(User), _table(Membership)
-_groups, _denials = _table(Group), _table(GroupDenial)
+_users, _members = table_of(User), table_of(Membership)
+_groups, _denials = table_of(Group), table_of(GroupDenial)
 
 #: whether the person of the outer query's ``users`` row is in a group denied sign-in
 DENIED = exists().where(

@@ -27,17 +27,13 @@ from models.tables import (
     ProviderToken,
     Site,
     User,
+    table_of,
     utcnow,
 )
 
-
-def _table(model: Any) -> Any:
-    return model.__table__
-
-
-_users, _grants, _tokens = _table(User), _table(ProviderGrant), _table(ProviderToken)
-_apps, _sites, _options = _table(Application), _table(Site), _table(ProviderOptions)
-_links = _table(LinkedAccount)
+_users, _grants, _tokens = table_of(User), table_of(ProviderGrant), table_of(ProviderToken)
+_apps, _sites, _options = table_of(Application), table_of(Site), table_of(ProviderOptions)
+_links = table_of(LinkedAccount)
 
 
 @cache

@@ -27,16 +27,12 @@ from models.tables import (
     ProviderToken,
     Site,
     User,
+    table_of,
     utcnow,
 )
 
-
-def _table(model: Any) -> Any:
-    return model.__table__
-
-
-_users, _sessions, _grants = _table(User), _table(AuthSession), _table(ProviderGrant)
-_tokens, _apps, _sites = _table(ProviderToken), _table(Application), _table(Site)
+_users, _sessions, _grants = table_of(User), table_of(AuthSession), table_of(ProviderGrant)
+_tokens, _apps, _sites = table_of(ProviderToken), table_of(Application), table_of(Site)
 
 
 def _columns(dialect: str) -> tuple[Any, ...]:

@@ -38,6 +38,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def table_of(model: type[SQLModel]) -> Any:
+    """A model's Core table, for the statements the hot paths build once (typed ``Any``:
+    SQLModel does not declare ``__table__``, and its columns are reached by name)."""
+    return model.__table__  # type: ignore[attr-defined]
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on every database (SQLite alone would hand back naive ones)."""
 
