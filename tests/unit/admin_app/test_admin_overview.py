@@ -95,6 +95,7 @@ async def test_overview_shows_each_services_last_result_and_last_error(user: Use
                 at=earlier,
             )
         )
+        session.flush()  # the earlier event first: record() inserts at once
         sign_in_events.record(session, service_id="yandex", site_id="s1", success=True)
     add_user("root", admin=True)
     await sign_in(user, "root", path="/login?next=/admin")
