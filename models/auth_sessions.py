@@ -16,7 +16,7 @@ from sqlmodel import Session, col, delete, select, update
 from models.digests import digest
 from models.housekeeping import Occasionally
 from models.provider_grants import end_grants_of_sessions
-from models.tables import AuthSession, utcnow
+from models.tables import AuthSession, table_of, utcnow
 
 PENDING_LIFETIME = timedelta(seconds=60)
 IDLE_LIFETIME = timedelta(days=14)
@@ -76,7 +76,7 @@ def create_pending(
 
 #: an INSERT of its own, built once: every sign-in with a service writes one session,
 #: and the ORM's unit of work cost more than the row
-_INSERT = insert(AuthSession.__table__)  # type: ignore[attr-defined]
+_INSERT = insert(table_of(AuthSession))
 
 
 def create_active(

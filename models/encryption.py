@@ -29,6 +29,7 @@ from models.tables import (
     MailMessage,
     PendingSignup,
     SigningKey,
+    table_of,
     utcnow,
 )
 from models.token_cipher import PREFIX, Keyring, UndecryptableError, key_id_of
@@ -388,7 +389,7 @@ def _sealed(keyring: Keyring, value: str, place: str) -> str:
         return value
 
 
-_TABLE = LinkedAccount.__table__  # type: ignore[attr-defined]
+_TABLE = table_of(LinkedAccount)
 #: the pass's write: a value changes only if it is still what the batch read
 COMPARE_AND_SET = (
     update(_TABLE)

@@ -14,14 +14,14 @@ from sqlmodel import Session, col, delete
 
 from models.digests import digest
 from models.housekeeping import Occasionally
-from models.tables import OAuthState, utcnow
+from models.tables import OAuthState, table_of, utcnow
 
 LIFETIME = timedelta(minutes=10)
 _unfinished = Occasionally()
 
 #: built once, and run without the ORM's unit of work and its bulk DELETE (which look
 #: for the rows among the session's objects): every sign-in writes one and takes it
-_STATES = OAuthState.__table__  # type: ignore[attr-defined]
+_STATES = table_of(OAuthState)
 _INSERT = insert(_STATES)
 _TAKE = _STATES.delete().where(_STATES.c.state_hash == bindparam("state_hash")).returning(_STATES)
 

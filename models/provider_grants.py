@@ -26,6 +26,7 @@ from models.tables import (
     ProviderGrant,
     ProviderToken,
     User,
+    table_of,
     utcnow,
 )
 
@@ -57,7 +58,7 @@ class Taken:
 _GRANT_COLUMNS = tuple(ProviderGrant.model_fields)
 _INSERT_GRANT = insert(ProviderGrant)
 _INSERT_TOKEN = insert(ProviderToken)
-_TOKENS = ProviderToken.__table__  # type: ignore[attr-defined]
+_TOKENS = table_of(ProviderToken)
 #: on the table, not the ORM entity: the ORM's bulk UPDATE machinery cost more than the
 #: statement
 _TAKE = (

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, insert, true
 from sqlmodel import Session, col, delete, func, select
 
-from models.tables import SignInEvent, utcnow
+from models.tables import SignInEvent, table_of, utcnow
 
 #: an INSERT of its own, built once: the ORM's unit of work cost more than the row
-_INSERT = insert(SignInEvent.__table__)  # type: ignore[attr-defined]
+_INSERT = insert(table_of(SignInEvent))
 
 
 def record(

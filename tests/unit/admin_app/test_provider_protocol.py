@@ -135,8 +135,9 @@ async def test_the_picture_is_that_of_the_oldest_link_that_has_one(user: User) -
     user_id = await signed_in(user)
     register()
     first = utcnow() - timedelta(days=3)
+    links = ((0, "github", ""), (1, "vk", "https://p/vk.png"), (2, "google", "https://p/g.png"))
     with session_scope() as session:  # the oldest has none, the newest another picture
-        for days, service, picture in ((0, "github", ""), (1, "vk", "https://p/vk.png")):
+        for days, service, picture in links:
             session.add(
                 LinkedAccount(
                     user_id=user_id,
@@ -148,17 +149,6 @@ async def test_the_picture_is_that_of_the_oldest_link_that_has_one(user: User) -
                     created_at=first + timedelta(days=days),
                 )
             )
-        session.add(
-            LinkedAccount(
-                user_id=user_id,
-                provider="google",
-                service_id="google",
-                site_id="s1",
-                external_id="g-1",
-                picture_url="https://p/google.png",
-                created_at=first + timedelta(days=2),
-            )
-        )
     tokens = await code_flow(user)
     assert (await id_claims(user, tokens["id_token"]))["picture"] == "https://p/vk.png"
     info = await user.http_client.get(
