@@ -69,23 +69,25 @@ MAIL_HTML_PLACE = "mail:html"
 HELD_ANSWER_PLACE = "pending_signup"
 
 
-def state(session: Session, *, lock: bool = False, share: bool = False) -> EncryptionState:
+def state(session: Session, *, lock: bool = False) -> EncryptionState:
     """The state row, read afresh. ``lock``: for changing it (PostgreSQL: FOR UPDATE);
-    ``share``: for writing a value under it (FOR SHARE), so that enabling waits for writes
-    in flight and no plain text lands after it. Taken before anything else is flushed, so
-    that every transaction locks the state before any token or secret row."""
-    if not (lock or share):
-        return session.exec(_STATE).one()
-    if lock:  # this transaction's own changes to the row are flushed, then read back
-        return session.exec(_STATE_LOCKED).one()
-    with session.no_autoflush:  # the state first: no token or secret row locked before it
-        return session.exec(_STATE_SHARED).one()
+    this transaction's own changes to the row are flushed, then read back. A write of a
+    token or secret reads it FOR SHARE instead (``writing_keyring``)."""
+    return session.exec(_STATE_LOCKED if lock else _STATE).one()
 
 
 #: the state's row as ``state`` reads it, built once (every sign-in reads it)
 _STATE = select(EncryptionState).where(EncryptionState.id == 1)
 _STATE_LOCKED = _STATE.with_for_update().execution_options(populate_existing=True)
-_STATE_SHARED = _STATE.with_for_update(read=True).execution_options(populate_existing=True)
+_state_row = table_of(EncryptionState)
+#: the two columns a write of a token or secret needs, FOR SHARE, so that enabling waits
+#: for writes in flight and no plain text lands after it; taken with no flush before it,
+#: so that every transaction locks the state before any token or secret row
+_STATE_FOR_WRITING = (
+    core_select(_state_row.c.enabled, _state_row.c.key_ids)
+    .where(_state_row.c.id == 1)
+    .with_for_update(read=True)
+)
 
 
 class KeyMismatchError(ValueError):
@@ -103,16 +105,17 @@ def is_enabled(session: Session) -> bool:
 def writing_keyring(session: Session, keyring: Keyring) -> Keyring | None:
     """The keys to encrypt the values a transaction writes with, or None while encryption
     is off (the values are stored as they are then). Read once per write, before the
-    values' rows are touched.
+    values' rows are touched, as a plain row (every sign-in asks; ``state`` loads the ORM
+    object only when the keys in use change).
 
     The key is recorded as in use before it makes anything (a process started before a
     rotation keeps the older key needed); a process lacking a key that stored values
     need refuses to write (KeyMismatchError) rather than store values others cannot read.
     """
-    current = state(session, share=True)
-    if not current.enabled:
+    enabled, key_ids = session.connection().execute(_STATE_FOR_WRITING).one()
+    if not enabled:
         return None
-    _record_key(session, current, keyring)
+    _record_key(session, key_ids, keyring)
     return keyring
 
 
@@ -121,11 +124,11 @@ def sealed_value(sealer: Keyring | None, value: str, place: str) -> str:
     return sealer.encrypt(value, place) if sealer is not None and value else value
 
 
-def _record_key(session: Session, current: EncryptionState, keyring: Keyring) -> None:
-    missing = [key for key in current.key_ids if key not in keyring.ids]
+def _record_key(session: Session, key_ids: Sequence[str], keyring: Keyring) -> None:
+    missing = [key for key in key_ids if key not in keyring.ids]
     if missing:
         raise KeyMismatchError(f"stored values need key(s) {', '.join(missing)}, not configured")
-    if keyring.active_id not in current.key_ids:
+    if keyring.active_id not in key_ids:
         current = state(session, lock=True)
         current.key_ids = [*current.key_ids, keyring.active_id]
         session.add(current)
@@ -171,7 +174,7 @@ def begin_due_pass(session: Session, keyring: Keyring) -> None:
     current = state(session, lock=True)
     if not current.enabled or current.pass_key_id != PENDING:
         return
-    _record_key(session, current, keyring)
+    _record_key(session, current.key_ids, keyring)
     _begin_pass(session, current, keyring)
     session.add(current)
 
@@ -181,7 +184,7 @@ def begin_rotation(session: Session, keyring: Keyring) -> None:
     current = state(session, lock=True)
     if not current.enabled:
         raise ValueError("encryption is off")
-    _record_key(session, current, keyring)
+    _record_key(session, current.key_ids, keyring)
     _begin_pass(session, current, keyring)
     session.add(current)
 

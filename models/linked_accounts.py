@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from models.encryption import sealed_value, token_place, writing_keyring
-from models.tables import LinkedAccount, utcnow
+from models.tables import LinkedAccount, table_of, utcnow
 from models.token_cipher import Keyring, UndecryptableError
 
 log = logging.getLogger("socialservices.links")
@@ -35,6 +36,57 @@ def find_link(
     "alice", and another issuer's "alice" is nobody here."""
     params = {"service_id": service_id, "issuer": issuer, "external_id": external_id}
     return session.exec(_LINK, params=params).first()
+
+
+@dataclass(frozen=True)
+class LinkKey:
+    """What a returning sign-in needs of its link: which row, whose, and the natural key
+    its tokens are sealed under. Read as a plain row: loading the ORM object, and later
+    flushing what changed on it, cost more than the sign-in's SQL."""
+
+    id: int
+    user_id: int
+    service_id: str
+    external_id: str
+
+
+_links = table_of(LinkedAccount)
+_LINK_KEY = core_select(
+    _links.c.id, _links.c.user_id, _links.c.service_id, _links.c.external_id
+).where(
+    _links.c.service_id == bindparam("service_id"),
+    _links.c.issuer == bindparam("issuer"),
+    _links.c.external_id == bindparam("external_id"),
+)
+#: the columns a sign-in rewrites: what the service said, the tokens, when it was used
+_REFRESHED = (
+    "login_hint", "first_name", "last_name", "email", "email_verified", "picture_url",
+    "profile_url", "raw_profile", "access_token", "refresh_token", "token_expires_at",
+    "scopes", "last_used_at",
+)  # fmt: skip
+_REFRESH = (
+    update(_links)
+    .where(_links.c.id == bindparam("link_id"))
+    .values({name: bindparam(f"new_{name}") for name in _REFRESHED})
+)
+
+
+def find_link_key(
+    session: Session, *, service_id: str, issuer: str, external_id: str
+) -> LinkKey | None:
+    """``find_link``'s row, as its key only (the same comparison byte for byte)."""
+    params = {"service_id": service_id, "issuer": issuer, "external_id": external_id}
+    row = session.connection().execute(_LINK_KEY, params).first()
+    return LinkKey(*row) if row is not None else None
+
+
+def refresh_link(session: Session, link: LinkKey, values: Mapping[str, Any]) -> None:
+    """Write a returning sign-in's new profile (``profile_values``) and tokens
+    (``token_values``) to the link, and mark it used, in one UPDATE."""
+    params = {f"new_{name}": values[name] for name in _REFRESHED if name != "last_used_at"}
+    session.connection().execute(
+        _REFRESH, {**params, "new_last_used_at": utcnow(), "link_id": link.id}
+    )
 
 
 def linked_issuers(session: Session, service_id: str) -> dict[str, int]:
@@ -122,17 +174,48 @@ def store_tokens(
     expires_at: datetime | None,
     scopes: Sequence[str],
 ) -> None:
-    """Every token written to a link goes through here: sealed once encryption is on."""
-    sealer = writing_keyring(session, keyring)
-    where = link.service_id, link.external_id
-    link.access_token = sealed_value(sealer, access_token, token_place("access_token", *where))
-    link.refresh_token = (
-        sealed_value(sealer, refresh_token, token_place("refresh_token", *where))
-        if refresh_token
-        else refresh_token
+    """Every token written to a link goes through here or ``token_values``: sealed once
+    encryption is on."""
+    values = token_values(
+        session,
+        keyring,
+        link.service_id,
+        link.external_id,
+        access_token=access_token,
+        refresh_token=refresh_token,
+        expires_at=expires_at,
+        scopes=scopes,
     )
-    link.token_expires_at = expires_at
-    link.scopes = " ".join(scopes)
+    for name, value in values.items():
+        setattr(link, name, value)
+
+
+def token_values(
+    session: Session,
+    keyring: Keyring,
+    service_id: str,
+    external_id: str,
+    *,
+    access_token: str,
+    refresh_token: str | None,
+    expires_at: datetime | None,
+    scopes: Sequence[str],
+) -> dict[str, Any]:
+    """The token columns of the link (``service_id``, ``external_id``) as they are
+    stored: sealed once encryption is on."""
+    sealer = writing_keyring(session, keyring)
+    return {
+        "access_token": sealed_value(
+            sealer, access_token, token_place("access_token", service_id, external_id)
+        ),
+        "refresh_token": sealed_value(
+            sealer, refresh_token, token_place("refresh_token", service_id, external_id)
+        )
+        if refresh_token
+        else refresh_token,
+        "token_expires_at": expires_at,
+        "scopes": " ".join(scopes),
+    }
 
 
 @dataclass(frozen=True)
@@ -167,8 +250,7 @@ def read_tokens(keyring: Keyring, link: LinkedAccount) -> StoredTokens | None:
         return None
 
 
-def record_profile(
-    link: LinkedAccount,
+def profile_values(
     *,
     login_hint: str,
     first_name: str,
@@ -178,16 +260,18 @@ def record_profile(
     picture_url: str | None,
     profile_url: str | None,
     raw: Mapping[str, Any],
-) -> None:
-    """What the service said about the person this time (kept as text, never HTML)."""
-    link.login_hint = login_hint[:255]
-    link.first_name = first_name[:100]
-    link.last_name = last_name[:100]
-    link.email = (email or None) and email[:254]
-    link.email_verified = email_verified
-    link.picture_url = (picture_url or None) and picture_url[:2000]
-    link.profile_url = (profile_url or None) and profile_url[:2000]
-    link.raw_profile = dict(raw)
+) -> dict[str, Any]:
+    """A link's profile columns from what the service said, cut to the columns' sizes."""
+    return {
+        "login_hint": login_hint[:255],
+        "first_name": first_name[:100],
+        "last_name": last_name[:100],
+        "email": (email or None) and email[:254],
+        "email_verified": email_verified,
+        "picture_url": (picture_url or None) and picture_url[:2000],
+        "profile_url": (profile_url or None) and profile_url[:2000],
+        "raw_profile": dict(raw),
+    }
 
 
 def mark_used(link: LinkedAccount) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from models.passwords import (
@@ -16,7 +18,7 @@ from models.passwords import (
     needs_rehash,
     verify_password,
 )
-from models.tables import Group, Membership, User, utcnow
+from models.tables import Group, Membership, User, table_of, utcnow
 
 ADMINISTRATORS = "administrators"
 REGISTERED = "registered"
@@ -124,6 +126,38 @@ def user_by_id(session: Session, user_id: int) -> User | None:
     return session.exec(_USER, params={"user_id": user_id}).first()
 
 
+@dataclass(frozen=True)
+class ReturningUser:
+    """What a returning sign-in needs of its user, read as a plain row (the ORM object,
+    and flushing its new sign-in time, cost more than the sign-in's SQL)."""
+
+    id: int
+    is_active: bool
+    email_lower: str | None
+    email_verified: bool
+
+
+_users = table_of(User)
+_RETURNING_USER = core_select(
+    _users.c.id, _users.c.is_active, _users.c.email_lower, _users.c.email_verified
+).where(_users.c.id == bindparam("user_id"))
+_SIGNED_IN = (
+    update(_users)
+    .where(_users.c.id == bindparam("user_id"))
+    .values(last_login_at=bindparam("signed_in_at"))
+)
+
+
+def returning_user(session: Session, user_id: int) -> ReturningUser | None:
+    row = session.connection().execute(_RETURNING_USER, {"user_id": user_id}).first()
+    return ReturningUser(*row) if row is not None else None
+
+
+def record_returning_sign_in(session: Session, user_id: int) -> None:
+    """``record_sign_in`` by the user's id, in one UPDATE."""
+    session.connection().execute(_SIGNED_IN, {"user_id": user_id, "signed_in_at": utcnow()})
+
+
 def find_by_login(session: Session, login: str) -> User | None:
     return session.exec(select(User).where(User.login_lower == login.strip().lower())).first()
 
@@ -175,12 +209,7 @@ def accept_vouched_address(session: Session, user: User, email: str | None) -> b
     """A service vouched (``email_verified``) for ``email``: when that is exactly the
     user's own unverified address, it is proven now, unless another account proved it
     first. Nothing is read unless the addresses match (a returning sign-in asks this)."""
-    if (
-        not email
-        or user.email_verified
-        or user.email_lower is None
-        or user.email_lower != email.strip().lower()
-    ):
+    if not email or not vouches_for_own_address(user.email_lower, user.email_verified, email):
         return False
     owner = find_by_email(session, email)
     if owner is not None and owner.id != user.id:
@@ -188,6 +217,19 @@ def accept_vouched_address(session: Session, user: User, email: str | None) -> b
     user.email_verified, user.awaiting_email_proof = True, False
     session.add(user)
     return True
+
+
+def vouches_for_own_address(
+    email_lower: str | None, email_verified: bool, vouched: str | None
+) -> bool:
+    """Whether a vouched address is the user's own, still unverified one (then
+    ``accept_vouched_address`` has something to decide)."""
+    return bool(
+        vouched
+        and not email_verified
+        and email_lower is not None
+        and email_lower == vouched.strip().lower()
+    )
 
 
 def checked_password(user: User | None, password: str) -> str | None:

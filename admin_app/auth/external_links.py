@@ -3,6 +3,8 @@ new link, or an existing one brought up to date with what the service just said.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session
 
 from admin_app.core import token_storage
@@ -30,19 +32,47 @@ def new_link(
 
 
 def update_link(session: Session, link: LinkedAccount, result: SignInResult) -> None:
-    profile, tokens = result.profile, result.tokens
-    linked_accounts.record_profile(
-        link,
-        login_hint=profile.login_hint,
-        first_name=profile.first_name,
-        last_name=profile.last_name,
-        email=profile.email,
-        email_verified=profile.email_verified,
-        picture_url=profile.picture_url,
-        profile_url=profile.profile_url,
-        raw=profile.raw,
+    for name, value in _link_values(session, link.service_id, link.external_id, result).items():
+        setattr(link, name, value)
+
+
+def refresh_link(session: Session, link: linked_accounts.LinkKey, result: SignInResult) -> None:
+    """``update_link`` for a returning sign-in, which has the link's key only, and marks
+    the link used in the same UPDATE."""
+    values = _link_values(session, link.service_id, link.external_id, result)
+    linked_accounts.refresh_link(session, link, values)
+
+
+def _link_values(
+    session: Session, service_id: str, external_id: str, result: SignInResult
+) -> dict[str, Any]:
+    """What the service said this time, and its tokens as stored."""
+    profile = result.profile
+    return {
+        **linked_accounts.profile_values(
+            login_hint=profile.login_hint,
+            first_name=profile.first_name,
+            last_name=profile.last_name,
+            email=profile.email,
+            email_verified=profile.email_verified,
+            picture_url=profile.picture_url,
+            profile_url=profile.profile_url,
+            raw=profile.raw,
+        ),
+        **token_storage.link_token_values(session, service_id, external_id, result.tokens),
+    }
+
+
+def existing_link_key(
+    session: Session, service: SiteService, result: SignInResult
+) -> linked_accounts.LinkKey | None:
+    """``existing_link``'s key only, for a returning sign-in."""
+    return linked_accounts.find_link_key(
+        session,
+        service_id=service.service_id,
+        issuer=service.issuer,
+        external_id=result.profile.external_id,
     )
-    token_storage.store_link_tokens(session, link, tokens)
 
 
 def existing_link(

@@ -18,18 +18,20 @@ from functools import partial
 from sqlmodel import Session
 
 from admin_app.auth import existing_account, held_answers, newcomers, policy, profile_completion
-from admin_app.auth.external_links import existing_link, update_link
+from admin_app.auth.external_links import existing_link_key, refresh_link
 from admin_app.auth.round_trip import Outcome, RoundTrip, in_one_transaction, refuse, settle
 from admin_app.services.catalogue import SiteService
-from models import auth_sessions, linked_accounts, sign_in_events
+from models import auth_sessions, sign_in_events
+from models.linked_accounts import LinkKey
 from models.options import DENIED_AUTH, in_denied_group, registration_options
-from models.tables import LinkedAccount
 from models.users import (
     accept_vouched_address,
     find_by_email,
     is_valid_email,
-    record_sign_in,
+    record_returning_sign_in,
+    returning_user,
     user_by_id,
+    vouches_for_own_address,
 )
 from providers.base import ExternalProfile, SignInResult
 
@@ -77,7 +79,7 @@ def _sign_in_or_register(
     address: str = "",
 ) -> Outcome:
     browser = {"user_agent": user_agent, "address": address}  # kept on the session
-    link = existing_link(session, service, result)
+    link = existing_link_key(session, service, result)
     if link is not None:
         outcome = _sign_in(session, service, next_path, link, result, browser)
     else:
@@ -98,23 +100,29 @@ def _sign_in(
     session: Session,
     service: SiteService,
     next_path: str,
-    link: LinkedAccount,
+    link: LinkKey,
     result: SignInResult,
     browser: dict[str, str],
 ) -> Outcome:
-    user = user_by_id(session, link.user_id)
-    assert user is not None and user.id is not None
+    """A returning user's sign-in, read and written as plain rows (architecture.md,
+    "Statements on the hot paths"); the rare change of their address through the ORM."""
+    user = returning_user(session, link.user_id)
+    assert user is not None
     facts = policy.AccountFacts(
         blocked=not user.is_active,
         in_group_denied_sign_in=in_denied_group(session, user.id, DENIED_AUTH),
     )
     if (refusal := policy.sign_in_refusal(facts)) is not None:
         return refuse(service, refusal, next_path, user_id=user.id)
-    update_link(session, link, result)
-    if result.profile.email_verified:
-        accept_vouched_address(session, user, result.profile.email)
-    linked_accounts.mark_used(link)  # signing in uses a link; linking does not
-    record_sign_in(session, user)
+    refresh_link(session, link, result)  # signing in uses a link; linking does not
+    email = result.profile.email
+    if result.profile.email_verified and vouches_for_own_address(
+        user.email_lower, user.email_verified, email
+    ):
+        owner = user_by_id(session, user.id)
+        assert owner is not None
+        accept_vouched_address(session, owner, email)
+    record_returning_sign_in(session, user.id)
     log.info("social.signed_in service=%s user_id=%d", service.service_id, user.id)
     return Outcome(
         service.service_id,

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from admin_app.core import runtime
 from admin_app.core.encryption_keys import reload_keys
 from models import encryption
-from models.linked_accounts import store_tokens
+from models.linked_accounts import token_values
 from models.tables import ConfiguredService, LinkedAccount
 from models.token_cipher import UndecryptableError
 from providers.base import TokenSet
@@ -26,23 +26,38 @@ log = logging.getLogger("socialservices.encryption")
 
 
 def store_link_tokens(session: Session, link: LinkedAccount, tokens: TokenSet) -> None:
-    """Store a link's new tokens with this process's keys, reading the key file again
-    once when the database needs a key added since this process started."""
-    for attempt in range(2):
-        try:
-            store_tokens(
-                session,
-                runtime.keyring(),
-                link,
-                access_token=tokens.access_token,
-                refresh_token=tokens.refresh_token,
-                expires_at=tokens.expires_at,
-                scopes=tokens.scopes,
-            )
-            return
-        except encryption.KeyMismatchError:
-            if attempt or not reload_keys():
-                raise
+    """Store a link's new tokens with this process's keys (``link_token_values``)."""
+    for name, value in link_token_values(
+        session, link.service_id, link.external_id, tokens
+    ).items():
+        setattr(link, name, value)
+
+
+def link_token_values(
+    session: Session, service_id: str, external_id: str, tokens: TokenSet
+) -> dict[str, Any]:
+    """The token columns of a link as they are stored, sealed with this process's keys,
+    reading the key file again once when the database needs a key added since this
+    process started."""
+
+    def sealed() -> dict[str, Any]:
+        return token_values(
+            session,
+            runtime.keyring(),
+            service_id,
+            external_id,
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_at=tokens.expires_at,
+            scopes=tokens.scopes,
+        )
+
+    try:
+        return sealed()
+    except encryption.KeyMismatchError:
+        if not reload_keys():
+            raise
+    return sealed()
 
 
 def secrets_of(row: ConfiguredService) -> dict[str, str]:

@@ -505,3 +505,31 @@ async def test_long_and_odd_values_from_the_service_are_stored_fitted(
     with session_scope() as session:
         (link,) = linked_accounts.links_of(session, user.id or 0)
         assert "\x00" not in str(link.raw_profile) and link.email is None
+
+
+async def test_a_returning_sign_in_brings_the_link_and_the_user_up_to_date(
+    idp: FakeOpenIDProvider,
+) -> None:
+    """What the service says now replaces what it said before, with new tokens and the
+    times of use; the account's own typed address, now vouched for, is proven."""
+    idp.user_profile = {**ALICE, "email_verified": False, "given_name": "Al"}
+    assert (await round_trip()).auth_token
+    (user,) = users()
+    with session_scope() as session:
+        row = session.get(User, user.id)
+        assert row is not None
+        row.email, row.email_lower = "alice@example.org", "alice@example.org"
+        (before,) = linked_accounts.links_of(session, user.id or 0)
+        session.expunge(before)
+    idp.user_profile = dict(ALICE)
+    assert (await round_trip()).auth_token
+    (after_user,) = users()
+    with session_scope() as session:
+        (after,) = linked_accounts.links_of(session, user.id or 0)
+    assert (before.first_name, after.first_name) == ("Al", "Alice")
+    assert (before.email_verified, after.email_verified) == (False, True)
+    assert after.access_token and after.access_token != before.access_token
+    assert before.last_used_at and after.last_used_at and after.last_used_at > before.last_used_at
+    assert user.last_login_at and after_user.last_login_at
+    assert after_user.last_login_at > user.last_login_at
+    assert after_user.email_verified and not user.email_verified
