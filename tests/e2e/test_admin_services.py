@@ -232,7 +232,9 @@ def add_staff(
 ) -> Locator:
     """Add the OpenID Connect service "Staff sign-in" and save its settings; returns its
     open settings panel."""
-    activate(page.get_by_role("button", name="Add an OpenID Connect service"))
+    # a native <details>: its <summary> has no ARIA role Playwright finds by (Chromium
+    # announces it as a disclosure, expanded or collapsed)
+    activate(page.locator("summary", has_text="Add an OpenID Connect service"))
     page.get_by_label("Service ID").fill("staff")
     page.get_by_label("Display name").fill("Staff sign-in")
     activate(page.get_by_role("button", name="Add", exact=True))

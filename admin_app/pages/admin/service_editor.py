@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from nicegui import ui
 from nicegui.elements.mixins.text_element import TextElement
-from nicegui.events import ValueChangeEventArguments
+from nicegui.events import GenericEventArguments, ValueChangeEventArguments
 
 from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.auth.try_failures import AUTH_METHODS_UNUSABLE
@@ -26,7 +26,17 @@ from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.client_key_section import ClientKeySection
 from admin_app.pages.admin.frame import report_action_error
 from admin_app.pages.admin.last_results import error_text, result_text, result_tone
-from admin_app.pages.chips import state_chip
+from admin_app.pages.chips import TONE_CLASSES, state_chip
+from admin_app.pages.plain_button import (
+    ARROW_DOWN,
+    ARROW_UP,
+    CHEVRON_DOWN,
+    PLUS,
+    TUNE,
+    PlainButton,
+    icon_and_text,
+    icon_svg,
+)
 from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
 from admin_app.services.badges import badge_svg
 from admin_app.services.client_keys import has_client_key, with_key_when_chosen
@@ -58,6 +68,11 @@ ENDPOINT_LABELS = {
     "post_url": N_("Publishing URL"),
     "timeline_url": N_("Timeline URL (with {id})"),
 }
+#: a row's plain buttons: the primary colour, a tint on hover, dimmed when disabled
+_BUTTON = (
+    "inline-flex items-center align-middle text-blue-700 hover:bg-blue-50 "
+    "disabled:opacity-60 disabled:cursor-not-allowed disabled:hover:bg-transparent"
+)
 
 
 class _ServiceCard:
@@ -95,19 +110,20 @@ class _ServiceCard:
             .mark(f"service-{sid}") as row
         ):
             with ui.element("td").classes("py-1 pr-1 whitespace-nowrap"):
-                self.up = self._arrow("arrow_upward", _("Move {service} up"), -1, f"up-{sid}")
-                self.down = self._arrow(
-                    "arrow_downward", _("Move {service} down"), 1, f"down-{sid}"
-                )
+                self.up = self._arrow(ARROW_UP, _("Move {service} up"), -1, f"up-{sid}")
+                self.down = self._arrow(ARROW_DOWN, _("Move {service} down"), 1, f"down-{sid}")
             with (
                 ui.element("td").classes("py-1 pr-2"),
-                ui.row().classes("items-center gap-2 no-wrap"),
+                ui.element("div").classes("flex flex-nowrap items-center gap-2"),
             ):
-                ui.html(badge_svg(view.provider_id), sanitize=False)
-                with ui.column().classes("gap-0"):
-                    self.heading = ui.label(self.title).classes("font-medium")
+                attributes(ui.element("span"), {"innerHTML": badge_svg(view.provider_id)}).classes(
+                    "flex shrink-0"
+                )
+                with ui.label(self.title).classes("font-medium") as self.heading:
                     if view.name:
-                        ui.label(_(view.provider_title)).classes("text-xs text-gray-700")
+                        ui.label(_(view.provider_title)).classes(
+                            "text-xs font-normal text-gray-700"
+                        )
             with ui.element("td").classes("py-1 pr-2 whitespace-nowrap"):
                 self.switch = attributes(
                     ui.switch(
@@ -116,25 +132,26 @@ class _ServiceCard:
                     {"aria-label": self._switch_label(view.enabled)},
                 ).mark(f"switch-{sid}")
             with ui.element("td").classes("py-1 pr-2"):
-                with ui.row().classes("items-center gap-1"):
-                    self.configured_box = ui.element("span")
-                    self._show_configured(view.configured)
-                    state_chip(result_text(view.last), result_tone(view.last)).mark(
-                        f"last-result-{sid}"
-                    )
-                    if note := self.editor.region_notes.get(view.provider_id):
-                        state_chip(note, "warning").mark(f"region-hidden-{sid}")
+                self.configured = state_chip("").classes("mr-1").mark(f"configured-{sid}")
+                self._show_configured(view.configured)
+                state_chip(result_text(view.last), result_tone(view.last)).classes("mr-1").mark(
+                    f"last-result-{sid}"
+                )
+                if note := self.editor.region_notes.get(view.provider_id):
+                    state_chip(note, "warning").mark(f"region-hidden-{sid}")
                 error = error_text(view.last, self.title)
                 if error:
-                    ui.label(error).classes("text-xs text-gray-700 break-words").mark(
+                    ui.label(error).classes("mt-0.5 text-xs text-gray-700 break-words").mark(
                         f"last-error-{sid}"
                     )
             with ui.element("td").classes("py-1 text-right"):
                 label = _("Settings of {service}").format(service=self.title)
                 attributes(
-                    ui.button(_("Settings"), icon="tune", on_click=self.open_panel),
+                    PlainButton(
+                        icon_and_text(TUNE, _("Settings"), "mr-2.5"), on_click=self.open_panel
+                    ),
                     {"aria-label": label},
-                ).props("flat dense no-caps").mark(f"settings-{sid}")
+                ).classes(f"{_BUTTON} p-1 rounded font-medium").mark(f"settings-{sid}")
         return row
 
     def draw_form(self) -> ui.dialog:
@@ -174,26 +191,27 @@ class _ServiceCard:
         self.draw_form().open()
 
     def _show_configured(self, configured: bool) -> None:
+        """The chip of the row says whether the settings are complete: its words and tone
+        change in place."""
         text, tone = (
             (_("Settings complete"), "positive")
             if configured
             else (_("Settings incomplete"), "warning")
         )
-        self.configured_box.clear()
-        with self.configured_box:
-            state_chip(text, tone).mark(f"configured-{self.service_id}")
+        self.configured.set_text(text)
+        self.configured.classes(remove=" ".join(TONE_CLASSES.values()), add=TONE_CLASSES[tone])
 
-    def _arrow(self, icon: str, label: str, offset: int, marker: str) -> ui.button:
+    def _arrow(self, icon: str, label: str, offset: int, marker: str) -> PlainButton:
         """An arrow named by its aria-label, with the same words as the browser's own
         tooltip (``title``): a Quasar tooltip per arrow was two more elements on every row
         of the page, for the same words."""
         text = label.format(service=self.title)
         return (
             attributes(
-                ui.button(icon=icon, on_click=lambda: self._move(offset)),
+                PlainButton(icon_svg(icon), on_click=lambda: self._move(offset)),
                 {"aria-label": text, "title": text},
             )
-            .props("flat round dense")
+            .classes(f"{_BUTTON} justify-center size-8.5 rounded-full")
             .mark(marker)
         )
 
@@ -736,22 +754,32 @@ class ServicesEditor:
     def _draw_add_form(self) -> None:
         """The "Add" section, closed; its form is drawn when it first opens, as a
         service's settings form is (``_ServiceCard.draw_form``): hidden, it was still
-        elements the browser mounted with the page."""
-        section = (
-            ui.expansion(_("Add an OpenID Connect service"), icon="add")
-            .classes("w-full")
-            .mark("add-service")
-        )
+        elements the browser mounted with the page. A native ``<details>``, which the
+        browser opens and closes by itself and announces as expanded or collapsed: a
+        Quasar expansion was one more component script and, with its icons, the icon
+        font, for this section alone."""
+        with (
+            ui.element("details").classes("group w-full").mark("add-service") as section,
+            ui.element("summary").classes(
+                "flex flex-nowrap items-center gap-8 px-4 min-h-12 cursor-pointer list-none "
+                "hover:bg-gray-100 [&::-webkit-details-marker]:hidden"
+            ),
+        ):
+            attributes(ui.element("span"), {"innerHTML": icon_svg(PLUS)}).classes("flex")
+            TextElement(tag="span", text=_("Add an OpenID Connect service")).classes("grow")
+            attributes(ui.element("span"), {"innerHTML": icon_svg(CHEVRON_DOWN)}).classes(
+                "flex text-gray-600 transition-transform group-open:rotate-180"
+            )
         drawn = False
 
-        def opened(event: ValueChangeEventArguments) -> None:
+        def toggled(event: GenericEventArguments) -> None:
             nonlocal drawn
-            if event.value and not drawn:
+            if event.args.get("newState") == "open" and not drawn:
                 drawn = True
-                with section:
+                with section, ui.column().classes("gap-4 p-4"):
                     self._draw_add_fields()
 
-        section.on_value_change(opened)
+        section.on("toggle", toggled, ["newState"])
 
     def _draw_add_fields(self) -> None:
         """The add form's id and name, and its button."""
