@@ -12,16 +12,16 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from admin_app.auth.purpose import Purpose
 from admin_app.auth.try_failures import TRIED_PAGE, keep_failure
+from admin_app.core.database_wait import on_database
 from admin_app.services.catalogue import SiteService, service_of_site, site_services
 from models import consumed_proofs, oauth_states, sign_in_events
-from models.db import is_embedded, read_scope, session_scope
+from models.db import read_scope, session_scope
 from models.services import scope_of, sites_using
 from models.sites import site_by_id, site_for_host
 from models.tables import Site
@@ -284,8 +284,4 @@ def in_one_transaction(rules: Callable[[Session], Outcome], service_id: str) -> 
 
 async def settle(rules: Callable[[Session], Outcome], service_id: str) -> Outcome:
     """``in_one_transaction``, where the database is best waited for."""
-    settled = partial(in_one_transaction, rules, service_id)
-    # SQLite answers from within this process in about a millisecond: a worker thread
-    # would only add its hand-over (a sixth of a sign-in's time with 8 at once).
-    # PostgreSQL's answers come over the network, while the loop serves others.
-    return settled() if is_embedded() else await asyncio.to_thread(settled)
+    return await on_database(in_one_transaction, rules, service_id)

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from admin_app.auth.accounts import current_viewer, sign_out
 from admin_app.core import asking
+from admin_app.core.database_wait import on_database
 from admin_app.core.i18n import _, language_for
 from admin_app.provider import authorize, issuers, logout, revocation, signing, tokens, userinfo
 from admin_app.provider.problems import problem_message
@@ -65,7 +66,7 @@ def _form_post(request: Request, action: str, fields: dict[str, str]) -> HTMLRes
 
 
 async def authorization(request: Request) -> Response:
-    decision = await asyncio.to_thread(
+    decision = await on_database(
         authorize.decide,
         await _params(request),
         host=request.headers.get("host"),
@@ -117,7 +118,7 @@ async def jwks(request: Request) -> JSONResponse:
 
 
 async def token(request: Request) -> JSONResponse:
-    answer = await asyncio.to_thread(
+    answer = await on_database(
         tokens.exchange,
         await _form(request),
         authorization=request.headers.get("authorization"),
@@ -129,7 +130,7 @@ async def token(request: Request) -> JSONResponse:
 async def user_info(request: Request) -> JSONResponse:
     form = await _form(request) if request.method == "POST" else {}
     bearer = userinfo.bearer_token(request.headers.get("authorization"), form)
-    answer = await asyncio.to_thread(userinfo.user_info, bearer)
+    answer = await on_database(userinfo.user_info, bearer)
     headers = {"WWW-Authenticate": answer.challenge} if answer.challenge else {}
     return _json(answer.body, answer.status, {"Cache-Control": "no-store", **headers})
 
