@@ -17,6 +17,7 @@ from admin_app.auth.accounts import current_viewer
 from admin_app.auth.refusals import problem_message
 from admin_app.core.i18n import _
 from admin_app.web.layout import card_frame
+from admin_app.web.plain_link import PlainLink
 from models.users import MAX_EMAIL_LENGTH
 
 
@@ -25,7 +26,7 @@ def _refused(reason: str) -> None:
         ui.label(_(problem_message(reason)).format(service=_("the service"))).props(
             'role="alert"'
         ).mark("complete-profile-refused")
-        ui.link(_("Sign in"), "/login")
+        PlainLink(_("Sign in"), "/login")
 
 
 def register() -> None:

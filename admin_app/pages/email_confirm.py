@@ -13,6 +13,7 @@ from admin_app.auth.accounts import current_viewer
 from admin_app.core.i18n import N_, _, current_language
 from admin_app.profile.email_change import ChangeOutcome, LinkPreview, confirm, preview
 from admin_app.web.layout import card_frame
+from admin_app.web.plain_link import PlainLink
 from models.mail_links import LinkRefusal
 
 PATH = "/email/confirm"
@@ -44,7 +45,7 @@ def register() -> None:
         with card_frame(_("Confirm your e-mail address"), current_viewer()):
             if not isinstance(found, LinkPreview):
                 _said(found)
-                ui.link(_("To your profile"), "/profile")
+                PlainLink(_("To your profile"), "/profile")
                 return
             body = ui.column().classes("gap-3 w-full")
             with body:
@@ -68,7 +69,7 @@ def register() -> None:
                             )
                         else:
                             _said(outcome)
-                        ui.link(_("To your profile"), "/profile")
+                        PlainLink(_("To your profile"), "/profile")
 
                 ui.button(_("Confirm"), on_click=confirmed).props("color=primary").mark(
                     "confirm-button"

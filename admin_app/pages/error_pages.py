@@ -36,6 +36,7 @@ from admin_app.core.failure_log import (
 from admin_app.core.i18n import _
 from admin_app.web import theme
 from admin_app.web.layout import card_frame
+from admin_app.web.plain_link import PlainLink
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def draw_error(status: int, error_id: str | None = None) -> None:
                     id=error_id
                 )
             ).classes(theme.MUTED).mark("error-id")
-        ui.link(_("Go to the start page"), "/").mark("error-home")
+        PlainLink(_("Go to the start page"), "/").mark("error-home")
 
 
 def error_response(request: Request, status: int, error_id: str | None = None) -> Response:

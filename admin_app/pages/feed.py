@@ -27,6 +27,7 @@ from admin_app.pages.guards import signed_in_page
 from admin_app.pages.widgets import ProblemLabel, attributes, text_with_links
 from admin_app.web import theme
 from admin_app.web.layout import NavEntry, add_navigation, frame
+from admin_app.web.plain_link import PlainLink
 from admin_app.web.viewer_time import moment_text
 
 PATH = "/feed"
@@ -100,7 +101,7 @@ class _Feed:
                     ui.label(line.author).classes("font-medium")
                     ui.label(moment_text(line.created_at)).classes(theme.MUTED)
                     if line.external_url:
-                        ui.link(_("original"), line.external_url, new_tab=True).classes("text-sm")
+                        PlainLink(_("original"), line.external_url, new_tab=True).classes("text-sm")
                 ui.html(text_with_links(line.text), sanitize=False).classes(
                     "whitespace-pre-line break-words"
                 )
@@ -119,7 +120,7 @@ class _Feed:
                     label = ui.label(note_text(note)).mark(f"delivery-{post_id}-{note.status}")
                     label.classes("text-red-800" if failed else "text-gray-700")
                     if note.url:
-                        ui.link(_("open"), note.url, new_tab=True)
+                        PlainLink(_("open"), note.url, new_tab=True)
         if any(note.status == "pending" for note in notes):
             self.pending[post_id] = (box, notes)
         else:

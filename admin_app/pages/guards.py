@@ -27,6 +27,7 @@ from nicegui import context, ui
 from admin_app.auth.accounts import Viewer, current_viewer
 from admin_app.core.i18n import _
 from admin_app.web.layout import frame
+from admin_app.web.plain_link import PlainLink
 
 #: a page function: ``viewer`` first, then what NiceGUI would pass; async ones may be too;
 #: a download returns its Response, which NiceGUI sends as it is
@@ -106,4 +107,4 @@ def _access_denied(viewer: Viewer) -> None:
     context.client.status_code = 403
     with frame(_("Access denied"), viewer):
         ui.label(_("This page is for administrators only.")).props('role="alert"')
-        ui.link(_("Go to your profile"), "/profile")
+        PlainLink(_("Go to your profile"), "/profile")

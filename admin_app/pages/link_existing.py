@@ -16,6 +16,7 @@ from admin_app.core.i18n import _
 from admin_app.core.input_checks import MAX_PASSWORD_TYPED, typed_text_problem
 from admin_app.web import theme
 from admin_app.web.layout import card_frame, service_button
+from admin_app.web.plain_link import PlainLink
 
 
 def _password_error(error: str | None, wait_seconds: int, service: str) -> str:
@@ -33,7 +34,7 @@ def _refused(reason: str) -> None:
         ui.label(_(problem_message(reason)).format(service=_("the service"))).props(
             'role="alert"'
         ).mark("link-existing-refused")
-        ui.link(_("Sign in"), "/login")
+        PlainLink(_("Sign in"), "/login")
 
 
 def register() -> None:
@@ -111,5 +112,5 @@ def register() -> None:
                         "here. Ask for a new password, then sign in with {service} again."
                     ).format(service=name)
                 ).mark("link-existing-no-way")
-                ui.link(_("Forgot your password?"), "/password/forgot")
-            ui.link(_("Cancel"), "/login").mark("link-existing-cancel")
+                PlainLink(_("Forgot your password?"), "/password/forgot")
+            PlainLink(_("Cancel"), "/login").mark("link-existing-cancel")

@@ -20,6 +20,7 @@ from admin_app.mail.outbox import mail_is_configured
 from admin_app.provider.authorize import application_asking
 from admin_app.web import theme
 from admin_app.web.layout import card_frame, service_button
+from admin_app.web.plain_link import PlainLink
 
 
 def _error_text(error: str | None, wait_seconds: int) -> str:
@@ -136,9 +137,9 @@ def register() -> None:
             )
             with ui.row().classes("w-full justify-between text-sm"):
                 if mail_is_configured():
-                    ui.link(_("Forgot your password?"), "/password/forgot").mark("login-forgot")
+                    PlainLink(_("Forgot your password?"), "/password/forgot").mark("login-forgot")
                 if closed_reason() is None:
-                    ui.link(_("Register"), "/register?next=" + quote(target, safe="/")).mark(
+                    PlainLink(_("Register"), "/register?next=" + quote(target, safe="/")).mark(
                         "login-register"
                     )
             services = offered_services(host)

@@ -22,6 +22,7 @@ from admin_app.mail.outbox import mail_is_configured
 from admin_app.pages.widgets import ProblemLabel, attributes
 from admin_app.web import theme
 from admin_app.web.layout import card_frame
+from admin_app.web.plain_link import PlainLink
 
 MAIL_OFF = N_(
     "This site cannot send e-mail, so a forgotten password cannot be reset here. Ask an"
@@ -75,7 +76,7 @@ def _forgot_form() -> None:
         )
     sent = ui.label(_(SENT)).props('role="status"').mark("forgot-sent")
     sent.set_visibility(False)
-    ui.link(_("Back to sign-in"), "/login").classes("text-sm")
+    PlainLink(_("Back to sign-in"), "/login").classes("text-sm")
 
 
 def _reset_form(token: str, login: str) -> None:
@@ -147,6 +148,6 @@ def register() -> None:
                 ui.label(_(LINK_REFUSALS[error.refusal.value])).props('role="alert"').mark(
                     "link-refused"
                 )
-                ui.link(_("Ask for a new link"), "/password/forgot")
+                PlainLink(_("Ask for a new link"), "/password/forgot")
                 return
             _reset_form(token, link.login)

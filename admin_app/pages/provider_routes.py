@@ -23,6 +23,7 @@ from admin_app.provider import authorize, issuers, logout, revocation, signing, 
 from admin_app.provider.problems import problem_message
 from admin_app.web.browser_cookie import csrf_token, csrf_token_is_valid
 from admin_app.web.layout import frame
+from admin_app.web.plain_link import PlainLink
 from admin_app.web.security_headers import with_script_nonce
 
 #: discovery, keys and the application-facing endpoints are read by scripts of any origin
@@ -180,7 +181,7 @@ def register() -> None:
             ui.card().classes("w-full max-w-md gap-3"),
         ):
             ui.label(_(problem_message(reason))).props('role="alert"').mark("provider-problem")
-            ui.link(_("Go to your profile"), "/profile")
+            PlainLink(_("Go to your profile"), "/profile")
 
     @ui.page("/oidc/logout/confirm")
     def confirm_logout(request: Request) -> None:
@@ -194,4 +195,4 @@ def register() -> None:
                 ui.button(_("Sign out"), on_click=lambda: ui.navigate.to(back)).props(
                     "color=primary"
                 ).mark("logout-confirm")
-                ui.link(_("Stay signed in"), "/profile")
+                PlainLink(_("Stay signed in"), "/profile")

@@ -30,6 +30,7 @@ from admin_app.core.messages import LINK_REFUSALS
 from admin_app.pages.widgets import ProblemLabel, attributes
 from admin_app.web import theme
 from admin_app.web.layout import card_frame
+from admin_app.web.plain_link import PlainLink
 from models.users import MAX_EMAIL_LENGTH
 
 CLOSED = {
@@ -57,7 +58,7 @@ VERIFIED = {
 
 def _closed(reason: str) -> None:
     ui.label(_(CLOSED.get(reason, CLOSED["registration_off"]))).mark("registration-closed")
-    ui.link(_("Sign in"), "/login").mark("to-login")
+    PlainLink(_("Sign in"), "/login").mark("to-login")
 
 
 def _form(next_path: str) -> None:
@@ -117,7 +118,7 @@ def _form(next_path: str) -> None:
             .classes("w-full")
             .mark("register-submit")
         )
-        ui.link(_("I have an account: sign in"), "/login").classes("text-sm")
+        PlainLink(_("I have an account: sign in"), "/login").classes("text-sm")
 
 
 def _verify_page(token: str) -> None:
@@ -128,8 +129,8 @@ def _verify_page(token: str) -> None:
     ui.label(_("Press the button to confirm your e-mail address.")).mark("verify-intro")
     result = ui.label().props('role="status"').mark("verify-result")
     result.set_visibility(False)
-    to_login = ui.link(_("Sign in"), "/login").mark("to-login")
-    to_profile = ui.link(_("Your profile"), "/profile").mark("to-profile")
+    to_login = PlainLink(_("Sign in"), "/login").mark("to-login")
+    to_profile = PlainLink(_("Your profile"), "/profile").mark("to-profile")
     to_login.set_visibility(False)
     to_profile.set_visibility(False)
 
@@ -185,7 +186,7 @@ def register() -> None:
                     " later."
                 )
             ).classes(theme.MUTED)
-            ui.link(_("Sign in"), "/login")
+            PlainLink(_("Sign in"), "/login")
 
     @ui.page("/register/verify")
     def verify_page(token: str = "") -> None:

@@ -14,6 +14,7 @@ from admin_app.core.i18n import _
 from admin_app.core.input_checks import MAX_LINE_LENGTH, MAX_PASSWORD_TYPED, typed_text_problem
 from admin_app.core.messages import user_data_error_text
 from admin_app.web.layout import card_frame
+from admin_app.web.plain_link import PlainLink
 
 
 def _typed_problem(*fields: ui.input) -> str | None:
@@ -40,7 +41,7 @@ def register() -> None:
                         " while no administrator exists."
                     )
                 )
-                ui.link(_("Sign in"), "/login")
+                PlainLink(_("Sign in"), "/login")
             return
 
         async def submit() -> None:

@@ -16,6 +16,7 @@ from admin_app.auth.round_trip import offered_services
 from admin_app.auth.safe_next import safe_next
 from admin_app.core.i18n import _
 from admin_app.web.layout import card_frame
+from admin_app.web.plain_link import PlainLink
 
 LINKING_REASONS = {"link_denied", "linked_elsewhere", "not_signed_in", "link_session_changed"}
 
@@ -35,7 +36,7 @@ def register() -> None:
             )
             with ui.row().classes("gap-3 items-center"):
                 if reason in LINKING_REASONS or reason == "service_unavailable":
-                    ui.link(_("Back to your profile"), "/profile")
+                    PlainLink(_("Back to your profile"), "/profile")
                 elif known is not None and retry_can_succeed(reason):
                     retry = f"/oauth/{quote(known.service_id)}/login?next=" + quote(
                         safe_next(next), safe="/"
@@ -43,4 +44,4 @@ def register() -> None:
                     ui.button(_("Try again"), on_click=lambda: ui.navigate.to(retry)).props(
                         "color=primary"
                     ).mark("problem-retry")
-                ui.link(_("Sign in with a password"), "/login")
+                PlainLink(_("Sign in with a password"), "/login")

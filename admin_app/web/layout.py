@@ -27,6 +27,7 @@ from admin_app.services.catalogue import SiteService
 from admin_app.services.sites import site_name_for_host
 from admin_app.web import theme
 from admin_app.web.browser_cookie import csrf_token
+from admin_app.web.plain_link import PlainLink
 
 #: Quasar's drawer sits beside the page from this width on (Tailwind's ``lg`` agrees)
 SIDE_BREAKPOINT = 1023
@@ -66,7 +67,9 @@ def _language_links() -> None:
     back = quote(url.path + (f"?{url.query}" if url.query else ""), safe="/")
     with ui.element("nav").props(f'aria-label="{_("Language")}"').classes("flex gap-3"):
         for code, name in LANGUAGES.items():
-            link = ui.link(code.upper(), f"/language?set={code}&next={back}").classes(_HEADER_LINK)
+            link = PlainLink(code.upper(), f"/language?set={code}&next={back}").classes(
+                _HEADER_LINK
+            )
             link.props(f'lang="{code}" hreflang="{code}" title="{name}"')
             link.mark(f"language-{code}")
             if code == current_language():
@@ -85,7 +88,7 @@ def _main_navigation(viewer: Viewer) -> None:
         for entry in _navigation.values():
             if entry.admin_only and not viewer.is_admin:
                 continue
-            link = ui.link(_(entry.label), entry.path).classes(_HEADER_LINK)
+            link = PlainLink(_(entry.label), entry.path).classes(_HEADER_LINK)
             if is_current(entry.path, here):
                 link.props('aria-current="page"').classes("underline font-semibold")
 
@@ -103,13 +106,13 @@ def _header(viewer: Viewer | None, side: ui.left_drawer | None) -> None:
                 ui.button(icon="menu", on_click=side.toggle).props(
                     f'flat round dense color=white aria-label="{menu_label}"'
                 ).classes("lg:hidden").mark("side-menu")
-            ui.link(site_name, "/").classes("text-lg font-bold text-white no-underline truncate")
+            PlainLink(site_name, "/").classes("text-lg font-bold text-white no-underline truncate")
         if viewer is not None:
             _main_navigation(viewer)
         with ui.row(wrap=False).classes("items-center gap-2 sm:gap-4 ml-auto"):
             _language_links()
             if viewer is None:
-                ui.link(_("Sign in"), "/login").classes(f"{_HEADER_LINK} whitespace-nowrap")
+                PlainLink(_("Sign in"), "/login").classes(f"{_HEADER_LINK} whitespace-nowrap")
             else:
                 ui.label(viewer.display_name).classes("text-white max-sm:hidden").mark(
                     "signed-in-user"
@@ -181,7 +184,7 @@ def side_frame(title: str, viewer: Viewer | None, draw_side: Callable[[], None])
 def service_button(service: SiteService, href: str) -> None:
     """A link that looks like a button: the service's badge and its name."""
     with (
-        ui.link(target=href)
+        PlainLink(href=href)
         .classes(
             "flex items-center gap-3 w-full px-3 py-2 rounded border border-gray-300 bg-white "
             "no-underline text-gray-900 hover:bg-gray-100"

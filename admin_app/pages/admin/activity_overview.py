@@ -9,6 +9,7 @@ from admin_app.activity.delivery_problems import MESSAGES
 from admin_app.activity.hashtag_import import NOTES
 from admin_app.admin.overview import ActivitySummary
 from admin_app.core.i18n import _
+from admin_app.web.plain_link import PlainLink
 from admin_app.web.viewer_time import moment_text
 
 
@@ -74,7 +75,7 @@ def _import(summary: ActivitySummary) -> None:
                         "break-words"
                     )
                     if post.url:
-                        ui.link(_("original"), post.url, new_tab=True)
+                        PlainLink(_("original"), post.url, new_tab=True)
 
 
 def draw(summary: ActivitySummary) -> None:

@@ -26,6 +26,7 @@ from admin_app.core.i18n import N_, _
 from admin_app.core.input_checks import page_index
 from admin_app.pages.admin.frame import add_admin_area, admin_frame
 from admin_app.pages.guards import admin_page
+from admin_app.web.plain_link import PlainLink
 from admin_app.web.viewer_time import moment_text, viewer_zone
 
 PATH = "/admin/audit"
@@ -64,8 +65,8 @@ def _filters(query: dict[str, str]) -> None:
             _("Until"), value=query["until"], on_change=lambda event: go("until", event.value)
         ).props("type=date stack-label").mark("audit-until")
         if any(query[name] for name in ("who", "what", "since", "until")):
-            ui.link(_("Clear the filters"), PATH).mark("audit-clear")
-        ui.link(_("Download as CSV"), _address(CSV_PATH, {**query, "page": ""})).mark("audit-csv")
+            PlainLink(_("Clear the filters"), PATH).mark("audit-clear")
+        PlainLink(_("Download as CSV"), _address(CSV_PATH, {**query, "page": ""})).mark("audit-csv")
 
 
 def register() -> None:
@@ -130,14 +131,14 @@ def register() -> None:
             ).mark("audit-table")
             with ui.row().classes("gap-4 items-center"):
                 if number > 0:
-                    ui.link(_("Newer"), _address(PATH, {**query, "page": str(number - 1)}))
+                    PlainLink(_("Newer"), _address(PATH, {**query, "page": str(number - 1)}))
                 ui.label(
                     _("Page {page} of {pages}").format(
                         page=number + 1, pages=max(1, -(-total // PAGE_SIZE))
                     )
                 )
                 if (number + 1) * PAGE_SIZE < total:
-                    ui.link(_("Older"), _address(PATH, {**query, "page": str(number + 1)}))
+                    PlainLink(_("Older"), _address(PATH, {**query, "page": str(number + 1)}))
 
     @admin_page(CSV_PATH)
     def audit_export(

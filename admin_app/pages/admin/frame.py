@@ -21,6 +21,7 @@ from admin_app.auth.accounts import Viewer
 from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.core.i18n import _
 from admin_app.web.layout import is_current, side_frame
+from admin_app.web.plain_link import PlainLink
 from models.versions import StaleEditError
 
 
@@ -57,7 +58,7 @@ def _areas_navigation(current_path: str) -> None:
         for area in areas:
             marked = area.path == current
             with ui.element("li"):
-                link = ui.link(_(area.label), area.path).classes(
+                link = PlainLink(_(area.label), area.path).classes(
                     f"block px-3 py-2 rounded no-underline {MARKED if marked else UNMARKED}"
                 )
                 if marked:

@@ -26,6 +26,7 @@ from admin_app.pages.admin.mail import PATH as MAIL_PATH
 from admin_app.pages.guards import admin_page
 from admin_app.services.regions import region_name
 from admin_app.web.layout import NavEntry, add_navigation
+from admin_app.web.plain_link import PlainLink
 
 
 def _figure(label: str, value: int) -> None:
@@ -73,7 +74,7 @@ def _region_notes(board: Dashboard) -> None:
     for hiding in board.hidden_by_region:
         with ui.row().classes("items-baseline gap-2").mark(f"region-hidden-{hiding.site_id}"):
             ui.label(_region_note(hiding)).classes("text-gray-800")
-            ui.link(
+            PlainLink(
                 _("Site: {name}").format(name=site_name(hiding.site_name)),
                 f"/admin/sites/{quote(hiding.site_id)}",
             )
@@ -138,7 +139,7 @@ def _mail_warnings(mail: MailState) -> None:
     for marker, text in lines:
         with ui.row().classes("items-baseline gap-2"):
             ui.label(text).classes("text-warning break-all").props('role="alert"').mark(marker)
-            ui.link(_("Mail"), MAIL_PATH)
+            PlainLink(_("Mail"), MAIL_PATH)
 
 
 def _services_table(board: Dashboard) -> None:

@@ -16,6 +16,7 @@ from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import add_admin_area, admin_frame
 from admin_app.pages.admin.service_editor import draw_services_editor
 from admin_app.pages.guards import admin_page
+from admin_app.web.plain_link import PlainLink
 from models.services import COMMON
 
 PATH = "/admin/services"
@@ -122,4 +123,4 @@ def register() -> None:
                         TextElement(
                             tag="dd", text=_tried_value(key, profile.get(key), profile)
                         ).classes("break-all").mark(f"tried-{key}")
-            ui.link(_("Back to the services"), PATH)
+            PlainLink(_("Back to the services"), PATH)

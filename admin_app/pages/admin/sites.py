@@ -35,6 +35,7 @@ from admin_app.services.site_editing import (
     suggested_region,
     update_site,
 )
+from admin_app.web.plain_link import PlainLink
 from models.versions import StaleEditError
 
 PATH = "/admin/sites"
@@ -145,7 +146,7 @@ def _site_list() -> None:
                 .mark(f"site-{site.id}")
             ):
                 with ui.row().classes("items-center gap-2 flex-wrap w-full"):
-                    ui.link(site_name(site.name), f"{PATH}/{quote(site.id)}").classes(
+                    PlainLink(site_name(site.name), f"{PATH}/{quote(site.id)}").classes(
                         "font-medium text-lg"
                     )
                     ui.label(f"({site.id})").classes("text-gray-600")
@@ -244,7 +245,7 @@ class _SiteEditor:
             else:
                 with ui.row().classes("gap-1 flex-wrap items-baseline"):
                     ui.label(_("This site offers the common services:"))
-                    ui.link(_("Services"), "/admin/services")
+                    PlainLink(_("Services"), "/admin/services")
 
     def save(self) -> None:
         try:
@@ -428,8 +429,8 @@ def register() -> None:
             context.client.status_code = 404
             with admin_frame(_("Sites"), viewer, PATH):
                 ui.label(_("There is no such site.")).props('role="alert"')
-                ui.link(_("All sites"), PATH)
+                PlainLink(_("All sites"), PATH)
             return
         with admin_frame(_("Site: {name}").format(name=view.name), viewer, PATH):
-            ui.link(_("All sites"), PATH)
+            PlainLink(_("All sites"), PATH)
             _SiteEditor(view).draw()

@@ -46,6 +46,7 @@ from admin_app.pages.admin.frame import add_admin_area, admin_frame, report_acti
 from admin_app.pages.chips import state_chip
 from admin_app.pages.guards import admin_page
 from admin_app.pages.widgets import service_email
+from admin_app.web.plain_link import PlainLink
 from admin_app.web.viewer_time import moment_text
 from models.users import ADMINISTRATORS
 from models.versions import StaleEditError
@@ -129,7 +130,7 @@ def _cell(text: str = "", classes: str = "") -> ui.element:
 def _user_row(line: UserLine) -> None:
     with ui.element("tr").mark(f"user-row-{line.login}"):
         with _cell():
-            ui.link(line.login, f"{PATH}/{line.id}").classes("font-medium").mark(
+            PlainLink(line.login, f"{PATH}/{line.id}").classes("font-medium").mark(
                 f"user-{line.login}"
             )
             if line.name:
@@ -504,7 +505,7 @@ def _user_view(user_id: int, viewer: Viewer) -> None:
         if details is None:
             ui.label(_("This user does not exist (any more).")).props('role="alert"')
             return
-        ui.link(_("Back to the users"), PATH)
+        PlainLink(_("Back to the users"), PATH)
         with ui.card().classes("w-full gap-1"):
             _fact(_("Login:"), details.login, "detail-login")
             _fact(_("Name:"), details.name or "—")

@@ -9,6 +9,7 @@ from nicegui.testing import User
 from admin_app.activity import feed as feed_use_cases
 from admin_app.activity import outbox as activity_outbox
 from admin_app.activity.hashtag_import import import_round
+from admin_app.web.plain_link import PlainLink
 from models import feed
 from models.db import session_scope
 from tests.support.accounts import RETRIES, add_user, sign_in
@@ -158,5 +159,5 @@ async def test_an_imported_post_with_html_is_shown_as_text_with_its_original(
         content
     )
     assert "<img" not in content and "<b>" not in content
-    original = next(e for e in feed_list.descendants() if isinstance(e, ui.link))
+    original = next(e for e in feed_list.descendants() if isinstance(e, PlainLink))
     assert original.props["href"] == f"https://x.com/bob/status/{tweet}"
