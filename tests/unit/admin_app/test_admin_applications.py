@@ -15,6 +15,7 @@ from models.db import session_scope
 from models.tables import Application, AuditEntry
 from tests.support.accounts import add_user
 from tests.support.admin_pages import everything_on_the_page, fill, open_as_admin, text_of
+from tests.support.application_forms import open_change, open_new_application
 
 PAGE = "/admin/sites/s1"
 
@@ -32,6 +33,7 @@ def audit_entries() -> list[tuple[str, str, dict[str, object]]]:
 
 async def test_an_administrator_creates_an_application_and_sees_its_secret_once(user: User) -> None:
     await open_as_admin(user, PAGE, marker="site-applications")
+    open_new_application(user)
     fill(user, "new-application-id", "shop")
     fill(user, "new-application-name", "<b>Shop</b>")
     fill(user, "new-application-redirect-uris", "https://shop.example.org/callback")
@@ -50,6 +52,7 @@ async def test_an_administrator_creates_an_application_and_sees_its_secret_once(
 
 async def test_a_redirect_uri_the_rules_refuse_is_shown_at_its_field(user: User) -> None:
     await open_as_admin(user, PAGE, marker="site-applications")
+    open_new_application(user)
     fill(user, "new-application-id", "shop")
     fill(user, "new-application-name", "Shop")
     fill(user, "new-application-redirect-uris", "http://shop.example.org/callback")
@@ -85,6 +88,7 @@ async def test_only_an_administrator_may_register_an_application(user: User) -> 
 
 async def test_a_proxy_application_is_registered_by_its_host_names(user: User) -> None:
     await open_as_admin(user, PAGE, marker="site-applications")
+    open_new_application(user)
     fill(user, "new-application-id", "wiki")
     fill(user, "new-application-name", "Wiki")
     user.find(marker="new-application-kind").elements.pop().value = "proxy"
@@ -99,3 +103,32 @@ async def test_a_proxy_application_is_registered_by_its_host_names(user: User) -
     assert row.hosts == ["wiki.example.org", "intranet.example.org"] and not row.redirect_uris
     await user.open(PAGE)
     assert "intranet.example.org" in everything_on_the_page(user)
+
+
+async def test_the_new_application_form_is_drawn_when_its_section_first_opens(
+    user: User,
+) -> None:
+    await open_as_admin(user, PAGE, marker="site-applications")
+    await user.should_not_see(marker="application-create")
+    open_new_application(user)
+    await user.should_see(marker="application-create")
+    open_new_application(user)  # opened again: the same form, not a second one
+    assert len(user.find(marker="application-create").elements) == 1
+
+
+async def test_an_application_is_changed_in_its_change_section(user: User) -> None:
+    await open_as_admin(user, PAGE, marker="site-applications")
+    create_application(
+        ApplicationValues(
+            id="shop", site_id="s1", name="Shop", redirect_uris=["https://shop.example.org/cb"]
+        )
+    )
+    await user.open(PAGE)
+    await user.should_see(marker="application-shop")
+    await user.should_not_see(marker="application-shop-save")
+    open_change(user, "shop")
+    fill(user, "application-shop-name", "Web shop")
+    user.find(marker="application-shop-save").click()
+    await user.should_see("Application saved.")
+    row = stored("shop")
+    assert row is not None and row.name == "Web shop"
