@@ -28,9 +28,6 @@ TUNE = (
 )
 PLUS = "M19 13h-6v6h-2v-6H5v-2h6V5h2v6h6v2z"
 CHEVRON_DOWN = "M7.41 8.59 12 13.17l4.59-4.58L18 10l-6 6-6-6 1.41-1.41z"
-#: a drop-down's arrow: ``.props(f'dropdown-icon="{ARROW_DROP_DOWN}"')`` on a ``ui.select``
-#: draws it as inline SVG instead of a glyph of the icon font (Quasar takes a path for an icon)
-ARROW_DROP_DOWN = "M7 10l5 5 5-5z"
 EDIT = (
     "M3 17.25V21h3.75L17.81 9.94l-3.75-3.75L3 17.25zM20.71 7.04c.39-.39.39-1.02 0-1.41l-2.34-2.34"
     "a.9959.9959 0 0 0-1.41 0l-1.83 1.83 3.75 3.75 1.83-1.83z"

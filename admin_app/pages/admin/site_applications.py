@@ -17,7 +17,7 @@ from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import _
 from admin_app.pages.admin.frame import report_action_error
 from admin_app.pages.chips import state_chip
-from admin_app.pages.plain_button import ARROW_DROP_DOWN, CHEVRON_DOWN, EDIT, PLUS, icon_svg
+from admin_app.pages.plain_button import CHEVRON_DOWN, EDIT, PLUS, icon_svg
 from admin_app.pages.widgets import ProblemLabel, attributes
 from admin_app.provider.application_editing import (
     ApplicationFormError,
@@ -37,10 +37,6 @@ from admin_app.provider.application_editing import (
 )
 from admin_app.provider.applications import ApplicationValues
 from models.versions import StaleEditError
-
-#: a drop-down's props: its arrow inline SVG, not a glyph of the icon font (with the page,
-#: the subject's drop-down was the only use of the font in this section)
-_SELECT_PROPS = f'outlined dense dropdown-icon="{ARROW_DROP_DOWN}"'
 
 
 class _Fields:
@@ -75,7 +71,6 @@ class _Fields:
         }
         self.kind = (
             ui.select(kinds, value=view.kind if view else "confidential", label=_("Kind"))
-            .props(_SELECT_PROPS)
             .classes("w-full")
             .mark(f"{prefix}-kind")
         )
@@ -136,7 +131,7 @@ class _Fields:
                 value=list(view.allowed_groups or ()) if view else [],
                 label=_("Only members of these groups"),
             )
-            .props(f"{_SELECT_PROPS} use-chips")
+            .props("use-chips")
             .classes("w-full")
             .mark(f"{prefix}-groups")
         )
@@ -368,7 +363,6 @@ def draw_applications(site_id: str) -> None:
                 label=_("Subject (sub) applications receive"),
                 on_change=subject_changed,
             )
-            .props(_SELECT_PROPS)
             .classes("w-full")
             .mark("site-subject-type")
         )
