@@ -138,7 +138,7 @@ def test_a_site_with_individual_settings_offers_its_own_list(
     page = admin_page(browser, app)
     configure_client_credentials(page, "yandex", "Yandex")  # the common list
     page.goto(f"{app.base_url}/admin/sites")
-    activate(page.get_by_role("button", name="New site"))
+    activate(page.locator("summary", has_text="New site"))  # a native <details>
     page.get_by_label("Site ID").fill("local")
     page.get_by_label("Name", exact=True).fill("Local site")
     page.get_by_label("Host names").fill("localhost")

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from nicegui.testing import User
 
+from tests.support.disclosures import open_disclosure
+
 
 def open_new_application(user: User) -> None:
-    """Open the "New application" section: a native ``<details>``, which the browser opens
-    by itself and then reports with a ``toggle`` event, as here."""
-    user.find(marker="new-application").trigger("toggle", {"newState": "open"})
+    """Open the "New application" section (a ``disclosure``)."""
+    open_disclosure(user, "new-application")
 
 
 def open_change(user: User, application_id: str) -> None:
     """Open an application's "Change" section (a native ``<details>`` too)."""
-    user.find(marker=f"application-{application_id}-change").trigger("toggle", {"newState": "open"})
+    open_disclosure(user, f"application-{application_id}-change")

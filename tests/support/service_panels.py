@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from nicegui.testing import User
 
+from tests.support.disclosures import open_disclosure
+
 
 def open_settings(user: User, *service_ids: str) -> None:
     """Click "Settings" of each of these services shown on the page (the others are skipped:
@@ -14,6 +16,5 @@ def open_settings(user: User, *service_ids: str) -> None:
 
 
 def open_add_form(user: User) -> None:
-    """Open the "Add an OpenID Connect service" section: a native ``<details>``, which the
-    browser opens by itself and then reports with a ``toggle`` event, as here."""
-    user.find(marker="add-service").trigger("toggle", {"newState": "open"})
+    """Open the "Add an OpenID Connect service" section (a ``disclosure``)."""
+    open_disclosure(user, "add-service")

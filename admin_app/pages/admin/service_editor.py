@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from nicegui import ui
 from nicegui.elements.mixins.text_element import TextElement
-from nicegui.events import GenericEventArguments, ValueChangeEventArguments
+from nicegui.events import ValueChangeEventArguments
 
 from admin_app.auth.admin_access import NotAnAdministratorError
 from admin_app.auth.try_failures import AUTH_METHODS_UNUSABLE
@@ -27,10 +27,10 @@ from admin_app.pages.admin.client_key_section import ClientKeySection
 from admin_app.pages.admin.frame import report_action_error
 from admin_app.pages.admin.last_results import error_text, result_text, result_tone
 from admin_app.pages.chips import TONE_CLASSES, state_chip
+from admin_app.pages.disclosure import disclosure
 from admin_app.pages.plain_button import (
     ARROW_DOWN,
     ARROW_UP,
-    CHEVRON_DOWN,
     PLUS,
     TUNE,
     PlainButton,
@@ -760,33 +760,14 @@ class ServicesEditor:
 
     def _draw_add_form(self) -> None:
         """The "Add" section, closed; its form is drawn when it first opens, as a
-        service's settings form is (``_ServiceCard.draw_form``): hidden, it was still
-        elements the browser mounted with the page. A native ``<details>``, which the
-        browser opens and closes by itself and announces as expanded or collapsed: a
-        Quasar expansion was one more component script and, with its icons, the icon
-        font, for this section alone."""
-        with (
-            ui.element("details").classes("group w-full").mark("add-service") as section,
-            ui.element("summary").classes(
-                "flex flex-nowrap items-center gap-8 px-4 min-h-12 cursor-pointer list-none "
-                "hover:bg-gray-100 [&::-webkit-details-marker]:hidden"
-            ),
-        ):
-            attributes(ui.element("span"), {"innerHTML": icon_svg(PLUS)}).classes("flex")
-            TextElement(tag="span", text=_("Add an OpenID Connect service")).classes("grow")
-            attributes(ui.element("span"), {"innerHTML": icon_svg(CHEVRON_DOWN)}).classes(
-                "flex text-gray-600 transition-transform group-open:rotate-180"
-            )
-        drawn = False
-
-        def toggled(event: GenericEventArguments) -> None:
-            nonlocal drawn
-            if event.args.get("newState") == "open" and not drawn:
-                drawn = True
-                with section, ui.column().classes("gap-4 p-4"):
-                    self._draw_add_fields()
-
-        section.on("toggle", toggled, ["newState"])
+        service's settings form is (``_ServiceCard.draw_form``)."""
+        disclosure(
+            _("Add an OpenID Connect service"),
+            PLUS,
+            "add-service",
+            self._draw_add_fields,
+            body="flex flex-col items-start gap-4 p-4",
+        )
 
     def _draw_add_fields(self) -> None:
         """The add form's id and name, and its button."""

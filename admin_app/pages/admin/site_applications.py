@@ -8,8 +8,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from nicegui import ui
-from nicegui.elements.mixins.text_element import TextElement
-from nicegui.events import GenericEventArguments
 
 from admin_app.admin.builtin_names import group_name
 from admin_app.auth.admin_access import NotAnAdministratorError
@@ -17,7 +15,8 @@ from admin_app.core.form_problems import FieldProblem
 from admin_app.core.i18n import _
 from admin_app.pages.admin.frame import report_action_error
 from admin_app.pages.chips import state_chip
-from admin_app.pages.plain_button import CHEVRON_DOWN, EDIT, PLUS, icon_svg
+from admin_app.pages.disclosure import disclosure
+from admin_app.pages.plain_button import EDIT, PLUS
 from admin_app.pages.widgets import ProblemLabel, attributes
 from admin_app.provider.application_editing import (
     ApplicationFormError,
@@ -209,37 +208,6 @@ def _group_names() -> dict[str, str]:
     return {code: group_name(code, name) for code, name in groups()}
 
 
-def _disclosure(title: str, icon: str, marker: str, draw: Callable[[], None]) -> None:
-    """A section, closed, whose form ``draw`` draws when it first opens: hidden, a form was
-    still elements the browser mounted with the page. A native ``<details>``, which the
-    browser opens and closes by itself (by mouse, or by Enter or Space on its focusable
-    ``<summary>``) and announces as expanded or collapsed; it looks like the Quasar
-    expansion it replaces, which was one more component script and, with its icons, the
-    icon font. As the "Add an OpenID Connect service" section of /admin/services."""
-    with (
-        ui.element("details").classes("group w-full").mark(marker) as section,
-        ui.element("summary").classes(
-            "flex flex-nowrap items-center gap-8 px-4 min-h-12 cursor-pointer list-none "
-            "hover:bg-gray-100 [&::-webkit-details-marker]:hidden"
-        ),
-    ):
-        attributes(ui.element("span"), {"innerHTML": icon_svg(icon)}).classes("flex")
-        TextElement(tag="span", text=title).classes("grow")
-        attributes(ui.element("span"), {"innerHTML": icon_svg(CHEVRON_DOWN)}).classes(
-            "flex text-gray-600 transition-transform group-open:rotate-180"
-        )
-    drawn = False
-
-    def toggled(event: GenericEventArguments) -> None:
-        nonlocal drawn
-        if event.args.get("newState") == "open" and not drawn:
-            drawn = True
-            with section, ui.element("div").classes("w-full"):
-                draw()
-
-    section.on("toggle", toggled, ["newState"])
-
-
 class _ApplicationCard:
     def __init__(self, view: ApplicationView, redraw: Callable[[], None]) -> None:
         self.view = view
@@ -267,7 +235,7 @@ class _ApplicationCard:
                 )
             )
             ui.label(who).classes("text-sm")
-            _disclosure(_("Change"), EDIT, f"application-{view.id}-change", self.draw_form)
+            disclosure(_("Change"), EDIT, f"application-{view.id}-change", self.draw_form)
 
     def draw_form(self) -> None:
         """The "Change" section's form, drawn when it first opens."""
@@ -375,7 +343,7 @@ def draw_applications(site_id: str) -> None:
                     _ApplicationCard(view, redraw)
 
         redraw()
-        _disclosure(
+        disclosure(
             _("New application"), PLUS, "new-application", lambda: _draw_new(site_id, redraw)
         )
 

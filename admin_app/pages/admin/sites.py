@@ -18,7 +18,9 @@ from admin_app.core.i18n import N_, _
 from admin_app.pages.admin.frame import add_admin_area, admin_frame, report_action_error
 from admin_app.pages.admin.service_editor import draw_services_editor
 from admin_app.pages.admin.site_applications import draw_applications
+from admin_app.pages.disclosure import disclosure
 from admin_app.pages.guards import admin_page
+from admin_app.pages.plain_button import PLUS
 from admin_app.pages.widgets import ProblemLabel, attributes
 from admin_app.services.regions import REGION_NAMES, region_name, regional_titles
 from admin_app.services.site_editing import (
@@ -171,32 +173,42 @@ def _host_names_text(site: SiteView) -> str:
 
 
 def _new_site_form() -> None:
-    with ui.expansion(_("New site"), icon="add").classes("w-full").mark("new-site"):
-        site_id = (
-            attributes(
-                ui.input(_("Site ID")),
-                {"hint": _("1 to 20 lower-case letters, digits or _; cannot be changed later")},
-            )
-            .props("outlined dense maxlength=20")
-            .classes("w-full")
-            .mark("site-id")
+    """The "New site" section; its form is drawn when it first opens."""
+    disclosure(
+        _("New site"),
+        PLUS,
+        "new-site",
+        _draw_new_site_fields,
+        body="flex flex-col items-start gap-4 p-4",
+    )
+
+
+def _draw_new_site_fields() -> None:
+    site_id = (
+        attributes(
+            ui.input(_("Site ID")),
+            {"hint": _("1 to 20 lower-case letters, digits or _; cannot be changed later")},
         )
-        id_problem = ProblemLabel("problem-id", site_id)
-        fields = _SiteFields(None)
+        .props("outlined dense maxlength=20")
+        .classes("w-full")
+        .mark("site-id")
+    )
+    id_problem = ProblemLabel("problem-id", site_id)
+    fields = _SiteFields(None)
 
-        def create() -> None:
-            try:
-                view = create_site(site_id.value or "", fields.form())
-            except SiteFormError as error:
-                id_problem.show(error.problems.get("id"))
-                fields.show(error.problems)
-                return
-            except (NotAnAdministratorError, StaleEditError) as error:
-                report_action_error(error)
-                return
-            ui.navigate.to(f"{PATH}/{quote(view.id)}")
+    def create() -> None:
+        try:
+            view = create_site(site_id.value or "", fields.form())
+        except SiteFormError as error:
+            id_problem.show(error.problems.get("id"))
+            fields.show(error.problems)
+            return
+        except (NotAnAdministratorError, StaleEditError) as error:
+            report_action_error(error)
+            return
+        ui.navigate.to(f"{PATH}/{quote(view.id)}")
 
-        ui.button(_("Create site"), on_click=create).props("color=primary").mark("site-create")
+    ui.button(_("Create site"), on_click=create).props("color=primary").mark("site-create")
 
 
 class _SiteEditor:

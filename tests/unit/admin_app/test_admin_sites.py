@@ -37,6 +37,7 @@ from tests.support.admin_pages import (
     open_as_admin,
     text_of,
 )
+from tests.support.disclosures import open_disclosure
 from tests.support.service_panels import open_settings
 
 
@@ -129,6 +130,8 @@ async def test_new_site_form_checks_every_field(user: User) -> None:
     add_site("blog", "blog.example.org")
     await open_sites(user)
     await user.should_see("Default site")
+    await user.should_not_see(marker="site-id")  # drawn when its section first opens
+    open_disclosure(user, "new-site")
     user.find(marker="site-create").click()
     await user.should_see(marker="problem-id", retries=RETRIES)
     assert text_of(user, "problem-id") == "required"
@@ -154,6 +157,7 @@ async def test_new_site_form_checks_every_field(user: User) -> None:
 
 async def test_create_a_site_then_edit_it_on_its_page(user: User) -> None:
     await open_sites(user)
+    open_disclosure(user, "new-site")
     fill(user, "site-id", "shop")
     fill(user, "site-name", "Shop")
     fill(user, "site-host-names", "shop.example.org www.shop.example.org")
@@ -441,6 +445,7 @@ async def test_a_site_id_created_meanwhile_is_shown_next_to_the_field(
 ) -> None:
     await open_sites(user)
     meanwhile(monkeypatch, lambda: add_site("shop"))
+    open_disclosure(user, "new-site")
     fill(user, "site-id", "shop")
     fill(user, "site-name", "Mine")
     fill(user, "site-host-names", "mine.example.org")

@@ -40,6 +40,7 @@ from models.tables import AuditEntry, Site
 from providers import PROVIDERS
 from tests.support.accounts import RETRIES, add_user, sign_in
 from tests.support.admin_pages import fill, open_as_admin
+from tests.support.disclosures import open_disclosure
 
 YANDEX = {"enabled": True, "settings": {"client_id": "y", "client_secret": "ys"}}
 GOOGLE = {"enabled": True, "settings": {"client_id": "g", "client_secret": "gs"}}
@@ -171,6 +172,7 @@ async def test_a_new_sites_region_is_suggested_and_a_change_is_audited(user: Use
 
 async def test_the_site_editor_suggests_the_region_and_saves_the_switch(user: User) -> None:
     await open_as_admin(user, "/admin/sites", marker="site-list")
+    open_disclosure(user, "new-site")
     fill(user, "site-id", "minsk")
     fill(user, "site-name", "Minsk")
     fill(user, "site-host-names", "shop.example.by")
