@@ -3,23 +3,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.support.app_server import AppServer, make_app_server
+from tests.support.app_server import AppServer
 from tests.support.browser_sign_in import ADMIN, ADMIN_PASSWORD, activate, create_admin, sign_in
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[AppServer]:
-    server = make_app_server(tmp_path)
-    server.start()
-    create_admin(server)
-    yield server
-    server.stop()
+def app(app_server: AppServer) -> AppServer:
+    """The freshly installed app (``app_server``), with its administrator."""
+    create_admin(app_server)
+    return app_server
 
 
 def test_an_application_is_created_and_changed_from_the_keyboard(
