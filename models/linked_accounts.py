@@ -164,32 +164,6 @@ def link_summaries(session: Session, user_id: int) -> list[LinkSummary]:
     return [LinkSummary(*row) for row in rows]
 
 
-def store_tokens(
-    session: Session,
-    keyring: Keyring,
-    link: LinkedAccount,
-    *,
-    access_token: str,
-    refresh_token: str | None,
-    expires_at: datetime | None,
-    scopes: Sequence[str],
-) -> None:
-    """Every token written to a link goes through here or ``token_values``: sealed once
-    encryption is on."""
-    values = token_values(
-        session,
-        keyring,
-        link.service_id,
-        link.external_id,
-        access_token=access_token,
-        refresh_token=refresh_token,
-        expires_at=expires_at,
-        scopes=scopes,
-    )
-    for name, value in values.items():
-        setattr(link, name, value)
-
-
 def token_values(
     session: Session,
     keyring: Keyring,
@@ -202,7 +176,8 @@ def token_values(
     scopes: Sequence[str],
 ) -> dict[str, Any]:
     """The token columns of the link (``service_id``, ``external_id``) as they are
-    stored: sealed once encryption is on."""
+    stored: sealed once encryption is on. Every token written to a link goes through here
+    (``admin_app.core.token_storage`` for the ORM paths and a returning sign-in alike)."""
     sealer = writing_keyring(session, keyring)
     return {
         "access_token": sealed_value(

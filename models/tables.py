@@ -382,8 +382,8 @@ class ActivityOptions(SQLModel, table=True):
 
 class LinkedAccount(SQLModel, table=True):
     """An external account linked to one of our users: who it is, what the service said
-    about them, and the tokens it granted (written only through ``models.linked_accounts
-    .store_tokens``, the one place token storage changes)."""
+    about them, and the tokens it granted (written only as ``models.linked_accounts
+    .token_values`` makes them, the one place token storage changes)."""
 
     __tablename__ = "linked_accounts"
     #: an account id is unique only within the issuer that vouches for it

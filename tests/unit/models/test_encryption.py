@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from models import db, encryption, mail_outbox, migrate, pending_signups
-from models.linked_accounts import read_tokens, store_tokens
+from models.linked_accounts import read_tokens, token_values
 from models.services import ServiceValues, replace_scope
 from models.tables import ConfiguredService, LinkedAccount
 from models.token_cipher import PREFIX, Keyring, UndecryptableError, key_id, new_key
@@ -21,6 +21,29 @@ from models.users import create_user
 
 ACCESS = "ya29.a0AfH6SMBx-the-access-token"
 REFRESH = "1//0g-the-refresh-token"
+
+
+def store_tokens(
+    session: Session,
+    keyring: Keyring,
+    link: LinkedAccount,
+    access_token: str,
+    refresh_token: str | None,
+    scopes: Sequence[str] = ("openid",),
+) -> None:
+    """The link's tokens as a sign-in stores them (``token_values``)."""
+    values = token_values(
+        session,
+        keyring,
+        link.service_id,
+        link.external_id,
+        access_token=access_token,
+        refresh_token=refresh_token,
+        expires_at=None,
+        scopes=scopes,
+    )
+    for name, value in values.items():
+        setattr(link, name, value)
 
 
 @pytest.fixture
@@ -47,15 +70,7 @@ def add_link(session: Session, keyring: Keyring, number: int, refresh: str | Non
         external_id=str(number),
         site_id="s1",
     )
-    store_tokens(
-        session,
-        keyring,
-        link,
-        access_token=f"{ACCESS}-{number}",
-        refresh_token=refresh and f"{refresh}-{number}",
-        expires_at=None,
-        scopes=["openid"],
-    )
+    store_tokens(session, keyring, link, f"{ACCESS}-{number}", refresh and f"{refresh}-{number}")
     session.add(link)
     session.commit()
     assert link.id is not None
@@ -211,15 +226,7 @@ def test_a_sign_in_during_a_batch_waits_and_is_neither_lost_nor_plain(
         with Session(plain_engine) as other:
             fresh = other.get(LinkedAccount, link_id)
             assert fresh is not None
-            store_tokens(
-                other,
-                keyring,
-                fresh,
-                access_token="NEW",
-                refresh_token=None,
-                expires_at=None,
-                scopes=[],
-            )
+            store_tokens(other, keyring, fresh, "NEW", None, scopes=[])
             other.add(fresh)
             other.commit()
 
