@@ -78,7 +78,9 @@ def make_engine(url: str) -> Engine:
             if not path.exists():
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None}
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
+            pool_recycle=SQLITE_CONNECTION_SECONDS,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -88,6 +90,14 @@ def make_engine(url: str) -> Engine:
     )
 
 
+#: how long a SQLite connection is used before it is opened again. An open connection
+#: reads its file through a handle, not its path: had it lived on, a file replaced under
+#: the running app (restored from a backup) or taken away (moved, its permissions or
+#: disk gone) would be seen by the connections opened since and not by the older ones,
+#: which would go on writing into the file nobody reads. Opened again, every connection
+#: sees the file at the path within seconds, and an outage shows as one (our "temporarily
+#: unavailable" page). Opening costs about 0.2 ms, once in this many seconds.
+SQLITE_CONNECTION_SECONDS = 3
 #: an execution option: this transaction only reads (see ``read_scope``)
 READ_ONLY = "socialservices_read_only"
 #: tries at switching a new SQLite database to WAL, 50 ms apart (see ``_switch_to_wal``)
@@ -137,8 +147,15 @@ def check_connection(engine: Engine) -> None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as error:  # any driver error means "cannot use it"
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        raise DatabaseUnavailableError(reason) from None
+        raise DatabaseUnavailableError(driver_reason(error)) from None
+
+
+def driver_reason(error: BaseException) -> str:
+    """The driver's first line about ``error``, for the log or the operator's terminal
+    (never for a page: it may name hosts, files and values)."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
 
 
 _engine: Engine | None = None

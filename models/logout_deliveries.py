@@ -76,6 +76,10 @@ def claim(session: Session, delivery_id: int, owner: str, now: datetime, lease: 
     return queue_rows.claim(session, LogoutDelivery, delivery_id, owner, now, lease)
 
 
+def release(session: Session, owner: str, now: datetime) -> int:
+    return queue_rows.release(session, LogoutDelivery, owner, now)
+
+
 def finish(
     session: Session,
     delivery_id: int,

@@ -59,6 +59,10 @@ def claim(session: Session, message_id: int, owner: str, now: datetime, lease: t
     return queue_rows.claim(session, MailMessage, message_id, owner, now, lease)
 
 
+def release(session: Session, owner: str, now: datetime) -> int:
+    return queue_rows.release(session, MailMessage, owner, now)
+
+
 def finish(
     session: Session,
     message_id: int,

@@ -140,6 +140,26 @@ def finish(session: Session, delivery_id: int, owner: str, outcome: Outcome) -> 
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def release(session: Session, owner: str, now: datetime) -> int:
+    """Give up every claim ``owner`` holds, the deliveries due again at once (a process
+    stopped on purpose); each may have been published by the attempt it broke off.
+    Returns how many."""
+    row = ActivityDelivery.__table__.c  # type: ignore[attr-defined]
+    result = session.execute(
+        update(ActivityDelivery)
+        .where(and_(row.status == PENDING, row.claimed_by == owner))
+        .values(
+            claimed_by=None,
+            claimed_until=None,
+            next_attempt_at=now,
+            maybe_published=True,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def cancel_pending(
     session: Session, problem: str, *, link_id: int | None = None, now: datetime | None = None
 ) -> int:

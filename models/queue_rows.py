@@ -2,8 +2,9 @@
 outbox): due, claimed, finished, purged, and the signal that wakes their runners.
 
 Every change of a row's state is a compare-and-set on it: a claim holds it for one
-process for a lease, only the holder records the outcome, and a process that stopped
-mid-attempt releases nothing: its claim runs out and the next process tries again. The
+process for a lease, only the holder records the outcome, and a process that died
+mid-attempt releases nothing: its claim runs out and the next process tries again. One
+that is stopped (SIGTERM) releases its claims as it ends (``release``). The
 table needs the columns ``id``, ``status``, ``attempts``, ``next_attempt_at``,
 ``claimed_by``, ``claimed_until``, ``last_problem`` and ``updated_at``.
 """
@@ -128,6 +129,27 @@ def finish(
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(session: Session, table: Any, owner: str, now: datetime) -> int:
+    """Give up every claim ``owner`` holds, the rows due again at once: a process that
+    stops on purpose (SIGTERM, a rolling restart) lets the others go on with them now,
+    not when its lease would have run out. Returns how many."""
+    row = _columns(table)
+    result = session.execute(
+        update(table)
+        .where(and_(row.status == PENDING, row.claimed_by == owner))
+        .values(claimed_by=None, claimed_until=None, next_attempt_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def count_by_status(session: Session, table: Any) -> dict[str, int]:
+    """How many rows are in each status (the activity outbox's table has the column too)."""
+    row = _columns(table)
+    query = select(row.status, func.count()).group_by(row.status)
+    return {status: int(count) for status, count in session.execute(query)}
 
 
 def count_failed(session: Session, table: Any) -> int:

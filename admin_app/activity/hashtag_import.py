@@ -22,6 +22,7 @@ from functools import partial
 from admin_app.activity.link_tokens import LATER, TokenProblem, usable_token, with_token
 from admin_app.activity.outbox import OWNER
 from admin_app.core import runtime
+from admin_app.core.failure_log import log_job_failure
 from admin_app.core.i18n import N_
 from admin_app.services.catalogue import link_service, site_ids, site_services
 from models import hashtag_import
@@ -272,6 +273,6 @@ async def run_imports() -> None:
     while True:
         try:
             await import_round()
-        except Exception:
-            log.exception("hashtags.round_failed")
+        except Exception as error:
+            log_job_failure(log, error, "hashtags.round_failed")
         await asyncio.sleep(interval)

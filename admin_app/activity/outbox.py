@@ -27,6 +27,7 @@ from sqlmodel import Session
 from admin_app.activity import delivery_problems as problems
 from admin_app.activity.link_tokens import LATER, TokenProblem, usable_token, with_token
 from admin_app.core.backoff import retry_delay
+from admin_app.core.failure_log import log_job_failure
 from admin_app.core.woken_loop import WokenLoop
 from admin_app.services.catalogue import link_service
 from models import outbox
@@ -184,7 +185,7 @@ async def deliver_due(now: datetime | None = None, limit: int = BATCH) -> int:
         try:
             outcome = await attempt_delivery(delivery_id, claimed_at)
         except Exception as error:  # the database failed us: the claim runs out, retried
-            log.exception("outbox.attempt_failed delivery_id=%d", delivery_id)
+            log_job_failure(log, error, "outbox.attempt_failed delivery_id=%d", delivery_id)
             outcome = Outcome(
                 PENDING,
                 detail=type(error).__name__,
@@ -204,6 +205,12 @@ async def deliver_due(now: datetime | None = None, limit: int = BATCH) -> int:
             outcome.detail,
         )
     return attempted
+
+
+def release_claims() -> int:
+    """This process is stopping: the deliveries it holds go back to the queue now."""
+    with session_scope() as session:
+        return outbox.release(session, OWNER, utcnow())
 
 
 _loop = WokenLoop(log, "outbox.round_failed")

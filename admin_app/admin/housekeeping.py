@@ -14,6 +14,7 @@ import logging
 from datetime import datetime, timedelta
 
 from admin_app.core import runtime
+from admin_app.core.failure_log import log_job_failure
 from models.housekeeping import Purged, purge_old
 from models.tables import utcnow
 
@@ -46,6 +47,6 @@ async def run_housekeeping() -> None:
     while True:
         try:
             await asyncio.to_thread(run_round)
-        except Exception:
-            log.exception("housekeeping.round_failed")
+        except Exception as error:
+            log_job_failure(log, error, "housekeeping.round_failed")
         await asyncio.sleep(EVERY)

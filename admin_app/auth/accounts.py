@@ -19,7 +19,7 @@ from urllib.parse import quote
 from sqlmodel import Session
 
 from admin_app.auth import policy
-from admin_app.core import asking
+from admin_app.core import asking, metrics
 from models import auth_sessions, login_throttle
 from models.db import read_scope, session_scope
 from models.options import registration_options
@@ -79,12 +79,16 @@ async def sign_in_locally(identifier: str, password: str, next_path: str) -> Loc
         return LocalSignInResult(error="unavailable")
     token, wait, unverified = result
     if unverified is not None:
-        return LocalSignInResult(error="email_unverified", unverified_user_id=unverified)
-    if token is None:
-        return LocalSignInResult(
+        refused = LocalSignInResult(error="email_unverified", unverified_user_id=unverified)
+    elif token is None:
+        refused = LocalSignInResult(
             error="throttled" if wait else "invalid_credentials", wait_seconds=wait
         )
-    return LocalSignInResult(completion_url=completion_url(token, next_path))
+    else:
+        metrics.count_sign_in(metrics.PASSWORD, "", None)
+        return LocalSignInResult(completion_url=completion_url(token, next_path))
+    metrics.count_sign_in(metrics.PASSWORD, "", refused.error)
+    return refused
 
 
 def awaiting_verification(user: User) -> bool:

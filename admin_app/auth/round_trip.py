@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from admin_app.auth.purpose import Purpose
 from admin_app.auth.try_failures import TRIED_PAGE, keep_failure
+from admin_app.core import metrics
 from admin_app.core.database_wait import on_database
 from admin_app.services.catalogue import SiteService, service_of_site, site_services
 from models import consumed_proofs, oauth_states, sign_in_events
@@ -151,6 +152,8 @@ async def start(
             raise ProviderError("timeout", "discovery took too long") from None
     except ProviderError as error:
         _record_event(purpose, service_id, site_id, f"provider:{error.code}")
+        if purpose is Purpose.LOGIN:  # ended before the service: no callback counts it
+            metrics.count_sign_in(metrics.SERVICE, service_id, f"provider:{error.code}")
         if purpose is not Purpose.TRY or user_id is None:
             raise
         reason = f"provider:{error.code}"

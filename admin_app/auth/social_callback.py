@@ -12,6 +12,7 @@ from dataclasses import replace
 from admin_app.auth import existing_account, round_trip, social_link, social_sign_in, social_try
 from admin_app.auth.purpose import Purpose
 from admin_app.auth.round_trip import Outcome
+from admin_app.core import metrics
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,22 @@ async def finish(
     user_agent: str = "",
     address: str = "",
 ) -> Outcome:
-    """``user_agent`` and ``address``: the browser's, for a session a sign-in opens."""
+    """``user_agent`` and ``address``: the browser's, for a session a sign-in opens.
+    Every sign-in's end is counted here for ``/metrics``, refused ones with their reason."""
+    outcome = await _finish(service_id, callback, browser, auth_token, user_agent, address)
+    if outcome.purpose is Purpose.LOGIN:
+        metrics.count_sign_in(metrics.SERVICE, service_id, outcome.refusal)
+    return outcome
+
+
+async def _finish(
+    service_id: str,
+    callback: Mapping[str, str],
+    browser: str,
+    auth_token: str,
+    user_agent: str,
+    address: str,
+) -> Outcome:
     trip = round_trip.take(service_id=service_id, callback=callback, browser=browser)
     if isinstance(trip, Outcome):
         return trip

@@ -11,6 +11,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from admin_app.cli import (
+    backup,
     config,
     db,
     encryption,
@@ -24,9 +25,21 @@ from admin_app.cli import (
 from admin_app.cli.terminal import _, print_error
 from admin_app.cli.usage_errors import is_a, usage_message
 from admin_app.core.settings import SettingsError
+from models.db import driver_reason
 
 #: each registers itself; the groups are listed by ``--help`` in this order
-COMMAND_GROUPS = (serve, db, user, config, services, encryption, oidc, hashtags, housekeeping)
+COMMAND_GROUPS = (
+    serve,
+    db,
+    backup,
+    user,
+    config,
+    services,
+    encryption,
+    oidc,
+    hashtags,
+    housekeeping,
+)
 
 
 def build_cli() -> typer.Typer:
@@ -63,7 +76,6 @@ def run(argv: list[str] | None = None) -> int:
         print_error(error.translated(_))
         return 1
     except SQLAlchemyError as error:  # e.g. the database is locked or went away meanwhile
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        print_error(_("the database failed: {reason}").format(reason=reason))
+        print_error(_("the database failed: {reason}").format(reason=driver_reason(error)))
         return 1
     return result if isinstance(result, int) else 0

@@ -114,6 +114,14 @@ def prepare_keys(settings: Settings) -> LoadedKeys:
     nothing."""
     with session_scope() as session:
         needed = list(encryption.state(session).key_ids)
+    loaded = check_keys(settings, needed)
+    runtime.set_keyring(loaded.keyring)
+    return loaded
+
+
+def check_keys(settings: Settings, needed: Sequence[str]) -> LoadedKeys:
+    """The configured keys, if every key id in ``needed`` is among them; else
+    SettingsError naming the missing ones (for a restore: before anything is written)."""
     loaded = load_keys(settings, needed=needed)
     missing = [key for key in needed if key not in loaded.keyring.ids]
     if missing:
@@ -126,7 +134,6 @@ def prepare_keys(settings: Settings) -> LoadedKeys:
             ids=", ".join(missing),
             source=loaded.source,
         )
-    runtime.set_keyring(loaded.keyring)
     return loaded
 
 

@@ -3,7 +3,9 @@
 The visitor sees only the id ("error id: ab12cd34"), never the exception (it may carry
 SQL and values); the administrator finds the id in the log. A value the database refused
 (a NUL, a number out of range, text longer than its column) is the visitor's doing, not a
-fault: one warning line without a traceback. Anything else is logged with its traceback.
+fault: one warning line without a traceback. So is the database being away or full
+(``models.outages``): ``database.unavailable`` or ``database.full`` with the driver's reason.
+Anything else is logged with its traceback.
 Each exception is logged once, however many layers see it.
 """
 
@@ -11,10 +13,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sys
 
 from sqlalchemy.exc import DataError, StatementError
 
 from admin_app.core.input_checks import BadInputError
+from models.db import driver_reason
+from models.outages import outage
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +63,51 @@ def record_failure(error: BaseException, where: str) -> str:
             printable(where),
             getattr(error, "reason", type(error).__name__),
         )
+    elif (kind := outage(error)) is not None:  # the operator's to mend; no bug to look for
+        log.warning(
+            "database.%s error_id=%s where=%s reason=%s",
+            kind,
+            new_id,
+            printable(where),
+            printable(driver_reason(error)),
+        )
     else:
         log.error("request.failed error_id=%s where=%s", new_id, printable(where), exc_info=error)
     return new_id
 
 
+def log_job_failure(
+    logger: logging.Logger, error: BaseException, event: str, *args: object
+) -> None:
+    """A job's round or attempt failed (it will be tried again): the database away or full
+    is one warning line, ``event … database=unavailable reason=…``, once per round while it
+    lasts; anything else is a fault of ours, logged with its traceback."""
+    kind = outage(error)
+    if kind is None:
+        logger.error(event, *args, exc_info=error)
+    else:
+        logger.warning(
+            event + " database=%s reason=%s", *args, kind, printable(driver_reason(error))
+        )
+
+
+def _redis_away(exception: BaseException) -> bool:
+    redis = sys.modules.get("redis")  # not loaded: no Redis configured
+    return redis is not None and isinstance(exception, redis.ConnectionError)
+
+
 class _OneLinePerException(logging.Filter):
     """NiceGUI logs an exception of an event handler as ``log.exception(exception)``:
-    that text may carry SQL and values over many lines. It is logged our way instead."""
+    that text may carry SQL and values over many lines. It is logged our way instead.
+    Redis going away ends each page's listener for changes of its stored data with a
+    traceback of NiceGUI's: that is one ``redis.unavailable`` line instead (the pages go
+    on without it, docs/operations.md)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exception = record.exc_info[1] if record.exc_info else None
+        if exception is not None and _redis_away(exception):
+            log.warning("redis.unavailable reason=%s", printable(str(exception)))
+            return False
         if exception is None or record.msg is not exception:
             return True
         record_failure(exception, "ui event")

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     smtp_url: str = ""
     #: the sender of every message: ``address`` or ``Name <address>``
     mail_from: str = ""
+    #: who may read ``/metrics``: addresses and networks, comma-separated; empty: nobody
+    metrics_addresses: str = "127.0.0.1,::1"
 
     @field_validator("data_dir", mode="before")
     @classmethod
@@ -149,6 +151,28 @@ class Settings(BaseSettings):
         if not 10 <= value <= 86400:
             raise _Invalid(N_("must be between 10 and 86400 seconds"))
         return value
+
+    @field_validator("metrics_addresses")
+    @classmethod
+    def _check_metrics_addresses(cls, value: str) -> str:
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        for part in parts:
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise _Invalid(
+                    N_("'{part}' is no address or network (such as 10.0.0.5 or 10.0.0.0/24)"),
+                    part=part,
+                ) from None
+        return ",".join(parts)
+
+    @cached_property
+    def metrics_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(
+            ipaddress.ip_network(part, strict=False)
+            for part in self.metrics_addresses.split(",")
+            if part
+        )
 
     @field_validator("cookie_domain")
     @classmethod

@@ -10,6 +10,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from admin_app.core.failure_log import log_job_failure
+
 
 class WokenLoop:
     def __init__(self, log: logging.Logger, event_name: str) -> None:
@@ -36,7 +38,7 @@ class WokenLoop:
             try:
                 while await round_() == batch:
                     pass
-            except Exception:
-                self._log.exception(self._event_name)
+            except Exception as error:
+                log_job_failure(self._log, error, self._event_name)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), poll_seconds)

@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from admin_app.core import runtime
 from admin_app.core.backoff import retry_delay
 from admin_app.core.encryption_keys import reload_keys
+from admin_app.core.failure_log import log_job_failure
 from admin_app.core.smtp_url import SmtpTarget
 from admin_app.core.woken_loop import WokenLoop
 from admin_app.mail.outbox import HTML_PLACE, TEXT_PLACE
@@ -162,7 +163,7 @@ async def _deliver(
     try:
         attempted = await _attempt(target, sender, message_id, claimed_at)
     except Exception as error:  # the database failed us: the claim runs out, tried again
-        log.exception("mail.attempt_failed id=%d", message_id)
+        log_job_failure(log, error, "mail.attempt_failed id=%d", message_id)
         attempted = _Outcome(PENDING, type(error).__name__, claimed_at + lease), "?", "?"
     if attempted is None:
         return True
@@ -198,6 +199,12 @@ def _log_outcome(message_id: int, kind: str, to: str, outcome: _Outcome, recorde
 def _due(now: datetime, limit: int) -> list[int]:
     with session_scope() as session:
         return mail_outbox.due_ids(session, now, limit)
+
+
+def release_claims() -> int:
+    """This process is stopping: the letters it holds go back to the queue now."""
+    with session_scope() as session:
+        return mail_outbox.release(session, OWNER, utcnow())
 
 
 async def deliver_due(

@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 from admin_app.core.backoff import retry_delay
+from admin_app.core.failure_log import log_job_failure
 from admin_app.core.woken_loop import WokenLoop
 from models import logout_deliveries
 from models.db import session_scope
@@ -176,7 +177,7 @@ async def _deliver(delivery_id: int, owner: str, now: datetime | None) -> bool:
     try:
         outcome = await _attempt(delivery_id, claimed_at)
     except Exception as error:  # the database failed us: the claim runs out, tried again
-        log.exception("backchannel.attempt_failed delivery_id=%d", delivery_id)
+        log_job_failure(log, error, "backchannel.attempt_failed delivery_id=%d", delivery_id)
         outcome = _Outcome(PENDING, type(error).__name__, claimed_at + LEASE)
     if outcome is None:
         return True
@@ -194,6 +195,12 @@ async def _deliver(delivery_id: int, owner: str, now: datetime | None) -> bool:
 def _due(now: datetime, limit: int) -> list[int]:
     with session_scope() as session:
         return logout_deliveries.due_ids(session, now, limit)
+
+
+def release_claims() -> int:
+    """This process is stopping: the logouts it holds go back to the queue now."""
+    with session_scope() as session:
+        return logout_deliveries.release(session, OWNER, utcnow())
 
 
 async def deliver_due(now: datetime | None = None, limit: int = BATCH, owner: str = OWNER) -> int:

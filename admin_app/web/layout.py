@@ -28,6 +28,7 @@ from admin_app.services.sites import site_name_for_host
 from admin_app.web import theme
 from admin_app.web.browser_cookie import csrf_token
 from admin_app.web.plain_link import PlainLink
+from models.outages import outage
 
 #: Quasar's drawer sits beside the page from this width on (Tailwind's ``lg`` agrees)
 SIDE_BREAKPOINT = 1023
@@ -93,10 +94,21 @@ def _main_navigation(viewer: Viewer) -> None:
                 link.props('aria-current="page"').classes("underline font-semibold")
 
 
+def _site_name(host: str | None) -> str:
+    """The site's name for the header. The frame is drawn on the page that says the
+    database is away, too: then the host's name stands in for the one stored there."""
+    try:
+        return shown_site_name(site_name_for_host(host))
+    except Exception as error:
+        if outage(error) is None:
+            raise
+        return (host or "").rsplit(":", 1)[0]
+
+
 def _header(viewer: Viewer | None, side: ui.left_drawer | None) -> None:
     """One line on a wide screen: the site, the navigation, then language and account. On
     a narrow one the navigation takes a second line and a long site name is cut short."""
-    site_name = shown_site_name(site_name_for_host(context.client.request.headers.get("host")))
+    site_name = _site_name(context.client.request.headers.get("host"))
     with ui.header().classes(
         "items-center gap-x-4 gap-y-1 flex-wrap px-3 sm:px-4 py-2 bg-slate-800"
     ):

@@ -6,6 +6,7 @@ fixture resets the app and re-runs ``main.py`` for every test.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -29,6 +30,7 @@ from admin_app.pages import (
     health,
     link_existing,
     login,
+    metrics_routes,
     oauth_routes,
     password_reset,
     profile,
@@ -77,6 +79,7 @@ def register_routes(session_options: dict[str, Any]) -> None:
     )
     for area in (
         health,
+        metrics_routes,
         client_jwks_routes,
         session_routes,
         oauth_routes,
@@ -145,18 +148,59 @@ def _announce(settings: Settings) -> None:
     print("\n".join(lines), flush=True)
 
 
+#: the jobs this process runs, to be stopped before it ends
+_jobs: list[asyncio.Task[None]] = []
+#: how long the jobs get to end an attempt under way when the process is stopped
+JOBS_STOP_SECONDS = 10
+
+
 def start_jobs() -> None:
     """The jobs every app process runs: the activity outbox, the back-channel logouts,
     the mail outbox and the hashtag import (they take turns across processes through the
-    database), and the daily housekeeping. Not under NiceGUI's test simulation: its tests run a delivery, an
-    import or a housekeeping round when they mean to."""
+    database), and the daily housekeeping. Not under NiceGUI's test simulation: its tests
+    run a delivery, an import or a housekeeping round when they mean to."""
     if helpers.is_user_simulation():
         return
-    background_tasks.create(activity_outbox.run_outbox(), name="activity-outbox")
-    background_tasks.create(backchannel.run_backchannel(), name="backchannel-logout")
-    background_tasks.create(mail_delivery.run_delivery(), name="mail-delivery")
-    background_tasks.create(hashtag_import.run_imports(), name="hashtag-import")
-    background_tasks.create(housekeeping.run_housekeeping(), name="housekeeping")
+    _jobs[:] = [
+        background_tasks.create(activity_outbox.run_outbox(), name="activity-outbox"),
+        background_tasks.create(backchannel.run_backchannel(), name="backchannel-logout"),
+        background_tasks.create(mail_delivery.run_delivery(), name="mail-delivery"),
+        background_tasks.create(hashtag_import.run_imports(), name="hashtag-import"),
+        background_tasks.create(housekeeping.run_housekeeping(), name="housekeeping"),
+    ]
+
+
+def _release_claims() -> tuple[int, int, int]:
+    return (
+        activity_outbox.release_claims(),
+        mail_delivery.release_claims(),
+        backchannel.release_claims(),
+    )
+
+
+async def stop_jobs() -> None:
+    """The process was told to stop (SIGTERM: a rolling restart). uvicorn has stopped
+    taking requests and let those under way finish; now the jobs stop, and what their
+    queues' rows this process held goes back to the queues, for the other processes to
+    take at once rather than when the claims would have run out. An attempt broken off
+    may have reached its recipient: it is made again (at least once, never lost)."""
+    jobs, _jobs[:] = list(_jobs), []
+    for job in jobs:
+        job.cancel()
+    if jobs:
+        await asyncio.wait(jobs, timeout=JOBS_STOP_SECONDS)
+    try:
+        activity, mail, logouts = await asyncio.to_thread(_release_claims)
+    except Exception as error:  # the database is away: the claims run out by themselves
+        log.warning("jobs.release_failed reason=%s", type(error).__name__)
+        return
+    # a warning when something was given back: the log's default level shows it
+    (log.warning if activity or mail or logouts else log.info)(
+        "jobs.stopped released_activity=%d released_mail=%d released_logouts=%d",
+        activity,
+        mail,
+        logouts,
+    )
 
 
 def serve(settings: Settings) -> None:
@@ -175,6 +219,7 @@ def serve(settings: Settings) -> None:
     app.on_startup(lambda: _announce(settings))
     app.on_startup(encryption.run_pass_in_background)  # one left unfinished, or now due
     app.on_startup(start_jobs)
+    app.on_shutdown(stop_jobs)  # before NiceGUI's own, which cancels every task at once
     ui.run(
         host=settings.host,
         port=settings.port,

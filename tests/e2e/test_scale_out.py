@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 import redis
 import yaml
@@ -32,10 +31,11 @@ from tests.support.browser_sign_in import (
     sign_in,
 )
 from tests.support.oidc_provider import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OidcProvider
+from tests.support.postgres_database import postgres_database
 from tests.support.social_setup import sign_in_at_provider
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/0"
+__all__ = ["postgres_database"]  # a fixture
 
 
 @dataclass
@@ -46,21 +46,8 @@ class Pair:
 
 
 @pytest.fixture
-def database() -> Iterator[str]:
-    name = f"socialservices_e2e_{uuid.uuid4().hex[:12]}"
-    try:
-        with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=3) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        pytest.skip(f"PostgreSQL at {POSTGRES} does not answer: {error}")
-    yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(POSTGRES, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
 def pair(
-    tmp_path: Path, database: str, oidc_provider_factory: Callable[..., OidcProvider]
+    tmp_path: Path, postgres_database: str, oidc_provider_factory: Callable[..., OidcProvider]
 ) -> Iterator[Pair]:
     client = redis.Redis.from_url(REDIS, socket_connect_timeout=3)
     try:
@@ -70,7 +57,7 @@ def pair(
     prefix = f"socialservices-e2e-{uuid.uuid4().hex[:8]}:"
     second_port = free_port()
     shared = {
-        "database_url": database,
+        "database_url": postgres_database,
         "redis_url": REDIS,
         "public_url": f"http://127.0.0.1:{second_port}",
         "secret_key": secrets.token_urlsafe(32),

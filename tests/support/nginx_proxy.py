@@ -22,6 +22,8 @@ process that answers a page listing the request headers it received::
         proxy.upstream.requests[-1]            # the headers the application saw
 
 Without ``auth_url`` it only serves static files (``/public/``, the benchmark's floor).
+With ``balance`` (the processes' ``host:port``s) it is the load balancer in front of
+several app processes (``BALANCED``), as in the rolling-restart test.
 """
 
 from __future__ import annotations
@@ -121,6 +123,23 @@ PUBLIC = """\
 
 """
 
+#: a load balancer in front of several app processes, as docs/deploy.md has it (without
+#: ``ip_hash``: the tests' requests all come from 127.0.0.1 and should reach every
+#: process); a process that refuses the connection (stopping) is passed over for the next
+BALANCED = """\
+    location / {
+        proxy_pass http://socialservices;
+        proxy_next_upstream error timeout;
+        proxy_set_header Host $http_host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection $http_connection;
+    }
+
+"""
+
 #: a static file behind ``auth_request``: nginx serves it itself once we answered 200
 FILES = """\
     location /files/ {
@@ -153,7 +172,7 @@ http {{
     }}
     default_type application/octet-stream;
     keepalive_requests 100000;
-
+{upstreams}
     server {{
         listen 127.0.0.1:{port};
         server_name {server_name};
@@ -294,12 +313,15 @@ class NginxProxy:
         port: int | None = None,
         upstream: str | None = None,
         workers: int = 1,
+        balance: tuple[str, ...] = (),
     ) -> None:
         self.auth_url = auth_url.rstrip("/") if auth_url else None
         self.public_url = (public_url or auth_url or "").rstrip("/")
         self.server_name = server_name
         self.port = port or free_port()
         self.workers = workers
+        #: the app processes' ``host:port``s a balancer passes every request to
+        self.balance = balance
         self.upstream: Recorder | None = None
         if self.auth_url and upstream is None:
             self.upstream = Recorder()
@@ -393,6 +415,11 @@ class NginxProxy:
             )
         as_root = os.geteuid() == 0
         locations = PUBLIC
+        upstreams = ""
+        if self.balance:
+            servers = "".join(f"        server {server};\n" for server in self.balance)
+            upstreams = f"    upstream socialservices {{\n{servers}    }}\n"
+            locations += BALANCED
         if self.auth_url:
             locations += FILES + SERVER.format(
                 auth_url=self.auth_url, public_url=self.public_url, upstream=self.upstream_url
@@ -406,6 +433,7 @@ class NginxProxy:
                 port=self.port,
                 server_name=self.server_name,
                 locations=locations,
+                upstreams=upstreams,
             )
         )
         if as_root:  # the workers run as www-data: they must read the pages (mkdtemp: 0700)

@@ -4,10 +4,12 @@ and started again on the same port, as a mail server that goes down for a while.
 
 As real servers do, it may offer STARTTLS or speak TLS from the first byte (``security``,
 with a certificate of ``tests.support.tls.LocalAuthority``), ask for a login (``login``),
-and refuse recipients with the reply a test chooses (``refuse``)."""
+and refuse recipients with the reply a test chooses (``refuse``), or hold every letter
+unanswered (``holding``)."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import re
@@ -44,6 +46,8 @@ class _Keeper:
         return "250 OK"
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        while self._server.holding.is_set():  # a sender that hangs up meanwhile: not kept
+            await asyncio.sleep(0.05)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self._server.lock:
@@ -84,6 +88,9 @@ class SmtpServer:
         #: the logins it was asked for: (user, accepted)
         self.logins: list[tuple[str, bool]] = []
         self.lock = threading.Lock()
+        #: set: each letter's data is taken and then not answered until it is cleared, as
+        #: a slow server's; a sender that hangs up meanwhile has sent nothing
+        self.holding = threading.Event()
         self._controller: Controller | None = None
 
     @property

@@ -271,6 +271,24 @@ async def test_only_one_process_claims_a_delivery(x_api: FakeTwitter) -> None:
     assert delivery.maybe_published and delivery.attempts == 2
 
 
+async def test_a_stopping_process_gives_its_delivery_back_to_be_sent_at_once(
+    x_api: FakeTwitter,
+) -> None:
+    alice, _ = alice_on_x(x_api)
+    write_post(alice, "after the restart")
+    (delivery,) = deliveries()
+    assert delivery.id is not None
+    with session_scope() as session:  # this process, stopped during its attempt
+        assert outbox.claim(
+            session, delivery.id, activity_outbox.OWNER, later(0), timedelta(minutes=2)
+        )
+    assert activity_outbox.release_claims() == 1
+    (delivery,) = deliveries()
+    assert delivery.claimed_by is None and delivery.maybe_published  # it may be out already
+    assert await activity_outbox.deliver_due(later(1)) == 1  # not two minutes later
+    assert [p["text"] for p in x_api.created] == ["after the restart"]
+
+
 async def test_gives_up_after_the_last_attempt(x_api: FakeTwitter) -> None:
     alice, _ = alice_on_x(x_api)
     x_api.post_failures = [503] * activity_outbox.MAX_ATTEMPTS

@@ -93,6 +93,11 @@ def test_secret_key_from_the_environment(
         ("PORT", "eighty", "SOCIALSERVICES_PORT: must be a whole number"),
         ("PORT", "70000", "SOCIALSERVICES_PORT: must be between 1 and 65535"),
         ("REDIS_URL", "http://localhost", "SOCIALSERVICES_REDIS_URL: must be a redis://"),
+        (
+            "METRICS_ADDRESSES",
+            "10.0.0.0/8, prometheus.lan",
+            "SOCIALSERVICES_METRICS_ADDRESSES: 'prometheus.lan' is no address or network",
+        ),
     ],
 )
 def test_bad_values_name_the_setting(
@@ -103,6 +108,17 @@ def test_bad_values_name_the_setting(
         load_settings()
     assert str(error.value).startswith(message)
     assert "\n" not in str(error.value)
+
+
+def test_metrics_addresses_are_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIALSERVICES_METRICS_ADDRESSES", " 10.0.0.5 , 192.0.2.0/24,,::1 ")
+    settings = load_settings()
+    assert settings.metrics_addresses == "10.0.0.5,192.0.2.0/24,::1"
+    assert [str(network) for network in settings.metrics_networks] == [
+        "10.0.0.5/32",
+        "192.0.2.0/24",
+        "::1/128",
+    ]
 
 
 def test_malformed_database_url(monkeypatch: pytest.MonkeyPatch) -> None:

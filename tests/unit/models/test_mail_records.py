@@ -151,3 +151,38 @@ def test_a_claim_that_ran_out_goes_to_the_next_sender(session: Session) -> None:
     assert mail_outbox.claim(session, message.id, "next", later, timedelta(minutes=1))
     assert not mail_outbox.finish(session, message.id, "stopped", SENT)
     assert mail_outbox.finish(session, message.id, "next", PENDING, retry_at=later)
+
+
+def test_a_stopping_sender_gives_its_claims_back_due_at_once(session: Session) -> None:
+    ids = []
+    for recipient in ("a@example.org", "b@example.org", "c@example.org"):
+        message = mail_outbox.add(
+            session,
+            recipient=recipient,
+            kind="test",
+            language="en",
+            subject="Hello",
+            body_text="t",
+            body_html="h",
+        )
+        session.commit()
+        assert message.id is not None
+        ids.append(message.id)
+    now = utcnow()
+    lease = timedelta(minutes=10)
+    assert mail_outbox.claim(session, ids[0], "stopping", now, lease)
+    assert mail_outbox.claim(session, ids[1], "stopping", now, lease)
+    assert mail_outbox.finish(session, ids[1], "stopping", SENT)
+    assert mail_outbox.claim(session, ids[2], "staying", now, lease)
+    session.commit()
+
+    soon = now + timedelta(seconds=1)
+    assert mail_outbox.release(session, "stopping", soon) == 1  # the sent one stays sent
+    session.commit()
+    assert mail_outbox.due_ids(session, soon, 10) == [ids[0]]  # not in ten minutes
+    assert mail_outbox.claim(session, ids[0], "staying", soon, lease)
+    released = session.get(MailMessage, ids[0])
+    assert released is not None
+    session.refresh(released)
+    assert released.attempts == 2  # the broken-off attempt counts
+    assert mail_outbox.release(session, "stopping", soon) == 0
