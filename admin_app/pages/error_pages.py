@@ -25,7 +25,7 @@ import re
 from fastapi import Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from nicegui import Client, app, ui
 from nicegui.page import page
 from nicegui.slot import Slot
@@ -53,6 +53,11 @@ BAD_REQUEST, NOT_FOUND, SERVER_ERROR, UNAVAILABLE = 400, 404, 500, 503
 RETRY_AFTER_SECONDS = 60
 #: the one request whose failure cannot be mended by trying it again: a service's answer
 CALLBACK_PATH = re.compile(r"/oauth/[^/]+/callback")
+#: what applications and reverse proxies call themselves: they read JSON or a status, not a
+#: page (OAuth's own word for it: ``temporarily_unavailable``)
+PROGRAM_PATHS = re.compile(
+    r"/oidc/(token|userinfo|jwks|revoke)|/\.well-known/openid-configuration|/auth/verify"
+)
 
 
 def _viewer() -> Viewer | None:
@@ -144,10 +149,17 @@ def error_response(request: Request, status: int, error_id: str | None = None) -
 
 
 def outage_response(request: Request, kind: Outage) -> Response:
+    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if PROGRAM_PATHS.fullmatch(request.url.path):
+        answer = {
+            "error": "temporarily_unavailable",
+            "error_description": "the server's database is unavailable; try again later",
+        }
+        return JSONResponse(answer, status_code=UNAVAILABLE, headers=retry)
     with Client(page(""), request=request) as client:
         draw_outage(kind, CALLBACK_PATH.fullmatch(request.url.path) is not None)
     response = client.build_response(request, UNAVAILABLE)
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers.update(retry)
     return response
 
 

@@ -59,6 +59,23 @@ def assert_sign_in_told_to_start_again(browser: httpx.Client, callback_url: str)
     assert "Sign in again" in page.text and '"/login"' in page.text  # the link, drawn by the page
 
 
+def assert_programs_told_in_json(app: AppServer) -> None:
+    """An application's token request and a proxy's verify get a status they understand."""
+    token = httpx.post(
+        f"{app.base_url}/oidc/token",
+        data={"grant_type": "authorization_code", "code": "x", "client_id": "app"},
+        timeout=FEW_SECONDS,
+    )
+    assert token.status_code == 503
+    assert token.json()["error"] == "temporarily_unavailable"
+    verify = httpx.get(
+        f"{app.base_url}/auth/verify",
+        headers={"X-Original-URL": "https://shop.example.org/cart"},
+        timeout=FEW_SECONDS,
+    )
+    assert verify.status_code == 503
+
+
 def assert_logged_as_outage(app: AppServer) -> None:
     log = app.output
     assert "database.unavailable" in log
@@ -89,6 +106,7 @@ def test_postgresql_stopped_and_started_again(
         assert health(app) == 503
         assert_unavailable_pages(person)
         assert_sign_in_told_to_start_again(signing_in, callback_url)
+        assert_programs_told_in_json(app)
 
         private_postgres.start()
         wait_for(lambda: health(app) == 200, 30)
