@@ -57,7 +57,6 @@ def _refusals_said(work: Callable[[], BackupInfo]) -> BackupInfo:
         fail(_(REFUSALS[error.code]).format(**error.params))
     except DatabaseUnavailableError as error:
         fail(_("cannot connect to the database: {reason}").format(reason=error))
-    raise AssertionError("fail() returned")
 
 
 def register(cli: typer.Typer) -> None:

@@ -6,6 +6,8 @@ is its own; errors are one line on stderr, as the command line's docstring promi
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import typer
 
 from admin_app.core import startup
@@ -21,7 +23,7 @@ def print_error(message: str) -> None:
     typer.echo(_("error: {message}").format(message=message), err=True)
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     print_error(message)
     raise typer.Exit(code)
 

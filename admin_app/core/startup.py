@@ -17,7 +17,13 @@ from admin_app.core import encryption_keys, link_issuers, runtime
 from admin_app.core.i18n import N_
 from admin_app.core.settings import Settings, SettingsError
 from models import migrate
-from models.db import DatabaseUnavailableError, check_connection, get_engine, session_scope
+from models.db import (
+    DatabaseUnavailableError,
+    check_connection,
+    driver_reason,
+    get_engine,
+    session_scope,
+)
 
 
 def prepare(settings: Settings, *, token_encryption: bool = True) -> None:
@@ -34,9 +40,10 @@ def prepare(settings: Settings, *, token_encryption: bool = True) -> None:
     try:
         migrate.upgrade(engine, token_encryption=token_encryption)
     except (CommandError, SQLAlchemyError, migrate.MigrationError) as error:
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise SettingsError(
-            "database_url", N_("cannot upgrade the database schema: {reason}"), reason=reason
+            "database_url",
+            N_("cannot upgrade the database schema: {reason}"),
+            reason=driver_reason(error),
         ) from None
     encryption_keys.prepare_keys(settings)
     with session_scope() as session:
