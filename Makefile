@@ -133,6 +133,8 @@ clean:
 	rm -rf $(VENV) .tools tests/support/idp/node_modules
 
 ## Benchmarks: figures printed as ratios against a baseline measured in the same run.
+## The soak runs SOAK_MINUTES measured minutes (`make bench SOAK_MINUTES=30` for the record).
+SOAK_MINUTES ?= 3
 bench: env binary browser node-packages relying-parties
 	$(PY) bench/signin.py
 	$(PY) bench/pages.py
@@ -142,6 +144,7 @@ bench: env binary browser node-packages relying-parties
 	$(PY) bench/encryption.py
 	$(PY) bench/provider.py
 	$(PY) bench/forward_auth.py
+	$(PY) bench/soak.py --minutes $(SOAK_MINUTES)
 
 ## Processor instructions per returning user's sign-in, counted by valgrind's callgrind
 ## (stable from run to run, unlike times): `make bench-instructions TREE=/path` measures

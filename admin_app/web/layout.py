@@ -180,9 +180,13 @@ def card_frame(title: str, viewer: Viewer | None, *, wide: bool = False) -> Iter
 def side_frame(title: str, viewer: Viewer | None, draw_side: Callable[[], None]) -> Iterator[None]:
     """``frame`` with ``draw_side`` (its navigation) in a column at the page's left."""
     _head(title)
+    # Quasar's show-if-above opens it on a wide screen and tells the server so. NiceGUI's
+    # own way (value=None) asks the browser instead, on every connection, and logs an error
+    # with a traceback when the answer takes over a second: a page closed at once, a busy
+    # browser (the soak, bench/soak.py, found it).
     side = (
-        ui.left_drawer(value=None, bordered=True)
-        .props(f"width={SIDE_WIDTH} breakpoint={SIDE_BREAKPOINT}")
+        ui.left_drawer(value=False, bordered=True)
+        .props(f"show-if-above width={SIDE_WIDTH} breakpoint={SIDE_BREAKPOINT}")
         .classes("bg-white p-0")
     )
     with side:

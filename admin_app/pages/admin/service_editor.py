@@ -479,10 +479,13 @@ class _ServiceCard:
     async def _copy(self, uri: str) -> None:
         """Browsers allow the clipboard on https and localhost only: say when it failed
         rather than let the administrator paste an old value at the service."""
-        copied = await ui.run_javascript(
-            f"navigator.clipboard ? navigator.clipboard.writeText({json.dumps(uri)})"
-            ".then(() => true, () => false) : false"
-        )
+        try:
+            copied = await ui.run_javascript(
+                f"navigator.clipboard ? navigator.clipboard.writeText({json.dumps(uri)})"
+                ".then(() => true, () => false) : false"
+            )
+        except TimeoutError:  # a page closed meanwhile, or a browser too busy to answer
+            copied = False
         if copied:
             ui.notify(_("Copied"))
         else:
