@@ -66,6 +66,21 @@ def sign_in_metric() -> Metric:
     )
 
 
+def pages_metric(connected: int, waiting: int) -> Metric:
+    """The pages this process holds: drawn, with their live connection or waiting for it (a
+    page closed a moment ago, or one whose browser has not connected yet). A count that only
+    grows is memory that only grows."""
+    return Metric(
+        "socialservices_pages",
+        "gauge",
+        "Pages this process holds, by whether their live connection is open.",
+        (
+            Figure("socialservices_pages", (("connection", "open"),), connected),
+            Figure("socialservices_pages", (("connection", "waiting"),), waiting),
+        ),
+    )
+
+
 def _escaped(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 

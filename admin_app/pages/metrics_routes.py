@@ -7,10 +7,10 @@ import asyncio
 
 from fastapi import Request
 from fastapi.responses import PlainTextResponse
-from nicegui import app
+from nicegui import Client, app
 
 from admin_app.admin.monitoring import may_read_metrics, shared_metrics
-from admin_app.core.metrics import exposition, sign_in_metric
+from admin_app.core.metrics import exposition, pages_metric, sign_in_metric
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -24,4 +24,8 @@ def register() -> None:
                 "Not from this address: see SOCIALSERVICES_METRICS_ADDRESSES.\n", status_code=403
             )
         shared = await asyncio.to_thread(shared_metrics)
-        return PlainTextResponse(exposition([sign_in_metric(), *shared]), media_type=CONTENT_TYPE)
+        connected = sum(client.has_socket_connection for client in Client.instances.values())
+        pages = pages_metric(connected, len(Client.instances) - connected)
+        return PlainTextResponse(
+            exposition([sign_in_metric(), pages, *shared]), media_type=CONTENT_TYPE
+        )

@@ -97,6 +97,8 @@ _FIELDS = (ui.input, ui.select, ui.textarea, ui.number)
 #: drawn, was the largest part of a page's time before it could be used
 _STATIC = Path(__file__).parent / "static"
 _STATIC_ROUTE = "/_look"
+#: the route ``app.add_static_files`` makes for it
+_STATIC_FILES = _STATIC_ROUTE + "/{path:path}"
 TAILWIND_CSS = _STATIC / "tailwind.css"
 
 
@@ -117,7 +119,9 @@ def install() -> None:
     ui.select.default_props(SELECT_PROPS)
     ui.button.default_props(BUTTON_PROPS)
     app.colors(**BRAND)
-    if not any(getattr(route, "path", None) == _STATIC_ROUTE for route in app.routes):
+    # once: NiceGUI adds a route for each call, and every request tries each route in turn
+    # (a route per page drawn made requests slower and the process bigger by the hour)
+    if not any(getattr(route, "path", None) == _STATIC_FILES for route in app.routes):
         app.add_static_files(_STATIC_ROUTE, _STATIC, max_cache_age=365 * 24 * 3600)
     shared = _stylesheet_link() + _STYLE + _SCROLLABLE_TABLES + ZONE_SCRIPT
     if shared not in Client.shared_head_html:
