@@ -82,6 +82,16 @@ async def test_the_outboxes_and_the_import_are_read_from_the_database(
     assert (await scrape(user))[pending] == 1
 
 
+async def test_the_pages_a_process_holds_are_counted(on_database: None, user: User) -> None:
+    """A page drawn and connected counts as open; none is left over from before."""
+    before = await scrape(user)
+    assert before['socialservices_pages{connection="open"}'] == 0
+    await user.open("/login")
+    after = await scrape(user)
+    assert after['socialservices_pages{connection="open"}'] == 1
+    assert after['socialservices_pages{connection="waiting"}'] == 0
+
+
 def queue_letter_for_test() -> None:
     with session_scope() as session:
         queue_letter(
