@@ -56,7 +56,8 @@ test-pg:
 	    tests/unit/admin_app/test_backchannel_logout.py tests/unit/admin_app/test_mail_delivery.py \
 	    tests/unit/admin_app/test_mail_housekeeping.py tests/unit/admin_app/test_social_existing_account.py \
 	    tests/unit/admin_app/test_profile_completion.py tests/unit/admin_app/test_email_change.py \
-	    tests/unit/admin_app/test_registration_use_cases.py tests/unit/admin_app/test_registration_options.py -q; \
+	    tests/unit/admin_app/test_registration_use_cases.py tests/unit/admin_app/test_registration_options.py \
+	    tests/unit/admin_app/test_profile_sessions.py -q; \
 	else \
 	  echo "== PostgreSQL at $(PG_URL) does not answer: model, migration and sign-in rule tests ran on SQLite only =="; \
 	fi

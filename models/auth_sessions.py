@@ -10,8 +10,8 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, insert
-from sqlmodel import Session, col, delete, select, update
+from sqlalchemy import ColumnElement, case, insert
+from sqlmodel import Session, col, delete, func, select, update
 
 from models.digests import digest
 from models.housekeeping import Occasionally
@@ -204,16 +204,33 @@ def end_all_of(session: Session, user_id: int) -> int:
     return _end_where(session, col(AuthSession.user_id) == user_id)
 
 
-def active_of(session: Session, user_id: int) -> list[AuthSession]:
-    """The user's signed-in browsers, the most recently seen first."""
+def _active_of(user_id: int) -> ColumnElement[bool]:
+    return (
+        (col(AuthSession.user_id) == user_id)
+        & col(AuthSession.activated_at).is_not(None)
+        & (col(AuthSession.last_seen_at) >= utcnow() - IDLE_LIFETIME)
+    )
+
+
+def active_of(session: Session, user_id: int, *, first: str, limit: int) -> list[AuthSession]:
+    """The user's signed-in browsers, at most ``limit``: the one whose digest is ``first``
+    (the asker's own) before all, then the most recently seen."""
     return list(
         session.exec(
             select(AuthSession)
-            .where(
-                col(AuthSession.user_id) == user_id,
-                col(AuthSession.activated_at).is_not(None),
-                col(AuthSession.last_seen_at) >= utcnow() - IDLE_LIFETIME,
+            .where(_active_of(user_id))
+            .order_by(
+                case((col(AuthSession.token_hash) == first, 0), else_=1),
+                col(AuthSession.last_seen_at).desc(),
+                col(AuthSession.token_hash),
             )
-            .order_by(col(AuthSession.last_seen_at).desc())
+            .limit(limit)
         )
     )
+
+
+def count_active_of(session: Session, user_id: int) -> int:
+    """How many browsers the user is signed in with."""
+    return session.exec(
+        select(func.count()).select_from(AuthSession).where(_active_of(user_id))
+    ).one()

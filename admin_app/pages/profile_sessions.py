@@ -1,5 +1,8 @@
 """The "Sessions" section of ``/profile``: where the person is signed in, and ending it.
 
+The list is bounded (``profile.sessions.LISTED``): the sessions beyond it are counted,
+and "Sign out everywhere else" ends them with the rest.
+
 Each session shows its browser and system (``profile.devices``), the address it signed in
 from, when, when it was last seen, and the applications it signed in to. Every ending is
 asked for first. When this browser's own session ends, the browser is sent to
@@ -75,10 +78,11 @@ class SessionsSection:
     @ui.refreshable_method
     def draw(self) -> None:
         try:
-            views = own_sessions()
+            sessions = own_sessions()
         except NotSignedInError:
             ui.navigate.to(f"/login?next={PATH}")
             return
+        views = sessions.listed
         with (
             ui.element("ul")
             .classes("w-full max-w-xl divide-y divide-gray-200")
@@ -86,8 +90,15 @@ class SessionsSection:
         ):
             for index, view in enumerate(views):
                 self._draw_session(index, view)
+        if sessions.not_listed:
+            ui.label(
+                _(
+                    "Sessions not listed, seen less recently: {count}."
+                    " “Sign out everywhere else” ends them too."
+                ).format(count=sessions.not_listed)
+            ).classes(theme.MUTED).mark("sessions-not-listed")
         with ui.row().classes("gap-2 flex-wrap"):
-            if any(not view.this_browser for view in views):
+            if sessions.not_listed or any(not view.this_browser for view in views):
                 ui.button(
                     _("Sign out everywhere else"),
                     on_click=lambda: _confirm(

@@ -28,6 +28,8 @@ from models.db import read_scope, session_scope
 from models.digests import digest
 
 log = logging.getLogger("socialservices.profile")
+#: the most sessions the profile lists
+LISTED = 10
 
 
 class NoSuchSessionError(Exception):
@@ -53,12 +55,22 @@ def _this_browser() -> str:
     return digest(token) if token else ""
 
 
-def own_sessions() -> list[SessionView]:
-    """The asker's sessions: this browser's first, then the most recently seen."""
+@dataclass(frozen=True)
+class OwnSessions:
+    #: what the page lists: this browser's session first, then the most recently seen
+    listed: list[SessionView]
+    #: the sessions left out of the list (seen less recently); "everywhere else" ends them
+    not_listed: int
+
+
+def own_sessions() -> OwnSessions:
+    """The asker's sessions, at most ``LISTED`` of them: a person signed in from many
+    browsers (or a script signing in again and again) gets a page of bounded size."""
     viewer = acting_user()
     here = _this_browser()
     with read_scope() as db_session:
-        rows = auth_sessions.active_of(db_session, viewer.id)
+        rows = auth_sessions.active_of(db_session, viewer.id, first=here, limit=LISTED)
+        total = auth_sessions.count_active_of(db_session, viewer.id)
         names = provider_grants.applications_of_sessions(db_session, [r.token_hash for r in rows])
         views = [
             SessionView(
@@ -72,7 +84,7 @@ def own_sessions() -> list[SessionView]:
             )
             for row in rows
         ]
-    return sorted(views, key=lambda view: not view.this_browser)  # stable: seen order kept
+    return OwnSessions(views, max(total - len(views), 0))
 
 
 def end_own_session(key: str) -> bool:

@@ -5,6 +5,7 @@ browser and the address it came from."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -21,7 +22,7 @@ from admin_app.services.config_file import import_configuration
 from models import auth_sessions
 from models.db import session_scope
 from models.digests import digest
-from models.tables import AuthSession, ProviderGrant
+from models.tables import AuthSession, ProviderGrant, utcnow
 from models.users import find_by_login
 from providers.openid import forget_cached_metadata
 from tests.support.accounts import RETRIES, add_user, sign_in
@@ -117,6 +118,40 @@ async def test_the_list_shows_each_browser_and_its_applications(user: User) -> N
     assert signed_in(phone)
 
 
+async def test_a_person_with_many_sessions_sees_the_latest_and_a_count_of_the_rest(
+    user: User,
+) -> None:
+    alice = add_user("alice")
+    await open_sessions(user)
+    # thirteen other browsers, the one from 203.0.113.1 seen last, .13 first; all seen
+    # after this browser signed in, which is listed first all the same
+    with session_scope() as session:
+        for number in range(1, 14):
+            token = auth_sessions.create_active(
+                session, user_id=alice, user_agent=SAFARI_IPHONE, address=f"203.0.113.{number}"
+            )
+            row = session.get(AuthSession, digest(token))
+            assert row is not None
+            row.last_seen_at = utcnow() + timedelta(minutes=20 - number)
+            session.add(row)
+    await user.open("/profile")
+    await user.should_see(marker="sessions-not-listed")
+    assert text_of(user, "session-0").startswith("Chrome on Linux")
+    listed = [text_of(user, f"session-{index}") for index in range(1, sessions.LISTED)]
+    assert [text.split("Address: ")[1].split()[0] for text in listed] == [
+        f"203.0.113.{number}" for number in range(1, sessions.LISTED)
+    ]
+    await user.should_not_see(marker=f"session-{sessions.LISTED}")
+    assert text_of(user, "sessions-not-listed") == (
+        "Sessions not listed, seen less recently: 4. “Sign out everywhere else” ends them too."
+    )
+    # the ones not listed end with the rest
+    await end(user, "end-others", "confirm-end-others")
+    await user.should_see("You are signed out everywhere else.")
+    assert [row.user_agent for row in rows_of(alice)] == [CHROME_LINUX]
+    await user.should_not_see(marker="sessions-not-listed")
+
+
 async def test_ending_another_session_signs_that_browser_out_of_everything(user: User) -> None:
     alice = add_user("alice")
     import_configuration(APPLICATIONS)
@@ -182,7 +217,7 @@ async def test_nobody_ends_someone_elses_session(
         alices = auth_sessions.create_active(session, user_id=alice)
     bobs = elsewhere(bob)
     monkeypatch.setattr(asking, "current", lambda: asking.Asker(auth_token=alices))
-    assert [view.key for view in sessions.own_sessions()] == [digest(alices)]
+    assert [view.key for view in sessions.own_sessions().listed] == [digest(alices)]
     with pytest.raises(sessions.NoSuchSessionError):
         sessions.end_own_session(digest(bobs))
     assert signed_in(bobs)
