@@ -203,10 +203,18 @@ async def stop_jobs() -> None:
     )
 
 
+#: how long NiceGUI keeps a browser tab's storage, without Redis, after it last changed.
+#: Its default, 30 days, kept one for every page ever shown: memory that grew with every
+#: visit. Nothing of ours is kept in a tab's storage, so a minute is plenty.
+TAB_STORAGE_SECONDS = 60.0
+
+
 def serve(settings: Settings) -> None:
     """Run the web server until stopped (returns at once under NiceGUI's test fixture)."""
     Storage.path = settings.data_dir / "sessions"
     Storage.redis_url = settings.redis_url or None
+    if not settings.redis_url:  # with Redis, a tab's storage goes when its page closes
+        Storage.max_tab_storage_age = TAB_STORAGE_SECONDS
     cookie = {
         "session_cookie": browser_cookie.SESSION_COOKIE,
         "same_site": "lax",
