@@ -70,7 +70,12 @@ def own_sessions() -> OwnSessions:
     here = _this_browser()
     with read_scope() as db_session:
         rows = auth_sessions.active_of(db_session, viewer.id, first=here, limit=LISTED)
-        total = auth_sessions.count_active_of(db_session, viewer.id)
+        # counted only when the list is full: a shorter list holds them all
+        total = (
+            auth_sessions.count_active_of(db_session, viewer.id)
+            if len(rows) == LISTED
+            else len(rows)
+        )
         names = provider_grants.applications_of_sessions(db_session, [r.token_hash for r in rows])
         views = [
             SessionView(
